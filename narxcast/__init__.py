@@ -1,0 +1,7 @@
+"""narxcast: NARX, Elman and LSTM forecasting as scikit-learn estimators with Numba kernels."""
+
+from .narx import NARXRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["NARXRegressor", "__version__"]

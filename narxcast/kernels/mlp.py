@@ -1,0 +1,108 @@
+"""Multilayer-perceptron layers over a flat parameter vector, batch innermost.
+
+A network with layer sizes ``sizes = [n_inputs, h_1, ..., h_L, n_outputs]`` keeps, for layer
+transition ``l``, the weight matrix ``W_l`` of shape ``(sizes[l], sizes[l + 1])`` (row-major,
+as scikit-learn's ``coefs_``) at ``theta[weight_offsets[l]:]`` and the bias ``b_l`` at
+``theta[bias_offsets[l]:]``. Activations of one step live in a buffer ``units`` of shape
+``(sum(sizes), batch)``: rows ``unit_offsets[l]:unit_offsets[l + 1]`` hold layer ``l``, row 0
+onwards the network's inputs. Hidden layers use the activation ``code``; the output is linear.
+"""
+
+import numpy as np
+from numba import njit
+
+from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, activate, derivative_from_output
+
+
+def layout(sizes):
+    """Offsets of each layer's weights, biases and units for layer sizes ``sizes``.
+
+    Returns ``(sizes, weight_offsets, bias_offsets, unit_offsets, n_params)`` as int64 arrays
+    and an int.
+
+    Examples
+    --------
+    >>> sizes, w, b, u, n = layout([3, 4, 1])
+    >>> w.tolist(), b.tolist(), u.tolist(), n
+    ([0, 16], [12, 20], [0, 3, 7], 21)
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    weight_offsets = np.zeros(sizes.size - 1, dtype=np.int64)
+    bias_offsets = np.zeros(sizes.size - 1, dtype=np.int64)
+    offset = 0
+    for layer in range(sizes.size - 1):
+        weight_offsets[layer] = offset
+        offset += sizes[layer] * sizes[layer + 1]
+        bias_offsets[layer] = offset
+        offset += sizes[layer + 1]
+    unit_offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return sizes, weight_offsets, bias_offsets, unit_offsets, int(offset)
+
+
+@njit(**JIT_OPTIONS)
+def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch):
+    """Fill the hidden and output rows of ``units[:, :n_batch]`` from its input rows."""
+    n_layers = sizes.shape[0] - 1
+    for layer in range(n_layers):
+        fan_in = sizes[layer]
+        fan_out = sizes[layer + 1]
+        w0 = weight_offsets[layer]
+        b0 = bias_offsets[layer]
+        in0 = unit_offsets[layer]
+        out0 = unit_offsets[layer + 1]
+        hidden = layer < n_layers - 1
+        for o in range(fan_out):
+            row = units[out0 + o]
+            bias = theta[b0 + o]
+            for b in range(n_batch):
+                row[b] = bias
+            for i in range(fan_in):
+                w = theta[w0 + i * fan_out + o]
+                source = units[in0 + i]
+                for b in range(n_batch):
+                    row[b] += w * source[b]
+            if hidden:
+                for b in range(n_batch):
+                    row[b] = activate(row[b], code)
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch,
+             delta, delta_below, grad):
+    """Accumulate into ``grad`` the gradient for one step and return the input gradient.
+
+    ``delta[:n_outputs, :n_batch]`` holds dLoss/d(output) on entry. On return
+    ``delta[:n_inputs, :n_batch]`` holds dLoss/d(input rows); ``delta_below`` is scratch of the
+    same shape (``(max(sizes), batch)``).
+    """
+    n_layers = sizes.shape[0] - 1
+    for layer in range(n_layers - 1, -1, -1):
+        fan_in = sizes[layer]
+        fan_out = sizes[layer + 1]
+        w0 = weight_offsets[layer]
+        b0 = bias_offsets[layer]
+        in0 = unit_offsets[layer]
+        for o in range(fan_out):
+            d = delta[o]
+            s = 0.0
+            for b in range(n_batch):
+                s += d[b]
+            grad[b0 + o] += s
+        for i in range(fan_in):
+            source = units[in0 + i]
+            below = delta_below[i]
+            for b in range(n_batch):
+                below[b] = 0.0
+            for o in range(fan_out):
+                w = theta[w0 + i * fan_out + o]
+                d = delta[o]
+                s = 0.0
+                for b in range(n_batch):
+                    s += source[b] * d[b]
+                    below[b] += w * d[b]
+                grad[w0 + i * fan_out + o] += s
+            if layer > 0:
+                for b in range(n_batch):
+                    below[b] *= derivative_from_output(source[b], code)
+        delta, delta_below = delta_below, delta
+    return delta

@@ -1,0 +1,185 @@
+"""Mini-batch gradient training (Adam, SGD with momentum) over a flat parameter vector.
+
+The trainer sees a model only through ``loss_gradient(theta, origins) -> (loss, grad)``, the
+windows it may draw (``origins``), and an optional ``validation_score(theta)``; so every
+model whose kernels give a loss and its gradient trains with the same code.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's MLP.
+
+    ``velocity <- momentum * velocity - learning_rate * grad``; the step is the velocity, or
+    ``momentum * velocity - learning_rate * grad`` with Nesterov's momentum.
+    """
+
+    def __init__(self, n_params, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
+        self.learning_rate = learning_rate_init
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.velocity = np.zeros(n_params)
+
+    def step(self, theta, grad):
+        """Update ``theta`` in place."""
+        self.velocity = self.momentum * self.velocity - self.learning_rate * grad
+        if self.nesterovs_momentum:
+            theta += self.momentum * self.velocity - self.learning_rate * grad
+        else:
+            theta += self.velocity
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014) with scikit-learn's bias correction folded into the rate."""
+
+    def __init__(self, n_params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moment = np.zeros(n_params)
+        self.second_moment = np.zeros(n_params)
+
+    def step(self, theta, grad):
+        """Update ``theta`` in place."""
+        self.t += 1
+        self.first_moment = self.beta_1 * self.first_moment + (1 - self.beta_1) * grad
+        self.second_moment = self.beta_2 * self.second_moment + (1 - self.beta_2) * grad**2
+        rate = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
+                / (1 - self.beta_1**self.t))
+        theta -= rate * self.first_moment / (np.sqrt(self.second_moment) + self.epsilon)
+
+
+@dataclass
+class TrainingResult:
+    """What a training run leaves: the parameters kept and its history."""
+
+    theta: np.ndarray
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_loss: float = np.inf
+    best_validation_score: float = -np.inf
+    n_iter: int = 0
+    stopped_by: str = "max_iter"  # "max_iter", "converged", "diverged" or "interrupted"
+
+
+def _epoch_windows(origins, window, rng):
+    """Non-overlapping windows with a random phase, shuffled: every step once per epoch."""
+    phase = rng.integers(min(window, origins.size))
+    chosen = origins[phase::window]
+    return chosen[rng.permutation(chosen.size)]
+
+
+def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_size, max_iter,
+                   tol, n_iter_no_change, clip_norm, alpha, weight_mask, rng,
+                   validation_score=None, verbose=False):
+    """Train ``theta`` by mini-batches of windows; return a :class:`TrainingResult`.
+
+    Parameters
+    ----------
+    loss_gradient : callable
+        ``loss_gradient(theta, origins) -> (loss, grad)``: mean loss over the windows that
+        start at ``origins`` and its gradient.
+    theta : ndarray
+        Initial parameters (not modified).
+    origins : ndarray of int
+        Every admissible window origin, in time order; an epoch uses every ``window``-th one
+        from a random phase, so each step is scored once.
+    window : int
+        Steps per window (``bptt_steps``).
+    optimizer : Adam or SGD
+    batch_size : int
+        Windows per mini-batch.
+    max_iter, tol, n_iter_no_change
+        Epoch budget and stopping rule as in scikit-learn's MLP: stop when the training loss
+        (or, with ``validation_score``, the validation score) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs.
+    clip_norm : float or None
+        Rescale the gradient of a mini-batch to this Euclidean norm when it is larger.
+    alpha : float
+        L2 penalty ``alpha / 2 * ||W||^2 / n_samples`` over the entries where ``weight_mask``.
+    rng : numpy.random.Generator
+    validation_score : callable, optional
+        ``validation_score(theta) -> float`` (higher is better); enables early stopping and
+        keeps the parameters of the best validation score.
+    verbose : bool
+
+    Divergence (a non-finite loss or gradient) restores the best parameters seen, warns and
+    stops; so does Ctrl-C (``KeyboardInterrupt``), which leaves a usable result.
+    """
+    theta = np.array(theta, dtype=np.float64)
+    result = TrainingResult(theta=theta)
+    best_theta = theta.copy()
+    no_improvement = 0
+    early_stopping = validation_score is not None
+    started = time.perf_counter()
+    try:
+        for epoch in range(max_iter):
+            windows = _epoch_windows(origins, window, rng)
+            total = 0.0
+            for start in range(0, windows.size, batch_size):
+                batch = np.sort(windows[start:start + batch_size])
+                loss, grad = loss_gradient(theta, batch)
+                n_samples = batch.size * window
+                penalty = theta * weight_mask
+                loss += 0.5 * alpha * np.dot(penalty, penalty) / n_samples
+                grad += alpha * penalty / n_samples
+                if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+                    raise FloatingPointError
+                if clip_norm is not None:
+                    norm = np.sqrt(np.dot(grad, grad))
+                    if norm > clip_norm:
+                        grad *= clip_norm / norm
+                optimizer.step(theta, grad)
+                total += loss * batch.size
+            epoch_loss = total / windows.size
+            if not np.isfinite(epoch_loss):
+                raise FloatingPointError
+            result.n_iter = epoch + 1
+            result.loss_curve.append(epoch_loss)
+            message = f"Iteration {epoch + 1}, loss = {epoch_loss:.8f}"
+            if early_stopping:
+                score = validation_score(theta)
+                result.validation_scores.append(score)
+                message += f", validation score = {score:.6f}"
+                improved = score > result.best_validation_score + tol
+                if score > result.best_validation_score:
+                    result.best_validation_score = score
+                    best_theta[:] = theta
+            else:
+                improved = epoch_loss < result.best_loss - tol
+                if epoch_loss < result.best_loss:
+                    best_theta[:] = theta
+            result.best_loss = min(result.best_loss, epoch_loss)
+            if verbose:
+                print(f"{message} ({time.perf_counter() - started:.1f} s)")
+            no_improvement = 0 if improved else no_improvement + 1
+            if no_improvement > n_iter_no_change:
+                result.stopped_by = "converged"
+                if verbose:
+                    print(f"Stopped: no improvement of more than tol={tol} for "
+                          f"{n_iter_no_change} consecutive epochs.")
+                break
+    except FloatingPointError:
+        result.stopped_by = "diverged"
+        warnings.warn(f"Training diverged (non-finite loss) in epoch {result.n_iter + 1}; the "
+                      "best parameters seen were restored. Lower `learning_rate_init` or "
+                      "`clip_norm`.", RuntimeWarning, stacklevel=3)
+    except KeyboardInterrupt:
+        result.stopped_by = "interrupted"
+        warnings.warn(f"Training interrupted after {result.n_iter} epochs; the best parameters "
+                      "seen were kept.", RuntimeWarning, stacklevel=3)
+    if result.stopped_by == "max_iter":
+        warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and the "
+                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+    if early_stopping or result.stopped_by in ("diverged", "interrupted"):
+        theta[:] = best_theta
+    return result

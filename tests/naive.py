@@ -1,0 +1,73 @@
+"""Naive NumPy references for the kernels: one origin, one step, one neuron at a time."""
+
+import numpy as np
+
+ACTIVATIONS = {
+    "identity": lambda z: z,
+    "tanh": np.tanh,
+    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "relu": lambda z: np.maximum(z, 0.0),
+}
+
+
+def unpack(theta, sizes):
+    """Split a flat θ into [(W (fan_in, fan_out), b (fan_out,)), ...]."""
+    layers, offset = [], 0
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        weights = theta[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out)
+        offset += fan_in * fan_out
+        layers.append((weights, theta[offset:offset + fan_out]))
+        offset += fan_out
+    assert offset == len(theta)
+    return layers
+
+
+def mlp(theta, sizes, activation, regressor):
+    """The network output for one regressor vector."""
+    a = np.asarray(regressor, dtype=float)
+    layers = unpack(theta, sizes)
+    for index, (weights, bias) in enumerate(layers):
+        z = a @ weights + bias
+        a = z if index == len(layers) - 1 else ACTIVATIONS[activation](z)
+    return a
+
+
+def narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y, origins,
+                  horizon):
+    """Forecasts (n_origins, horizon, n_targets): origin o knows y[:o + 1] and all of X."""
+    out = np.full((len(origins), horizon, Y.shape[1]), np.nan)
+    for b, origin in enumerate(origins):
+        known = {t: Y[t] for t in range(origin + 1)}
+        for step in range(horizon):
+            t = origin + step + 1
+            regressor = [X[t - d, f] for d in input_delays for f in range(X.shape[1])]
+            regressor += [known[t - k][i] for k in feedback_delays for i in range(Y.shape[1])]
+            known[t] = mlp(theta, sizes, activation, regressor)
+            out[b, step] = known[t]
+    return out
+
+
+def narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X, Y, origins,
+                     horizon, closed):
+    """Mean squared error / 2 of windows, closed loop or teacher-forced."""
+    errors = []
+    for origin in origins:
+        if closed:
+            forecasts = narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X,
+                                      Y, [origin], horizon)[0]
+        else:
+            forecasts = np.array([
+                narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
+                              [origin + step], 1)[0, 0] for step in range(horizon)])
+        errors.append(forecasts - Y[origin + 1:origin + 1 + horizon])
+    return 0.5 * np.mean(np.square(errors))
+
+
+def lagged_matrix(X, Y, input_delays, feedback_delays):
+    """Regressor rows for targets max_delay..n-1 (open loop)."""
+    max_delay = max([*input_delays, *feedback_delays, 0])
+    rows = []
+    for t in range(max_delay, len(Y)):
+        rows.append([X[t - d, f] for d in input_delays for f in range(X.shape[1])]
+                    + [Y[t - k, i] for k in feedback_delays for i in range(Y.shape[1])])
+    return np.array(rows)

@@ -1,0 +1,145 @@
+"""Kernels against the naive references of tests/naive.py; gradients against finite differences."""
+
+import numpy as np
+import pytest
+
+from narxcast.kernels import narx
+from narxcast.kernels.activations import ACTIVATION_CODES, activate_array
+from narxcast.kernels.mlp import layout
+
+from .naive import ACTIVATIONS, narx_forecast, narx_window_loss
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_CODES))
+def test_activation_matches_numpy(name):
+    x = np.concatenate([np.linspace(-30, 30, 20001), np.logspace(-300, 1.5, 2000),
+                        -np.logspace(-300, 1.5, 2000), [0.0, -0.0, np.inf, -np.inf]])
+    got = activate_array(x, ACTIVATION_CODES[name])
+    with np.errstate(over="ignore"):
+        expected = ACTIVATIONS[name](x)
+    np.testing.assert_allclose(got, expected, rtol=4e-15, atol=4e-16)
+
+
+@pytest.mark.parametrize("code", sorted(ACTIVATION_CODES.values()))
+def test_activation_propagates_nan(code):
+    assert np.isnan(activate_array(np.array([np.nan]), code)[0])
+
+
+def test_tanh_is_odd_and_bounded():
+    x = np.linspace(0, 40, 4001)
+    t = activate_array(x, ACTIVATION_CODES["tanh"])
+    np.testing.assert_array_equal(activate_array(-x, ACTIVATION_CODES["tanh"]), -t)
+    assert np.all(np.abs(t) <= 1.0)
+    assert np.all(np.diff(t) >= -4e-16)  # monotone to within rounding
+
+
+# (n_features, n_targets, input_delays, feedback_delays, hidden, activation)
+CASES = [
+    (1, 1, [0, 1, 2], [1, 2], [5], "tanh"),
+    (2, 1, [1], [1, 3], [4, 3], "logistic"),
+    (3, 2, [0, 2], [1], [6], "relu"),
+    (0, 1, [], [1, 2, 4], [3], "tanh"),
+    (2, 2, [0], [], [4], "identity"),
+    (1, 1, [0, 1], [2, 3], [], "tanh"),
+]
+
+
+def _problem(rng, n_features, n_targets, input_delays, feedback_delays, hidden, n=40):
+    sizes = [len(input_delays) * n_features + len(feedback_delays) * n_targets, *hidden,
+             n_targets]
+    args = layout(sizes)
+    theta = rng.normal(scale=0.7, size=args[-1])
+    X = rng.normal(size=(n, n_features))
+    Y = rng.normal(size=(n, n_targets))
+    return sizes, args[:-1], theta, X, Y
+
+
+def _kernel_args(layout_args, activation, input_delays, feedback_delays):
+    return (*layout_args, ACTIVATION_CODES[activation], np.array(input_delays, dtype=np.int64),
+            np.array(feedback_delays, dtype=np.int64))
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("horizon", [1, 5])
+def test_forecast_matches_naive(rng, case, horizon):
+    n_features, n_targets, input_delays, feedback_delays, hidden, activation = case
+    sizes, layout_args, theta, X, Y = _problem(rng, n_features, n_targets, input_delays,
+                                               feedback_delays, hidden)
+    max_delay = max([*input_delays, *feedback_delays])
+    origins = np.arange(max_delay - 1, len(Y) - horizon, dtype=np.int64)
+    rng.shuffle(origins)
+    out = np.empty((horizon, n_targets, origins.size))
+    narx.forecast(theta, *_kernel_args(layout_args, activation, input_delays, feedback_delays),
+                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, horizon, out)
+    expected = narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
+                             origins, horizon)
+    np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_forecast_spans_several_chunks(rng):
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK * 2 + 50)
+    origins = np.arange(1, len(Y) - 3, dtype=np.int64)
+    out = np.empty((3, 1, origins.size))
+    narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0, 1], [1, 2]),
+                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, 3, out)
+    expected = narx_forecast(theta, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 3)
+    np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_forecast_nan_input_gives_nan_only_downstream(rng):
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1], [3])
+    X[20] = np.nan
+    origins = np.arange(0, 30, dtype=np.int64)
+    out = np.empty((4, 1, origins.size))
+    narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0], [1]), np.ascontiguousarray(X.T),
+                  np.ascontiguousarray(Y.T), origins, 4, out)
+    targets = origins[None, :] + np.arange(1, 5)[:, None]
+    # closed loop: a forecast is NaN once its step or an earlier step of its window uses X[20]
+    expected_nan = (targets >= 20) & (origins[None, :] < 20)
+    np.testing.assert_array_equal(np.isnan(out[:, 0, :]), expected_nan)
+
+
+def _loss(theta, args, X_t, Y_t, origins, horizon, closed):
+    grad = np.empty_like(theta)
+    loss = narx.loss_gradient(theta, *args, X_t, Y_t, origins, horizon, closed, grad)
+    return loss, grad
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("closed", [False, True])
+def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, closed):
+    n_features, n_targets, input_delays, feedback_delays, hidden, activation = case
+    sizes, layout_args, theta, X, Y = _problem(rng, n_features, n_targets, input_delays,
+                                               feedback_delays, hidden, n=30)
+    args = _kernel_args(layout_args, activation, input_delays, feedback_delays)
+    X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
+    horizon = 6
+    max_delay = max([*input_delays, *feedback_delays])
+    origins = np.array([max_delay - 1, max_delay + 4, len(Y) - horizon - 1], dtype=np.int64)
+    loss, grad = _loss(theta, args, X_t, Y_t, origins, horizon, closed)
+    expected = narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X, Y,
+                                origins, horizon, closed)
+    np.testing.assert_allclose(loss, expected, rtol=1e-12)
+    step = 1e-6
+    numeric = np.empty_like(theta)
+    for i in range(theta.size):
+        shift = np.zeros_like(theta)
+        shift[i] = step
+        numeric[i] = (_loss(theta + shift, args, X_t, Y_t, origins, horizon, closed)[0]
+                      - _loss(theta - shift, args, X_t, Y_t, origins, horizon, closed)[0]) / (
+                          2 * step)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_closed_and_open_gradients_differ_only_through_feedback(rng):
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1, 2], [4], n=30)
+    args = _kernel_args(layout_args, "tanh", [0], [1, 2])
+    X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
+    origins = np.array([3, 10], dtype=np.int64)
+    # with a one-step window nothing is fed back, so both loops agree exactly
+    open_loss, open_grad = _loss(theta, args, X_t, Y_t, origins, 1, False)
+    closed_loss, closed_grad = _loss(theta, args, X_t, Y_t, origins, 1, True)
+    assert open_loss == closed_loss
+    np.testing.assert_array_equal(open_grad, closed_grad)
+    assert _loss(theta, args, X_t, Y_t, origins, 5, False)[0] != _loss(
+        theta, args, X_t, Y_t, origins, 5, True)[0]

@@ -1,0 +1,78 @@
+"""scikit-learn compatibility: estimator checks, pipelines, search with horizon scorers."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from narxcast import NARXRegressor
+from narxcast.model_selection import make_horizon_scorer
+
+TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
+            "depend on the rows before them: permuting or subsetting X changes the forecasts")
+
+
+def expected_failed_checks(estimator):
+    return {
+        "check_methods_sample_order_invariance": TEMPORAL,
+        "check_methods_subset_invariance": TEMPORAL,
+    }
+
+
+@parametrize_with_checks([NARXRegressor(max_iter=20, random_state=0)],
+                         expected_failed_checks=expected_failed_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _solar_like(rng, n=480):
+    hour = np.arange(n) % 24
+    X = np.column_stack([np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)])
+    y = np.maximum(X[:, 0], 0) * (1 + 0.2 * rng.normal(size=n)) + 0.02 * rng.normal(size=n)
+    return X, y
+
+
+def test_pipeline_with_scaler_forwards_segments_and_horizon(rng):
+    X, y = _solar_like(rng)
+    model = NARXRegressor(input_delays=0, feedback_delays=2, max_iter=20, random_state=0)
+    pipeline = make_pipeline(StandardScaler(), model).fit(X[:400], y[:400])
+    direct = NARXRegressor(input_delays=0, feedback_delays=2, max_iter=20, random_state=0)
+    scaler = StandardScaler().fit(X[:400])
+    direct.fit(scaler.transform(X[:400]), y[:400])
+    np.testing.assert_allclose(pipeline.predict(X[400:]), direct.predict(scaler.transform(X[400:])))
+    # Pipeline.predict routes extra keyword arguments to the final step's predict
+    np.testing.assert_allclose(
+        pipeline.predict(X[400:], y=y[400:], horizon=6),
+        direct.predict(scaler.transform(X[400:]), y[400:], horizon=6))
+
+
+def test_grid_search_with_time_series_split_and_horizon_scorer(rng):
+    X, y = _solar_like(rng)
+    search = GridSearchCV(
+        NARXRegressor(input_delays=0, max_iter=30, learning_rate_init=0.01, random_state=0),
+        {"feedback_delays": [1, [1, 24]]}, cv=TimeSeriesSplit(n_splits=3, gap=24),
+        scoring=make_horizon_scorer("rmse", horizon=6)).fit(X, y)
+    assert set(search.cv_results_) >= {"mean_test_score", "rank_test_score"}
+    assert np.all(search.cv_results_["mean_test_score"] < 0)
+    # the scorer is -RMSE of the 6-step forecasts on the fold
+    fold_train, fold_test = next(TimeSeriesSplit(n_splits=3, gap=24).split(X))
+    best = search.best_estimator_.__class__(**search.best_params_, input_delays=0, max_iter=30,
+                                            learning_rate_init=0.01, random_state=0)
+    best.fit(X[fold_train], y[fold_train])
+    forecast = best.predict(X[fold_test], y[fold_test], horizon=6)
+    rmse = np.sqrt(np.nanmean((forecast - y[fold_test]) ** 2))
+    index = search.cv_results_["params"].index(search.best_params_)
+    assert search.cv_results_["split0_test_score"][index] == pytest.approx(-rmse)
+
+
+def test_cross_validate_with_several_horizon_scorers(rng):
+    X, y = _solar_like(rng)
+    scores = cross_validate(
+        NARXRegressor(input_delays=0, max_iter=10, random_state=0), X, y,
+        cv=TimeSeriesSplit(3),
+        scoring={"h1": make_horizon_scorer("mae", horizon=1),
+                 "h24": make_horizon_scorer("r2", horizon=24)})
+    assert scores["test_h1"].shape == (3,) and np.all(scores["test_h1"] < 0)
+    assert np.all(scores["test_h24"] <= 1)

@@ -1,0 +1,111 @@
+"""Optimiser steps against their closed forms; the trainer on problems with known answers."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from narxcast.training import SGD, Adam, train_gradient
+
+
+def test_adam_steps_match_closed_form(rng):
+    theta = rng.normal(size=5)
+    grads = rng.normal(size=(3, 5))
+    optimizer = Adam(5, learning_rate_init=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-6)
+    expected = theta.copy()
+    m = np.zeros(5)
+    v = np.zeros(5)
+    for t, g in enumerate(grads, start=1):
+        optimizer.step(theta, g)
+        m = 0.8 * m + 0.2 * g
+        v = 0.95 * v + 0.05 * g * g
+        m_hat, v_hat = m / (1 - 0.8**t), v / (1 - 0.95**t)
+        # Kingma & Ba's form with epsilon scaled as scikit-learn folds the correction
+        expected -= 0.01 * m_hat / (np.sqrt(v_hat) + 1e-6 / np.sqrt(1 - 0.95**t))
+        np.testing.assert_allclose(theta, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_steps_match_closed_form(rng, nesterov):
+    theta = rng.normal(size=4)
+    grads = rng.normal(size=(3, 4))
+    optimizer = SGD(4, learning_rate_init=0.1, momentum=0.5, nesterovs_momentum=nesterov)
+    expected = theta.copy()
+    velocity = np.zeros(4)
+    for g in grads:
+        optimizer.step(theta, g)
+        velocity = 0.5 * velocity - 0.1 * g
+        expected += (0.5 * velocity - 0.1 * g) if nesterov else velocity
+        np.testing.assert_allclose(theta, expected, rtol=1e-12)
+
+
+def _least_squares(rng, n=240, window=6):
+    """Windows of a linear regression problem: loss and gradient written out by hand."""
+    A = rng.normal(size=(n, 3))
+    truth = np.array([1.0, -2.0, 0.5])
+    b = A @ truth
+
+    def loss_gradient(theta, origins):
+        rows = (origins[:, None] + 1 + np.arange(window)).ravel()
+        residual = A[rows] @ theta - b[rows]
+        return 0.5 * np.mean(residual**2), A[rows].T @ residual / rows.size
+
+    return loss_gradient, np.arange(-1, n - window), truth
+
+
+def _train(loss_gradient, origins, rng, **kwargs):
+    options = dict(window=6, optimizer=Adam(3, 0.05), batch_size=4, max_iter=300, tol=1e-10,
+                   n_iter_no_change=10, clip_norm=None, alpha=0.0, weight_mask=np.ones(3),
+                   rng=rng)
+    options.update(kwargs)
+    return train_gradient(loss_gradient, np.zeros(3), origins, **options)
+
+
+def test_trainer_solves_least_squares(rng):
+    loss_gradient, origins, truth = _least_squares(rng)
+    result = _train(loss_gradient, origins, rng)
+    np.testing.assert_allclose(result.theta, truth, atol=1e-3)
+    assert result.n_iter == len(result.loss_curve)
+    assert result.best_loss == min(result.loss_curve)
+
+
+def test_every_step_is_scored_once_per_epoch(rng):
+    seen = []
+    loss_gradient, origins, _ = _least_squares(rng)
+
+    def recording(theta, batch):
+        seen.extend(batch)
+        return loss_gradient(theta, batch)
+
+    _train(recording, origins, rng, max_iter=1)
+    starts = np.sort(seen)
+    np.testing.assert_array_equal(np.diff(starts), 6)  # non-overlapping windows
+    assert starts[0] < origins[0] + 6 and starts[-1] + 6 > origins[-1]  # covering the series
+
+
+def test_l2_penalty_shrinks_towards_ridge_solution(rng):
+    loss_gradient, origins, truth = _least_squares(rng)
+    free = _train(loss_gradient, origins, rng)
+    penalised = _train(loss_gradient, origins, rng, alpha=30.0,
+                       weight_mask=np.array([1.0, 1.0, 0.0]))
+    assert np.all(np.abs(penalised.theta[:2]) < np.abs(free.theta[:2]))
+
+
+def test_clipping_bounds_every_step(rng):
+    loss_gradient, origins, _ = _least_squares(rng)
+    steps = []
+
+    class Recording(SGD):
+        def step(self, theta, grad):
+            steps.append(np.linalg.norm(grad))
+            super().step(theta, grad)
+
+    _train(loss_gradient, origins, rng, optimizer=Recording(3, 0.01, 0.0), clip_norm=0.1,
+           max_iter=3)
+    assert max(steps) <= 0.1 + 1e-12
+
+
+def test_max_iter_warns_convergence(rng):
+    loss_gradient, origins, _ = _least_squares(rng)
+    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(2\)"):
+        result = _train(loss_gradient, origins, rng, max_iter=2)
+    assert result.stopped_by == "max_iter"
