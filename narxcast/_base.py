@@ -270,12 +270,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         targets = np.concatenate([targets, np.full((horizon, targets.shape[1]), np.nan)])
         origins = np.arange(self.max_delay_ - 1, n - 1, dtype=np.int64)
         out = self._forecast_scaled(*self._scaled_t(inputs, targets), origins, horizon)
+        out *= self.target_scaler_.scale[:, None]
+        out += self.target_scaler_.mean[:, None]
         forecasts = np.full((n, horizon, self.n_targets_), np.nan)
         for step in range(horizon):
-            rows = origins + step + 1
-            valid = rows < n
-            forecasts[rows[valid], step] = out[step][:, valid].T
-        return self.target_scaler_.inverse(forecasts)
+            first = origins[0] + step + 1  # the row forecast from the first origin
+            if first < n:
+                forecasts[first:, step] = out[step, :, :n - first].T
+        return forecasts
 
     def _scaled_t(self, inputs, targets):
         inputs_t = np.ascontiguousarray(self.input_scaler_.transform(inputs).T)

@@ -77,6 +77,20 @@ def derivative_from_output(a, code):
 
 
 @njit(**JIT_OPTIONS)
+def activate_inplace(row, n, code):
+    """Apply activation ``code`` to ``row[:n]``, with the branch outside the loop."""
+    if code == TANH:
+        for b in range(n):
+            row[b] = tanh(row[b])
+    elif code == LOGISTIC:
+        for b in range(n):
+            row[b] = 0.5 + 0.5 * tanh(0.5 * row[b])
+    elif code == RELU:
+        for b in range(n):
+            row[b] = 0.0 if row[b] < 0.0 else row[b]
+
+
+@njit(**JIT_OPTIONS)
 def activate_array(x, code):
     """Elementwise ``activate`` over a 1-D array (for tests and Python-side callers)."""
     out = np.empty_like(x)

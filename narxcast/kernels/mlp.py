@@ -11,7 +11,7 @@ onwards the network's inputs. Hidden layers use the activation ``code``; the out
 import numpy as np
 from numba import njit
 
-from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, activate, derivative_from_output
+from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, activate_inplace, derivative_from_output
 
 
 def layout(sizes):
@@ -62,8 +62,7 @@ def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, unit
                 for b in range(n_batch):
                     row[b] += w * source[b]
             if hidden:
-                for b in range(n_batch):
-                    row[b] = activate(row[b], code)
+                activate_inplace(row, n_batch, code)
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
