@@ -143,3 +143,4 @@ def test_closed_and_open_gradients_differ_only_through_feedback(rng):
     np.testing.assert_array_equal(open_grad, closed_grad)
     assert _loss(theta, args, X_t, Y_t, origins, 5, False)[0] != _loss(
         theta, args, X_t, Y_t, origins, 5, True)[0]
+
