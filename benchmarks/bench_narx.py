@@ -203,7 +203,8 @@ def main():
     for row in rows:
         lines.append(
             f"| {row['hidden']} | {row['open_epoch'] * 1e3:.1f} ms | "
-            f"{row['sklearn_epoch'] * 1e3:.1f} ms | {row['sklearn_epoch'] / row['open_epoch']:.1f}x "
+            f"{row['sklearn_epoch'] * 1e3:.1f} ms | "
+            f"{row['sklearn_epoch'] / row['open_epoch']:.1f}x "
             f"| {row['closed_epoch'] * 1e3:.1f} ms | {row['forecast'] * 1e3:.1f} ms | "
             f"{row['numpy_forecast'] * 1e3:.1f} ms | "
             f"{row['numpy_forecast'] / row['forecast']:.1f}x | {'yes' if row['agree'] else 'NO'} |")

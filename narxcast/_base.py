@@ -1,7 +1,7 @@
 """Shared estimator machinery: delays, validation, scaling, stored history, predict modes."""
 
 import numbers
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -54,7 +54,7 @@ def check_horizon(horizon):
 class Scaler:
     """Column-wise standardisation kept with the model (identity when ``enabled`` is False)."""
 
-    def __init__(self, data, enabled, name):
+    def __init__(self, data, enabled):
         if enabled:
             self.mean = data.mean(axis=0)
             scale = data.std(axis=0)
@@ -62,7 +62,6 @@ class Scaler:
             self.mean = np.zeros(data.shape[1])
             scale = np.ones(data.shape[1])
         self.scale = np.where(scale > 0, scale, 1.0)
-        self.name = name
 
     def transform(self, data):
         return (data - self.mean) / self.scale
@@ -71,7 +70,7 @@ class Scaler:
         return data * self.scale + self.mean
 
 
-class BaseForecaster(RegressorMixin, BaseEstimator):
+class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Fit/predict/update machinery for models forecasting from delayed inputs and targets.
 
     A subclass provides ``_fit_scaled`` (train on scaled, time-innermost arrays) and
@@ -166,9 +165,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             if not (np.array_equal(input_delays, self.input_delays_)
                     and np.array_equal(feedback_delays, self.feedback_delays_)):
                 raise ValueError("`warm_start=True` needs the delays of the fitted model.")
-            inputs, targets = self._validate_segment(X, y, reset=False, max_delay=max_delay, extra_rows=2)
+            inputs, targets = self._validate_segment(X, y, reset=False, max_delay=max_delay,
+                                                     extra_rows=2)
         else:
-            inputs, targets = self._validate_segment(X, y, reset=True, max_delay=max_delay, extra_rows=2)
+            inputs, targets = self._validate_segment(X, y, reset=True, max_delay=max_delay,
+                                                     extra_rows=2)
             self.n_targets_ = targets.shape[1]
             if X is None:
                 self.n_features_in_ = 0
@@ -177,8 +178,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                                  "with `input_delays`.")
             self.input_delays_ = input_delays
             self.feedback_delays_ = feedback_delays
-            self.input_scaler_ = Scaler(inputs, self.scale, "X")
-            self.target_scaler_ = Scaler(targets, self.scale, "y")
+            self.input_scaler_ = Scaler(inputs, self.scale)
+            self.target_scaler_ = Scaler(targets, self.scale)
         constant = np.ptp(targets, axis=0) == 0
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "

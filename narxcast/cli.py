@@ -78,7 +78,8 @@ def demo(site="colorado-2017", seed=0, out=sys.stdout):
         for h in (1, 24)}, index=list(rows))
     print(table.round(1).to_string(), file=out)
     print(f"NARX trained in {seconds:.1f} s ({model.n_iter_} closed-loop epochs after the "
-          "open-loop fit).", file=out)
+          "open-loop fit; a first run also compiles the Numba kernels, which are cached).",
+          file=out)
     return table
 
 

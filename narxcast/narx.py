@@ -215,14 +215,14 @@ class NARXRegressor(BaseForecaster):
     def coefs_(self):
         """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
         sizes, weight_offsets, _, _, _ = self._layout()
-        return [self.theta_[w:w + sizes[l] * sizes[l + 1]].reshape(sizes[l], sizes[l + 1])
-                for l, w in enumerate(weight_offsets)]
+        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
+                for k, w in enumerate(weight_offsets)]
 
     @property
     def intercepts_(self):
         """Bias vectors per layer, views of ``theta_``."""
         sizes, _, bias_offsets, _, _ = self._layout()
-        return [self.theta_[b:b + sizes[l + 1]] for l, b in enumerate(bias_offsets)]
+        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
 
     # ------------------------------------------------------------------------ kernels
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):

@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-
 from narxcast.cli import demo
 
 

@@ -77,7 +77,8 @@ def test_forecast_matches_naive(rng, case, horizon):
 
 
 def test_forecast_spans_several_chunks(rng):
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK * 2 + 50)
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
+                                               n=narx.CHUNK * 2 + 50)
     origins = np.arange(1, len(Y) - 3, dtype=np.int64)
     out = np.empty((3, 1, origins.size))
     narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0, 1], [1, 2]),

@@ -90,7 +90,6 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     """
     n_batch = origins.shape[0]
     n_outputs = sizes[-1]
-    n_inputs = sizes[0]
     out_row = unit_offsets[-1]
     n_units = unit_offsets[-1] + n_outputs
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
