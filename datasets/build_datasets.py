@@ -3,7 +3,8 @@
 The measurements are files that ship inside pvlib's sdist (version 0.16.1). They are read
 with ``pvlib.iotools`` where a reader exists, reduced to a few columns in SI units, given a
 clear-sky irradiance computed with pvlib (Ineichen model, Linke turbidity climatology),
-and written as gzip-compressed CSVs to ``narxcast/data/``.
+and written as gzip-compressed CSVs to ``datasets/processed/`` (installed as the package
+data ``narxcast.data``).
 
 Usage::
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 PVLIB_VERSION = "0.16.1"
-OUT_DIR = Path(__file__).resolve().parents[1] / "narxcast" / "data"
+OUT_DIR = Path(__file__).resolve().parent / "processed"
 COLUMNS = ["ghi", "dni", "dhi", "clearsky_ghi", "temperature", "wind_speed"]
 TMY_YEAR = 2001  # typical years mix months of different years; one non-leap year is imposed
 

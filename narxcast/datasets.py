@@ -85,7 +85,7 @@ def load_solar_wind(site, freq="1h"):
     """
     if site not in _SITES:
         raise ValueError(f"`site` must be one of {sorted(_SITES)}. Got {site!r}.")
-    path = resources.files("narxcast") / "data" / f"{site}.csv.gz"
+    path = resources.files("narxcast.data") / f"{site}.csv.gz"
     with path.open("rb") as stream:
         frame = pd.read_csv(stream, compression="gzip", index_col="time")
     frame.index = pd.to_datetime(frame.index)
