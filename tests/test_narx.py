@@ -274,3 +274,10 @@ def test_identifies_narendra_plant_to_noise_level():
     assert error < 2 * noise, error
     one_step = model.predict(u_test[:, None], y_test, horizon=1)
     assert np.sqrt(np.nanmean((one_step - y_test) ** 2)) < 2 * noise
+
+
+def test_verbose_prints_progress(rng, capsys):
+    _fitted(rng, verbose=True, max_iter=3, early_stopping=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("Iteration 1, loss = ") and "validation score = " in lines[0]

@@ -18,6 +18,15 @@ class SGD:
 
     ``velocity <- momentum * velocity - learning_rate * grad``; the step is the velocity, or
     ``momentum * velocity - learning_rate * grad`` with Nesterov's momentum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta = np.zeros(2)
+    >>> SGD(2, learning_rate_init=0.1, momentum=0.5, nesterovs_momentum=False).step(
+    ...     theta, np.array([1.0, -2.0]))
+    >>> theta
+    array([-0.1,  0.2])
     """
 
     def __init__(self, n_params, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
@@ -36,7 +45,16 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2014) with scikit-learn's bias correction folded into the rate."""
+    """Adam (Kingma & Ba, 2014) with scikit-learn's bias correction folded into the rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta = np.zeros(2)
+    >>> Adam(2, learning_rate_init=0.01).step(theta, np.array([3.0, -0.5]))
+    >>> theta.round(6)          # the first step moves each entry by the learning rate
+    array([-0.01,  0.01])
+    """
 
     def __init__(self, n_params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8):
