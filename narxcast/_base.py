@@ -6,8 +6,13 @@ from abc import ABCMeta, abstractmethod
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+
+from .kernels.activations import ACTIVATION_CODES
+from .kernels.mlp import layout
+from .training import SGD, Adam, train_gradient
 
 
 def normalize_delays(delays, name, minimum):
@@ -80,15 +85,24 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """
 
     # ----------------------------------------------------------------------------- delays
+    @abstractmethod
     def _delays(self):
-        input_delays = normalize_delays(self.input_delays, "input_delays", 0)
-        feedback_delays = normalize_delays(self.feedback_delays, "feedback_delays", 1)
-        return input_delays, feedback_delays
+        """``(input_delays, target_delays)``: the delays of X and of y a forecast reads."""
 
     @property
     def max_delay_(self):
         """Rows of initial conditions a forecast needs (the largest delay)."""
-        return int(max(self.input_delays_.max(initial=0), self.feedback_delays_.max(initial=0)))
+        return int(max(self.input_delays_.max(initial=0), self.target_delays_.max(initial=0)))
+
+    def _history_rows(self):
+        """Rows of X and y kept after fit/update for ``predict(X_future)`` to continue from."""
+        return self.max_delay_
+
+    def _check_regressors(self, inputs):
+        """Raise when the delays give the model nothing to read (networks override)."""
+
+    def _check_forecast_horizon(self, horizon):
+        """Raise when ``horizon`` is beyond what the model forecasts (direct models override)."""
 
     # ------------------------------------------------------------------------- validation
     def _validate_inputs(self, X, n_samples, reset):
@@ -158,12 +172,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _fit(self, X, y):
-        warm = self.warm_start and hasattr(self, "theta_")
-        input_delays, feedback_delays = self._delays()
-        max_delay = int(max(input_delays.max(initial=0), feedback_delays.max(initial=0)))
+        warm = self.warm_start and hasattr(self, "input_scaler_")
+        input_delays, target_delays = self._delays()
+        max_delay = int(max(input_delays.max(initial=0), target_delays.max(initial=0)))
         if warm:
             if not (np.array_equal(input_delays, self.input_delays_)
-                    and np.array_equal(feedback_delays, self.feedback_delays_)):
+                    and np.array_equal(target_delays, self.target_delays_)):
                 raise ValueError("`warm_start=True` needs the delays of the fitted model.")
             inputs, targets = self._validate_segment(X, y, reset=False, max_delay=max_delay,
                                                      extra_rows=2)
@@ -173,33 +187,30 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             self.n_targets_ = targets.shape[1]
             if X is None:
                 self.n_features_in_ = 0
-            if input_delays.size * inputs.shape[1] + feedback_delays.size == 0:
-                raise ValueError("The model has no regressors: give `feedback_delays`, or `X` "
-                                 "with `input_delays`.")
             self.input_delays_ = input_delays
-            self.feedback_delays_ = feedback_delays
-            self.input_scaler_ = Scaler(inputs, self.scale)
-            self.target_scaler_ = Scaler(targets, self.scale)
+            self.target_delays_ = target_delays
+            self._check_regressors(inputs)
+            scale = getattr(self, "scale", False)
+            self.input_scaler_ = Scaler(inputs, scale)
+            self.target_scaler_ = Scaler(targets, scale)
         constant = np.ptp(targets, axis=0) == 0
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "
                              "there is nothing to forecast.")
-        inputs_t = np.ascontiguousarray(self.input_scaler_.transform(inputs).T)
-        targets_t = np.ascontiguousarray(self.target_scaler_.transform(targets).T)
-        self._fit_scaled(inputs_t, targets_t, warm)
+        self._fit_scaled(*self._scaled_t(inputs, targets), warm)
         self._store_history(inputs, targets, reset=True)
         return self
 
     @abstractmethod
     def _fit_scaled(self, inputs_t, targets_t, warm):
-        """Set ``theta_`` and the training attributes from scaled (features, time) arrays."""
+        """Learn from scaled (features, time) arrays; set the fitted attributes."""
 
     @abstractmethod
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         """Closed-loop forecasts, shape (horizon, n_targets, n_origins), scaled units."""
 
     def _store_history(self, inputs, targets, reset):
-        keep = self.max_delay_
+        keep = self._history_rows()
         if not reset:
             inputs = np.concatenate([self.history_X_, inputs])
             targets = np.concatenate([self.history_y_, targets])
@@ -231,7 +242,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         ndarray
             Forecasts in the units of ``y``; 1-D targets give 1-D rows.
         """
-        check_is_fitted(self, "theta_")
+        check_is_fitted(self, "input_scaler_")
+        if horizon is not None:
+            self._check_forecast_horizon(check_horizon(horizon))
         if y is None:
             if all_horizons:
                 raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
@@ -252,6 +265,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             n_steps = check_horizon(horizon)
         else:
             n_steps = _num_samples(X)
+            self._check_forecast_horizon(n_steps)
             if horizon is not None and check_horizon(horizon) != n_steps:
                 raise ValueError(f"`horizon` must equal the rows of `X` ({n_steps}) when "
                                  f"forecasting from the stored history. Got {horizon}.")
@@ -300,7 +314,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
-        check_is_fitted(self, "theta_")
+        check_is_fitted(self, "input_scaler_")
         inputs, targets = self._validate_segment(X, y, reset=False, max_delay=0, extra_rows=1)
         self._store_history(inputs, targets, reset=False)
         return self
@@ -315,3 +329,171 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         tags.target_tags.multi_output = True
         tags.regressor_tags.poor_score = True
         return tags
+
+
+NETWORK_PARAMETER_CONSTRAINTS = {
+    "hidden_layer_sizes": [numbers.Integral, "array-like"],
+    "activation": [StrOptions(set(ACTIVATION_CODES))],
+    "solver": [StrOptions({"adam", "sgd"})],
+    "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "clip_norm": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+    "scale": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+}
+
+
+class NetworkForecaster(BaseForecaster):
+    """An MLP over a flat θ trained by the gradient trainers (NARX, TDNN).
+
+    A subclass gives the sizes of the network's input and output (``_n_regressors``,
+    ``_n_outputs``), its kernels (``_forecast_theta``, ``_training_problem``) and its
+    parameters; this class owns θ's layout, initialisation, training and validation.
+    """
+
+    _parameter_constraints = NETWORK_PARAMETER_CONSTRAINTS
+
+    def _check_regressors(self, inputs):
+        if self._n_regressors() == 0:
+            raise ValueError("The model has no regressors: give target delays, or `X` with "
+                             "`input_delays`.")
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, (numbers.Integral, np.integer)):
+            sizes = (sizes,)
+        sizes = list(sizes)
+        if any(isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)) or s < 1
+               for s in sizes):
+            raise ValueError("`hidden_layer_sizes` must be a sequence of positive ints. Got "
+                             f"{self.hidden_layer_sizes!r}.")
+        return sizes
+
+    def _n_regressors(self):
+        return (self.input_delays_.size * self.n_features_in_
+                + self.target_delays_.size * self.n_targets_)
+
+    def _layout(self):
+        """Layer sizes and the offsets of each layer's weights, biases and units."""
+        return layout([self._n_regressors(), *self._hidden_sizes(), self._n_outputs()])
+
+    def _kernel_args(self):
+        sizes, weight_offsets, bias_offsets, unit_offsets, _ = self._layout()
+        return (sizes, weight_offsets, bias_offsets, unit_offsets,
+                ACTIVATION_CODES[self.activation], self.input_delays_, self.target_delays_)
+
+    def _initial_theta(self, rng):
+        """Glorot-uniform weights and biases, as scikit-learn's MLP."""
+        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
+        theta = np.empty(n_params)
+        for layer in range(sizes.size - 1):
+            fan_in, fan_out = sizes[layer], sizes[layer + 1]
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            theta[weight_offsets[layer]:bias_offsets[layer]] = rng.uniform(
+                -bound, bound, fan_in * fan_out)
+            theta[bias_offsets[layer]:bias_offsets[layer] + fan_out] = rng.uniform(
+                -bound, bound, fan_out)
+        return theta
+
+    def _weight_mask(self):
+        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
+        mask = np.zeros(n_params)
+        for layer in range(sizes.size - 1):
+            mask[weight_offsets[layer]:bias_offsets[layer]] = 1.0
+        return mask
+
+    @property
+    def coefs_(self):
+        """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
+        sizes, weight_offsets, _, _, _ = self._layout()
+        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
+                for k, w in enumerate(weight_offsets)]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors per layer, views of ``theta_``."""
+        sizes, _, bias_offsets, _, _ = self._layout()
+        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
+
+    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
+
+    def _fit_scaled(self, inputs_t, targets_t, warm):
+        self._hidden_sizes()
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        rng = np.random.default_rng(seed)
+        n = targets_t.shape[1]
+        first_target = self.max_delay_
+        end = n
+        if self.early_stopping:
+            n_validation = int(np.ceil(self.validation_fraction * (n - first_target)))
+            end = n - n_validation
+            if n_validation < 1 or end - first_target < 1:
+                raise ValueError("`validation_fraction` leaves no training or no validation "
+                                 f"targets with n_samples={n}.")
+        window, origins, loss, validation_horizon = self._training_problem(
+            inputs_t, targets_t, first_target, end)
+        if not warm:
+            self.theta_ = self._initial_theta(rng)
+        grad = np.empty_like(self.theta_)
+
+        def loss_gradient(theta, batch):
+            return loss(theta, batch, grad), grad.copy()
+
+        validation_score = None
+        if self.early_stopping:
+            validation_score = self._validation_scorer(inputs_t, targets_t, end,
+                                                       validation_horizon)
+        if self.solver == "adam":
+            optimizer = Adam(self.theta_.size, self.learning_rate_init, self.beta_1,
+                             self.beta_2, self.epsilon)
+        else:
+            optimizer = SGD(self.theta_.size, self.learning_rate_init, self.momentum,
+                            self.nesterovs_momentum)
+        batch_size = max(1, 200 // window) if self.batch_size == "auto" else self.batch_size
+        result = train_gradient(
+            loss_gradient, self.theta_, origins, window=window, optimizer=optimizer,
+            batch_size=batch_size, max_iter=self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, clip_norm=self.clip_norm, alpha=self.alpha,
+            weight_mask=self._weight_mask(), rng=rng, validation_score=validation_score,
+            verbose=self.verbose)
+        self.theta_ = result.theta
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = result.validation_scores
+        self.best_loss_ = result.best_loss
+        self.best_validation_score_ = (result.best_validation_score if self.early_stopping
+                                       else None)
+        self.n_iter_ = result.n_iter
+        self.stopped_by_ = result.stopped_by
+
+    def _validation_scorer(self, inputs_t, targets_t, start, horizon):
+        """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n)."""
+        n = targets_t.shape[1]
+        inputs_padded = np.ascontiguousarray(
+            np.hstack([inputs_t, np.full((inputs_t.shape[0], horizon), np.nan)]))
+        targets_padded = np.ascontiguousarray(
+            np.hstack([targets_t, np.full((targets_t.shape[0], horizon), np.nan)]))
+        origins = np.arange(start - 1, n - 1, horizon, dtype=np.int64)
+        truth = targets_t[:, start:]
+        total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
+
+        def score(theta):
+            out = self._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon)
+            forecasts = out.transpose(1, 2, 0).reshape(self.n_targets_, -1)[:, :n - start]
+            return 1.0 - np.sum((forecasts - truth) ** 2) / total
+
+        return score

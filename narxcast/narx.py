@@ -3,17 +3,13 @@
 import numbers
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseForecaster
+from ._base import NetworkForecaster, normalize_delays
 from .kernels import narx as kernels
-from .kernels.activations import ACTIVATION_CODES
-from .kernels.mlp import layout
-from .training import SGD, Adam, train_gradient
 
 
-class NARXRegressor(BaseForecaster):
+class NARXRegressor(NetworkForecaster):
     """Nonlinear autoregressive network with exogenous inputs (NARX).
 
     ``y_t = f(x_{t-d}, d in input_delays; y_{t-k}, k in feedback_delays)`` with ``f`` a
@@ -107,31 +103,11 @@ class NARXRegressor(BaseForecaster):
     """
 
     _parameter_constraints = {
+        **NetworkForecaster._parameter_constraints,
         "input_delays": [numbers.Integral, "array-like"],
         "feedback_delays": [numbers.Integral, "array-like"],
-        "hidden_layer_sizes": [numbers.Integral, "array-like"],
-        "activation": [StrOptions(set(ACTIVATION_CODES))],
-        "solver": [StrOptions({"adam", "sgd"})],
         "loop": [StrOptions({"open", "closed"})],
         "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "clip_norm": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
-        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
-        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
-        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
-        "scale": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
     }
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
@@ -167,139 +143,32 @@ class NARXRegressor(BaseForecaster):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    # ----------------------------------------------------------------------- layout
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (numbers.Integral, np.integer)):
-            sizes = (sizes,)
-        sizes = list(sizes)
-        if any(isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)) or s < 1
-               for s in sizes):
-            raise ValueError("`hidden_layer_sizes` must be a sequence of positive ints. Got "
-                             f"{self.hidden_layer_sizes!r}.")
-        return sizes
-
-    def _layout(self):
-        """Layer sizes and the offsets of each layer's weights, biases and units."""
-        n_regressors = (self.input_delays_.size * self.n_features_in_
-                        + self.feedback_delays_.size * self.n_targets_)
-        return layout([n_regressors, *self._hidden_sizes(), self.n_targets_])
-
-    def _kernel_args(self):
-        sizes, weight_offsets, bias_offsets, unit_offsets, _ = self._layout()
-        return (sizes, weight_offsets, bias_offsets, unit_offsets,
-                ACTIVATION_CODES[self.activation], self.input_delays_, self.feedback_delays_)
-
-    def _initial_theta(self, rng):
-        """Glorot-uniform weights and biases, as scikit-learn's MLP."""
-        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
-        theta = np.empty(n_params)
-        for layer in range(sizes.size - 1):
-            fan_in, fan_out = sizes[layer], sizes[layer + 1]
-            factor = 2.0 if self.activation == "logistic" else 6.0
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            theta[weight_offsets[layer]:bias_offsets[layer]] = rng.uniform(
-                -bound, bound, fan_in * fan_out)
-            theta[bias_offsets[layer]:bias_offsets[layer] + fan_out] = rng.uniform(
-                -bound, bound, fan_out)
-        return theta
-
-    def _weight_mask(self):
-        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
-        mask = np.zeros(n_params)
-        for layer in range(sizes.size - 1):
-            mask[weight_offsets[layer]:bias_offsets[layer]] = 1.0
-        return mask
+    def _delays(self):
+        return (normalize_delays(self.input_delays, "input_delays", 0),
+                normalize_delays(self.feedback_delays, "feedback_delays", 1))
 
     @property
-    def coefs_(self):
-        """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
-        sizes, weight_offsets, _, _, _ = self._layout()
-        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
-                for k, w in enumerate(weight_offsets)]
+    def feedback_delays_(self):
+        """The fitted feedback delays (``target_delays_``), sorted."""
+        return self.target_delays_
 
-    @property
-    def intercepts_(self):
-        """Bias vectors per layer, views of ``theta_``."""
-        sizes, _, bias_offsets, _, _ = self._layout()
-        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
+    def _n_outputs(self):
+        return self.n_targets_
 
-    # ------------------------------------------------------------------------ kernels
-    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
         out = np.empty((horizon, self.n_targets_, origins.size))
-        kernels.forecast(self.theta_, *self._kernel_args(), inputs_t, targets_t, origins,
-                         horizon, out)
+        kernels.forecast(theta, *self._kernel_args(), inputs_t, targets_t, origins, horizon, out)
         return out
 
-    def _fit_scaled(self, inputs_t, targets_t, warm):
-        self._hidden_sizes()
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        rng = np.random.default_rng(seed)
-        if not warm:
-            self.theta_ = self._initial_theta(rng)
-        n = targets_t.shape[1]
-        first_target = self.max_delay_
-        end = n
-        if self.early_stopping:
-            n_validation = int(np.ceil(self.validation_fraction * (n - first_target)))
-            end = n - n_validation
-            if n_validation < 1 or end - first_target < 1:
-                raise ValueError("`validation_fraction` leaves no training or no validation "
-                                 f"targets with n_samples={n}.")
+    def _training_problem(self, inputs_t, targets_t, first_target, end):
+        """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
         window = min(self.bptt_steps, end - first_target)
         closed = self.loop == "closed"
         origins = np.arange(first_target - 1, end - window, dtype=np.int64)
         args = self._kernel_args()
-        grad = np.empty_like(self.theta_)
 
-        def loss_gradient(theta, batch):
-            loss = kernels.loss_gradient(theta, *args, inputs_t, targets_t, batch, window,
+        def loss(theta, batch, grad):
+            return kernels.loss_gradient(theta, *args, inputs_t, targets_t, batch, window,
                                          closed, grad)
-            return loss, grad.copy()
 
-        validation_score = None
-        if self.early_stopping:
-            validation_score = self._validation_scorer(inputs_t, targets_t, end, window, closed)
-        if self.solver == "adam":
-            optimizer = Adam(self.theta_.size, self.learning_rate_init, self.beta_1,
-                             self.beta_2, self.epsilon)
-        else:
-            optimizer = SGD(self.theta_.size, self.learning_rate_init, self.momentum,
-                            self.nesterovs_momentum)
-        batch_size = (max(1, 200 // window) if self.batch_size == "auto" else self.batch_size)
-        result = train_gradient(
-            loss_gradient, self.theta_, origins, window=window, optimizer=optimizer,
-            batch_size=batch_size, max_iter=self.max_iter, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, clip_norm=self.clip_norm, alpha=self.alpha,
-            weight_mask=self._weight_mask(), rng=rng, validation_score=validation_score,
-            verbose=self.verbose)
-        self.theta_ = result.theta
-        self.loss_curve_ = result.loss_curve
-        self.validation_scores_ = result.validation_scores
-        self.best_loss_ = result.best_loss
-        self.best_validation_score_ = (result.best_validation_score if self.early_stopping
-                                       else None)
-        self.n_iter_ = result.n_iter
-        self.stopped_by_ = result.stopped_by
-
-    def _validation_scorer(self, inputs_t, targets_t, start, window, closed):
-        """R^2 of the training-loop forecasts over the validation block [start, n)."""
-        n = targets_t.shape[1]
-        horizon = window if closed else 1
-        pad = np.full((inputs_t.shape[0], horizon), np.nan)
-        inputs_padded = np.ascontiguousarray(np.hstack([inputs_t, pad]))
-        targets_padded = np.ascontiguousarray(
-            np.hstack([targets_t, np.full((targets_t.shape[0], horizon), np.nan)]))
-        origins = np.arange(start - 1, n - 1, horizon, dtype=np.int64)
-        truth = targets_t[:, start:]
-        total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
-        args = self._kernel_args()
-
-        def score(theta):
-            out = np.empty((horizon, self.n_targets_, origins.size))
-            kernels.forecast(theta, *args, inputs_padded, targets_padded, origins, horizon,
-                             out)
-            forecasts = out.transpose(1, 2, 0).reshape(self.n_targets_, -1)[:, :n - start]
-            return 1.0 - np.sum((forecasts - truth) ** 2) / total
-
-        return score
+        return window, origins, loss, (window if closed else 1)
