@@ -243,14 +243,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             Forecasts in the units of ``y``; 1-D targets give 1-D rows.
         """
         check_is_fitted(self, "input_scaler_")
-        if horizon is not None:
-            self._check_forecast_horizon(check_horizon(horizon))
         if y is None:
             if all_horizons:
                 raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
             forecasts = self._continue(X, horizon)
         else:
             horizon = 1 if horizon is None else check_horizon(horizon)
+            self._check_forecast_horizon(horizon)
             forecasts = self._predict_segment(X, y, horizon)
             if not all_horizons:
                 forecasts = forecasts[:, -1]
@@ -265,16 +264,20 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             n_steps = check_horizon(horizon)
         else:
             n_steps = _num_samples(X)
-            self._check_forecast_horizon(n_steps)
             if horizon is not None and check_horizon(horizon) != n_steps:
                 raise ValueError(f"`horizon` must equal the rows of `X` ({n_steps}) when "
                                  f"forecasting from the stored history. Got {horizon}.")
         future = self._validate_inputs(X, n_steps, reset=False)
         inputs = np.concatenate([self.history_X_, future])
         targets = np.concatenate([self.history_y_, np.full((n_steps, self.n_targets_), np.nan)])
-        origin = np.array([len(self.history_y_) - 1], dtype=np.int64)
-        out = self._forecast_scaled(*self._scaled_t(inputs, targets), origin, n_steps)
-        return self.target_scaler_.inverse(out[:, :, 0])
+        out = self._forecast_continuation(*self._scaled_t(inputs, targets),
+                                          len(self.history_y_) - 1, n_steps)
+        return self.target_scaler_.inverse(out)
+
+    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+        """Forecasts (n_steps, n_targets) from one origin; recursive models in one call."""
+        origins = np.array([origin], dtype=np.int64)
+        return self._forecast_scaled(inputs_t, targets_t, origins, n_steps)[:, :, 0]
 
     def _predict_segment(self, X, y, horizon):
         inputs, targets = self._validate_segment(X, y, reset=False, max_delay=self.max_delay_,

@@ -71,3 +71,23 @@ def lagged_matrix(X, Y, input_delays, feedback_delays):
         rows.append([X[t - d, f] for d in input_delays for f in range(X.shape[1])]
                     + [Y[t - k, i] for k in feedback_delays for i in range(Y.shape[1])])
     return np.array(rows)
+
+
+def tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y, origins,
+                  max_horizon):
+    """Direct forecasts (n_origins, max_horizon, n_targets) of an explicit sliding window."""
+    out = []
+    for origin in origins:
+        t = origin + 1
+        regressor = [X[t - d, f] for d in input_delays for f in range(X.shape[1])]
+        regressor += [Y[t - k, i] for k in target_delays for i in range(Y.shape[1])]
+        out.append(mlp(theta, sizes, activation, regressor).reshape(max_horizon, Y.shape[1]))
+    return np.array(out)
+
+
+def tdnn_loss(theta, sizes, activation, input_delays, target_delays, X, Y, origins,
+              max_horizon):
+    forecasts = tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y,
+                              origins, max_horizon)
+    truth = np.array([Y[o + 1:o + 1 + max_horizon] for o in origins])
+    return 0.5 * np.mean((forecasts - truth) ** 2)

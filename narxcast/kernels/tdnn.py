@@ -1,0 +1,64 @@
+"""TDNN kernels: direct multi-horizon outputs from one window of delayed inputs and targets.
+
+The regressor of origin ``o`` is the NARX regressor of target ``o + 1`` (``x[f, o + 1 - d]``
+for ``d`` in ``input_delays``, then ``y[i, o + 1 - k]`` for ``k`` in ``target_delays``), always
+from measurements. Output ``j * n_targets + i`` is the forecast of ``y[i, o + 1 + j]``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+from .mlp import backward, forward
+from .narx import CHUNK, _gather_regressors
+
+NO_PREDICTIONS = np.empty((0, 0, 0))  # the gather's closed-loop buffer, never read here
+
+
+@njit(**JIT_OPTIONS, parallel=True)
+def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
+            target_delays, inputs_t, targets_t, origins, unused, out):
+    """All outputs for every origin: ``out`` is ``(n_outputs, n_origins)``."""
+    n_origins = origins.shape[0]
+    n_outputs = sizes[-1]
+    out_row = unit_offsets[-1]
+    n_units = unit_offsets[-1] + n_outputs
+    n_chunks = (n_origins + CHUNK - 1) // CHUNK
+    for chunk in prange(n_chunks):
+        start = chunk * CHUNK
+        n_batch = min(CHUNK, n_origins - start)
+        units = np.empty((n_units, n_batch))
+        _gather_regressors(inputs_t, targets_t, unused, origins, start, n_batch, 0,
+                           input_delays, target_delays, False, units)
+        forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
+        for k in range(n_outputs):
+            out[k, start:start + n_batch] = units[out_row + k, :n_batch]
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
+                  target_delays, inputs_t, targets_t, origins, unused, grad):
+    """Mean squared error / 2 over every output of every origin; gradient into ``grad``."""
+    n_batch = origins.shape[0]
+    n_outputs = sizes[-1]
+    n_targets = targets_t.shape[0]
+    out_row = unit_offsets[-1]
+    units = np.empty((unit_offsets[-1] + n_outputs, n_batch))
+    _gather_regressors(inputs_t, targets_t, unused, origins, 0, n_batch, 0, input_delays,
+                       target_delays, False, units)
+    forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
+    width = max(sizes.max(), 1)
+    delta = np.empty((width, n_batch))
+    scale = 1.0 / (n_batch * n_outputs)
+    loss = 0.0
+    for k in range(n_outputs):
+        lead, i = divmod(k, n_targets)
+        series = targets_t[i]
+        for b in range(n_batch):
+            error = units[out_row + k, b] - series[origins[b] + lead + 1]
+            loss += error * error
+            delta[k, b] = error * scale
+    grad[:] = 0.0
+    backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch,
+             delta, np.empty((width, n_batch)), grad)
+    return 0.5 * loss * scale
