@@ -1,0 +1,117 @@
+"""Persistence forecasts: the reference every forecaster must beat."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseForecaster
+
+
+class PersistenceRegressor(BaseForecaster):
+    """Naive, seasonal and clear-sky ("smart") persistence.
+
+    - ``kind="naive"``: the forecast of ``y_t`` made at origin ``o`` is ``y_o``.
+    - ``kind="seasonal"``: the latest value one or more whole seasons before ``t`` that is known
+      at ``o``: ``y_{t - season * ceil((t - o) / season)}``.
+    - ``kind="clearsky"``: the clear-sky index persists: ``csi_o * cs_t`` with
+      ``csi = y / cs`` where the clear-sky value ``cs`` (a column of X) exceeds
+      ``min_clearsky``; at night the last daytime index carries over (1 before any daytime).
+
+    Parameters
+    ----------
+    kind : {"naive", "seasonal", "clearsky"}, default="naive"
+    season : int, default=24
+        Steps per season (24 for a daily cycle of hourly data). For "clearsky" it is also the
+        history kept to carry the index over a night.
+    clearsky_column : str or int, default="clearsky_ghi"
+        The clear-sky column of X for "clearsky": a feature name, or a position.
+    min_clearsky : float, default=10.0
+        Clear-sky values at or below this are night: no index is formed from them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import PersistenceRegressor
+    >>> y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    >>> model = PersistenceRegressor(kind="seasonal", season=3).fit(None, y)
+    >>> model.predict(None, y, horizon=1)
+    array([nan, nan, nan,  1.,  2.,  3.])
+    >>> model.predict(None, y, horizon=2)   # row 3, from origin 1, reads y_0
+    array([nan, nan, nan,  1.,  2.,  3.])
+    >>> model.predict(horizon=4)          # after the data: 4, 5, 6 and 4 again
+    array([4., 5., 6., 4.])
+    """
+
+    _parameter_constraints = {
+        "kind": [StrOptions({"naive", "seasonal", "clearsky"})],
+        "season": [Interval(numbers.Integral, 1, None, closed="left")],
+        "clearsky_column": [str, Interval(numbers.Integral, 0, None, closed="left")],
+        "min_clearsky": [Interval(numbers.Real, 0, None, closed="left")],
+    }
+
+    warm_start = False  # nothing is learned; the shared fit reads this
+
+    def __init__(self, kind="naive", season=24, clearsky_column="clearsky_ghi",
+                 min_clearsky=10.0):
+        self.kind = kind
+        self.season = season
+        self.clearsky_column = clearsky_column
+        self.min_clearsky = min_clearsky
+
+    def _delays(self):
+        # every kind forecasts from the first row on; a seasonal value that lies before the
+        # segment is NaN, decided per lead in _forecast_scaled
+        input_delays = [0] if self.kind == "clearsky" else []
+        return np.array(input_delays, dtype=np.int64), np.array([1], dtype=np.int64)
+
+    def _history_rows(self):
+        return 1 if self.kind == "naive" else self.season
+
+    def _check_regressors(self, inputs):
+        if self.kind != "clearsky":
+            return
+        column = self.clearsky_column
+        if isinstance(column, str):
+            names = list(getattr(self, "feature_names_in_", []))
+            if column not in names:
+                raise ValueError(f"`clearsky_column` {column!r} is not a column of `X` "
+                                 f"(columns: {names}).")
+            self.clearsky_index_ = names.index(column)
+        else:
+            if column >= inputs.shape[1]:
+                raise ValueError(f"`clearsky_column` must be a column of `X`, which has "
+                                 f"{inputs.shape[1]} columns. Got {column}.")
+            self.clearsky_index_ = int(column)
+
+    def _fit_scaled(self, inputs_t, targets_t, warm):
+        """Persistence learns nothing."""
+
+    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        n_targets = targets_t.shape[0]
+        out = np.empty((horizon, n_targets, origins.size))
+        if self.kind == "naive":
+            out[:] = targets_t[:, origins]
+        elif self.kind == "seasonal":
+            for step in range(horizon):
+                lead = step + 1
+                source = origins + lead - self.season * -(-lead // self.season)
+                known = source >= 0
+                out[step] = np.where(known, targets_t[:, np.where(known, source, 0)], np.nan)
+        else:
+            clearsky = inputs_t[self.clearsky_index_]
+            index = _carried_clearsky_index(targets_t, clearsky, self.min_clearsky)
+            for step in range(horizon):
+                out[step] = index[:, origins] * clearsky[origins + step + 1]
+        return out
+
+
+def _carried_clearsky_index(targets_t, clearsky, min_clearsky):
+    """y / clear-sky where it is day, carried forward over the night (1 before any day)."""
+    day = clearsky > min_clearsky
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = np.where(day, targets_t / clearsky, np.nan)
+    positions = np.where(day, np.arange(clearsky.size), -1)
+    last_day = np.maximum.accumulate(positions)
+    carried = index[:, np.maximum(last_day, 0)]
+    return np.where(last_day >= 0, carried, 1.0)
