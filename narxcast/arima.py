@@ -1,0 +1,165 @@
+"""ARIMA baseline: statsmodels' SARIMAX with exogenous regressors, forecast from every origin."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseForecaster
+
+
+class ARIMARegressor(BaseForecaster):
+    """Seasonal ARIMA with exogenous regressors (statsmodels SARIMAX) as a forecaster.
+
+    The parameters are estimated once, by maximum likelihood on the data given to ``fit``.
+    ``predict(X_future)`` is SARIMAX's forecast with the exogenous inputs of the future rows,
+    continuing after the data seen by ``fit``/``update`` (``update`` appends measurements
+    without re-estimating). ``predict(X, y, horizon=h)`` runs the Kalman filter with the fitted
+    parameters over the segment once, then forms the ``h``-step forecasts from every origin in
+    one vectorised pass over the filtered states (``a_{o+1|o}``, then ``a_{o+j|o} =
+    c_{o+j-1} + T a_{o+j-1|o}``, ``y_{o+j|o} = Z a_{o+j|o} + d_{o+j}``), which equals
+    statsmodels' dynamic prediction from each origin.
+
+    Parameters
+    ----------
+    order : tuple of 3 int, default=(1, 0, 0)
+        (p, d, q).
+    seasonal_order : tuple of 4 int, default=(0, 0, 0, 0)
+        (P, D, Q, s).
+    trend : {None, "n", "c", "t", "ct"}, default=None
+        Deterministic trend; a time trend counts from each segment's first row.
+    enforce_stationarity, enforce_invertibility : bool, default=True
+    maxiter : int, default=50
+        Iterations of the likelihood optimiser (L-BFGS).
+
+    Attributes
+    ----------
+    params_ : ndarray
+        Estimated parameters, named in ``param_names_``.
+    results_ : statsmodels SARIMAXResults
+        The fitted results, extended by ``update``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import ARIMARegressor
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.zeros(300)
+    >>> for t in range(1, 300):
+    ...     y[t] = 0.8 * y[t - 1] + rng.normal()
+    >>> model = ARIMARegressor(order=(1, 0, 0)).fit(None, y[:200])
+    >>> round(float(model.params_[0]), 1)
+    0.8
+    >>> model.predict(None, y[200:], horizon=3).shape
+    (100,)
+    """
+
+    _parameter_constraints = {
+        "order": [tuple, list],
+        "seasonal_order": [tuple, list],
+        "trend": [StrOptions({"n", "c", "t", "ct"}), None],
+        "enforce_stationarity": ["boolean"],
+        "enforce_invertibility": ["boolean"],
+        "maxiter": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    warm_start = False
+
+    def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None,
+                 enforce_stationarity=True, enforce_invertibility=True, maxiter=50):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.trend = trend
+        self.enforce_stationarity = enforce_stationarity
+        self.enforce_invertibility = enforce_invertibility
+        self.maxiter = maxiter
+
+    def _delays(self):
+        return np.empty(0, dtype=np.int64), np.array([1], dtype=np.int64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+    def _check_orders(self):
+        for name, value, length in (("order", self.order, 3),
+                                    ("seasonal_order", self.seasonal_order, 4)):
+            if len(value) != length or any(
+                    isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer))
+                    or v < 0 for v in value):
+                raise ValueError(f"`{name}` must be {length} non-negative integers. Got "
+                                 f"{value!r}.")
+
+    def _model(self, targets, inputs):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        return SARIMAX(targets[:, 0], exog=inputs if inputs.shape[1] else None,
+                       order=tuple(self.order), seasonal_order=tuple(self.seasonal_order),
+                       trend=self.trend, enforce_stationarity=self.enforce_stationarity,
+                       enforce_invertibility=self.enforce_invertibility)
+
+    def _validate_targets(self, y, reset):
+        if y is not None:
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            if y.ndim == 2:
+                # SARIMAX is univariate: a column vector is raveled with scikit-learn's
+                # DataConversionWarning, several columns are an error
+                y = column_or_1d(y, warn=True)
+        return super()._validate_targets(y, reset)
+
+    def _check_regressors(self, inputs):
+        self._check_orders()
+
+    def _fit_scaled(self, inputs_t, targets_t, warm):
+        """Maximum likelihood; statsmodels' convergence warnings become scikit-learn's."""
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = self._model(targets_t.T, inputs_t.T).fit(disp=False, maxiter=self.maxiter)
+        for warning in caught:
+            if issubclass(warning.category, StatsmodelsWarning):
+                warnings.warn(str(warning.message), ConvergenceWarning, stacklevel=4)
+        self.results_ = results
+        self.params_ = np.asarray(results.params)
+        self.param_names_ = list(results.model.param_names)
+
+    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        """Forecasts (horizon, 1, n_origins) over a segment padded with ``horizon`` NaN rows."""
+        n = targets_t.shape[1] - horizon
+        model = self._model(targets_t[:, :n].T, inputs_t[:, :n].T)
+        filtered = model.filter(self.params_).filter_results
+        transition = filtered.transition[:, :, 0]
+        design = filtered.design[:, :, 0]
+        state_intercept = _padded(filtered.state_intercept, n + horizon)
+        obs_intercept = _padded(filtered.obs_intercept, n + horizon)
+        state = filtered.predicted_state[:, origins + 1]  # a_{o+1|o}
+        out = np.empty((horizon, 1, origins.size))
+        for step in range(horizon):
+            if step:
+                state = transition @ state + state_intercept[:, origins + step]
+            out[step] = design @ state + obs_intercept[:, origins + step + 1]
+        return out
+
+    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+        future = inputs_t[:, origin + 1:].T
+        forecast = self.results_.forecast(n_steps, exog=future if future.shape[1] else None)
+        return np.asarray(forecast, dtype=float)[:, None]
+
+    def _store_history(self, inputs, targets, reset):
+        """The fitted results hold the history; ``update`` appends to them (no re-estimation)."""
+        super()._store_history(inputs, targets, reset)
+        if not reset:
+            self.results_ = self.results_.append(targets[:, 0],
+                                                 exog=inputs if inputs.shape[1] else None)
+
+
+def _padded(array, length):
+    """A (rows, 1 or n) statsmodels system array as (rows, length), NaN past its end."""
+    if array.shape[1] == 1:
+        return np.repeat(array, length, axis=1)
+    return np.hstack([array, np.full((array.shape[0], length - array.shape[1]), np.nan)])
