@@ -3,16 +3,16 @@
 import numpy as np
 
 
-def _pairs(y_true, y_pred):
-    y_true = np.asarray(y_true, dtype=float)
-    y_pred = np.asarray(y_pred, dtype=float)
-    if y_true.shape != y_pred.shape:
-        raise ValueError("`y_true` and `y_pred` must have the same shape. Got "
-                         f"{y_true.shape} and {y_pred.shape}.")
-    valid = np.isfinite(y_true) & np.isfinite(y_pred)
+def _pairs(y_true, y_pred, *others):
+    arrays = [np.asarray(a, dtype=float) for a in (y_true, y_pred, *others)]
+    for name, array in zip(("y_pred", "y_reference"), arrays[1:]):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"`y_true` and `{name}` must have the same shape. Got "
+                             f"{arrays[0].shape} and {array.shape}.")
+    valid = np.logical_and.reduce([np.isfinite(a) for a in arrays])
     if not valid.any():
         raise ValueError("No pair of `y_true` and `y_pred` is finite; nothing to score.")
-    return y_true[valid], y_pred[valid]
+    return [a[valid] for a in arrays]
 
 
 def rmse(y_true, y_pred):
@@ -41,6 +41,53 @@ def mae(y_true, y_pred):
     return float(np.mean(np.abs(y_pred - y_true)))
 
 
+def mbe(y_true, y_pred):
+    """Mean bias error, forecast minus measurement (positive: over-forecast).
+
+    Examples
+    --------
+    >>> mbe([1.0, 2.0, 3.0], [2.0, 2.0, 1.0])
+    -0.3333333333333333
+    """
+    y_true, y_pred = _pairs(y_true, y_pred)
+    return float(np.mean(y_pred - y_true))
+
+
+def nrmse(y_true, y_pred, normalization="mean"):
+    """RMSE divided by the mean or by the range (max - min) of the measurements.
+
+    Both are taken over the finite pairs, so a mask (e.g. daytime) applies to the normaliser
+    too.
+
+    Examples
+    --------
+    >>> nrmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])
+    0.5773502691896257
+    >>> nrmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0], normalization="range")
+    0.5773502691896257
+    """
+    if normalization not in ("mean", "range"):
+        raise ValueError(f"`normalization` must be 'mean' or 'range'. Got {normalization!r}.")
+    y_true, y_pred = _pairs(y_true, y_pred)
+    scale = y_true.mean() if normalization == "mean" else np.ptp(y_true)
+    return float(np.sqrt(np.mean((y_pred - y_true) ** 2)) / scale)
+
+
+def skill_score(y_true, y_pred, y_reference):
+    """Forecast skill ``1 - RMSE / RMSE_reference`` over the pairs where all three are finite.
+
+    1 is a perfect forecast, 0 no better than the reference (e.g. persistence), negative worse.
+
+    Examples
+    --------
+    >>> skill_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], [2.0, 3.0, 4.0])
+    0.42264973081037427
+    """
+    y_true, y_pred, y_reference = _pairs(y_true, y_pred, y_reference)
+    return float(1.0 - np.sqrt(np.mean((y_pred - y_true) ** 2))
+                 / np.sqrt(np.mean((y_reference - y_true) ** 2)))
+
+
 def r2(y_true, y_pred):
     """Coefficient of determination over the finite pairs.
 
@@ -53,5 +100,19 @@ def r2(y_true, y_pred):
     return float(1.0 - np.sum((y_pred - y_true) ** 2) / np.sum((y_true - y_true.mean()) ** 2))
 
 
-METRICS = {"rmse": rmse, "mae": mae, "r2": r2}
-GREATER_IS_BETTER = {"rmse": False, "mae": False, "r2": True}
+def daytime_mask(clearsky, threshold=10.0):
+    """True where the clear-sky irradiance exceeds ``threshold`` (W/m2): the hours to score.
+
+    Examples
+    --------
+    >>> daytime_mask([0.0, 5.0, 120.0, float("nan")]).tolist()
+    [False, False, True, False]
+    """
+    clearsky = np.asarray(clearsky, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return clearsky > threshold
+
+
+METRICS = {"rmse": rmse, "mae": mae, "mbe": mbe, "nrmse": nrmse, "r2": r2}
+# the metrics that rank forecasts (a bias does not), and their direction, for scorers
+GREATER_IS_BETTER = {"rmse": False, "mae": False, "nrmse": False, "r2": True}

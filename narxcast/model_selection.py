@@ -27,7 +27,7 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
 
     Parameters
     ----------
-    metric : {"rmse", "mae", "r2"} or callable, default="rmse"
+    metric : {"rmse", "mae", "nrmse", "r2"} or callable, default="rmse"
         A callable takes ``(y_true, y_pred)`` and must skip NaN forecasts.
     horizon : int, default=1
     greater_is_better : bool, optional
@@ -53,9 +53,9 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
 
     horizon = check_horizon(horizon)
     if isinstance(metric, str):
-        if metric not in METRICS:
-            raise ValueError(f"`metric` must be one of {sorted(METRICS)} or a callable. "
-                             f"Got {metric!r}.")
+        if metric not in GREATER_IS_BETTER:
+            raise ValueError(f"`metric` must be one of {sorted(GREATER_IS_BETTER)} or a "
+                             f"callable. Got {metric!r}.")
         greater = GREATER_IS_BETTER[metric]
         metric = METRICS[metric]
     elif callable(metric):
