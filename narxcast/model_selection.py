@@ -1,5 +1,13 @@
-"""Model selection for forecasters: horizon scorers for scikit-learn's search tools."""
+"""Model selection for forecasters: rolling-origin backtests, horizon scorers."""
 
+import numbers
+import time
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._base import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
 
@@ -49,8 +57,6 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     >>> bool(np.all(-scores < 0.15))       # 6 h ahead RMSE close to the noise level 0.1
     True
     """
-    from ._base import check_horizon
-
     horizon = check_horizon(horizon)
     if isinstance(metric, str):
         if metric not in GREATER_IS_BETTER:
@@ -65,3 +71,182 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     else:
         raise TypeError(f"`metric` must be a name or a callable. Got {metric!r}.")
     return _HorizonScorer(metric, horizon, 1 if greater else -1)
+
+
+class BacktestResult(NamedTuple):
+    """What :func:`backtest` returns."""
+
+    scores: pd.DataFrame
+    """Tidy scores: columns ``estimator``, ``horizon``, ``metric``, ``value``."""
+    forecasts: pd.DataFrame
+    """Forecasts indexed like ``y``, columns (estimator, horizon); NaN where none was made."""
+    fit_seconds: pd.Series
+    """Total fitting time per estimator (every refit included)."""
+
+
+def _rows(data, selection):
+    """Rows of an array, a pandas object (keeping names and index), or None."""
+    if data is None:
+        return None
+    return data.iloc[selection] if hasattr(data, "iloc") else np.asarray(data)[selection]
+
+
+def _origin_blocks(n, train_size, refit, cv):
+    """(train rows, first origin, end origin) per fit: origins o in [first, end) are forecast
+    by a model fitted on the rows before ``first + 1``."""
+    if cv is not None:
+        blocks = []
+        for train, test in cv.split(np.arange(n)):
+            blocks.append((np.asarray(train), int(test[0]) - 1, int(test[-1])))
+        return blocks
+    if isinstance(train_size, numbers.Real) and not isinstance(train_size, numbers.Integral):
+        if not 0 < train_size < 1:
+            raise ValueError(f"`train_size` as a fraction must be in (0, 1). Got {train_size}.")
+        train_size = int(round(train_size * n))
+    if not 2 <= train_size < n:
+        raise ValueError(f"`train_size` must leave training and test rows in a series of {n}. "
+                         f"Got {train_size}.")
+    if refit is False or refit is None:
+        return [(np.arange(train_size), train_size - 1, n - 1)]
+    if isinstance(refit, bool) or not isinstance(refit, numbers.Integral) or refit < 1:
+        raise ValueError(f"`refit` must be False or a positive int (steps between refits). "
+                         f"Got {refit!r}.")
+    return [(np.arange(start + 1), start, min(start + refit, n - 1))
+            for start in range(train_size - 1, n - 1, refit)]
+
+
+def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
+             metrics=("rmse", "mae"), reference=None, mask=None, progress=True):
+    """Rolling-origin evaluation of several forecasters at several lead times.
+
+    Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
+    rows up to ``o``: with ``refit=False`` one model fitted on the first ``train_size`` rows;
+    with ``refit=k`` a model refitted on all rows before each block of ``k`` origins; with
+    ``cv`` (e.g. ``TimeSeriesSplit(n_splits, gap=...)``) one model per split, fitted on its
+    training rows and forecasting from the origins of its test rows. The forecasts read the
+    measurements up to their origin (``predict(X, y, horizon=h)`` over the series so far), so
+    the future never leaks in.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        Forecasters with narxcast's ``predict(X, y, horizon, all_horizons)``; they are cloned,
+        never modified.
+    X : array-like of shape (n_samples, n_features) or None
+    y : array-like of shape (n_samples,)
+    horizons : sequence of int, default=(1, 6, 24)
+    train_size : int or float, default=0.75
+        Rows (int) or fraction (float) of the first training period; ignored with ``cv``.
+    refit : False or int, default=False
+    cv : cross-validation splitter, optional
+        An object with ``split(X)`` yielding contiguous (train, test) index arrays in time
+        order, such as :class:`sklearn.model_selection.TimeSeriesSplit`.
+    metrics : sequence of str or callable, default=("rmse", "mae")
+        Names in :data:`narxcast.metrics.METRICS` or callables ``f(y_true, y_pred)``.
+    reference : str, optional
+        An estimator's name: adds the metric ``"skill"`` (``1 - RMSE / RMSE_reference``).
+    mask : array-like of bool, optional
+        Rows to score (e.g. :func:`narxcast.metrics.daytime_mask`). At each horizon every
+        estimator is scored on the same rows: masked in, and forecast by all of them.
+    progress : bool, default=True
+        Show a progress bar (tqdm) over the fits.
+
+    Returns
+    -------
+    BacktestResult
+        ``scores`` (tidy DataFrame), ``forecasts`` (DataFrame, columns (estimator, horizon)),
+        ``fit_seconds`` (Series).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import NARXRegressor, PersistenceRegressor
+    >>> from narxcast.model_selection import backtest
+    >>> hour = np.arange(24 * 30) % 24
+    >>> X = np.column_stack([np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)])
+    >>> y = np.maximum(X[:, 0], 0) + 0.05 * np.random.default_rng(0).normal(size=hour.size)
+    >>> result = backtest({"narx": NARXRegressor(input_delays=0, learning_rate_init=0.01,
+    ...                                          random_state=0),
+    ...                    "persistence": PersistenceRegressor()},
+    ...                   X, y, horizons=(1, 6), reference="persistence", progress=False)
+    >>> result.scores.query("metric == 'skill' and estimator == 'narx'")["value"].gt(0).all()
+    np.True_
+    >>> result.forecasts.columns.tolist()
+    [('narx', 1), ('narx', 6), ('persistence', 1), ('persistence', 6)]
+    """
+    from sklearn.base import clone
+    from tqdm.auto import tqdm
+
+    from .metrics import skill_score
+
+    if not isinstance(estimators, dict) or not estimators:
+        raise TypeError("`estimators` must be a non-empty dict of name -> estimator. Got "
+                        f"{type(estimators).__name__}.")
+    horizons = sorted({check_horizon(h) for h in horizons})
+    if reference is not None and reference not in estimators:
+        raise ValueError(f"`reference` must name one of the estimators {list(estimators)}. "
+                         f"Got {reference!r}.")
+    scorers = {}
+    for metric in metrics:
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                raise ValueError(f"`metrics` must hold names in {sorted(METRICS)} or "
+                                 f"callables. Got {metric!r}.")
+            scorers[metric] = METRICS[metric]
+        elif callable(metric):
+            scorers[getattr(metric, "__name__", repr(metric))] = metric
+        else:
+            raise TypeError(f"`metrics` must hold names or callables. Got {metric!r}.")
+    index = getattr(y, "index", None)
+    y_values = np.asarray(y, dtype=float)
+    if y_values.ndim != 1:
+        raise ValueError(f"`y` must be 1-D for backtest. Got shape {y_values.shape}.")
+    n = y_values.size
+    if X is not None and len(X) != n:
+        raise ValueError(f"`X` and `y` must have the same number of rows. Got {len(X)} and {n}.")
+    if mask is None:
+        mask = np.ones(n, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (n,):
+        raise ValueError(f"`mask` must have one entry per row of `y` ({n}). Got {mask.shape}.")
+    blocks = _origin_blocks(n, train_size, refit, cv)
+
+    horizon = max(horizons)
+    forecasts = {(name, h): np.full(n, np.nan) for name in estimators for h in horizons}
+    fit_seconds = dict.fromkeys(estimators, 0.0)
+    bar = tqdm(total=len(estimators) * len(blocks), desc="backtest", disable=not progress)
+    for name, estimator in estimators.items():
+        for train, first, end in blocks:
+            model = clone(estimator)
+            started = time.perf_counter()
+            model.fit(_rows(X, train), _rows(y, train))
+            fit_seconds[name] += time.perf_counter() - started
+            stop = min(n, end + horizon)
+            segment = np.arange(stop)
+            predicted = model.predict(_rows(X, segment), _rows(y, segment), horizon=horizon,
+                                      all_horizons=True)
+            for h in horizons:
+                targets = np.arange(first + h, min(end + h, stop))
+                forecasts[name, h][targets] = predicted[targets, h - 1]
+            bar.update()
+    bar.close()
+
+    records = []
+    for h in horizons:
+        scored = mask & np.all([np.isfinite(forecasts[name, h]) for name in estimators], axis=0)
+        scored &= np.isfinite(y_values)
+        if not scored.any():
+            continue
+        truth = y_values[scored]
+        for name in estimators:
+            predicted = forecasts[name, h][scored]
+            for metric, scorer in scorers.items():
+                records.append((name, h, metric, scorer(truth, predicted)))
+            if reference is not None:
+                records.append((name, h, "skill", skill_score(
+                    truth, predicted, forecasts[reference, h][scored])))
+    scores = pd.DataFrame.from_records(records, columns=["estimator", "horizon", "metric",
+                                                         "value"])
+    frame = pd.DataFrame({key: values for key, values in forecasts.items()}, index=index)
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["estimator", "horizon"])
+    return BacktestResult(scores, frame, pd.Series(fit_seconds, name="fit_seconds"))
