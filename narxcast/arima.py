@@ -130,19 +130,25 @@ class ARIMARegressor(BaseForecaster):
 
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         """Forecasts (horizon, 1, n_origins) over a segment padded with ``horizon`` NaN rows."""
+        from statsmodels.tsa.statespace import kalman_filter as kf
+
         n = targets_t.shape[1] - horizon
         model = self._model(targets_t[:, :n].T, inputs_t[:, :n].T)
-        filtered = model.filter(self.params_).filter_results
+        # keep only the predicted states, and take the bare filter output: the results
+        # wrapper would estimate the parameters' covariance with 8 more filter passes
+        model.ssm.set_conserve_memory(
+            kf.MEMORY_NO_FORECAST | kf.MEMORY_NO_PREDICTED_COV | kf.MEMORY_NO_FILTERED
+            | kf.MEMORY_NO_LIKELIHOOD | kf.MEMORY_NO_GAIN | kf.MEMORY_NO_SMOOTHING
+            | kf.MEMORY_NO_STD_FORECAST)
+        filtered = model.filter(self.params_, return_ssm=True)
         transition = filtered.transition[:, :, 0]
         design = filtered.design[:, :, 0]
-        state_intercept = _padded(filtered.state_intercept, n + horizon)
-        obs_intercept = _padded(filtered.obs_intercept, n + horizon)
         state = filtered.predicted_state[:, origins + 1]  # a_{o+1|o}
         out = np.empty((horizon, 1, origins.size))
         for step in range(horizon):
             if step:
-                state = transition @ state + state_intercept[:, origins + step]
-            out[step] = design @ state + obs_intercept[:, origins + step + 1]
+                state = transition @ state + _at(filtered.state_intercept, origins + step)
+            out[step] = design @ state + _at(filtered.obs_intercept, origins + step + 1)
         return out
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
@@ -158,8 +164,10 @@ class ARIMARegressor(BaseForecaster):
                                                  exog=inputs if inputs.shape[1] else None)
 
 
-def _padded(array, length):
-    """A (rows, 1 or n) statsmodels system array as (rows, length), NaN past its end."""
+def _at(array, columns):
+    """Columns of a statsmodels system array (rows, 1 or n): the constant one, or the given
+    columns with NaN past the end."""
     if array.shape[1] == 1:
-        return np.repeat(array, length, axis=1)
-    return np.hstack([array, np.full((array.shape[0], length - array.shape[1]), np.nan)])
+        return array
+    inside = columns < array.shape[1]
+    return np.where(inside, array[:, np.where(inside, columns, 0)], np.nan)
