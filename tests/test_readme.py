@@ -30,3 +30,20 @@ def test_quickstart_runs(capsys):
     for error, h in zip(errors, (1, 24)):
         persistence = np.sqrt(np.mean((y_test[h:] - y_test[:-h]) ** 2))
         assert error < persistence
+
+
+def test_backtest_example_runs(capsys):
+    text = README.read_text()
+    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
+    example = re.search(r"## Baselines and backtests\n.*?```python\n(.*?)```", text,
+                        re.S).group(1)
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(quickstart, "README quickstart", "exec"), namespace)
+        exec(compile(example, "README backtest example", "exec"), namespace)
+    result = namespace["result"]
+    assert set(result.scores["metric"]) == {"rmse", "mae", "skill"}
+    assert result.forecasts.shape == (len(namespace["y"]), 12)
+    skill = result.scores.query("metric == 'skill' and horizon == 6")
+    assert (skill.set_index("estimator")["value"].drop("smart persistence") > 0).all()
