@@ -98,6 +98,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """Rows of X and y kept after fit/update for ``predict(X_future)`` to continue from."""
         return self.max_delay_
 
+    def _first_origin(self):
+        """The first origin of a segment whose forecasts are formed (recurrent models add
+        their washout)."""
+        return self.max_delay_ - 1
+
     def _check_regressors(self, inputs):
         """Raise when the delays give the model nothing to read (networks override)."""
 
@@ -286,7 +291,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         # pad with NaN so that forecasts past the end stay inside the arrays (and are NaN)
         inputs = np.concatenate([inputs, np.full((horizon, inputs.shape[1]), np.nan)])
         targets = np.concatenate([targets, np.full((horizon, targets.shape[1]), np.nan)])
-        origins = np.arange(self.max_delay_ - 1, n - 1, dtype=np.int64)
+        origins = np.arange(self._first_origin(), n - 1, dtype=np.int64)
         out = self._forecast_scaled(*self._scaled_t(inputs, targets), origins, horizon)
         out *= self.target_scaler_.scale[:, None]
         out += self.target_scaler_.mean[:, None]
@@ -359,12 +364,12 @@ NETWORK_PARAMETER_CONSTRAINTS = {
 }
 
 
-class NetworkForecaster(BaseForecaster):
-    """An MLP over a flat θ trained by the gradient trainers (NARX, TDNN).
+class GradientForecaster(BaseForecaster):
+    """A model over a flat θ trained by the gradient trainers.
 
-    A subclass gives the sizes of the network's input and output (``_n_regressors``,
-    ``_n_outputs``), its kernels (``_forecast_theta``, ``_training_problem``) and its
-    parameters; this class owns θ's layout, initialisation, training and validation.
+    A subclass gives θ's layout and initialisation (``_initial_theta``, ``_weight_mask``), its
+    kernels (``_forecast_theta``, ``_training_problem``) and its parameters; this class owns
+    training, validation and the stopping rules.
     """
 
     _parameter_constraints = NETWORK_PARAMETER_CONSTRAINTS
@@ -388,49 +393,6 @@ class NetworkForecaster(BaseForecaster):
     def _n_regressors(self):
         return (self.input_delays_.size * self.n_features_in_
                 + self.target_delays_.size * self.n_targets_)
-
-    def _layout(self):
-        """Layer sizes and the offsets of each layer's weights, biases and units."""
-        return layout([self._n_regressors(), *self._hidden_sizes(), self._n_outputs()])
-
-    def _kernel_args(self):
-        sizes, weight_offsets, bias_offsets, unit_offsets, _ = self._layout()
-        return (sizes, weight_offsets, bias_offsets, unit_offsets,
-                ACTIVATION_CODES[self.activation], self.input_delays_, self.target_delays_)
-
-    def _initial_theta(self, rng):
-        """Glorot-uniform weights and biases, as scikit-learn's MLP."""
-        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
-        theta = np.empty(n_params)
-        for layer in range(sizes.size - 1):
-            fan_in, fan_out = sizes[layer], sizes[layer + 1]
-            factor = 2.0 if self.activation == "logistic" else 6.0
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            theta[weight_offsets[layer]:bias_offsets[layer]] = rng.uniform(
-                -bound, bound, fan_in * fan_out)
-            theta[bias_offsets[layer]:bias_offsets[layer] + fan_out] = rng.uniform(
-                -bound, bound, fan_out)
-        return theta
-
-    def _weight_mask(self):
-        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
-        mask = np.zeros(n_params)
-        for layer in range(sizes.size - 1):
-            mask[weight_offsets[layer]:bias_offsets[layer]] = 1.0
-        return mask
-
-    @property
-    def coefs_(self):
-        """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
-        sizes, weight_offsets, _, _, _ = self._layout()
-        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
-                for k, w in enumerate(weight_offsets)]
-
-    @property
-    def intercepts_(self):
-        """Bias vectors per layer, views of ``theta_``."""
-        sizes, _, bias_offsets, _, _ = self._layout()
-        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
 
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
@@ -500,3 +462,51 @@ class NetworkForecaster(BaseForecaster):
             return 1.0 - np.sum((forecasts - truth) ** 2) / total
 
         return score
+
+
+class MLPForecaster(GradientForecaster):
+    """An MLP over a flat θ (NARX, TDNN): layer ``l`` holds its weights (fan_in, fan_out)
+    row-major, then its biases; the subclass gives the output size (``_n_outputs``)."""
+
+    def _layout(self):
+        """Layer sizes and the offsets of each layer's weights, biases and units."""
+        return layout([self._n_regressors(), *self._hidden_sizes(), self._n_outputs()])
+
+    def _kernel_args(self):
+        sizes, weight_offsets, bias_offsets, unit_offsets, _ = self._layout()
+        return (sizes, weight_offsets, bias_offsets, unit_offsets,
+                ACTIVATION_CODES[self.activation], self.input_delays_, self.target_delays_)
+
+    def _initial_theta(self, rng):
+        """Glorot-uniform weights and biases, as scikit-learn's MLP."""
+        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
+        theta = np.empty(n_params)
+        for layer in range(sizes.size - 1):
+            fan_in, fan_out = sizes[layer], sizes[layer + 1]
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            theta[weight_offsets[layer]:bias_offsets[layer]] = rng.uniform(
+                -bound, bound, fan_in * fan_out)
+            theta[bias_offsets[layer]:bias_offsets[layer] + fan_out] = rng.uniform(
+                -bound, bound, fan_out)
+        return theta
+
+    def _weight_mask(self):
+        sizes, weight_offsets, bias_offsets, _, n_params = self._layout()
+        mask = np.zeros(n_params)
+        for layer in range(sizes.size - 1):
+            mask[weight_offsets[layer]:bias_offsets[layer]] = 1.0
+        return mask
+
+    @property
+    def coefs_(self):
+        """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
+        sizes, weight_offsets, _, _, _ = self._layout()
+        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
+                for k, w in enumerate(weight_offsets)]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors per layer, views of ``theta_``."""
+        sizes, _, bias_offsets, _, _ = self._layout()
+        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]

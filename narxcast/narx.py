@@ -5,11 +5,11 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import NetworkForecaster, normalize_delays
+from ._base import MLPForecaster, normalize_delays
 from .kernels import narx as kernels
 
 
-class NARXRegressor(NetworkForecaster):
+class NARXRegressor(MLPForecaster):
     """Nonlinear autoregressive network with exogenous inputs (NARX).
 
     ``y_t = f(x_{t-d}, d in input_delays; y_{t-k}, k in feedback_delays)`` with ``f`` a
@@ -103,7 +103,7 @@ class NARXRegressor(NetworkForecaster):
     """
 
     _parameter_constraints = {
-        **NetworkForecaster._parameter_constraints,
+        **MLPForecaster._parameter_constraints,
         "input_delays": [numbers.Integral, "array-like"],
         "feedback_delays": [numbers.Integral, "array-like"],
         "loop": [StrOptions({"open", "closed"})],

@@ -5,11 +5,11 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import NetworkForecaster, normalize_delays
+from ._base import MLPForecaster, normalize_delays
 from .kernels import tdnn as kernels
 
 
-class TDNNRegressor(NetworkForecaster):
+class TDNNRegressor(MLPForecaster):
     """Time-delay network (finite response): an MLP from a window to every lead time at once.
 
     From the regressor of origin ``o`` (``x_{o+1-d}`` for ``d`` in ``input_delays``,
@@ -60,7 +60,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
     """
 
     _parameter_constraints = {
-        **NetworkForecaster._parameter_constraints,
+        **MLPForecaster._parameter_constraints,
         "input_delays": [numbers.Integral, "array-like"],
         "target_delays": [numbers.Integral, "array-like"],
         "max_horizon": [Interval(numbers.Integral, 1, None, closed="left")],
