@@ -1,11 +1,12 @@
 """narxcast: NARX, Elman and LSTM forecasting as scikit-learn estimators with Numba kernels."""
 
 from .arima import ARIMARegressor
+from .elman import ElmanRegressor
 from .narx import NARXRegressor
 from .persistence import PersistenceRegressor
 from .tdnn import TDNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ARIMARegressor", "NARXRegressor", "PersistenceRegressor", "TDNNRegressor",
-           "__version__"]
+__all__ = ["ARIMARegressor", "ElmanRegressor", "NARXRegressor", "PersistenceRegressor",
+           "TDNNRegressor", "__version__"]

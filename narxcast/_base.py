@@ -510,3 +510,195 @@ class MLPForecaster(GradientForecaster):
         """Bias vectors per layer, views of ``theta_``."""
         sizes, _, bias_offsets, _, _ = self._layout()
         return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
+
+
+RECURRENT_PARAMETER_CONSTRAINTS = {
+    **{k: v for k, v in NETWORK_PARAMETER_CONSTRAINTS.items() if k != "activation"},
+    "input_delays": [numbers.Integral, "array-like"],
+    "feedback_delays": [numbers.Integral, "array-like"],
+    "loop": [StrOptions({"open", "closed"})],
+    "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
+    "washout": [Interval(numbers.Integral, 0, None, closed="left")],
+}
+
+
+class RecurrentForecaster(GradientForecaster):
+    """Stacked recurrent layers and a linear head over θ in PyTorch's layout.
+
+    The network's input at target time ``t`` is the NARX regressor of ``t``; its state is
+    carried from step to step. ``fit``/``update`` leave ``state_``, the state after the last
+    row seen, from which ``predict(X_future)`` continues; a segment's forecasts start from a
+    zero state and run open loop over measured targets up to each origin.
+    """
+
+    _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
+    _gates = 1  # gate blocks per layer in weight_ih / weight_hh (4 for LSTM, 3 for GRU)
+
+    def _delays(self):
+        return (normalize_delays(self.input_delays, "input_delays", 0),
+                normalize_delays(self.feedback_delays, "feedback_delays", 1))
+
+    @property
+    def feedback_delays_(self):
+        """The fitted feedback delays (``target_delays_``), sorted."""
+        return self.target_delays_
+
+    def _first_origin(self):
+        return self.max_delay_ - 1 + self.washout
+
+    # ------------------------------------------------------------------- θ's layout
+    def _layout(self):
+        """``(sizes, offsets (layers x 4), head (2,), n_params)`` in PyTorch's order."""
+        sizes = np.array([self._n_regressors(), *self._hidden_sizes(), self.n_targets_],
+                         dtype=np.int64)
+        n_layers = sizes.size - 2
+        offsets = np.zeros((n_layers, 4), dtype=np.int64)
+        offset = 0
+        for layer in range(n_layers):
+            n_in, n_hidden = sizes[layer], sizes[layer + 1]
+            blocks = (self._gates * n_hidden * n_in, self._gates * n_hidden * n_hidden,
+                      self._gates * n_hidden, self._gates * n_hidden)
+            for k, size in enumerate(blocks):
+                offsets[layer, k] = offset
+                offset += size
+        head = np.array([offset, offset + sizes[-1] * sizes[-2]], dtype=np.int64)
+        return sizes, offsets, head, int(head[1] + sizes[-1])
+
+    def _weight_names(self):
+        """(name, offset, shape) of every tensor, named as PyTorch's state_dict."""
+        sizes, offsets, head, _ = self._layout()
+        names = []
+        for layer in range(sizes.size - 2):
+            n_in, n_hidden = int(sizes[layer]), int(sizes[layer + 1])
+            rows = self._gates * n_hidden
+            names += [(f"weight_ih_l{layer}", offsets[layer, 0], (rows, n_in)),
+                      (f"weight_hh_l{layer}", offsets[layer, 1], (rows, n_hidden)),
+                      (f"bias_ih_l{layer}", offsets[layer, 2], (rows,)),
+                      (f"bias_hh_l{layer}", offsets[layer, 3], (rows,))]
+        names += [("head.weight", head[0], (int(sizes[-1]), int(sizes[-2]))),
+                  ("head.bias", head[1], (int(sizes[-1]),))]
+        return names
+
+    def get_weights(self):
+        """The parameters as PyTorch names and shapes (scaled units), as copies.
+
+        ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` per layer
+        (as ``nn.RNN``/``nn.LSTM``/``nn.GRU``'s ``state_dict``), ``head.weight`` and
+        ``head.bias`` for the linear output layer.
+        """
+        check_is_fitted(self, "theta_")
+        return {name: self.theta_[offset:offset + int(np.prod(shape))].reshape(shape).copy()
+                for name, offset, shape in self._weight_names()}
+
+    def set_weights(self, weights):
+        """Load parameters given as :meth:`get_weights` returns them; returns ``self``."""
+        check_is_fitted(self, "theta_")
+        expected = {name: shape for name, _, shape in self._weight_names()}
+        if set(weights) != set(expected):
+            raise ValueError(f"`weights` must have the keys {sorted(expected)}. Got "
+                             f"{sorted(weights)}.")
+        theta = self.theta_.copy()
+        for name, offset, shape in self._weight_names():
+            value = np.asarray(weights[name], dtype=np.float64)
+            if value.shape != shape:
+                raise ValueError(f"`weights[{name!r}]` must have shape {shape}. Got "
+                                 f"{value.shape}.")
+            theta[offset:offset + value.size] = value.ravel()
+        self.theta_ = theta
+        self.state_ = None  # computed with the old parameters; `update` restarts it
+        return self
+
+    def _initial_theta(self, rng):
+        """PyTorch's initialisation: U(-1/sqrt(h), 1/sqrt(h)) for every recurrent tensor."""
+        sizes, offsets, head, n_params = self._layout()
+        theta = np.empty(n_params)
+        for layer in range(sizes.size - 2):
+            bound = 1.0 / np.sqrt(sizes[layer + 1])
+            end = offsets[layer + 1, 0] if layer + 1 < sizes.size - 2 else head[0]
+            theta[offsets[layer, 0]:end] = rng.uniform(-bound, bound, end - offsets[layer, 0])
+        bound = 1.0 / np.sqrt(sizes[-2])
+        theta[head[0]:] = rng.uniform(-bound, bound, n_params - head[0])
+        return theta
+
+    def _weight_mask(self):
+        sizes, offsets, head, n_params = self._layout()
+        mask = np.zeros(n_params)
+        for layer in range(sizes.size - 2):
+            mask[offsets[layer, 0]:offsets[layer, 2]] = 1.0
+        mask[head[0]:head[1]] = 1.0
+        return mask
+
+    def _kernel_args(self):
+        sizes, offsets, head, _ = self._layout()
+        return sizes, offsets, head
+
+    # ------------------------------------------------------------------ states
+    def _states(self, theta, inputs_t, targets_t, initial=None, first=None):
+        """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
+        at the step of target ``first`` (the first complete regressor if None)."""
+        sizes, offsets, _ = self._kernel_args()
+        width = int(sizes[1:-1].max())
+        if initial is None:
+            initial = np.zeros((sizes.size - 2, width))
+        states = np.empty((sizes.size - 2, width, targets_t.shape[1]))
+        self._kernels.open_loop_states(theta, sizes, offsets, self.input_delays_,
+                                       self.target_delays_, inputs_t, targets_t,
+                                       self.max_delay_ if first is None else first, initial,
+                                       states)
+        return states
+
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
+        sizes, offsets, head = self._kernel_args()
+        if initial is None:
+            states = self._states(theta, inputs_t, targets_t)
+            initial = np.ascontiguousarray(states[:, :, np.maximum(origins, 0)])
+            initial[:, :, origins < 0] = 0.0  # origin -1: nothing seen yet
+        out = np.empty((horizon, self.n_targets_, origins.size))
+        self._kernels.forecast(theta, sizes, offsets, head, self.input_delays_,
+                               self.target_delays_, inputs_t, targets_t, initial, origins,
+                               horizon, out)
+        return out
+
+    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+        if self.state_ is None:
+            raise ValueError("`set_weights` replaced the parameters after the state was "
+                             "computed: call `update(X, y)` with recent measurements (the "
+                             "state restarts from zero over them) before `predict(X)`.")
+        origins = np.array([origin], dtype=np.int64)
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, n_steps,
+                                    initial=self.state_[:, :, None].copy())[:, :, 0]
+
+    def _store_history(self, inputs, targets, reset):
+        """Keep the last rows, and the state after them in ``state_``: a fit runs from a zero
+        state over its data, an update continues from ``state_`` (or from zero after
+        ``set_weights``) over the new rows."""
+        if reset or self.state_ is None:
+            first = self.max_delay_
+            initial = None
+        else:
+            first = len(self.history_y_)  # the kept rows only give the new rows' regressors
+            initial = self.state_
+            inputs = np.concatenate([self.history_X_, inputs])
+            targets = np.concatenate([self.history_y_, targets])
+        states = self._states(self.theta_, *self._scaled_t(inputs, targets), initial, first)
+        self.state_ = states[:, :, -1].copy()
+        keep = self._history_rows()
+        self.history_X_ = inputs[len(inputs) - keep:].copy()
+        self.history_y_ = targets[len(targets) - keep:].copy()
+
+    def _training_problem(self, inputs_t, targets_t, first_target, end):
+        """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
+        window = min(self.bptt_steps, end - first_target)
+        burn_in = min(self.burn_in, max(0, end - first_target - window))
+        closed = self.loop == "closed"
+        origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
+        sizes, offsets, head = self._kernel_args()
+        kernels = self._kernels
+
+        def loss(theta, batch, grad):
+            return kernels.loss_gradient(theta, sizes, offsets, head, self.input_delays_,
+                                         self.target_delays_, inputs_t, targets_t, batch,
+                                         burn_in, window, closed, grad)
+
+        return window, origins, loss, (window if closed else 1)

@@ -91,3 +91,38 @@ def tdnn_loss(theta, sizes, activation, input_delays, target_delays, X, Y, origi
                               origins, max_horizon)
     truth = np.array([Y[o + 1:o + 1 + max_horizon] for o in origins])
     return 0.5 * np.mean((forecasts - truth) ** 2)
+
+
+def _regressor(X, known, t, input_delays, target_delays):
+    return np.array([X[t - d, f] for d in input_delays for f in range(X.shape[1])]
+                    + [known[t - k][i] for k in target_delays for i in range(len(known[t - k]))])
+
+
+def elman_cell(weights, n_layers, regressor, states):
+    """One step of a stacked nn.RNN (tanh) + linear head; returns (output, new states)."""
+    below, new = regressor, []
+    for layer in range(n_layers):
+        h = np.tanh(weights[f"weight_ih_l{layer}"] @ below + weights[f"bias_ih_l{layer}"]
+                    + weights[f"weight_hh_l{layer}"] @ states[layer]
+                    + weights[f"bias_hh_l{layer}"])
+        new.append(h)
+        below = h
+    return weights["head.weight"] @ below + weights["head.bias"], new
+
+
+def recurrent_window(cell, weights, n_layers, hidden, X, Y, input_delays, target_delays, start,
+                     origin, horizon, closed):
+    """Forecasts of targets origin+1..origin+horizon: zero state at the step of target
+    ``start``, measured feedback up to ``origin``, then closed (or open) loop."""
+    states = [np.zeros(h) for h in hidden]
+    known = {t: Y[t] for t in range(origin + 1)}
+    out = []
+    for t in range(start, min(origin + horizon, len(X) - 1) + 1):
+        source = known if (closed or t <= origin) else {**known, **{s: Y[s] for s in
+                                                                    range(origin + 1, t)}}
+        output, states = cell(weights, n_layers, _regressor(X, source, t, input_delays,
+                                                            target_delays), states)
+        if t > origin:
+            known[t] = output if closed else Y[t]
+            out.append(output)
+    return np.array(out)

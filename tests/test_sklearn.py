@@ -7,7 +7,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from narxcast import ARIMARegressor, NARXRegressor, PersistenceRegressor, TDNNRegressor
+from narxcast import (
+    ARIMARegressor,
+    ElmanRegressor,
+    NARXRegressor,
+    PersistenceRegressor,
+    TDNNRegressor,
+)
 from narxcast.model_selection import make_horizon_scorer
 
 TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
@@ -34,7 +40,8 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks([NARXRegressor(max_iter=20, random_state=0),
                           TDNNRegressor(max_horizon=3, max_iter=20, random_state=0),
                           PersistenceRegressor(), PersistenceRegressor(kind="seasonal"),
-                          ARIMARegressor(order=(1, 0, 1))],
+                          ARIMARegressor(order=(1, 0, 1)),
+                          ElmanRegressor(max_iter=20, random_state=0)],
                          expected_failed_checks=expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

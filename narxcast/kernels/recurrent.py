@@ -66,18 +66,21 @@ def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
 
 
 @njit(**JIT_OPTIONS)
-def open_loop_states(theta, sizes, offsets, head, input_delays, target_delays, inputs_t,
-                     targets_t, first, states):
-    """Run the stack over measured data from a zero state; ``states[:, :, t]`` is the state
-    after the step of target ``t`` (zero before ``first``, the first complete regressor)."""
+def open_loop_states(theta, sizes, offsets, input_delays, target_delays, inputs_t, targets_t,
+                     first, initial, states):
+    """Run the stack over measured data from ``initial`` (layers x width) at the step of
+    target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
+    ``initial`` before ``first``."""
     n = states.shape[2]
     n_layers, width = states.shape[0], states.shape[1]
     origin = np.empty(1, dtype=np.int64)
     units = np.empty((sizes[0], 1))
-    h_previous = np.zeros((n_layers, width, 1))
+    h_previous = np.empty((n_layers, width, 1))
+    h_previous[:, :, 0] = initial
     h = np.zeros((n_layers, width, 1))
     unused = np.empty((0, 0, 0))
-    states[:, :, :first] = 0.0
+    for t in range(first):
+        states[:, :, t] = initial
     for t in range(first, n):
         origin[0] = t - 1
         _gather_regressors(inputs_t, targets_t, unused, origin, 0, 1, 0, input_delays,

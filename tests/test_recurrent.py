@@ -1,0 +1,152 @@
+"""Recurrent regressors: kernels against naive references, BPTT against finite differences,
+PyTorch parity when torch is importable, and the estimator contract."""
+
+import numpy as np
+import pytest
+
+from narxcast import ElmanRegressor
+from narxcast.kernels import recurrent
+
+from .naive import elman_cell, recurrent_window
+
+MODELS = {"elman": (ElmanRegressor, elman_cell)}
+# n_features, n_targets, input_delays, feedback_delays, hidden
+CASES = [(2, 1, [0, 1], [1, 2], (4,)), (1, 1, [0], [], (3, 5)), (1, 2, [1], [1], (4, 3))]
+
+
+def _model(kind, case, rng, n=60, **params):
+    n_features, n_targets, input_delays, feedback_delays, hidden = case
+    X = rng.normal(size=(n, n_features))
+    Y = rng.normal(size=(n, n_targets))
+    estimator, _ = MODELS[kind]
+    model = estimator(input_delays=input_delays, feedback_delays=feedback_delays,
+                      hidden_layer_sizes=hidden, max_iter=1, scale=False, random_state=0,
+                      **params).fit(X, Y)
+    model.theta_ = rng.normal(scale=0.5, size=model.theta_.size)
+    return model, X, Y
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("case", CASES)
+def test_forecasts_from_every_origin_match_naive(rng, kind, case):
+    model, X, Y = _model(kind, case, rng)
+    horizon = 4
+    forecasts = model.predict(X, Y, horizon=horizon, all_horizons=True)
+    weights = model.get_weights()
+    n_layers = len(case[4])
+    first = model.max_delay_
+    for origin in range(first - 1, len(Y) - 1, 5):
+        expected = recurrent_window(MODELS[kind][1], weights, n_layers, case[4], X, Y, case[2],
+                                    case[3], first, origin, horizon, closed=True)
+        leads = np.arange(min(horizon, len(Y) - 1 - origin))
+        np.testing.assert_allclose(forecasts[origin + 1 + leads, leads], expected[leads],
+                                   rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("closed", [False, True])
+def test_bptt_loss_and_gradient(rng, kind, case, closed):
+    model, X, Y = _model(kind, case, rng, n=40)
+    sizes, offsets, head = model._kernel_args()
+    args = (sizes, offsets, head, model.input_delays_, model.target_delays_,
+            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    burn_in, horizon = 3, 5
+    origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
+
+    def loss(theta):
+        return MODELS[kind][0]._kernels.loss_gradient(theta, *args, origins, burn_in, horizon,
+                                                      closed, np.empty_like(theta))
+
+    grad = np.empty_like(model.theta_)
+    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, horizon, closed, grad)
+    weights = model.get_weights()
+    expected = np.mean([(recurrent_window(
+        MODELS[kind][1], weights, len(case[4]), case[4], X, Y, case[2], case[3], o - burn_in + 1,
+        o, horizon, closed) - Y[o + 1:o + 1 + horizon]) ** 2 for o in origins]) / 2
+    np.testing.assert_allclose(value, expected, rtol=1e-10)
+    numeric = np.empty_like(grad)
+    for i in range(grad.size):
+        step = np.zeros_like(grad)
+        step[i] = 1e-6
+        numeric[i] = (loss(model.theta_ + step) - loss(model.theta_ - step)) / 2e-6
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_continuation_update_and_weights_round_trip(rng, kind):
+    model, X, Y = _model(kind, CASES[0], rng, n=120)
+    model.fit(X[:80], Y[:80])
+    future = model.predict(X[80:90])
+    segment = model.predict(X[:90], Y[:90], horizon=10, all_horizons=True)
+    np.testing.assert_allclose(future, segment[80 + np.arange(10), np.arange(10)], rtol=1e-10)
+    model.update(X[80:100], Y[80:100])
+    segment = model.predict(X[:110], Y[:110], horizon=10, all_horizons=True)
+    np.testing.assert_allclose(model.predict(X[100:110]),
+                               segment[100 + np.arange(10), np.arange(10)], rtol=1e-10)
+    weights = model.get_weights()
+    other = MODELS[kind][0](**model.get_params()).fit(X[:80], Y[:80]).set_weights(weights)
+    np.testing.assert_array_equal(other.theta_, model.theta_)
+    with pytest.raises(ValueError, match="`set_weights` replaced the parameters"):
+        other.predict(X[80:85])
+    other.update(X[:100], Y[:100])  # the state restarts from zero over these rows
+    np.testing.assert_allclose(other.predict(X[100:110]), model.predict(X[100:110]),
+                               rtol=1e-10)
+    with pytest.raises(ValueError, match="`weights\\['head.bias'\\]` must have shape"):
+        other.set_weights({**weights, "head.bias": np.zeros(3)})
+
+
+def test_washout_and_learning(rng):
+    u = rng.uniform(-1, 1, 700)
+    y = np.zeros(700)
+    for k in range(699):
+        y[k + 1] = 0.7 * y[k] + np.tanh(2 * u[k])
+    model = ElmanRegressor(input_delays=1, feedback_delays=(), hidden_layer_sizes=(6,),
+                           washout=10, learning_rate_init=0.01, max_iter=60,
+                           random_state=0).fit(u[:500, None], y[:500])
+    assert model.loss_curve_[-1] < 0.2 * model.loss_curve_[0]
+    one_step = model.predict(u[500:, None], y[500:], horizon=1)
+    assert np.isnan(one_step[:11]).all() and np.isfinite(one_step[11:]).all()
+    assert np.sqrt(np.mean((one_step[11:] - y[511:]) ** 2)) < 0.15
+
+
+torch = None
+
+
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_matches_pytorch_outputs_and_gradients(rng, n_layers):
+    global torch
+    torch = pytest.importorskip("torch")
+    hidden = (5,) * n_layers
+    model, X, Y = _model("elman", (2, 1, [0], [], hidden), rng, n=50)
+    weights = model.get_weights()
+    rnn = torch.nn.RNN(2, 5, num_layers=n_layers, dtype=torch.float64)
+    head = torch.nn.Linear(5, 1, dtype=torch.float64)
+    with torch.no_grad():
+        for name, parameter in rnn.named_parameters():
+            parameter.copy_(torch.from_numpy(weights[name]))
+        head.weight.copy_(torch.from_numpy(weights["head.weight"]))
+        head.bias.copy_(torch.from_numpy(weights["head.bias"]))
+    # the free run of the whole segment from a zero state = nn.RNN over all inputs
+    outputs, _ = rnn(torch.from_numpy(X[:, None, :]))
+    expected = head(outputs)[:, 0, 0].detach().numpy()
+    got = model.predict(X, Y, horizon=49, all_horizons=True)[np.arange(1, 50), np.arange(49), 0]
+    np.testing.assert_allclose(got, expected[1:], rtol=1e-10)
+    # BPTT gradient of one window (burn-in 0) = autograd's
+    sizes, offsets, head_offsets = model._kernel_args()
+    grad = np.empty_like(model.theta_)
+    origins = np.array([-1], dtype=np.int64)
+    loss = recurrent.loss_gradient(model.theta_, sizes, offsets, head_offsets,
+                                   model.input_delays_, model.target_delays_,
+                                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins,
+                                   0, 30, False, grad)
+    outputs, _ = rnn(torch.from_numpy(X[:30, None, :]))
+    torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(Y[:30, 0])) ** 2).mean()
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
+    for name, offset, shape in model._weight_names():
+        parameter = dict(rnn.named_parameters()).get(name)
+        if parameter is None:
+            parameter = head.weight if name == "head.weight" else head.bias
+        np.testing.assert_allclose(grad[offset:offset + parameter.numel()].reshape(shape),
+                                   parameter.grad.numpy(), rtol=1e-9, atol=1e-12)
