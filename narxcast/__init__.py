@@ -2,11 +2,13 @@
 
 from .arima import ARIMARegressor
 from .elman import ElmanRegressor
+from .gru import GRURegressor
+from .lstm import LSTMRegressor
 from .narx import NARXRegressor
 from .persistence import PersistenceRegressor
 from .tdnn import TDNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ARIMARegressor", "ElmanRegressor", "NARXRegressor", "PersistenceRegressor",
-           "TDNNRegressor", "__version__"]
+__all__ = ["ARIMARegressor", "ElmanRegressor", "GRURegressor", "LSTMRegressor", "NARXRegressor",
+           "PersistenceRegressor", "TDNNRegressor", "__version__"]

@@ -10,6 +10,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
+from .kernels import recurrent as recurrent_kernels
 from .kernels.activations import ACTIVATION_CODES
 from .kernels.mlp import layout
 from .training import SGD, Adam, train_gradient
@@ -533,7 +534,46 @@ class RecurrentForecaster(GradientForecaster):
     """
 
     _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
-    _gates = 1  # gate blocks per layer in weight_ih / weight_hh (4 for LSTM, 3 for GRU)
+    _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
+
+    @property
+    def _gates(self):
+        """Gate blocks per layer in weight_ih / weight_hh (1, 4 for LSTM, 3 for GRU)."""
+        return recurrent_kernels.GATES[self._cell]
+
+    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
+                 bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, scale=True, random_state=None, verbose=False,
+                 warm_start=False):
+        self.input_delays = input_delays
+        self.feedback_delays = feedback_delays
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.loop = loop
+        self.bptt_steps = bptt_steps
+        self.burn_in = burn_in
+        self.washout = washout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.clip_norm = clip_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.scale = scale
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
 
     def _delays(self):
         return (normalize_delays(self.input_delays, "input_delays", 0),
@@ -619,6 +659,11 @@ class RecurrentForecaster(GradientForecaster):
             theta[offsets[layer, 0]:end] = rng.uniform(-bound, bound, end - offsets[layer, 0])
         bound = 1.0 / np.sqrt(sizes[-2])
         theta[head[0]:] = rng.uniform(-bound, bound, n_params - head[0])
+        if self._cell == recurrent_kernels.LSTM:
+            for layer in range(sizes.size - 2):  # forget gates open: total bias 1
+                n_hidden = sizes[layer + 1]
+                theta[offsets[layer, 2] + n_hidden:offsets[layer, 2] + 2 * n_hidden] = 1.0
+                theta[offsets[layer, 3] + n_hidden:offsets[layer, 3] + 2 * n_hidden] = 0.0
         return theta
 
     def _weight_mask(self):
@@ -638,14 +683,14 @@ class RecurrentForecaster(GradientForecaster):
         """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
         at the step of target ``first`` (the first complete regressor if None)."""
         sizes, offsets, _ = self._kernel_args()
-        width = int(sizes[1:-1].max())
+        width = int(sizes[1:-1].max()) * (2 if self._cell == recurrent_kernels.LSTM else 1)
         if initial is None:
             initial = np.zeros((sizes.size - 2, width))
         states = np.empty((sizes.size - 2, width, targets_t.shape[1]))
-        self._kernels.open_loop_states(theta, sizes, offsets, self.input_delays_,
-                                       self.target_delays_, inputs_t, targets_t,
-                                       self.max_delay_ if first is None else first, initial,
-                                       states)
+        recurrent_kernels.open_loop_states(theta, sizes, offsets, self._cell, self.input_delays_,
+                                           self.target_delays_, inputs_t, targets_t,
+                                           self.max_delay_ if first is None else first,
+                                           initial, states)
         return states
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
@@ -655,9 +700,9 @@ class RecurrentForecaster(GradientForecaster):
             initial = np.ascontiguousarray(states[:, :, np.maximum(origins, 0)])
             initial[:, :, origins < 0] = 0.0  # origin -1: nothing seen yet
         out = np.empty((horizon, self.n_targets_, origins.size))
-        self._kernels.forecast(theta, sizes, offsets, head, self.input_delays_,
-                               self.target_delays_, inputs_t, targets_t, initial, origins,
-                               horizon, out)
+        recurrent_kernels.forecast(theta, sizes, offsets, head, self._cell, self.input_delays_,
+                                   self.target_delays_, inputs_t, targets_t, initial, origins,
+                                   horizon, out)
         return out
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
@@ -694,11 +739,12 @@ class RecurrentForecaster(GradientForecaster):
         closed = self.loop == "closed"
         origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
         sizes, offsets, head = self._kernel_args()
-        kernels = self._kernels
+        cell = self._cell
 
         def loss(theta, batch, grad):
-            return kernels.loss_gradient(theta, sizes, offsets, head, self.input_delays_,
-                                         self.target_delays_, inputs_t, targets_t, batch,
-                                         burn_in, window, closed, grad)
+            return recurrent_kernels.loss_gradient(theta, sizes, offsets, head, cell,
+                                                   self.input_delays_, self.target_delays_,
+                                                   inputs_t, targets_t, batch, burn_in, window,
+                                                   closed, grad)
 
         return window, origins, loss, (window if closed else 1)

@@ -1,7 +1,7 @@
 """Elman (simple recurrent) network regressor."""
 
 from ._base import RecurrentForecaster
-from .kernels import recurrent
+from .kernels.recurrent import ELMAN
 
 
 class ElmanRegressor(RecurrentForecaster):
@@ -63,38 +63,4 @@ epsilon, scale, random_state, verbose, warm_start
     ['bias_hh_l0', 'bias_ih_l0']
     """
 
-    _kernels = recurrent
-
-    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
-                 bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
-                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, scale=True, random_state=None, verbose=False,
-                 warm_start=False):
-        self.input_delays = input_delays
-        self.feedback_delays = feedback_delays
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.loop = loop
-        self.bptt_steps = bptt_steps
-        self.burn_in = burn_in
-        self.washout = washout
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.clip_norm = clip_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.scale = scale
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
+    _cell = ELMAN

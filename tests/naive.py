@@ -126,3 +126,39 @@ def recurrent_window(cell, weights, n_layers, hidden, X, Y, input_delays, target
             known[t] = output if closed else Y[t]
             out.append(output)
     return np.array(out)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_cell(weights, n_layers, regressor, states):
+    """One step of a stacked nn.LSTM (gates i, f, g, o) + linear head; states are (h, c)."""
+    below, new = regressor, []
+    for layer in range(n_layers):
+        h_previous, c_previous = states[layer] if isinstance(states[layer], tuple) else (
+            states[layer], np.zeros_like(states[layer]))
+        z = (weights[f"weight_ih_l{layer}"] @ below + weights[f"bias_ih_l{layer}"]
+             + weights[f"weight_hh_l{layer}"] @ h_previous + weights[f"bias_hh_l{layer}"])
+        i, f, g, o = np.split(z, 4)
+        c = _sigmoid(f) * c_previous + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        new.append((h, c))
+        below = h
+    return weights["head.weight"] @ below + weights["head.bias"], new
+
+
+def gru_cell(weights, n_layers, regressor, states):
+    """One step of a stacked nn.GRU (gates r, z, n) + linear head."""
+    below, new = regressor, []
+    for layer in range(n_layers):
+        h_previous = states[layer]
+        a = weights[f"weight_ih_l{layer}"] @ below + weights[f"bias_ih_l{layer}"]
+        b = weights[f"weight_hh_l{layer}"] @ h_previous + weights[f"bias_hh_l{layer}"]
+        (a_r, a_z, a_n), (b_r, b_z, b_n) = np.split(a, 3), np.split(b, 3)
+        r, z = _sigmoid(a_r + b_r), _sigmoid(a_z + b_z)
+        n = np.tanh(a_n + r * b_n)
+        h = (1 - z) * n + z * h_previous
+        new.append(h)
+        below = h
+    return weights["head.weight"] @ below + weights["head.bias"], new

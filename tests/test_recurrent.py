@@ -4,12 +4,13 @@ PyTorch parity when torch is importable, and the estimator contract."""
 import numpy as np
 import pytest
 
-from narxcast import ElmanRegressor
+from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor
 from narxcast.kernels import recurrent
 
-from .naive import elman_cell, recurrent_window
+from .naive import elman_cell, gru_cell, lstm_cell, recurrent_window
 
-MODELS = {"elman": (ElmanRegressor, elman_cell)}
+MODELS = {"elman": (ElmanRegressor, elman_cell), "lstm": (LSTMRegressor, lstm_cell),
+          "gru": (GRURegressor, gru_cell)}
 # n_features, n_targets, input_delays, feedback_delays, hidden
 CASES = [(2, 1, [0, 1], [1, 2], (4,)), (1, 1, [0], [], (3, 5)), (1, 2, [1], [1], (4, 3))]
 
@@ -49,14 +50,14 @@ def test_forecasts_from_every_origin_match_naive(rng, kind, case):
 def test_bptt_loss_and_gradient(rng, kind, case, closed):
     model, X, Y = _model(kind, case, rng, n=40)
     sizes, offsets, head = model._kernel_args()
-    args = (sizes, offsets, head, model.input_delays_, model.target_delays_,
+    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
             np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     burn_in, horizon = 3, 5
     origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
 
     def loss(theta):
-        return MODELS[kind][0]._kernels.loss_gradient(theta, *args, origins, burn_in, horizon,
-                                                      closed, np.empty_like(theta))
+        return recurrent.loss_gradient(theta, *args, origins, burn_in, horizon, closed,
+                                       np.empty_like(theta))
 
     grad = np.empty_like(model.theta_)
     value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, horizon, closed, grad)
@@ -110,17 +111,15 @@ def test_washout_and_learning(rng):
     assert np.sqrt(np.mean((one_step[11:] - y[511:]) ** 2)) < 0.15
 
 
-torch = None
-
-
+@pytest.mark.parametrize("kind", list(MODELS))
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_matches_pytorch_outputs_and_gradients(rng, n_layers):
-    global torch
+def test_matches_pytorch_outputs_and_gradients(rng, kind, n_layers):
     torch = pytest.importorskip("torch")
     hidden = (5,) * n_layers
-    model, X, Y = _model("elman", (2, 1, [0], [], hidden), rng, n=50)
+    model, X, Y = _model(kind, (2, 1, [0], [], hidden), rng, n=50)
     weights = model.get_weights()
-    rnn = torch.nn.RNN(2, 5, num_layers=n_layers, dtype=torch.float64)
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    rnn = module(2, 5, num_layers=n_layers, dtype=torch.float64)
     head = torch.nn.Linear(5, 1, dtype=torch.float64)
     with torch.no_grad():
         for name, parameter in rnn.named_parameters():
@@ -136,7 +135,7 @@ def test_matches_pytorch_outputs_and_gradients(rng, n_layers):
     sizes, offsets, head_offsets = model._kernel_args()
     grad = np.empty_like(model.theta_)
     origins = np.array([-1], dtype=np.int64)
-    loss = recurrent.loss_gradient(model.theta_, sizes, offsets, head_offsets,
+    loss = recurrent.loss_gradient(model.theta_, sizes, offsets, head_offsets, model._cell,
                                    model.input_delays_, model.target_delays_,
                                    np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins,
                                    0, 30, False, grad)

@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from narxcast import (
     ARIMARegressor,
     ElmanRegressor,
+    GRURegressor,
+    LSTMRegressor,
     NARXRegressor,
     PersistenceRegressor,
     TDNNRegressor,
@@ -41,7 +43,9 @@ def expected_failed_checks(estimator):
                           TDNNRegressor(max_horizon=3, max_iter=20, random_state=0),
                           PersistenceRegressor(), PersistenceRegressor(kind="seasonal"),
                           ARIMARegressor(order=(1, 0, 1)),
-                          ElmanRegressor(max_iter=20, random_state=0)],
+                          ElmanRegressor(max_iter=20, random_state=0),
+                          LSTMRegressor(max_iter=20, random_state=0),
+                          GRURegressor(max_iter=20, random_state=0)],
                          expected_failed_checks=expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

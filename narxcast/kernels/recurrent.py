@@ -1,11 +1,14 @@
-"""Recurrent kernels (Elman): open-loop state runs, forecasts from many origins, BPTT.
+"""Recurrent kernels (Elman, LSTM, GRU): open-loop state runs, forecasts from many origins, BPTT.
 
 θ holds, per layer ``l``, PyTorch's ``weight_ih_l{l}`` (gates x inputs, row-major),
 ``weight_hh_l{l}`` (gates x hidden), ``bias_ih_l{l}`` and ``bias_hh_l{l}``, at the offsets
 ``offsets[l, 0..3]``, then the linear head's weight (outputs x hidden) and bias at
 ``head[0..1]``. ``sizes`` is ``[n_inputs, h_1, ..., h_L, n_outputs]``.
 
-States are ``(n_layers, max_hidden, batch)`` with the batch innermost; the network's input at
+Cells (``cell``): 0 Elman (tanh), 1 LSTM (gates i, f, g, o as PyTorch), 2 GRU (r, z, n as
+PyTorch: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, ``h = (1 - z) n + z h_prev``).
+States are ``(n_layers, width, batch)`` with the batch innermost: rows ``0..h`` hold ``h``, and
+for the LSTM rows ``width / 2 ..`` hold the cell state ``c``. The network's input at
 target time ``t`` is the NARX regressor of ``t`` (delayed exogenous inputs, then fed-back
 targets: measured in open loop, the model's own forecasts in closed loop), gathered by
 :func:`narxcast.kernels.narx._gather_regressors`.
@@ -14,8 +17,12 @@ targets: measured in open loop, the model's own forecasts in closed loop), gathe
 import numpy as np
 from numba import njit, prange
 
-from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, TANH, activate_inplace
+from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace
 from .narx import CHUNK, _gather_regressors
+
+ELMAN, LSTM, GRU = 0, 1, 2
+GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
+SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
 
 
 @njit(**JIT_OPTIONS)
@@ -30,28 +37,87 @@ def _accumulate(theta, offset, n_columns, row_index, source, n_rows, row, n_batc
 
 
 @njit(**JIT_OPTIONS)
-def _elman_layer(theta, offsets, layer, n_in, n_hidden, x, h_previous, h, n_batch):
-    """h = tanh(W_ih x + b_ih + W_hh h_previous + b_hh)."""
+def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous, gates,
+                    n_batch, split):
+    """gates[r] = b_ih + W_ih x (+ b_hh + W_hh h_previous, for rows r < split; rows from
+    ``split`` on get the hidden part in ``gates[n_rows + r - split]``, GRU's W_hn h + b_hn)."""
     w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
         layer, 3]
-    for g in range(n_hidden):
-        row = h[g]
-        bias = theta[b_ih + g] + theta[b_hh + g]
+    for r in range(n_rows):
+        row = gates[r]
+        bias = theta[b_ih + r]
         for b in range(n_batch):
             row[b] = bias
-        _accumulate(theta, w_ih, n_in, g, x, n_in, row, n_batch)
-        _accumulate(theta, w_hh, n_hidden, g, h_previous, n_hidden, row, n_batch)
-        activate_inplace(row, n_batch, TANH)
+        _accumulate(theta, w_ih, n_in, r, x, n_in, row, n_batch)
+        if r >= split:
+            row = gates[n_rows + r - split]
+            bias = theta[b_hh + r]
+            for b in range(n_batch):
+                row[b] = bias
+        else:
+            bias = theta[b_hh + r]
+            for b in range(n_batch):
+                row[b] += bias
+        _accumulate(theta, w_hh, n_hidden, r, h_previous, n_hidden, row, n_batch)
 
 
 @njit(**JIT_OPTIONS)
-def _step(theta, sizes, offsets, x, h_previous, h, n_batch):
-    """One time step of the stack: ``h[l]`` from ``h_previous[l]`` and the layer below."""
+def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state, gates,
+           n_batch):
+    """One layer's step; ``gates`` (rows x batch) keeps what the backward pass reads."""
+    h_previous = state_previous
+    if cell == ELMAN:
+        _preactivations(theta, offsets, layer, n_in, n_hidden, n_hidden, x, h_previous, gates,
+                        n_batch, n_hidden)
+        for u in range(n_hidden):
+            activate_inplace(gates[u], n_batch, TANH)
+            state[u, :n_batch] = gates[u, :n_batch]
+    elif cell == LSTM:
+        half = state.shape[0] // 2
+        _preactivations(theta, offsets, layer, n_in, n_hidden, 4 * n_hidden, x, h_previous,
+                        gates, n_batch, 4 * n_hidden)
+        for u in range(n_hidden):
+            activate_inplace(gates[u], n_batch, LOGISTIC)
+            activate_inplace(gates[n_hidden + u], n_batch, LOGISTIC)
+            activate_inplace(gates[2 * n_hidden + u], n_batch, TANH)
+            activate_inplace(gates[3 * n_hidden + u], n_batch, LOGISTIC)
+            i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
+                3 * n_hidden + u]
+            c_previous = state_previous[half + u]
+            c = state[half + u]
+            tanh_c = gates[4 * n_hidden + u]
+            for b in range(n_batch):
+                c[b] = f[b] * c_previous[b] + i[b] * g[b]
+                tanh_c[b] = c[b]
+            activate_inplace(tanh_c, n_batch, TANH)
+            h = state[u]
+            for b in range(n_batch):
+                h[b] = o[b] * tanh_c[b]
+    else:
+        _preactivations(theta, offsets, layer, n_in, n_hidden, 3 * n_hidden, x, h_previous,
+                        gates, n_batch, 2 * n_hidden)
+        for u in range(n_hidden):
+            activate_inplace(gates[u], n_batch, LOGISTIC)
+            activate_inplace(gates[n_hidden + u], n_batch, LOGISTIC)
+            r, z = gates[u], gates[n_hidden + u]
+            n, hidden_n = gates[2 * n_hidden + u], gates[3 * n_hidden + u]
+            for b in range(n_batch):
+                n[b] += r[b] * hidden_n[b]
+            activate_inplace(n, n_batch, TANH)
+            h = state[u]
+            h_old = h_previous[u]
+            for b in range(n_batch):
+                h[b] = (1.0 - z[b]) * n[b] + z[b] * h_old[b]
+
+
+@njit(**JIT_OPTIONS)
+def _step(theta, sizes, offsets, cell, x, state_previous, state, gates, n_batch):
+    """One time step of the stack: layer ``l`` from its previous state and the layer below."""
     n_layers = sizes.shape[0] - 2
     for layer in range(n_layers):
-        below = x if layer == 0 else h[layer - 1]
-        _elman_layer(theta, offsets, layer, sizes[layer], sizes[layer + 1], below,
-                     h_previous[layer], h[layer], n_batch)
+        below = x if layer == 0 else state[layer - 1]
+        _layer(theta, offsets, cell, layer, sizes[layer], sizes[layer + 1], below,
+               state_previous[layer], state[layer], gates[layer], n_batch)
 
 
 @njit(**JIT_OPTIONS)
@@ -66,8 +132,8 @@ def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
 
 
 @njit(**JIT_OPTIONS)
-def open_loop_states(theta, sizes, offsets, input_delays, target_delays, inputs_t, targets_t,
-                     first, initial, states):
+def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, inputs_t,
+                     targets_t, first, initial, states):
     """Run the stack over measured data from ``initial`` (layers x width) at the step of
     target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
     ``initial`` before ``first``."""
@@ -75,9 +141,10 @@ def open_loop_states(theta, sizes, offsets, input_delays, target_delays, inputs_
     n_layers, width = states.shape[0], states.shape[1]
     origin = np.empty(1, dtype=np.int64)
     units = np.empty((sizes[0], 1))
-    h_previous = np.empty((n_layers, width, 1))
-    h_previous[:, :, 0] = initial
-    h = np.zeros((n_layers, width, 1))
+    state_previous = np.empty((n_layers, width, 1))
+    state_previous[:, :, 0] = initial
+    state = np.zeros((n_layers, width, 1))
+    gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, 1))
     unused = np.empty((0, 0, 0))
     for t in range(first):
         states[:, :, t] = initial
@@ -85,14 +152,14 @@ def open_loop_states(theta, sizes, offsets, input_delays, target_delays, inputs_
         origin[0] = t - 1
         _gather_regressors(inputs_t, targets_t, unused, origin, 0, 1, 0, input_delays,
                            target_delays, False, units)
-        _step(theta, sizes, offsets, units, h_previous, h, 1)
-        states[:, :, t] = h[:, :, 0]
-        h_previous, h = h, h_previous
+        _step(theta, sizes, offsets, cell, units, state_previous, state, gates, 1)
+        states[:, :, t] = state[:, :, 0]
+        state_previous, state = state, state_previous
 
 
 @njit(**JIT_OPTIONS, parallel=True)
-def forecast(theta, sizes, offsets, head, input_delays, target_delays, inputs_t, targets_t,
-             initial_states, origins, horizon, out):
+def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+             targets_t, initial_states, origins, horizon, out):
     """Closed-loop forecasts of ``horizon`` steps from every origin.
 
     ``initial_states[:, :, b]`` is the state at ``origins[b]``; ``out`` is
@@ -107,18 +174,19 @@ def forecast(theta, sizes, offsets, head, input_delays, target_delays, inputs_t,
     for chunk in prange(n_chunks):
         start = chunk * CHUNK
         n_batch = min(CHUNK, n_origins - start)
-        h_previous = np.ascontiguousarray(initial_states[:, :, start:start + n_batch])
-        h = np.empty((n_layers, width, n_batch))
+        state_previous = np.ascontiguousarray(initial_states[:, :, start:start + n_batch])
+        state = np.empty((n_layers, width, n_batch))
+        gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, n_batch))
         units = np.empty((sizes[0], n_batch))
         predictions = out[:, :, start:start + n_batch]
         head_out = np.empty((n_outputs, n_batch))
         for step in range(horizon):
             _gather_regressors(inputs_t, targets_t, predictions, origins, start, n_batch, step,
                                input_delays, target_delays, True, units)
-            _step(theta, sizes, offsets, units, h_previous, h, n_batch)
-            _head(theta, head, sizes[-2], n_outputs, h[n_layers - 1], head_out, n_batch)
+            _step(theta, sizes, offsets, cell, units, state_previous, state, gates, n_batch)
+            _head(theta, head, sizes[-2], n_outputs, state[n_layers - 1], head_out, n_batch)
             predictions[step] = head_out
-            h_previous, h = h, h_previous
+            state_previous, state = state, state_previous
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
@@ -145,8 +213,64 @@ def _outer(grad, offset, n_columns, row_index, delta_row, source, n_rows, n_batc
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def loss_gradient(theta, sizes, offsets, head, input_delays, target_delays, inputs_t, targets_t,
-                  origins, burn_in, horizon, closed, grad):
+def _layer_backward(cell, n_hidden, state_previous, state, gates, d_state, d_input_side,
+                    d_hidden_side, d_state_previous, n_batch):
+    """Pre-activation gradients of one layer's step.
+
+    ``d_state`` holds dLoss/d(state) (h rows, and c rows for the LSTM). Writes the gradient of
+    the input-side pre-activations (``W_ih x + b_ih``) into ``d_input_side`` and of the
+    hidden-side ones (``W_hh h + b_hh``) into ``d_hidden_side``, and adds to
+    ``d_state_previous`` what flows to the previous state other than through ``W_hh``.
+    """
+    if cell == ELMAN:
+        for u in range(n_hidden):
+            h, dh, dz = state[u], d_state[u], d_input_side[u]
+            for b in range(n_batch):
+                dz[b] = dh[b] * (1.0 - h[b] * h[b])
+            d_hidden_side[u, :n_batch] = dz[:n_batch]
+    elif cell == LSTM:
+        half = state.shape[0] // 2
+        for u in range(n_hidden):
+            i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
+                3 * n_hidden + u]
+            tanh_c = gates[4 * n_hidden + u]
+            c_previous = state_previous[half + u]
+            dh, dc_carried = d_state[u], d_state[half + u]
+            di, df = d_input_side[u], d_input_side[n_hidden + u]
+            dg, do = d_input_side[2 * n_hidden + u], d_input_side[3 * n_hidden + u]
+            dc_previous = d_state_previous[half + u]
+            for b in range(n_batch):
+                dc = dh[b] * o[b] * (1.0 - tanh_c[b] * tanh_c[b]) + dc_carried[b]
+                do[b] = dh[b] * tanh_c[b] * o[b] * (1.0 - o[b])
+                di[b] = dc * g[b] * i[b] * (1.0 - i[b])
+                df[b] = dc * c_previous[b] * f[b] * (1.0 - f[b])
+                dg[b] = dc * i[b] * (1.0 - g[b] * g[b])
+                dc_previous[b] += dc * f[b]
+        for r in range(4 * n_hidden):
+            d_hidden_side[r, :n_batch] = d_input_side[r, :n_batch]
+    else:
+        for u in range(n_hidden):
+            r, z, n = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u]
+            hidden_n = gates[3 * n_hidden + u]
+            h_previous, dh = state_previous[u], d_state[u]
+            dr_in, dz_in = d_input_side[u], d_input_side[n_hidden + u]
+            dn_in = d_input_side[2 * n_hidden + u]
+            dn_hidden = d_hidden_side[2 * n_hidden + u]
+            dh_previous = d_state_previous[u]
+            for b in range(n_batch):
+                dn = dh[b] * (1.0 - z[b]) * (1.0 - n[b] * n[b])
+                dn_in[b] = dn
+                dn_hidden[b] = dn * r[b]
+                dr_in[b] = dn * hidden_n[b] * r[b] * (1.0 - r[b])
+                dz_in[b] = dh[b] * (h_previous[b] - n[b]) * z[b] * (1.0 - z[b])
+                dh_previous[b] += dh[b] * z[b]
+            d_hidden_side[u, :n_batch] = dr_in[:n_batch]
+            d_hidden_side[n_hidden + u, :n_batch] = dz_in[:n_batch]
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+                  targets_t, origins, burn_in, horizon, closed, grad):
     """Mean squared error / 2 of windows and its gradient by backpropagation through time.
 
     Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
@@ -158,14 +282,17 @@ def loss_gradient(theta, sizes, offsets, head, input_delays, target_delays, inpu
     n_layers = sizes.shape[0] - 2
     n_inputs = sizes[0]
     n_outputs = sizes[-1]
-    width = 1
+    hidden_width = 1
     for layer in range(n_layers):
-        width = max(width, sizes[layer + 1])
+        hidden_width = max(hidden_width, sizes[layer + 1])
+    width = 2 * hidden_width if cell == LSTM else hidden_width
+    n_gates = GATES[cell]
     top = sizes[-2]
     steps = burn_in + horizon
     starts = origins - burn_in
     xs = np.empty((steps, n_inputs, n_batch))
-    hs = np.zeros((steps + 1, n_layers, width, n_batch))
+    states = np.zeros((steps + 1, n_layers, width, n_batch))
+    gates = np.empty((steps, n_layers, SCRATCH_GATES[cell] * width, n_batch))
     predictions = np.empty((horizon, n_outputs, n_batch))
     for k in range(steps):
         scored = k - burn_in
@@ -175,10 +302,10 @@ def loss_gradient(theta, sizes, offsets, head, input_delays, target_delays, inpu
         else:
             _gather_regressors(inputs_t, targets_t, predictions, starts, 0, n_batch, k,
                                input_delays, target_delays, False, xs[k])
-        _step(theta, sizes, offsets, xs[k], hs[k], hs[k + 1], n_batch)
+        _step(theta, sizes, offsets, cell, xs[k], states[k], states[k + 1], gates[k], n_batch)
         if scored >= 0:
-            _head(theta, head, top, n_outputs, hs[k + 1, n_layers - 1], predictions[scored],
-                  n_batch)
+            _head(theta, head, top, n_outputs, states[k + 1, n_layers - 1],
+                  predictions[scored], n_batch)
 
     scale = 1.0 / (n_batch * horizon * n_outputs)
     loss = 0.0
@@ -192,18 +319,19 @@ def loss_gradient(theta, sizes, offsets, head, input_delays, target_delays, inpu
                 d_predictions[j, i, b] = error * scale
 
     grad[:] = 0.0
-    dh = np.zeros((n_layers, width, n_batch))  # dLoss/dh of the current step
-    dh_next = np.zeros((n_layers, width, n_batch))  # carried to the previous step
-    dz = np.empty((width, n_batch))
+    d_state = np.zeros((n_layers, width, n_batch))  # dLoss/d(state) of the current step
+    d_state_next = np.zeros((n_layers, width, n_batch))  # carried to the previous step
+    d_input_side = np.empty((n_gates * hidden_width, n_batch))
+    d_hidden_side = np.empty((n_gates * hidden_width, n_batch))
     dx = np.empty((n_inputs, n_batch))
     n_input_rows = input_delays.shape[0] * inputs_t.shape[0]
     for k in range(steps - 1, -1, -1):
         scored = k - burn_in
-        dh[:] = dh_next
-        dh_next[:] = 0.0
+        d_state[:] = d_state_next
+        d_state_next[:] = 0.0
         if scored >= 0:
             d_out = d_predictions[scored]
-            h_top = hs[k + 1, n_layers - 1]
+            h_top = states[k + 1, n_layers - 1]
             for o in range(n_outputs):
                 s = 0.0
                 for b in range(n_batch):
@@ -212,38 +340,40 @@ def loss_gradient(theta, sizes, offsets, head, input_delays, target_delays, inpu
                 _outer(grad, head[0], top, o, d_out[o], h_top, top, n_batch)
             for j in range(top):
                 _accumulate_transposed(theta, head[0], top, n_outputs, d_out, n_batch, j,
-                                       dh[n_layers - 1, j])
+                                       d_state[n_layers - 1, j])
         for layer in range(n_layers - 1, -1, -1):
             n_hidden = sizes[layer + 1]
             n_in = sizes[layer]
-            h = hs[k + 1, layer]
-            h_previous = hs[k, layer]
-            below = xs[k] if layer == 0 else hs[k + 1, layer - 1]
+            n_rows = n_gates * n_hidden
+            below = xs[k] if layer == 0 else states[k + 1, layer - 1]
+            h_previous = states[k, layer]
+            _layer_backward(cell, n_hidden, states[k, layer], states[k + 1, layer],
+                            gates[k, layer], d_state[layer], d_input_side, d_hidden_side,
+                            d_state_next[layer], n_batch)
             w_ih, w_hh, b_ih, b_hh = (offsets[layer, 0], offsets[layer, 1], offsets[layer, 2],
                                       offsets[layer, 3])
-            for g in range(n_hidden):
-                dh_g = dh[layer, g]
-                h_g = h[g]
-                dz_g = dz[g]
-                s = 0.0
+            for r in range(n_rows):
+                s_in = 0.0
+                s_hidden = 0.0
                 for b in range(n_batch):
-                    dz_g[b] = dh_g[b] * (1.0 - h_g[b] * h_g[b])
-                    s += dz_g[b]
-                grad[b_ih + g] += s
-                grad[b_hh + g] += s
-                _outer(grad, w_ih, n_in, g, dz_g, below, n_in, n_batch)
-                _outer(grad, w_hh, n_hidden, g, dz_g, h_previous, n_hidden, n_batch)
+                    s_in += d_input_side[r, b]
+                    s_hidden += d_hidden_side[r, b]
+                grad[b_ih + r] += s_in
+                grad[b_hh + r] += s_hidden
+                _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
+                _outer(grad, w_hh, n_hidden, r, d_hidden_side[r], h_previous, n_hidden, n_batch)
             for j in range(n_hidden):
-                _accumulate_transposed(theta, w_hh, n_hidden, n_hidden, dz, n_batch, j,
-                                       dh_next[layer, j])
+                _accumulate_transposed(theta, w_hh, n_hidden, n_rows, d_hidden_side, n_batch, j,
+                                       d_state_next[layer, j])
             if layer > 0:
                 for i in range(n_in):
-                    _accumulate_transposed(theta, w_ih, n_in, n_hidden, dz, n_batch, i,
-                                           dh[layer - 1, i])
+                    _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side, n_batch, i,
+                                           d_state[layer - 1, i])
             elif closed and scored >= 1:
                 dx[:] = 0.0
                 for i in range(n_input_rows, n_inputs):
-                    _accumulate_transposed(theta, w_ih, n_in, n_hidden, dz, n_batch, i, dx[i])
+                    _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side, n_batch, i,
+                                           dx[i])
                 row = n_input_rows
                 for delay in target_delays:
                     lead = scored + 1 - delay

@@ -1,0 +1,31 @@
+"""Gated recurrent unit (GRU) regressor."""
+
+from ._base import RecurrentForecaster
+from .kernels.recurrent import GRU
+
+
+class GRURegressor(RecurrentForecaster):
+    """GRU network (PyTorch's ``nn.GRU`` cell, gates r, z, n) and a linear head, stacked.
+
+    ``n_t = tanh(W_in x̃_t + b_in + r ⊙ (W_hn h_{t-1} + b_hn))``,
+    ``h_t = (1 - z) ⊙ n_t + z ⊙ h_{t-1}``, ``y_t = V h_t + b`` (PyTorch's convention, in which
+    ``z`` keeps the old state). Inputs, feedback, training and forecasting as in
+    :class:`~narxcast.ElmanRegressor`, whose parameters it takes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import GRURegressor
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.uniform(-1, 1, 800)
+    >>> y = np.zeros(800)
+    >>> for k in range(799):
+    ...     y[k + 1] = 0.6 * y[k] + np.tanh(u[k])
+    >>> model = GRURegressor(input_delays=1, feedback_delays=(), hidden_layer_sizes=(8,),
+    ...                      learning_rate_init=0.01, max_iter=100, random_state=0)
+    >>> model = model.fit(u[:600, None], y[:600])
+    >>> bool(np.sqrt(np.mean((model.predict(u[600:, None]) - y[600:]) ** 2)) < 0.1)
+    True
+    """
+
+    _cell = GRU
