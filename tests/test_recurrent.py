@@ -149,3 +149,28 @@ def test_matches_pytorch_outputs_and_gradients(rng, kind, n_layers):
             parameter = head.weight if name == "head.weight" else head.bias
         np.testing.assert_allclose(grad[offset:offset + parameter.numel()].reshape(shape),
                                    parameter.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_lstm_remembers_a_pulse_50_steps_where_elman_forgets():
+    """Episodes of 60 steps: a pulse of random sign at step 0, silence after it, and the
+    target is the pulse's sign at steps 50-59 (0 before). Same budget for both networks."""
+    rng = np.random.default_rng(0)
+    episodes, length, delay = 200, 60, 50
+    signs = rng.choice([-1.0, 1.0], episodes)
+    x = np.zeros(episodes * length)
+    x[::length] = signs
+    y = np.zeros(episodes * length)
+    for episode, sign in enumerate(signs):
+        y[episode * length + delay:(episode + 1) * length] = sign
+    n_train = 150 * length
+    recall = (np.arange(x.size - n_train) % length) >= delay
+    accuracy = {}
+    for model in (LSTMRegressor, ElmanRegressor):
+        fitted = model(input_delays=0, feedback_delays=(), hidden_layer_sizes=(16,),
+                       bptt_steps=60, burn_in=60, learning_rate_init=0.01, max_iter=60,
+                       n_iter_no_change=60, random_state=0).fit(x[:n_train, None], y[:n_train])
+        forecasts = fitted.predict(x[n_train:, None], y[n_train:], horizon=1)
+        accuracy[model] = np.mean(np.sign(forecasts[recall]) == signs[150:].repeat(10))
+    assert accuracy[LSTMRegressor] > 0.95
+    assert accuracy[ElmanRegressor] < 0.7
