@@ -16,8 +16,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 N, WINDOW, BATCH = 8760, 48, 32
