@@ -174,3 +174,35 @@ def test_lstm_remembers_a_pulse_50_steps_where_elman_forgets():
         accuracy[model] = np.mean(np.sign(forecasts[recall]) == signs[150:].repeat(10))
     assert accuracy[LSTMRegressor] > 0.95
     assert accuracy[ElmanRegressor] < 0.7
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("closed", [False, True])
+def test_blas_path_of_large_layers(rng, kind, closed):
+    """Layers of 48 units multiply through BLAS (recurrent.BLAS_MIN_WORK): same checks, with
+    the finite differences on a sample of the parameters."""
+    case = (1, 1, [0], [1, 2], (48, 6))
+    assert 48 * (2 + 3 + 48) >= recurrent.BLAS_MIN_WORK
+    model, X, Y = _model(kind, case, rng, n=40)
+    model.theta_ *= 0.3
+    forecasts = model.predict(X, Y, horizon=3, all_horizons=True)
+    weights = model.get_weights()
+    for origin in (1, 17, 30):
+        expected = recurrent_window(MODELS[kind][1], weights, 2, case[4], X, Y, case[2],
+                                    case[3], model.max_delay_, origin, 3, closed=True)
+        np.testing.assert_allclose(forecasts[origin + 1 + np.arange(3), np.arange(3)], expected,
+                                   rtol=1e-9, atol=1e-12)
+    sizes, offsets, head = model._kernel_args()
+    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
+            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    origins = np.array([4, 20, 33], dtype=np.int64)
+    grad = np.empty_like(model.theta_)
+    recurrent.loss_gradient(model.theta_, *args, origins, 3, 5, closed, grad)
+    for i in rng.choice(model.theta_.size, 60, replace=False):
+        step = np.zeros_like(grad)
+        step[i] = 1e-6
+        numeric = (recurrent.loss_gradient(model.theta_ + step, *args, origins, 3, 5, closed,
+                                           np.empty_like(grad))
+                   - recurrent.loss_gradient(model.theta_ - step, *args, origins, 3, 5, closed,
+                                             np.empty_like(grad))) / 2e-6
+        assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-9)

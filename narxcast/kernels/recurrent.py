@@ -21,6 +21,9 @@ from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, acti
 from .narx import CHUNK, _gather_regressors
 
 ELMAN, LSTM, GRU = 0, 1, 2
+# A layer whose gate rows x (inputs + hidden) reach this multiplies through BLAS (np.dot);
+# smaller ones loop with the batch innermost, which is faster than a BLAS call's overhead.
+BLAS_MIN_WORK = 2048
 GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
 SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
 
@@ -43,6 +46,22 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
     ``split`` on get the hidden part in ``gates[n_rows + r - split]``, GRU's W_hn h + b_hn)."""
     w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
         layer, 3]
+    if n_rows * (n_in + n_hidden) >= BLAS_MIN_WORK:
+        input_side = np.dot(theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), x[:n_in])
+        hidden_side = np.dot(theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)),
+                             h_previous[:n_hidden])
+        for r in range(n_rows):
+            row, a, h = gates[r], input_side[r], hidden_side[r]
+            bias_in, bias_hidden = theta[b_ih + r], theta[b_hh + r]
+            if r >= split:
+                hidden_row = gates[n_rows + r - split]
+                for b in range(n_batch):
+                    row[b] = a[b] + bias_in
+                    hidden_row[b] = h[b] + bias_hidden
+            else:
+                for b in range(n_batch):
+                    row[b] = a[b] + h[b] + (bias_in + bias_hidden)
+        return
     for r in range(n_rows):
         row = gates[r]
         bias = theta[b_ih + r]
@@ -360,20 +379,37 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                     s_hidden += d_hidden_side[r, b]
                 grad[b_ih + r] += s_in
                 grad[b_hh + r] += s_hidden
-                _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
-                _outer(grad, w_hh, n_hidden, r, d_hidden_side[r], h_previous, n_hidden, n_batch)
-            for j in range(n_hidden):
-                _accumulate_transposed(theta, w_hh, n_hidden, n_rows, d_hidden_side, n_batch, j,
-                                       d_state_next[layer, j])
-            if layer > 0:
-                for i in range(n_in):
-                    _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side, n_batch, i,
-                                           d_state[layer - 1, i])
-            elif closed and scored >= 1:
-                dx[:] = 0.0
-                for i in range(n_input_rows, n_inputs):
-                    _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side, n_batch, i,
-                                           dx[i])
+            feedback = layer == 0 and closed and scored >= 1
+            if n_rows * (n_in + n_hidden) >= BLAS_MIN_WORK:
+                w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
+                w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
+                grad[w_ih:w_ih + n_rows * n_in] += np.dot(d_input_side[:n_rows],
+                                                          below[:n_in].T).ravel()
+                grad[w_hh:w_hh + n_rows * n_hidden] += np.dot(d_hidden_side[:n_rows],
+                                                              h_previous[:n_hidden].T).ravel()
+                d_state_next[layer, :n_hidden] += np.dot(w_hidden.T, d_hidden_side[:n_rows])
+                if layer > 0:
+                    d_state[layer - 1, :n_in] += np.dot(w_input.T, d_input_side[:n_rows])
+                elif feedback:
+                    dx[:] = np.dot(w_input.T, d_input_side[:n_rows])
+            else:
+                for r in range(n_rows):
+                    _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
+                    _outer(grad, w_hh, n_hidden, r, d_hidden_side[r], h_previous, n_hidden,
+                           n_batch)
+                for j in range(n_hidden):
+                    _accumulate_transposed(theta, w_hh, n_hidden, n_rows, d_hidden_side,
+                                           n_batch, j, d_state_next[layer, j])
+                if layer > 0:
+                    for i in range(n_in):
+                        _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
+                                               n_batch, i, d_state[layer - 1, i])
+                elif feedback:
+                    dx[:] = 0.0
+                    for i in range(n_input_rows, n_inputs):
+                        _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
+                                               n_batch, i, dx[i])
+            if feedback:
                 row = n_input_rows
                 for delay in target_delays:
                     lead = scored + 1 - delay
