@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from .kernels import recurrent as recurrent_kernels
 from .kernels.activations import ACTIVATION_CODES
@@ -340,6 +341,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
+def _single_threaded_blas():
+    """BLAS on one thread: the kernels' products are small (a few hundred rows by a batch of
+    windows or a chunk of origins), where OpenBLAS's threads cost 2-5x (benchmarks/NOTES.md),
+    and the forecast kernels already run in parallel over origins."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 NETWORK_PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": [numbers.Integral, "array-like"],
     "activation": [StrOptions(set(ACTIVATION_CODES))],
@@ -431,12 +439,13 @@ class GradientForecaster(BaseForecaster):
             optimizer = SGD(self.theta_.size, self.learning_rate_init, self.momentum,
                             self.nesterovs_momentum)
         batch_size = max(1, 200 // window) if self.batch_size == "auto" else self.batch_size
-        result = train_gradient(
-            loss_gradient, self.theta_, origins, window=window, optimizer=optimizer,
-            batch_size=batch_size, max_iter=self.max_iter, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, clip_norm=self.clip_norm, alpha=self.alpha,
-            weight_mask=self._weight_mask(), rng=rng, validation_score=validation_score,
-            verbose=self.verbose)
+        with _single_threaded_blas():
+            result = train_gradient(
+                loss_gradient, self.theta_, origins, window=window, optimizer=optimizer,
+                batch_size=batch_size, max_iter=self.max_iter, tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change, clip_norm=self.clip_norm,
+                alpha=self.alpha, weight_mask=self._weight_mask(), rng=rng,
+                validation_score=validation_score, verbose=self.verbose)
         self.theta_ = result.theta
         self.loss_curve_ = result.loss_curve
         self.validation_scores_ = result.validation_scores
@@ -687,13 +696,19 @@ class RecurrentForecaster(GradientForecaster):
         if initial is None:
             initial = np.zeros((sizes.size - 2, width))
         states = np.empty((sizes.size - 2, width, targets_t.shape[1]))
-        recurrent_kernels.open_loop_states(theta, sizes, offsets, self._cell, self.input_delays_,
-                                           self.target_delays_, inputs_t, targets_t,
-                                           self.max_delay_ if first is None else first,
-                                           initial, states)
+        with _single_threaded_blas():
+            recurrent_kernels.open_loop_states(
+                theta, sizes, offsets, self._cell, self.input_delays_, self.target_delays_,
+                inputs_t, targets_t, self.max_delay_ if first is None else first, initial,
+                states)
         return states
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
+        with _single_threaded_blas():
+            return self._recurrent_forecast(theta, inputs_t, targets_t, origins, horizon,
+                                            initial)
+
+    def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial):
         sizes, offsets, head = self._kernel_args()
         if initial is None:
             states = self._states(theta, inputs_t, targets_t)
