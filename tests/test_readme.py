@@ -47,3 +47,18 @@ def test_backtest_example_runs(capsys):
     assert result.forecasts.shape == (len(namespace["y"]), 12)
     skill = result.scores.query("metric == 'skill' and horizon == 6")
     assert (skill.set_index("estimator")["value"].drop("smart persistence") > 0).all()
+
+
+def test_recurrent_example_runs():
+    text = README.read_text()
+    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
+    example = re.search(r"## Recurrent networks\n\n```python\n(.*?)```", text, re.S).group(1)
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(quickstart, "README quickstart", "exec"), namespace)
+        exec(compile(example, "README recurrent example", "exec"), namespace)
+    forecasts = namespace["lstm"].predict(namespace["X_test"], namespace["y_test"], horizon=24)
+    truth = namespace["y_test"].to_numpy()
+    persistence = np.sqrt(np.mean((truth[24:] - truth[:-24]) ** 2))
+    assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
