@@ -598,16 +598,19 @@ class RecurrentForecaster(GradientForecaster):
 
     # ------------------------------------------------------------------- θ's layout
     def _layout(self):
-        """``(sizes, offsets (layers x 4), head (2,), n_params)`` in PyTorch's order."""
+        """``(sizes, offsets (layers x 5), head (2,), n_params)`` in PyTorch's order, then the
+        peepholes (offsets[:, 4], -1 without)."""
         sizes = np.array([self._n_regressors(), *self._hidden_sizes(), self.n_targets_],
                          dtype=np.int64)
         n_layers = sizes.size - 2
-        offsets = np.zeros((n_layers, 4), dtype=np.int64)
+        offsets = np.full((n_layers, 5), -1, dtype=np.int64)
         offset = 0
         for layer in range(n_layers):
             n_in, n_hidden = sizes[layer], sizes[layer + 1]
-            blocks = (self._gates * n_hidden * n_in, self._gates * n_hidden * n_hidden,
-                      self._gates * n_hidden, self._gates * n_hidden)
+            blocks = [self._gates * n_hidden * n_in, self._gates * n_hidden * n_hidden,
+                      self._gates * n_hidden, self._gates * n_hidden]
+            if getattr(self, "peephole", False):
+                blocks.append(3 * n_hidden)  # diagonal i, f, o peepholes
             for k, size in enumerate(blocks):
                 offsets[layer, k] = offset
                 offset += size
@@ -625,6 +628,8 @@ class RecurrentForecaster(GradientForecaster):
                       (f"weight_hh_l{layer}", offsets[layer, 1], (rows, n_hidden)),
                       (f"bias_ih_l{layer}", offsets[layer, 2], (rows,)),
                       (f"bias_hh_l{layer}", offsets[layer, 3], (rows,))]
+            if offsets[layer, 4] >= 0:
+                names.append((f"weight_peephole_l{layer}", offsets[layer, 4], (3, n_hidden)))
         names += [("head.weight", head[0], (int(sizes[-1]), int(sizes[-2]))),
                   ("head.bias", head[1], (int(sizes[-1]),))]
         return names
@@ -633,8 +638,9 @@ class RecurrentForecaster(GradientForecaster):
         """The parameters as PyTorch names and shapes (scaled units), as copies.
 
         ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` per layer
-        (as ``nn.RNN``/``nn.LSTM``/``nn.GRU``'s ``state_dict``), ``head.weight`` and
-        ``head.bias`` for the linear output layer.
+        (as ``nn.RNN``/``nn.LSTM``/``nn.GRU``'s ``state_dict``), ``weight_peephole_l{k}``
+        (i, f, o rows) for an LSTM with peepholes, ``head.weight`` and ``head.bias`` for the
+        linear output layer.
         """
         check_is_fitted(self, "theta_")
         return {name: self.theta_[offset:offset + int(np.prod(shape))].reshape(shape).copy()
@@ -680,6 +686,8 @@ class RecurrentForecaster(GradientForecaster):
         mask = np.zeros(n_params)
         for layer in range(sizes.size - 2):
             mask[offsets[layer, 0]:offsets[layer, 2]] = 1.0
+            if offsets[layer, 4] >= 0:
+                mask[offsets[layer, 4]:offsets[layer, 4] + 3 * sizes[layer + 1]] = 1.0
         mask[head[0]:head[1]] = 1.0
         return mask
 

@@ -1,6 +1,6 @@
 """Long short-term memory (LSTM) regressor."""
 
-from ._base import RecurrentForecaster
+from ._base import RECURRENT_PARAMETER_CONSTRAINTS, RecurrentForecaster
 from .kernels.recurrent import LSTM
 
 
@@ -11,7 +11,12 @@ class LSTMRegressor(RecurrentForecaster):
     is a constant error carousel that gradients cross without vanishing while ``f`` is near 1,
     so the LSTM remembers across many steps where an Elman network forgets. The forget-gate
     biases start at 1. Inputs, feedback, training and forecasting as in
-    :class:`~narxcast.ElmanRegressor`, whose parameters it takes.
+    :class:`~narxcast.ElmanRegressor`, whose parameters it takes, and:
+
+    peephole : bool, default=False
+        Diagonal peephole connections (Gers & Schmidhuber, 2000): ``i`` and ``f`` also see
+        ``c_{t-1}``, ``o`` sees ``c_t``, through the weights ``weight_peephole_l{k}`` (not in
+        PyTorch's nn.LSTM).
 
     Examples
     --------
@@ -32,3 +37,23 @@ class LSTMRegressor(RecurrentForecaster):
     """
 
     _cell = LSTM
+    _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
+
+    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
+                 bptt_steps=24, burn_in=24, washout=0, peephole=False, solver="adam",
+                 alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, scale=True, random_state=None, verbose=False,
+                 warm_start=False):
+        super().__init__(
+            input_delays=input_delays, feedback_delays=feedback_delays,
+            hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
+            burn_in=burn_in, washout=washout, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate_init=learning_rate_init, max_iter=max_iter,
+            tol=tol, clip_norm=clip_norm, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            momentum=momentum, nesterovs_momentum=nesterovs_momentum, beta_1=beta_1,
+            beta_2=beta_2, epsilon=epsilon, scale=scale, random_state=random_state,
+            verbose=verbose, warm_start=warm_start)
+        self.peephole = peephole

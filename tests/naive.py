@@ -133,7 +133,8 @@ def _sigmoid(z):
 
 
 def lstm_cell(weights, n_layers, regressor, states):
-    """One step of a stacked nn.LSTM (gates i, f, g, o) + linear head; states are (h, c)."""
+    """One step of a stacked nn.LSTM (gates i, f, g, o; diagonal peepholes when the weights have
+    them) + linear head; states are (h, c)."""
     below, new = regressor, []
     for layer in range(n_layers):
         h_previous, c_previous = states[layer] if isinstance(states[layer], tuple) else (
@@ -141,8 +142,10 @@ def lstm_cell(weights, n_layers, regressor, states):
         z = (weights[f"weight_ih_l{layer}"] @ below + weights[f"bias_ih_l{layer}"]
              + weights[f"weight_hh_l{layer}"] @ h_previous + weights[f"bias_hh_l{layer}"])
         i, f, g, o = np.split(z, 4)
-        c = _sigmoid(f) * c_previous + _sigmoid(i) * np.tanh(g)
-        h = _sigmoid(o) * np.tanh(c)
+        p_i, p_f, p_o = weights.get(f"weight_peephole_l{layer}", np.zeros((3, len(c_previous))))
+        c = (_sigmoid(f + p_f * c_previous) * c_previous
+             + _sigmoid(i + p_i * c_previous) * np.tanh(g))
+        h = _sigmoid(o + p_o * c) * np.tanh(c)
         new.append((h, c))
         below = h
     return weights["head.weight"] @ below + weights["head.bias"], new

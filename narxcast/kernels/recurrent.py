@@ -1,9 +1,11 @@
-"""Recurrent kernels (Elman, LSTM, GRU): open-loop state runs, forecasts from many origins, BPTT.
+"""Recurrent kernels (Elman, LSTM, GRU): open-loop state runs, forecasts from origins, BPTT.
 
 θ holds, per layer ``l``, PyTorch's ``weight_ih_l{l}`` (gates x inputs, row-major),
 ``weight_hh_l{l}`` (gates x hidden), ``bias_ih_l{l}`` and ``bias_hh_l{l}``, at the offsets
-``offsets[l, 0..3]``, then the linear head's weight (outputs x hidden) and bias at
-``head[0..1]``. ``sizes`` is ``[n_inputs, h_1, ..., h_L, n_outputs]``.
+``offsets[l, 0..3]``, and for an LSTM with peepholes the diagonal peephole weights
+(i, f, o) x hidden at ``offsets[l, 4]`` (-1: none); then the linear head's weight
+(outputs x hidden) and bias at ``head[0..1]``. ``sizes`` is
+``[n_inputs, h_1, ..., h_L, n_outputs]``.
 
 Cells (``cell``): 0 Elman (tanh), 1 LSTM (gates i, f, g, o as PyTorch), 2 GRU (r, z, n as
 PyTorch: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, ``h = (1 - z) n + z h_prev``).
@@ -93,22 +95,32 @@ def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state
             state[u, :n_batch] = gates[u, :n_batch]
     elif cell == LSTM:
         half = state.shape[0] // 2
+        peephole = offsets[layer, 4]
         _preactivations(theta, offsets, layer, n_in, n_hidden, 4 * n_hidden, x, h_previous,
                         gates, n_batch, 4 * n_hidden)
         for u in range(n_hidden):
-            activate_inplace(gates[u], n_batch, LOGISTIC)
-            activate_inplace(gates[n_hidden + u], n_batch, LOGISTIC)
-            activate_inplace(gates[2 * n_hidden + u], n_batch, TANH)
-            activate_inplace(gates[3 * n_hidden + u], n_batch, LOGISTIC)
             i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
                 3 * n_hidden + u]
             c_previous = state_previous[half + u]
+            if peephole >= 0:  # i and f see c_{t-1}, o sees c_t
+                p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
+                for b in range(n_batch):
+                    i[b] += p_i * c_previous[b]
+                    f[b] += p_f * c_previous[b]
+            activate_inplace(i, n_batch, LOGISTIC)
+            activate_inplace(f, n_batch, LOGISTIC)
+            activate_inplace(g, n_batch, TANH)
             c = state[half + u]
             tanh_c = gates[4 * n_hidden + u]
             for b in range(n_batch):
                 c[b] = f[b] * c_previous[b] + i[b] * g[b]
                 tanh_c[b] = c[b]
             activate_inplace(tanh_c, n_batch, TANH)
+            if peephole >= 0:
+                p_o = theta[peephole + 2 * n_hidden + u]
+                for b in range(n_batch):
+                    o[b] += p_o * c[b]
+            activate_inplace(o, n_batch, LOGISTIC)
             h = state[u]
             for b in range(n_batch):
                 h[b] = o[b] * tanh_c[b]
@@ -232,14 +244,15 @@ def _outer(grad, offset, n_columns, row_index, delta_row, source, n_rows, n_batc
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def _layer_backward(cell, n_hidden, state_previous, state, gates, d_state, d_input_side,
-                    d_hidden_side, d_state_previous, n_batch):
+def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous, state, gates,
+                    d_state, d_input_side, d_hidden_side, d_state_previous, n_batch):
     """Pre-activation gradients of one layer's step.
 
     ``d_state`` holds dLoss/d(state) (h rows, and c rows for the LSTM). Writes the gradient of
     the input-side pre-activations (``W_ih x + b_ih``) into ``d_input_side`` and of the
-    hidden-side ones (``W_hh h + b_hh``) into ``d_hidden_side``, and adds to
-    ``d_state_previous`` what flows to the previous state other than through ``W_hh``.
+    hidden-side ones (``W_hh h + b_hh``) into ``d_hidden_side``, adds to ``d_state_previous``
+    what flows to the previous state other than through ``W_hh``, and accumulates the LSTM's
+    peephole gradients into ``grad``.
     """
     if cell == ELMAN:
         for u in range(n_hidden):
@@ -249,22 +262,36 @@ def _layer_backward(cell, n_hidden, state_previous, state, gates, d_state, d_inp
             d_hidden_side[u, :n_batch] = dz[:n_batch]
     elif cell == LSTM:
         half = state.shape[0] // 2
+        peephole = offsets[layer, 4]
         for u in range(n_hidden):
             i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
                 3 * n_hidden + u]
             tanh_c = gates[4 * n_hidden + u]
-            c_previous = state_previous[half + u]
+            c_previous, c = state_previous[half + u], state[half + u]
             dh, dc_carried = d_state[u], d_state[half + u]
             di, df = d_input_side[u], d_input_side[n_hidden + u]
             dg, do = d_input_side[2 * n_hidden + u], d_input_side[3 * n_hidden + u]
             dc_previous = d_state_previous[half + u]
+            p_i = p_f = p_o = 0.0
+            if peephole >= 0:
+                p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
+                p_o = theta[peephole + 2 * n_hidden + u]
+            s_i = s_f = s_o = 0.0
             for b in range(n_batch):
-                dc = dh[b] * o[b] * (1.0 - tanh_c[b] * tanh_c[b]) + dc_carried[b]
                 do[b] = dh[b] * tanh_c[b] * o[b] * (1.0 - o[b])
+                dc = (dh[b] * o[b] * (1.0 - tanh_c[b] * tanh_c[b]) + dc_carried[b]
+                      + do[b] * p_o)
                 di[b] = dc * g[b] * i[b] * (1.0 - i[b])
                 df[b] = dc * c_previous[b] * f[b] * (1.0 - f[b])
                 dg[b] = dc * i[b] * (1.0 - g[b] * g[b])
-                dc_previous[b] += dc * f[b]
+                dc_previous[b] += dc * f[b] + di[b] * p_i + df[b] * p_f
+                s_i += di[b] * c_previous[b]
+                s_f += df[b] * c_previous[b]
+                s_o += do[b] * c[b]
+            if peephole >= 0:
+                grad[peephole + u] += s_i
+                grad[peephole + n_hidden + u] += s_f
+                grad[peephole + 2 * n_hidden + u] += s_o
         for r in range(4 * n_hidden):
             d_hidden_side[r, :n_batch] = d_input_side[r, :n_batch]
     else:
@@ -366,9 +393,9 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             n_rows = n_gates * n_hidden
             below = xs[k] if layer == 0 else states[k + 1, layer - 1]
             h_previous = states[k, layer]
-            _layer_backward(cell, n_hidden, states[k, layer], states[k + 1, layer],
-                            gates[k, layer], d_state[layer], d_input_side, d_hidden_side,
-                            d_state_next[layer], n_batch)
+            _layer_backward(theta, grad, offsets, layer, cell, n_hidden, states[k, layer],
+                            states[k + 1, layer], gates[k, layer], d_state[layer], d_input_side,
+                            d_hidden_side, d_state_next[layer], n_batch)
             w_ih, w_hh, b_ih, b_hh = (offsets[layer, 0], offsets[layer, 1], offsets[layer, 2],
                                       offsets[layer, 3])
             for r in range(n_rows):
