@@ -208,3 +208,22 @@ def test_blas_path_of_large_layers(rng, kind, closed):
                    - recurrent.loss_gradient(model.theta_ - step, *args, origins, 3, 5, closed,
                                              np.empty_like(grad))) / 2e-6
         assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
+def test_closed_loop_fine_tuning_with_early_stopping(rng, kind):
+    """Train open loop, close the loop and retrain (warm start): the closed-loop training
+    improves the free-run error it optimises, and early stopping keeps its best epoch."""
+    u = rng.uniform(-1, 1, 900)
+    y = np.zeros(900)
+    for k in range(899):
+        y[k + 1] = 0.8 * y[k] / (1 + y[k] ** 2) + u[k] ** 3
+    model = MODELS[kind][0](input_delays=0, feedback_delays=1, hidden_layer_sizes=(8,),
+                            learning_rate_init=0.01, max_iter=40, random_state=0)
+    model.fit(u[:700, None], y[:700])
+    free_run = np.sqrt(np.mean((model.predict(u[700:, None]) - y[700:]) ** 2))
+    model.set_params(loop="closed", warm_start=True, early_stopping=True, max_iter=40,
+                     learning_rate_init=0.003).fit(u[:700, None], y[:700])
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    tuned = np.sqrt(np.mean((model.predict(u[700:, None]) - y[700:]) ** 2))
+    assert tuned < free_run
