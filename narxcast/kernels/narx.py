@@ -78,6 +78,37 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
+def squared_error(predictions, targets_t, origins, d_predictions):
+    """Mean squared error / 2 of window forecasts (horizon, n_targets, n_windows) against
+    ``targets_t[:, origins + step + 1]``; its gradient goes into ``d_predictions``."""
+    horizon, n_outputs, n_batch = predictions.shape
+    scale = 1.0 / (n_batch * horizon * n_outputs)
+    loss = 0.0
+    for step in range(horizon):
+        for i in range(n_outputs):
+            series = targets_t[i]
+            for b in range(n_batch):
+                error = predictions[step, i, b] - series[origins[b] + step + 1]
+                loss += error * error
+                d_predictions[step, i, b] = error * scale
+    return 0.5 * loss * scale
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def route_feedback_gradient(d_inputs, first_row, feedback_delays, step, d_predictions):
+    """Closed loop: the gradient reaching the fed-back rows of step ``step``'s input (from
+    ``first_row`` on, delay-major) belongs to the forecasts they were: add it there."""
+    n_outputs = d_predictions.shape[1]
+    row = first_row
+    for k in feedback_delays:
+        lead = step + 1 - k
+        for i in range(n_outputs):
+            if lead >= 1:
+                d_predictions[lead - 1, i] += d_inputs[row]
+            row += 1
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
 def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                   input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, closed,
                   grad):
@@ -102,16 +133,8 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
                 n_batch)
         predictions[step] = units[step, out_row:out_row + n_outputs]
 
-    scale = 1.0 / (n_batch * horizon * n_outputs)
-    loss = 0.0
     d_predictions = np.empty((horizon, n_outputs, n_batch))
-    for step in range(horizon):
-        for i in range(n_outputs):
-            series = targets_t[i]
-            for b in range(n_batch):
-                error = predictions[step, i, b] - series[origins[b] + step + 1]
-                loss += error * error
-                d_predictions[step, i, b] = error * scale
+    loss = squared_error(predictions, targets_t, origins, d_predictions)
     grad[:] = 0.0
     width = max(sizes.max(), 1)
     delta = np.empty((width, n_batch))
@@ -121,11 +144,6 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
         d_inputs = backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                             units[step], n_batch, delta, scratch, grad)
         if closed:
-            row = n_rows_input
-            for k in feedback_delays:
-                lead = step + 1 - k
-                for i in range(n_outputs):
-                    if lead >= 1:
-                        d_predictions[lead - 1, i] += d_inputs[row]
-                    row += 1
-    return 0.5 * loss * scale
+            route_feedback_gradient(d_inputs, n_rows_input, feedback_delays, step,
+                                    d_predictions)
+    return loss

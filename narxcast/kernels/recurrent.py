@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace
-from .narx import CHUNK, _gather_regressors
+from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_error
 
 ELMAN, LSTM, GRU = 0, 1, 2
 # A layer whose gate rows x (inputs + hidden) reach this multiplies through BLAS (np.dot);
@@ -353,16 +353,8 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             _head(theta, head, top, n_outputs, states[k + 1, n_layers - 1],
                   predictions[scored], n_batch)
 
-    scale = 1.0 / (n_batch * horizon * n_outputs)
-    loss = 0.0
     d_predictions = np.empty((horizon, n_outputs, n_batch))
-    for j in range(horizon):
-        for i in range(n_outputs):
-            series = targets_t[i]
-            for b in range(n_batch):
-                error = predictions[j, i, b] - series[origins[b] + j + 1]
-                loss += error * error
-                d_predictions[j, i, b] = error * scale
+    loss = squared_error(predictions, targets_t, origins, d_predictions)
 
     grad[:] = 0.0
     d_state = np.zeros((n_layers, width, n_batch))  # dLoss/d(state) of the current step
@@ -437,11 +429,5 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                         _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
                                                n_batch, i, dx[i])
             if feedback:
-                row = n_input_rows
-                for delay in target_delays:
-                    lead = scored + 1 - delay
-                    for i in range(n_outputs):
-                        if lead >= 1:
-                            d_predictions[lead - 1, i] += dx[row]
-                        row += 1
-    return 0.5 * loss * scale
+                route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_predictions)
+    return loss
