@@ -83,6 +83,14 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
 
 
 @njit(**JIT_OPTIONS)
+def _activate_rows(gates, first, last, code):
+    """Activation ``code`` over rows ``first..last`` of ``gates`` in one loop (the drivers
+    allocate exactly ``n_batch`` columns, so the rows are one contiguous block)."""
+    block = gates[first:last].reshape(-1)
+    activate_inplace(block, block.size, code)
+
+
+@njit(**JIT_OPTIONS)
 def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state, gates,
            n_batch):
     """One layer's step; ``gates`` (rows x batch) keeps what the backward pass reads."""
@@ -90,53 +98,53 @@ def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state
     if cell == ELMAN:
         _preactivations(theta, offsets, layer, n_in, n_hidden, n_hidden, x, h_previous, gates,
                         n_batch, n_hidden)
-        for u in range(n_hidden):
-            activate_inplace(gates[u], n_batch, TANH)
-            state[u, :n_batch] = gates[u, :n_batch]
+        _activate_rows(gates, 0, n_hidden, TANH)
+        state[:n_hidden] = gates[:n_hidden]
     elif cell == LSTM:
         half = state.shape[0] // 2
         peephole = offsets[layer, 4]
         _preactivations(theta, offsets, layer, n_in, n_hidden, 4 * n_hidden, x, h_previous,
                         gates, n_batch, 4 * n_hidden)
-        for u in range(n_hidden):
-            i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
-                3 * n_hidden + u]
-            c_previous = state_previous[half + u]
-            if peephole >= 0:  # i and f see c_{t-1}, o sees c_t
+        if peephole >= 0:  # i and f see c_{t-1}
+            for u in range(n_hidden):
                 p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
+                i, f, c_previous = gates[u], gates[n_hidden + u], state_previous[half + u]
                 for b in range(n_batch):
                     i[b] += p_i * c_previous[b]
                     f[b] += p_f * c_previous[b]
-            activate_inplace(i, n_batch, LOGISTIC)
-            activate_inplace(f, n_batch, LOGISTIC)
-            activate_inplace(g, n_batch, TANH)
-            c = state[half + u]
+        _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # i, f
+        _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # g
+        for u in range(n_hidden):
+            i, f, g = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u]
+            c_previous, c = state_previous[half + u], state[half + u]
             tanh_c = gates[4 * n_hidden + u]
             for b in range(n_batch):
                 c[b] = f[b] * c_previous[b] + i[b] * g[b]
                 tanh_c[b] = c[b]
-            activate_inplace(tanh_c, n_batch, TANH)
-            if peephole >= 0:
+        _activate_rows(gates, 4 * n_hidden, 5 * n_hidden, TANH)  # tanh(c)
+        if peephole >= 0:  # o sees c_t
+            for u in range(n_hidden):
                 p_o = theta[peephole + 2 * n_hidden + u]
+                o, c = gates[3 * n_hidden + u], state[half + u]
                 for b in range(n_batch):
                     o[b] += p_o * c[b]
-            activate_inplace(o, n_batch, LOGISTIC)
-            h = state[u]
+        _activate_rows(gates, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
+        for u in range(n_hidden):
+            o, tanh_c, h = gates[3 * n_hidden + u], gates[4 * n_hidden + u], state[u]
             for b in range(n_batch):
                 h[b] = o[b] * tanh_c[b]
     else:
         _preactivations(theta, offsets, layer, n_in, n_hidden, 3 * n_hidden, x, h_previous,
                         gates, n_batch, 2 * n_hidden)
+        _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # r, z
         for u in range(n_hidden):
-            activate_inplace(gates[u], n_batch, LOGISTIC)
-            activate_inplace(gates[n_hidden + u], n_batch, LOGISTIC)
-            r, z = gates[u], gates[n_hidden + u]
-            n, hidden_n = gates[2 * n_hidden + u], gates[3 * n_hidden + u]
+            r, n, hidden_n = gates[u], gates[2 * n_hidden + u], gates[3 * n_hidden + u]
             for b in range(n_batch):
                 n[b] += r[b] * hidden_n[b]
-            activate_inplace(n, n_batch, TANH)
-            h = state[u]
-            h_old = h_previous[u]
+        _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # n
+        for u in range(n_hidden):
+            z, n = gates[n_hidden + u], gates[2 * n_hidden + u]
+            h, h_old = state[u], h_previous[u]
             for b in range(n_batch):
                 h[b] = (1.0 - z[b]) * n[b] + z[b] * h_old[b]
 
