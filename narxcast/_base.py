@@ -179,7 +179,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             raise
 
     def _fit(self, X, y):
-        warm = self.warm_start and hasattr(self, "input_scaler_")
+        # models that learn nothing (persistence) or restart their estimation (ARIMA) have
+        # no warm_start parameter
+        warm = getattr(self, "warm_start", False) and hasattr(self, "input_scaler_")
         input_delays, target_delays = self._delays()
         max_delay = int(max(input_delays.max(initial=0), target_delays.max(initial=0)))
         if warm:
@@ -385,8 +387,8 @@ class GradientForecaster(BaseForecaster):
 
     def _check_regressors(self, inputs):
         if self._n_regressors() == 0:
-            raise ValueError("The model has no regressors: give target delays, or `X` with "
-                             "`input_delays`.")
+            raise ValueError("The model has no regressors: give it fed-back target delays "
+                             "(`feedback_delays` / `target_delays`), or `X` with `input_delays`.")
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
