@@ -66,7 +66,6 @@ class ARIMARegressor(BaseForecaster):
         "maxiter": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
-
     def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None,
                  enforce_stationarity=True, enforce_invertibility=True, maxiter=50):
         self.order = order

@@ -50,7 +50,6 @@ class PersistenceRegressor(BaseForecaster):
         "min_clearsky": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
-
     def __init__(self, kind="naive", season=24, clearsky_column="clearsky_ghi",
                  min_clearsky=10.0):
         self.kind = kind
