@@ -301,7 +301,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         out += self.target_scaler_.mean[:, None]
         forecasts = np.full((n, horizon, self.n_targets_), np.nan)
         for step in range(horizon):
-            first = origins[0] + step + 1  # the row forecast from the first origin
+            first = self._first_origin() + step + 1  # the row forecast from the first origin
             if first < n:
                 forecasts[first:, step] = out[step, :, :n - first].T
         return forecasts
@@ -535,7 +535,20 @@ RECURRENT_PARAMETER_CONSTRAINTS = {
 }
 
 
-class RecurrentForecaster(GradientForecaster):
+class FeedbackDelaysMixin:
+    """Delays read from ``input_delays`` and ``feedback_delays`` (NARX-style models)."""
+
+    def _delays(self):
+        return (normalize_delays(self.input_delays, "input_delays", 0),
+                normalize_delays(self.feedback_delays, "feedback_delays", 1))
+
+    @property
+    def feedback_delays_(self):
+        """The fitted feedback delays (``target_delays_``), sorted."""
+        return self.target_delays_
+
+
+class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
     """Stacked recurrent layers and a linear head over θ in PyTorch's layout.
 
     The network's input at target time ``t`` is the NARX regressor of ``t``; its state is
@@ -585,15 +598,6 @@ class RecurrentForecaster(GradientForecaster):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
-
-    def _delays(self):
-        return (normalize_delays(self.input_delays, "input_delays", 0),
-                normalize_delays(self.feedback_delays, "feedback_delays", 1))
-
-    @property
-    def feedback_delays_(self):
-        """The fitted feedback delays (``target_delays_``), sorted."""
-        return self.target_delays_
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout

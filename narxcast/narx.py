@@ -5,11 +5,11 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import MLPForecaster, normalize_delays
+from ._base import FeedbackDelaysMixin, MLPForecaster
 from .kernels import narx as kernels
 
 
-class NARXRegressor(MLPForecaster):
+class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
     """Nonlinear autoregressive network with exogenous inputs (NARX).
 
     ``y_t = f(x_{t-d}, d in input_delays; y_{t-k}, k in feedback_delays)`` with ``f`` a
@@ -142,15 +142,6 @@ class NARXRegressor(MLPForecaster):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
-
-    def _delays(self):
-        return (normalize_delays(self.input_delays, "input_delays", 0),
-                normalize_delays(self.feedback_delays, "feedback_delays", 1))
-
-    @property
-    def feedback_delays_(self):
-        """The fitted feedback delays (``target_delays_``), sorted."""
-        return self.target_delays_
 
     def _n_outputs(self):
         return self.n_targets_

@@ -227,3 +227,9 @@ def test_closed_loop_fine_tuning_with_early_stopping(rng, kind):
     assert model.best_validation_score_ == max(model.validation_scores_)
     tuned = np.sqrt(np.mean((model.predict(u[700:, None]) - y[700:]) ** 2))
     assert tuned < free_run
+
+
+def test_washout_longer_than_the_segment_gives_nan(rng):
+    model, X, Y = _model("elman", CASES[0], rng, n=60, washout=30)
+    forecasts = model.predict(X[:20], Y[:20], horizon=2, all_horizons=True)
+    assert forecasts.shape == (20, 2, 1) and np.isnan(forecasts).all()
