@@ -771,9 +771,8 @@ class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
         cell = self._cell
 
         def loss(theta, batch, grad):
-            return recurrent_kernels.loss_gradient(theta, sizes, offsets, head, cell,
-                                                   self.input_delays_, self.target_delays_,
-                                                   inputs_t, targets_t, batch, burn_in, window,
-                                                   closed, grad)
+            return recurrent_kernels.batch_loss_gradient(
+                theta, sizes, offsets, head, cell, self.input_delays_, self.target_delays_,
+                inputs_t, targets_t, batch, burn_in, window, closed, grad)
 
         return window, origins, loss, (window if closed else 1)

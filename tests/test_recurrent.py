@@ -210,6 +210,24 @@ def test_blas_path_of_large_layers(rng, kind, closed):
         assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
 
 
+@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("closed", [False, True])
+def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
+    """A mini-batch of 37 windows, cut into parts of 16, 16 and 5 run on parallel threads, has
+    the loss and gradient of the whole batch in one pass."""
+    model, X, Y = _model(kind, CASES[-1], rng, n=120)
+    sizes, offsets, head = model._kernel_args()
+    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
+            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 110), 37, replace=False))
+    whole, split = np.empty_like(model.theta_), np.empty_like(model.theta_)
+    loss = recurrent.loss_gradient(model.theta_, *args, origins, 4, 6, closed, whole)
+    assert recurrent.PART < origins.size
+    loss_split = recurrent.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed, split)
+    assert loss_split == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(split, whole, rtol=1e-10, atol=1e-14)
+
+
 @pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
 def test_closed_loop_fine_tuning_with_early_stopping(rng, kind):
     """Train open loop, close the loop and retrain (warm start): the closed-loop training

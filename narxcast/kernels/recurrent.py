@@ -28,6 +28,10 @@ ELMAN, LSTM, GRU = 0, 1, 2
 BLAS_MIN_WORK = 2048
 GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
 SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
+# Mini-batches are cut into parts of this many windows, run in parallel (each part's windows
+# are independent sequences) and summed in a fixed order: results do not depend on the
+# number of threads.
+PART = 16
 
 
 @njit(**JIT_OPTIONS)
@@ -438,4 +442,29 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                                                n_batch, i, dx[i])
             if feedback:
                 route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_predictions)
+    return loss
+
+
+@njit(**GRADIENT_JIT_OPTIONS, parallel=True)
+def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
+                        inputs_t, targets_t, origins, burn_in, horizon, closed, grad):
+    """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
+    threads; the same loss and gradient, summed part by part in order."""
+    n_batch = origins.shape[0]
+    n_parts = (n_batch + PART - 1) // PART
+    losses = np.empty(n_parts)
+    grads = np.empty((n_parts, grad.shape[0]))
+    for part in prange(n_parts):
+        start = part * PART
+        stop = min(start + PART, n_batch)
+        losses[part] = (stop - start) * loss_gradient(
+            theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+            targets_t, origins[start:stop], burn_in, horizon, closed, grads[part])
+    loss = 0.0
+    grad[:] = 0.0
+    for part in range(n_parts):
+        weight = min(PART, n_batch - part * PART) / n_batch
+        loss += losses[part] / n_batch
+        for i in range(grad.shape[0]):
+            grad[i] += weight * grads[part, i]
     return loss
