@@ -11,10 +11,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from .kernels import population as population_kernels
 from .kernels import recurrent as recurrent_kernels
 from .kernels.activations import ACTIVATION_CODES
 from .kernels.mlp import layout
-from .training import SGD, Adam, train_gradient
+from .training import SGD, Adam, train_evolution, train_gradient, train_levenberg_marquardt
 
 
 def normalize_delays(delays, name, minimum):
@@ -375,15 +376,18 @@ NETWORK_PARAMETER_CONSTRAINTS = {
 }
 
 
-class GradientForecaster(BaseForecaster):
-    """A model over a flat θ trained by the gradient trainers.
+class NetworkForecaster(BaseForecaster):
+    """A model over a flat θ trained by the trainers of :mod:`narxcast.training`.
 
     A subclass gives θ's layout and initialisation (``_initial_theta``, ``_weight_mask``), its
-    kernels (``_forecast_theta``, ``_training_problem``) and its parameters; this class owns
-    training, validation and the stopping rules.
+    kernels (``_forecast_theta``, ``_training_problem``; ``_least_squares_problem`` for
+    Levenberg–Marquardt, ``_population_problem`` for evolution), the ``_solvers`` it supports
+    and its parameters; this class owns training, hybrids (a sequence of solvers run in turn,
+    each from the parameters the one before left), validation and the stopping rules.
     """
 
     _parameter_constraints = NETWORK_PARAMETER_CONSTRAINTS
+    _solvers = frozenset({"adam", "sgd"})
 
     def _check_regressors(self, inputs):
         if self._n_regressors() == 0:
@@ -408,8 +412,22 @@ class GradientForecaster(BaseForecaster):
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
 
+    def _solver_stages(self):
+        """``solver`` as a tuple of trainer names run in turn, checked for this model."""
+        stages = (self.solver,) if isinstance(self.solver, str) else tuple(self.solver)
+        if not stages or any(stage not in self._solvers for stage in stages):
+            raise ValueError(f"`solver` must be one of {sorted(self._solvers)} or a sequence of "
+                             f"them (a hybrid, run in turn) for {type(self).__name__}. Got "
+                             f"{self.solver!r}.")
+        if "ga" in stages and self.crossover_rate + self.mutation_rate > 1:
+            raise ValueError("`crossover_rate` + `mutation_rate` must be <= 1 (each offspring "
+                             f"is crossed, mutated or copied). Got {self.crossover_rate} + "
+                             f"{self.mutation_rate}.")
+        return stages
+
     def _fit_scaled(self, inputs_t, targets_t, warm):
         self._hidden_sizes()
+        stages = self._solver_stages()
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)
         n = targets_t.shape[1]
@@ -421,20 +439,45 @@ class GradientForecaster(BaseForecaster):
             if n_validation < 1 or end - first_target < 1:
                 raise ValueError("`validation_fraction` leaves no training or no validation "
                                  f"targets with n_samples={n}.")
-        window, origins, loss, validation_horizon = self._training_problem(
-            inputs_t, targets_t, first_target, end)
+        problem = self._training_problem(inputs_t, targets_t, first_target, end)
         if not warm:
             self.theta_ = self._initial_theta(rng)
+        validation_score = None
+        if self.early_stopping:
+            validation_score = self._validation_scorer(inputs_t, targets_t, end, problem[3])
+        self.fitness_curve_ = []
+        for stage in stages:
+            if stage in ("ga", "cmaes"):
+                self._evolve(stage, inputs_t, targets_t, first_target, end, rng)
+                continue
+            if stage == "lm":
+                residuals_jacobian, residuals = self._least_squares_problem(
+                    inputs_t, targets_t, first_target, end)
+                with _single_threaded_blas():
+                    result = train_levenberg_marquardt(
+                        residuals_jacobian, residuals, self.theta_, max_iter=self.max_iter,
+                        tol=self.tol, n_iter_no_change=self.n_iter_no_change, alpha=self.alpha,
+                        weight_mask=self._weight_mask(), validation_score=validation_score,
+                        verbose=self.verbose)
+            else:
+                result = self._train_gradient(stage, problem, rng, validation_score)
+            self.theta_ = result.theta
+            self.loss_curve_ = result.loss_curve
+            self.validation_scores_ = result.validation_scores
+            self.best_loss_ = result.best_loss
+            self.best_validation_score_ = (result.best_validation_score if self.early_stopping
+                                           else None)
+            self.n_iter_ = result.n_iter
+            self.stopped_by_ = result.stopped_by
+
+    def _train_gradient(self, solver, problem, rng, validation_score):
+        window, origins, loss, _ = problem
         grad = np.empty_like(self.theta_)
 
         def loss_gradient(theta, batch):
             return loss(theta, batch, grad), grad.copy()
 
-        validation_score = None
-        if self.early_stopping:
-            validation_score = self._validation_scorer(inputs_t, targets_t, end,
-                                                       validation_horizon)
-        if self.solver == "adam":
+        if solver == "adam":
             optimizer = Adam(self.theta_.size, self.learning_rate_init, self.beta_1,
                              self.beta_2, self.epsilon)
         else:
@@ -442,19 +485,45 @@ class GradientForecaster(BaseForecaster):
                             self.nesterovs_momentum)
         batch_size = max(1, 200 // window) if self.batch_size == "auto" else self.batch_size
         with _single_threaded_blas():
-            result = train_gradient(
+            return train_gradient(
                 loss_gradient, self.theta_, origins, window=window, optimizer=optimizer,
                 batch_size=batch_size, max_iter=self.max_iter, tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change, clip_norm=self.clip_norm,
                 alpha=self.alpha, weight_mask=self._weight_mask(), rng=rng,
                 validation_score=validation_score, verbose=self.verbose)
+
+    def _evolve(self, method, inputs_t, targets_t, first_target, end, rng):
+        """GA or CMA-ES on the free-run (``fitness="closed"``) or one-step-ahead loss of the
+        training rows, a generation per parallel kernel call; the first generation is
+        ``theta_`` and, around it, fresh initialisations (or, warm, ``theta_`` plus noise)."""
+        inputs_t = np.ascontiguousarray(inputs_t[:, :end])
+        targets_t = np.ascontiguousarray(targets_t[:, :end])
+        kernel_loss = self._population_problem(inputs_t, targets_t, first_target,
+                                               self.fitness == "closed")
+        chunk = population_kernels.chunk_size(self.population_size)
+
+        def population_loss(thetas):
+            losses = np.empty(thetas.shape[0])
+            kernel_loss(np.ascontiguousarray(thetas.T), chunk, losses)
+            return losses
+
+        initial = np.empty((self.population_size, self.theta_.size))
+        initial[0] = self.theta_
+        for k in range(1, self.population_size):
+            initial[k] = (self.theta_ + rng.normal(scale=self.sigma, size=self.theta_.size)
+                          if self.warm_start else self._initial_theta(rng))
+        result = train_evolution(
+            population_loss, initial, method=method, n_generations=self.n_generations,
+            sigma=self.sigma, crossover_rate=self.crossover_rate,
+            mutation_rate=self.mutation_rate, seed=int(rng.integers(np.iinfo(np.int32).max)),
+            verbose=self.verbose)
         self.theta_ = result.theta
-        self.loss_curve_ = result.loss_curve
-        self.validation_scores_ = result.validation_scores
-        self.best_loss_ = result.best_loss
-        self.best_validation_score_ = (result.best_validation_score if self.early_stopping
-                                       else None)
-        self.n_iter_ = result.n_iter
+        self.fitness_curve_ = result.fitness_curve
+        self.loss_curve_ = result.fitness_curve
+        self.validation_scores_ = []
+        self.best_loss_ = result.fitness_curve[-1] if result.fitness_curve else np.inf
+        self.best_validation_score_ = None
+        self.n_iter_ = result.n_generations
         self.stopped_by_ = result.stopped_by
 
     def _validation_scorer(self, inputs_t, targets_t, start, horizon):
@@ -476,7 +545,7 @@ class GradientForecaster(BaseForecaster):
         return score
 
 
-class MLPForecaster(GradientForecaster):
+class MLPForecaster(NetworkForecaster):
     """An MLP over a flat θ (NARX, TDNN): layer ``l`` holds its weights (fan_in, fan_out)
     row-major, then its biases; the subclass gives the output size (``_n_outputs``)."""
 
@@ -524,8 +593,19 @@ class MLPForecaster(GradientForecaster):
         return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(bias_offsets)]
 
 
+EVOLUTION_PARAMETER_CONSTRAINTS = {
+    "solver": [StrOptions({"adam", "sgd", "lm", "ga", "cmaes"}), tuple, list],
+    "population_size": [Interval(numbers.Integral, 3, None, closed="left")],
+    "n_generations": [Interval(numbers.Integral, 1, None, closed="left")],
+    "crossover_rate": [Interval(numbers.Real, 0, 1, closed="both")],
+    "mutation_rate": [Interval(numbers.Real, 0, 1, closed="both")],
+    "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+    "fitness": [StrOptions({"closed", "open"})],
+}
+
 RECURRENT_PARAMETER_CONSTRAINTS = {
     **{k: v for k, v in NETWORK_PARAMETER_CONSTRAINTS.items() if k != "activation"},
+    **EVOLUTION_PARAMETER_CONSTRAINTS,
     "input_delays": [numbers.Integral, "array-like"],
     "feedback_delays": [numbers.Integral, "array-like"],
     "loop": [StrOptions({"open", "closed"})],
@@ -548,7 +628,7 @@ class FeedbackDelaysMixin:
         return self.target_delays_
 
 
-class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
+class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
     """Stacked recurrent layers and a linear head over θ in PyTorch's layout.
 
     The network's input at target time ``t`` is the NARX regressor of ``t``; its state is
@@ -558,6 +638,7 @@ class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
     """
 
     _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
+    _solvers = frozenset({"adam", "sgd", "ga", "cmaes"})
     _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
 
     @property
@@ -570,8 +651,9 @@ class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
                  batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, scale=True, random_state=None, verbose=False,
-                 warm_start=False):
+                 beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
+                 crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
+                 random_state=None, verbose=False, warm_start=False):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -594,6 +676,12 @@ class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.population_size = population_size
+        self.n_generations = n_generations
+        self.crossover_rate = crossover_rate
+        self.mutation_rate = mutation_rate
+        self.sigma = sigma
+        self.fitness = fitness
         self.scale = scale
         self.random_state = random_state
         self.verbose = verbose
@@ -776,3 +864,14 @@ class RecurrentForecaster(FeedbackDelaysMixin, GradientForecaster):
                 inputs_t, targets_t, batch, burn_in, window, closed, grad)
 
         return window, origins, loss, (window if closed else 1)
+
+    def _population_problem(self, inputs_t, targets_t, first_target, closed):
+        sizes, offsets, head = self._kernel_args()
+
+        def loss(thetas, chunk_size, losses):
+            population_kernels.recurrent_loss(
+                thetas, sizes, offsets, head, self._cell, self.input_delays_,
+                self.target_delays_, inputs_t, targets_t, first_target, self.washout, closed,
+                chunk_size, losses)
+
+        return loss

@@ -5,8 +5,9 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import FeedbackDelaysMixin, MLPForecaster
+from ._base import EVOLUTION_PARAMETER_CONSTRAINTS, FeedbackDelaysMixin, MLPForecaster
 from .kernels import narx as kernels
+from .kernels import population as population_kernels
 
 
 class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
@@ -108,15 +109,18 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         "feedback_delays": [numbers.Integral, "array-like"],
         "loop": [StrOptions({"open", "closed"})],
         "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        **EVOLUTION_PARAMETER_CONSTRAINTS,
     }
+    _solvers = frozenset({"adam", "sgd", "lm", "ga", "cmaes"})
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
                  activation="tanh", solver="adam", loop="open", bptt_steps=24, alpha=1e-4,
                  batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, scale=True, random_state=None, verbose=False,
-                 warm_start=False):
+                 beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
+                 crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
+                 random_state=None, verbose=False, warm_start=False):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -138,6 +142,12 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.population_size = population_size
+        self.n_generations = n_generations
+        self.crossover_rate = crossover_rate
+        self.mutation_rate = mutation_rate
+        self.sigma = sigma
+        self.fitness = fitness
         self.scale = scale
         self.random_state = random_state
         self.verbose = verbose
@@ -163,3 +173,40 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
                                          closed, grad)
 
         return window, origins, loss, (window if closed else 1)
+
+    def _least_squares_problem(self, inputs_t, targets_t, first_target, end):
+        """Residuals and Jacobian for Levenberg–Marquardt: one-step-ahead residuals of every
+        training target (open loop), or free-running windows of ``bptt_steps`` from every
+        ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
+        closed = self.loop == "closed"
+        window = min(self.bptt_steps, end - first_target) if closed else 1
+        origins = np.arange(first_target - 1, end - window, window, dtype=np.int64)
+        args = self._kernel_args()
+        n_params = self.theta_.size
+        shape = (window, self.n_targets_, origins.size)
+
+        def residuals_jacobian(theta):
+            residuals = np.empty(shape)
+            jacobian = np.empty((n_params, *shape))
+            kernels.residuals_jacobian(theta, *args, inputs_t, targets_t, origins, window,
+                                       closed, residuals, jacobian)
+            return residuals.ravel(), jacobian.reshape(n_params, -1)
+
+        steps = np.arange(window)[:, None] + 1
+        measured = targets_t[:, origins[None, :] + steps].transpose(1, 0, 2)
+
+        def residuals(theta):
+            out = np.empty(shape)
+            kernels.forecast(theta, *args, inputs_t, targets_t, origins, window, out)
+            return (out - measured).ravel()
+
+        return residuals_jacobian, residuals
+
+    def _population_problem(self, inputs_t, targets_t, first_target, closed):
+        args = self._kernel_args()
+
+        def loss(thetas, chunk_size, losses):
+            population_kernels.narx_loss(thetas, *args, inputs_t, targets_t, first_target, 0,
+                                         closed, chunk_size, losses)
+
+        return loss

@@ -121,3 +121,40 @@ def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, uni
                     below[b] *= derivative_from_output(source[b], code)
         delta, delta_below = delta_below, delta
     return delta
+
+
+@njit(**JIT_OPTIONS)
+def output_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
+                    n_batch, output, delta, delta_below, jacobian):
+    """Per-sample derivatives of output ``output`` (no sum over the batch, as
+    Levenberg–Marquardt needs): ``jacobian[k, b] = d out[b] / d theta[k]``, and returns
+    ``d out[b] / d input[i]`` in the first ``sizes[0]`` rows of a scratch buffer (``delta``
+    and ``delta_below`` are ``(max(sizes), batch)`` scratch)."""
+    n_layers = sizes.shape[0] - 1
+    n_outputs = sizes[-1]
+    for o in range(n_outputs):
+        value = 1.0 if o == output else 0.0
+        for b in range(n_batch):
+            delta[o, b] = value
+    for layer in range(n_layers - 1, -1, -1):
+        fan_in, fan_out = sizes[layer], sizes[layer + 1]
+        w0, b0, in0 = weight_offsets[layer], bias_offsets[layer], unit_offsets[layer]
+        for o in range(fan_out):
+            jacobian[b0 + o, :n_batch] = delta[o, :n_batch]
+        for i in range(fan_in):
+            source = units[in0 + i]
+            below = delta_below[i]
+            for b in range(n_batch):
+                below[b] = 0.0
+            for o in range(fan_out):
+                w = theta[w0 + i * fan_out + o]
+                d = delta[o]
+                row = jacobian[w0 + i * fan_out + o]
+                for b in range(n_batch):
+                    row[b] = source[b] * d[b]
+                    below[b] += w * d[b]
+            if layer > 0:
+                for b in range(n_batch):
+                    below[b] *= derivative_from_output(source[b], code)
+        delta, delta_below = delta_below, delta
+    return delta

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
-from .mlp import backward, forward
+from .mlp import backward, forward, output_jacobian
 
 CHUNK = 256  # origins per parallel task: keeps one chunk's buffers in L1/L2
 
@@ -147,3 +147,58 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
             route_feedback_gradient(d_inputs, n_rows_input, feedback_delays, step,
                                     d_predictions)
     return loss
+
+
+@njit(**JIT_OPTIONS, parallel=True)
+def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                       input_delays, feedback_delays, inputs_t, targets_t, origins, horizon,
+                       closed, residuals, jacobian):
+    """Residuals of window forecasts and their Jacobian, for Levenberg–Marquardt.
+
+    ``residuals[j, i, b]`` is the forecast of target ``i`` at ``origins[b] + j + 1`` minus the
+    measurement; ``jacobian[k, j, i, b]`` its derivative in ``theta[k]``. In closed loop the
+    derivative includes the path through the fed-back forecasts (forward sensitivities:
+    ``dy_j = df/dtheta + sum_d df/dy_{j-d} dy_{j-d}``).
+    """
+    n_origins = origins.shape[0]
+    n_outputs = sizes[-1]
+    n_params = jacobian.shape[0]
+    out_row = unit_offsets[-1]
+    n_units = unit_offsets[-1] + n_outputs
+    n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
+    width = max(sizes.max(), 1)
+    for chunk in prange((n_origins + CHUNK - 1) // CHUNK):
+        start = chunk * CHUNK
+        n_batch = min(CHUNK, n_origins - start)
+        units = np.empty((n_units, n_batch))
+        delta = np.empty((width, n_batch))
+        scratch = np.empty((width, n_batch))
+        predictions = residuals[:, :, start:start + n_batch]
+        for step in range(horizon):
+            _gather_regressors(inputs_t, targets_t, predictions, origins, start, n_batch,
+                               step, input_delays, feedback_delays, closed, units)
+            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
+                    n_batch)
+            for i in range(n_outputs):
+                predictions[step, i] = units[out_row + i, :n_batch]
+                block = jacobian[:, step, i, start:start + n_batch]
+                d_inputs = output_jacobian(theta, sizes, weight_offsets, bias_offsets,
+                                           unit_offsets, code, units, n_batch, i, delta,
+                                           scratch, block)
+                if not closed:
+                    continue
+                row = n_rows_input
+                for d in feedback_delays:
+                    for fed in range(n_outputs):
+                        if step - d >= 0:  # a fed-back forecast of this window
+                            sensitivity = d_inputs[row]
+                            earlier = jacobian[:, step - d, fed, start:start + n_batch]
+                            for k in range(n_params):
+                                for b in range(n_batch):
+                                    block[k, b] += sensitivity[b] * earlier[k, b]
+                        row += 1
+        for step in range(horizon):
+            for i in range(n_outputs):
+                series = targets_t[i]
+                for b in range(n_batch):
+                    predictions[step, i, b] -= series[origins[start + b] + step + 1]

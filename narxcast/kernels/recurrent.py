@@ -27,6 +27,9 @@ ELMAN, LSTM, GRU = 0, 1, 2
 # smaller ones loop with the batch innermost, which is faster than a BLAS call's overhead.
 BLAS_MIN_WORK = 2048
 GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
+# leading gate blocks whose hidden-side pre-activation is added to the input side (the GRU
+# keeps ``W_hn h + b_hn`` apart: r multiplies it)
+FUSED_GATES = (1, 4, 2)
 SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
 # Mini-batches are cut into parts of this many windows, run in parallel (each part's windows
 # are independent sequences) and summed in a fixed order: results do not depend on the
@@ -98,24 +101,44 @@ def _activate_rows(gates, first, last, code):
 def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state, gates,
            n_batch):
     """One layer's step; ``gates`` (rows x batch) keeps what the backward pass reads."""
+    _preactivations(theta, offsets, layer, n_in, n_hidden, GATES[cell] * n_hidden, x,
+                    state_previous, gates, n_batch, FUSED_GATES[cell] * n_hidden)
+    peephole = offsets[layer, 4]
+    if peephole >= 0:
+        peep = theta[peephole:peephole + 3 * n_hidden].reshape((3 * n_hidden, 1))
+    else:
+        peep = theta[:0].reshape((0, 1))
+    cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch)
+
+
+@njit(**JIT_OPTIONS)
+def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
+    """The gates' activations and the new state from the pre-activations in ``gates``.
+
+    ``peep`` holds an LSTM's peephole weights (i, f, o rows x hidden): one column shared by
+    the batch, or one column per batch entry (a population of parameter vectors); no rows
+    without peepholes. The GRU's ``W_hn h + b_hn`` is in rows ``3h..4h`` of ``gates``.
+    """
     h_previous = state_previous
     if cell == ELMAN:
-        _preactivations(theta, offsets, layer, n_in, n_hidden, n_hidden, x, h_previous, gates,
-                        n_batch, n_hidden)
         _activate_rows(gates, 0, n_hidden, TANH)
         state[:n_hidden] = gates[:n_hidden]
     elif cell == LSTM:
         half = state.shape[0] // 2
-        peephole = offsets[layer, 4]
-        _preactivations(theta, offsets, layer, n_in, n_hidden, 4 * n_hidden, x, h_previous,
-                        gates, n_batch, 4 * n_hidden)
-        if peephole >= 0:  # i and f see c_{t-1}
+        shared = peep.shape[1] == 1
+        if peep.shape[0] > 0:  # i and f see c_{t-1}
             for u in range(n_hidden):
-                p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
                 i, f, c_previous = gates[u], gates[n_hidden + u], state_previous[half + u]
-                for b in range(n_batch):
-                    i[b] += p_i * c_previous[b]
-                    f[b] += p_f * c_previous[b]
+                if shared:
+                    p_i, p_f = peep[u, 0], peep[n_hidden + u, 0]
+                    for b in range(n_batch):
+                        i[b] += p_i * c_previous[b]
+                        f[b] += p_f * c_previous[b]
+                else:
+                    p_i, p_f = peep[u], peep[n_hidden + u]
+                    for b in range(n_batch):
+                        i[b] += p_i[b] * c_previous[b]
+                        f[b] += p_f[b] * c_previous[b]
         _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # i, f
         _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # g
         for u in range(n_hidden):
@@ -126,20 +149,23 @@ def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state
                 c[b] = f[b] * c_previous[b] + i[b] * g[b]
                 tanh_c[b] = c[b]
         _activate_rows(gates, 4 * n_hidden, 5 * n_hidden, TANH)  # tanh(c)
-        if peephole >= 0:  # o sees c_t
+        if peep.shape[0] > 0:  # o sees c_t
             for u in range(n_hidden):
-                p_o = theta[peephole + 2 * n_hidden + u]
                 o, c = gates[3 * n_hidden + u], state[half + u]
-                for b in range(n_batch):
-                    o[b] += p_o * c[b]
+                if shared:
+                    p_o = peep[2 * n_hidden + u, 0]
+                    for b in range(n_batch):
+                        o[b] += p_o * c[b]
+                else:
+                    p_o_row = peep[2 * n_hidden + u]
+                    for b in range(n_batch):
+                        o[b] += p_o_row[b] * c[b]
         _activate_rows(gates, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
         for u in range(n_hidden):
             o, tanh_c, h = gates[3 * n_hidden + u], gates[4 * n_hidden + u], state[u]
             for b in range(n_batch):
                 h[b] = o[b] * tanh_c[b]
     else:
-        _preactivations(theta, offsets, layer, n_in, n_hidden, 3 * n_hidden, x, h_previous,
-                        gates, n_batch, 2 * n_hidden)
         _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # r, z
         for u in range(n_hidden):
             r, n, hidden_n = gates[u], gates[2 * n_hidden + u], gates[3 * n_hidden + u]

@@ -1,5 +1,8 @@
 """Optimisers over a flat parameter vector θ; they know nothing of the models."""
 
+from .evolution import EvolutionResult, train_evolution
 from .gradient import SGD, Adam, TrainingResult, train_gradient
+from .levenberg_marquardt import train_levenberg_marquardt
 
-__all__ = ["Adam", "SGD", "TrainingResult", "train_gradient"]
+__all__ = ["Adam", "EvolutionResult", "SGD", "TrainingResult", "train_evolution",
+           "train_gradient", "train_levenberg_marquardt"]

@@ -1,0 +1,220 @@
+"""Population kernels: the loss of many parameter vectors at once (GA, CMA-ES fitness).
+
+``thetas`` is ``(n_params, n_individuals)``: row ``k`` holds parameter ``k`` of every
+individual, so the individuals are innermost and every arithmetic loop vectorises over them;
+one chunk of individuals per thread. Each individual simulates the segment from target
+``first`` to the end, from a zero state, feeding back its own outputs (``closed``: free run,
+MATLAB's closed-loop simulation) or the measured targets (open loop). Its loss is half the
+mean squared error over the targets from ``first + skip`` on (``skip``: a recurrent model's
+washout), the unit of the gradient trainers' loss. θ's layout per model is the single-model
+kernels' (:mod:`.mlp` for NARX, :mod:`.recurrent`).
+"""
+
+import numpy as np
+from numba import get_num_threads, njit, prange
+
+from .activations import JIT_OPTIONS, activate_inplace
+from .recurrent import FUSED_GATES, GATES, LSTM, SCRATCH_GATES, cell_update
+
+
+
+def chunk_size(n_individuals):
+    """Individuals per parallel task: one chunk per thread (long vectors amortise the loops;
+    each individual's loss is computed alone, so the split does not change results)."""
+    return max(1, -(-n_individuals // get_num_threads()))
+
+
+@njit(**JIT_OPTIONS)
+def _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays, closed,
+                units, n_batch):
+    """The regressor of target ``t`` for every individual: exogenous rows (shared), then
+    fed-back targets, each individual's own output (``own``, a ring over time) where ``closed``
+    and the target time is simulated, the measurement otherwise."""
+    n_features, n_targets = inputs_t.shape[0], targets_t.shape[0]
+    n_ring = own.shape[0]
+    row = 0
+    for d in input_delays:
+        for f in range(n_features):
+            value = inputs_t[f, t - d]
+            destination = units[row]
+            for b in range(n_batch):
+                destination[b] = value
+            row += 1
+    for k in feedback_delays:
+        for i in range(n_targets):
+            destination = units[row]
+            if closed and t - k >= first:
+                fed_back = own[(t - k) % n_ring, i]
+                for b in range(n_batch):
+                    destination[b] = fed_back[b]
+            else:
+                value = targets_t[i, t - k]
+                for b in range(n_batch):
+                    destination[b] = value
+            row += 1
+
+
+@njit(**JIT_OPTIONS)
+def _add_product(thetas, offset, stride, source, n_terms, row, n_batch):
+    """``row[b] += sum_i thetas[offset + i * stride, b] * source[i, b]``, four terms per pass
+    (one load and store of ``row`` per four multiply-adds)."""
+    i = 0
+    while i + 4 <= n_terms:
+        wa, wb = thetas[offset + i * stride], thetas[offset + (i + 1) * stride]
+        wc, wd = thetas[offset + (i + 2) * stride], thetas[offset + (i + 3) * stride]
+        sa, sb, sc, sd = source[i], source[i + 1], source[i + 2], source[i + 3]
+        for b in range(n_batch):
+            row[b] += (wa[b] * sa[b] + wb[b] * sb[b]) + (wc[b] * sc[b] + wd[b] * sd[b])
+        i += 4
+    while i < n_terms:
+        w, s = thetas[offset + i * stride], source[i]
+        for b in range(n_batch):
+            row[b] += w[b] * s[b]
+        i += 1
+
+
+@njit(**JIT_OPTIONS)
+def _mlp_forward(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
+                 n_batch):
+    """:func:`.mlp.forward` with one parameter vector per batch column (unit ``o``'s
+    weights ``W[:, o]`` are every ``fan_out``-th row of ``thetas``)."""
+    n_layers = sizes.shape[0] - 1
+    for layer in range(n_layers):
+        fan_in, fan_out = sizes[layer], sizes[layer + 1]
+        w0, b0 = weight_offsets[layer], bias_offsets[layer]
+        in0, out0 = unit_offsets[layer], unit_offsets[layer + 1]
+        for o in range(fan_out):
+            row = units[out0 + o]
+            bias = thetas[b0 + o]
+            for b in range(n_batch):
+                row[b] = bias[b]
+            _add_product(thetas, w0 + o, fan_out, units[in0:], fan_in, row, n_batch)
+            if layer < n_layers - 1:
+                activate_inplace(row, n_batch, code)
+
+
+@njit(**JIT_OPTIONS)
+def _score(out, targets_t, t, own, sse, scored, n_batch):
+    """Keep the outputs of target ``t`` in the ring and add their squared errors."""
+    n_ring = own.shape[0]
+    for i in range(out.shape[0]):
+        row = out[i]
+        slot = own[t % n_ring, i]
+        measured = targets_t[i, t]
+        for b in range(n_batch):
+            slot[b] = row[b]
+        if scored:
+            for b in range(n_batch):
+                error = row[b] - measured
+                sse[b] += error * error
+
+
+@njit(**JIT_OPTIONS)
+def _ring_size(feedback_delays):
+    """Past outputs an individual must keep: its largest feedback delay."""
+    return 1 if feedback_delays.shape[0] == 0 else feedback_delays.max()
+
+
+@njit(**JIT_OPTIONS, parallel=True)
+def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
+              feedback_delays, inputs_t, targets_t, first, skip, closed, chunk_size, losses):
+    """Loss of every NARX parameter vector (columns of ``thetas``) into ``losses``."""
+    n_individuals = thetas.shape[1]
+    n = targets_t.shape[1]
+    n_outputs = sizes[-1]
+    out_row = unit_offsets[-1]
+    n_units = out_row + n_outputs
+    n_ring = _ring_size(feedback_delays)
+    n_scored = (n - first - skip) * n_outputs
+    for chunk in prange((n_individuals + chunk_size - 1) // chunk_size):
+        start = chunk * chunk_size
+        n_batch = min(chunk_size, n_individuals - start)
+        chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
+        units = np.empty((n_units, n_batch))
+        own = np.empty((n_ring, n_outputs, n_batch))
+        sse = np.zeros(n_batch)
+        for t in range(first, n):
+            _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays,
+                        closed, units, n_batch)
+            _mlp_forward(chunk_thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                         units, n_batch)
+            _score(units[out_row:], targets_t, t, own, sse, t >= first + skip, n_batch)
+        for b in range(n_batch):
+            losses[start + b] = 0.5 * sse[b] / n_scored
+
+
+@njit(**JIT_OPTIONS)
+def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previous, gates,
+                    n_batch, split):
+    """:func:`.recurrent._preactivations` with one parameter vector per batch column."""
+    w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
+        layer, 3]
+    for r in range(n_rows):
+        row = gates[r]
+        bias = thetas[b_ih + r]
+        for b in range(n_batch):
+            row[b] = bias[b]
+        _add_product(thetas, w_ih + r * n_in, 1, x, n_in, row, n_batch)
+        bias = thetas[b_hh + r]
+        if r >= split:
+            row = gates[n_rows + r - split]
+            for b in range(n_batch):
+                row[b] = bias[b]
+        else:
+            for b in range(n_batch):
+                row[b] += bias[b]
+        _add_product(thetas, w_hh + r * n_hidden, 1, h_previous, n_hidden, row, n_batch)
+
+
+@njit(**JIT_OPTIONS, parallel=True)
+def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_delays,
+                   inputs_t, targets_t, first, skip, closed, chunk_size, losses):
+    """Loss of every Elman / LSTM / GRU parameter vector (columns of ``thetas``)."""
+    n_individuals = thetas.shape[1]
+    n = targets_t.shape[1]
+    n_layers = sizes.shape[0] - 2
+    n_outputs, top = sizes[-1], sizes[-2]
+    hidden_width = 1
+    for layer in range(n_layers):
+        hidden_width = max(hidden_width, sizes[layer + 1])
+    width = 2 * hidden_width if cell == LSTM else hidden_width
+    n_ring = _ring_size(feedback_delays)
+    n_scored = (n - first - skip) * n_outputs
+    for chunk in prange((n_individuals + chunk_size - 1) // chunk_size):
+        start = chunk * chunk_size
+        n_batch = min(chunk_size, n_individuals - start)
+        chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
+        state_previous = np.zeros((n_layers, width, n_batch))
+        state = np.zeros((n_layers, width, n_batch))
+        gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, n_batch))
+        units = np.empty((sizes[0], n_batch))
+        out = np.empty((n_outputs, n_batch))
+        own = np.empty((n_ring, n_outputs, n_batch))
+        sse = np.zeros(n_batch)
+        for t in range(first, n):
+            _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays,
+                        closed, units, n_batch)
+            for layer in range(n_layers):
+                n_hidden = sizes[layer + 1]
+                below = units if layer == 0 else state[layer - 1]
+                _preactivations(chunk_thetas, offsets, layer, sizes[layer], n_hidden,
+                                GATES[cell] * n_hidden, below, state_previous[layer],
+                                gates[layer], n_batch, FUSED_GATES[cell] * n_hidden)
+                peephole = offsets[layer, 4]
+                if peephole >= 0:
+                    peep = chunk_thetas[peephole:peephole + 3 * n_hidden]
+                else:
+                    peep = chunk_thetas[:0]
+                cell_update(cell, n_hidden, state_previous[layer], state[layer], gates[layer],
+                            peep, n_batch)
+            for k in range(n_outputs):
+                row = out[k]
+                bias = chunk_thetas[head[1] + k]
+                for b in range(n_batch):
+                    row[b] = bias[b]
+                _add_product(chunk_thetas, head[0] + k * top, 1, state[n_layers - 1], top, row,
+                             n_batch)
+            _score(out, targets_t, t, own, sse, t >= first + skip, n_batch)
+            state_previous, state = state, state_previous
+        for b in range(n_batch):
+            losses[start + b] = 0.5 * sse[b] / n_scored
