@@ -30,10 +30,13 @@ class ElmanRegressor(RecurrentForecaster):
     washout : int, default=0
         Leading rows of a segment whose state is still warming up: forecasts from origins
         before ``max_delay_ - 1 + washout`` are NaN.
-    solver, alpha, batch_size, learning_rate_init, max_iter, tol, clip_norm, early_stopping, \
+    solver : {"adam", "sgd", "ga", "cmaes"} or sequence of them, default="adam"
+        As in :class:`~narxcast.NARXRegressor` (Levenberg–Marquardt is NARX-only).
+    alpha, batch_size, learning_rate_init, max_iter, tol, clip_norm, early_stopping, \
 validation_fraction, n_iter_no_change, momentum, nesterovs_momentum, beta_1, beta_2, \
-epsilon, scale, random_state, verbose, warm_start
-        As in :class:`~narxcast.NARXRegressor`.
+epsilon, population_size, n_generations, crossover_rate, mutation_rate, sigma, fitness, \
+scale, random_state, verbose, warm_start
+        As in :class:`~narxcast.NARXRegressor`; evolution's fitness skips the ``washout``.
 
     Attributes
     ----------
@@ -41,7 +44,8 @@ epsilon, scale, random_state, verbose, warm_start
         Flat parameters in PyTorch's layout; :meth:`get_weights` names them.
     state_ : ndarray of shape (n_layers, max_hidden)
         The state after the last row seen by ``fit``/``update``.
-    loss_curve_, validation_scores_, best_loss_, n_iter_, history_X_, history_y_
+    loss_curve_, fitness_curve_, validation_scores_, best_loss_, n_iter_, history_X_, \
+history_y_
         As in :class:`~narxcast.NARXRegressor`.
 
     Examples

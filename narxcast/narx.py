@@ -31,7 +31,14 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         Neurons per hidden layer; ``()`` gives a linear ARX model.
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Hidden-layer activation.
-    solver : {"adam", "sgd"}, default="adam"
+    solver : {"adam", "sgd", "lm", "ga", "cmaes"} or sequence of them, default="adam"
+        The trainer. "adam", "sgd": mini-batch gradients (BPTT in closed loop). "lm":
+        Levenberg–Marquardt (MATLAB's ``trainlm``) on all residuals at once, with analytic
+        Jacobians (through the feedback in closed loop); ``max_iter`` counts its
+        iterations. "ga": a genetic algorithm, "cmaes": CMA-ES, both on DEAP, evaluating a
+        whole generation in one parallel kernel call. A sequence is a hybrid run in turn,
+        each trainer starting where the one before stopped: ``("ga", "lm")`` evolves, then
+        refines.
     loop : {"open", "closed"}, default="open"
         The loop the model is trained in. MATLAB's "train open, close the loop, retrain" is
         ``fit`` with ``loop="open"``, then ``set_params(loop="closed", warm_start=True)`` and
@@ -61,6 +68,17 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         SGD only.
     beta_1, beta_2, epsilon : float
         Adam only.
+    population_size : int, default=100
+        GA parents (and offspring per generation) / CMA-ES samples per generation.
+    n_generations : int, default=50
+    crossover_rate, mutation_rate : float, default=0.5, 0.3
+        GA: the probability that an offspring is made by blend crossover, or else by
+        Gaussian mutation (otherwise it is a copy); their sum must be <= 1.
+    sigma : float, default=0.1
+        GA mutation / CMA-ES initial step size, in θ's (scaled) units.
+    fitness : {"closed", "open"}, default="closed"
+        What evolution minimises: the free-run simulation error over the training rows
+        (closed loop, the forecasting use) or the one-step-ahead error (open loop).
     scale : bool, default=True
         Standardise inputs and targets inside the model (results are in user units).
     random_state : int, RandomState instance or None, default=None
@@ -76,9 +94,14 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         biases. ``coefs_`` and ``intercepts_`` are views of it per layer.
     input_delays_, feedback_delays_ : ndarray of int
     loss_curve_ : list of float
-        Training loss (MSE / 2 in scaled units, plus the penalty) per epoch.
+        Training loss (MSE / 2 in scaled units, plus the penalty) per epoch, LM iteration or
+        (evolution last) generation, of the last trainer.
+    fitness_curve_ : list of float
+        Evolution: the best loss found by each generation (the hall of fame: never rises);
+        empty without an evolution stage.
     validation_scores_ : list of float
-        R^2 on the validation block per epoch (``early_stopping=True``), in the training loop.
+        R^2 on the validation block per epoch (``early_stopping=True``, gradient and LM
+        trainers; evolution uses the training rows only), in the training loop.
     best_loss_ : float
     n_iter_ : int
     history_X_, history_y_ : ndarray

@@ -62,3 +62,23 @@ def test_recurrent_example_runs():
     truth = namespace["y_test"].to_numpy()
     persistence = np.sqrt(np.mean((truth[24:] - truth[:-24]) ** 2))
     assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
+
+
+def test_training_methods_example_runs():
+    """LM open then closed loop, and GA then LM, on the quickstart's data: both beat
+    persistence at 1 h and 24 h ahead, and the hybrid's curves are those of its stages."""
+    text = README.read_text()
+    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
+    example = re.search(r"## Training methods\n\n```python\n(.*?)```", text, re.S).group(1)
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(quickstart, "README quickstart", "exec"), namespace)
+        exec(compile(example, "README training example", "exec"), namespace)
+    evolved = namespace["evolved"]
+    assert len(evolved.fitness_curve_) == 50 and len(evolved.loss_curve_) == evolved.n_iter_
+    truth = namespace["y_test"].to_numpy()
+    for h in (1, 24):
+        persistence = np.sqrt(np.mean((truth[h:] - truth[:-h]) ** 2))
+        forecasts = namespace["lm"].predict(namespace["X_test"], namespace["y_test"], horizon=h)
+        assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
