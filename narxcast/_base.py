@@ -412,22 +412,39 @@ class NetworkForecaster(BaseForecaster):
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
 
-    def _solver_stages(self):
-        """``solver`` as a tuple of trainer names run in turn, checked for this model."""
-        stages = (self.solver,) if isinstance(self.solver, str) else tuple(self.solver)
-        if not stages or any(stage not in self._solvers for stage in stages):
+    def _stages(self):
+        """``(solver, closed)`` of each training stage, run in turn.
+
+        ``solver`` and ``loop`` are each one name or a sequence; one name repeats to the
+        other's length, so ``loop=("open", "closed")`` is MATLAB's "train open, close the
+        loop, retrain" in one fit. Evolution stages use ``fitness`` instead of ``loop``.
+        """
+        solvers = (self.solver,) if isinstance(self.solver, str) else tuple(self.solver)
+        loop = getattr(self, "loop", "open")
+        loops = (loop,) if isinstance(loop, str) else tuple(loop)
+        if not solvers or any(stage not in self._solvers for stage in solvers):
             raise ValueError(f"`solver` must be one of {sorted(self._solvers)} or a sequence of "
                              f"them (a hybrid, run in turn) for {type(self).__name__}. Got "
                              f"{self.solver!r}.")
-        if "ga" in stages and self.crossover_rate + self.mutation_rate > 1:
+        if not loops or any(stage not in ("open", "closed") for stage in loops):
+            raise ValueError(f"`loop` must be 'open', 'closed' or a sequence of them. Got "
+                             f"{loop!r}.")
+        if len(solvers) == 1:
+            solvers *= len(loops)
+        if len(loops) == 1:
+            loops *= len(solvers)
+        if len(solvers) != len(loops):
+            raise ValueError(f"`loop` must give one loop, or one per `solver` stage. Got "
+                             f"solver={self.solver!r} and loop={loop!r}.")
+        if "ga" in solvers and self.crossover_rate + self.mutation_rate > 1:
             raise ValueError("`crossover_rate` + `mutation_rate` must be <= 1 (each offspring "
                              f"is crossed, mutated or copied). Got {self.crossover_rate} + "
                              f"{self.mutation_rate}.")
-        return stages
+        return [(solver, stage == "closed") for solver, stage in zip(solvers, loops)]
 
     def _fit_scaled(self, inputs_t, targets_t, warm):
         self._hidden_sizes()
-        stages = self._solver_stages()
+        stages = self._stages()
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)
         n = targets_t.shape[1]
@@ -439,20 +456,24 @@ class NetworkForecaster(BaseForecaster):
             if n_validation < 1 or end - first_target < 1:
                 raise ValueError("`validation_fraction` leaves no training or no validation "
                                  f"targets with n_samples={n}.")
-        problem = self._training_problem(inputs_t, targets_t, first_target, end)
+        problems = [self._training_problem(inputs_t, targets_t, first_target, end, closed)
+                    for _, closed in stages]
         if not warm:
             self.theta_ = self._initial_theta(rng)
-        validation_score = None
-        if self.early_stopping:
-            validation_score = self._validation_scorer(inputs_t, targets_t, end, problem[3])
         self.fitness_curve_ = []
-        for stage in stages:
+        for index, ((stage, closed), problem) in enumerate(zip(stages, problems)):
+            if index > 0:  # each later stage draws as a warm-started fit of its own would
+                rng = np.random.default_rng(seed)
             if stage in ("ga", "cmaes"):
-                self._evolve(stage, inputs_t, targets_t, first_target, end, rng)
+                self._evolve(stage, inputs_t, targets_t, first_target, end, rng,
+                             around_theta=warm or index > 0)
                 continue
+            validation_score = None
+            if self.early_stopping:
+                validation_score = self._validation_scorer(inputs_t, targets_t, end, problem[3])
             if stage == "lm":
                 residuals_jacobian, residuals = self._least_squares_problem(
-                    inputs_t, targets_t, first_target, end)
+                    inputs_t, targets_t, first_target, end, closed)
                 with _single_threaded_blas():
                     result = train_levenberg_marquardt(
                         residuals_jacobian, residuals, self.theta_, max_iter=self.max_iter,
@@ -492,10 +513,10 @@ class NetworkForecaster(BaseForecaster):
                 alpha=self.alpha, weight_mask=self._weight_mask(), rng=rng,
                 validation_score=validation_score, verbose=self.verbose)
 
-    def _evolve(self, method, inputs_t, targets_t, first_target, end, rng):
+    def _evolve(self, method, inputs_t, targets_t, first_target, end, rng, around_theta):
         """GA or CMA-ES on the free-run (``fitness="closed"``) or one-step-ahead loss of the
         training rows, a generation per parallel kernel call; the first generation is
-        ``theta_`` and, around it, fresh initialisations (or, warm, ``theta_`` plus noise)."""
+        ``theta_`` and fresh initialisations (``around_theta``: ``theta_`` plus noise)."""
         inputs_t = np.ascontiguousarray(inputs_t[:, :end])
         targets_t = np.ascontiguousarray(targets_t[:, :end])
         kernel_loss = self._population_problem(inputs_t, targets_t, first_target,
@@ -511,7 +532,7 @@ class NetworkForecaster(BaseForecaster):
         initial[0] = self.theta_
         for k in range(1, self.population_size):
             initial[k] = (self.theta_ + rng.normal(scale=self.sigma, size=self.theta_.size)
-                          if self.warm_start else self._initial_theta(rng))
+                          if around_theta else self._initial_theta(rng))
         result = train_evolution(
             population_loss, initial, method=method, n_generations=self.n_generations,
             sigma=self.sigma, crossover_rate=self.crossover_rate,
@@ -608,7 +629,7 @@ RECURRENT_PARAMETER_CONSTRAINTS = {
     **EVOLUTION_PARAMETER_CONSTRAINTS,
     "input_delays": [numbers.Integral, "array-like"],
     "feedback_delays": [numbers.Integral, "array-like"],
-    "loop": [StrOptions({"open", "closed"})],
+    "loop": [StrOptions({"open", "closed"}), tuple, list],
     "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
     "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
     "washout": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -849,11 +870,10 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
         self.history_X_ = inputs[len(inputs) - keep:].copy()
         self.history_y_ = targets[len(targets) - keep:].copy()
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end):
+    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
         window = min(self.bptt_steps, end - first_target)
         burn_in = min(self.burn_in, max(0, end - first_target - window))
-        closed = self.loop == "closed"
         origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
         sizes, offsets, head = self._kernel_args()
         cell = self._cell

@@ -21,8 +21,9 @@ class ElmanRegressor(RecurrentForecaster):
         Fed-back target delays (int ``k``: ``1..k``); ``()`` for none.
     hidden_layer_sizes : tuple of int, default=(10,)
         Units per recurrent layer.
-    loop : {"open", "closed"}, default="open"
-        The loop the model is trained in (teacher forcing or its own forecasts fed back).
+    loop : {"open", "closed"} or sequence of them, default="open"
+        The loop the model is trained in (teacher forcing or its own forecasts fed back); a
+        sequence trains in stages, as in :class:`~narxcast.NARXRegressor`.
     bptt_steps : int, default=24
         Scored steps per training window.
     burn_in : int, default=24

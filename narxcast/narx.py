@@ -39,10 +39,13 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         whole generation in one parallel kernel call. A sequence is a hybrid run in turn,
         each trainer starting where the one before stopped: ``("ga", "lm")`` evolves, then
         refines.
-    loop : {"open", "closed"}, default="open"
-        The loop the model is trained in. MATLAB's "train open, close the loop, retrain" is
+    loop : {"open", "closed"} or sequence of them, default="open"
+        The loop the model is trained in. A sequence trains in stages, each from where the one
+        before stopped (with ``solver`` a name repeated, or a sequence as long):
+        ``loop=("open", "closed")`` is MATLAB's "train open, close the loop, retrain" in one
+        ``fit``, so it works inside ``backtest`` and ``GridSearchCV``. The same by hand:
         ``fit`` with ``loop="open"``, then ``set_params(loop="closed", warm_start=True)`` and
-        ``fit`` again.
+        ``fit`` again. Evolution stages use ``fitness`` instead.
     bptt_steps : int, default=24
         Steps per training window (the truncation length of backpropagation through time in
         closed loop).
@@ -130,7 +133,7 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         **MLPForecaster._parameter_constraints,
         "input_delays": [numbers.Integral, "array-like"],
         "feedback_delays": [numbers.Integral, "array-like"],
-        "loop": [StrOptions({"open", "closed"})],
+        "loop": [StrOptions({"open", "closed"}), tuple, list],
         "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         **EVOLUTION_PARAMETER_CONSTRAINTS,
     }
@@ -184,10 +187,9 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         kernels.forecast(theta, *self._kernel_args(), inputs_t, targets_t, origins, horizon, out)
         return out
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end):
+    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
         window = min(self.bptt_steps, end - first_target)
-        closed = self.loop == "closed"
         origins = np.arange(first_target - 1, end - window, dtype=np.int64)
         args = self._kernel_args()
 
@@ -197,11 +199,10 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
 
         return window, origins, loss, (window if closed else 1)
 
-    def _least_squares_problem(self, inputs_t, targets_t, first_target, end):
+    def _least_squares_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Residuals and Jacobian for Levenberg–Marquardt: one-step-ahead residuals of every
         training target (open loop), or free-running windows of ``bptt_steps`` from every
         ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
-        closed = self.loop == "closed"
         window = min(self.bptt_steps, end - first_target) if closed else 1
         origins = np.arange(first_target - 1, end - window, window, dtype=np.int64)
         args = self._kernel_args()

@@ -127,8 +127,9 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
                         kernels.NO_PREDICTIONS, out)
         return out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end):
-        """Every origin whose ``max_horizon`` targets lie in the training block."""
+    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
+        """Every origin whose ``max_horizon`` targets lie in the training block (a direct
+        model has no loop: ``closed`` is unused)."""
         origins = np.arange(first_target - 1, end - self.max_horizon, dtype=np.int64)
         if origins.size == 0:
             raise ValueError(f"`y` needs more than max_horizon={self.max_horizon} rows after "

@@ -157,9 +157,9 @@ def test_levenberg_marquardt_jacobian_matches_finite_differences(rng, closed):
     closed loop) equals central differences, for two layers and two targets."""
     model, X_t, Y_t = _fitted(NARXRegressor, (2, 2, [0, 1], [1, 3], (4, 3)), rng, n=60)
     theta = rng.normal(scale=0.5, size=model.theta_.size)
-    model.set_params(loop="closed" if closed else "open", bptt_steps=6)
+    model.set_params(bptt_steps=6)
     residuals_jacobian, residuals = model._least_squares_problem(X_t, Y_t, model.max_delay_,
-                                                                 60)
+                                                                 60, closed)
     r, jacobian = residuals_jacobian(theta)
     np.testing.assert_allclose(r, residuals(theta), rtol=1e-12, atol=1e-12)
     numeric = np.empty_like(jacobian)
@@ -175,13 +175,16 @@ def test_levenberg_marquardt_closed_loop_lowers_the_free_run_error(rng):
     u = rng.uniform(-1, 1, 800)
     y = narendra_plant(u, noise=0.02, rng=rng)
     model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(6,),
-                          solver="lm", max_iter=8, random_state=0)
+                          solver="lm", max_iter=8, bptt_steps=50, random_state=0)
     model.fit(u[:600, None], y[:600])
     before = np.sqrt(np.mean((model.predict(u[600:, None]) - y[600:]) ** 2))
-    model.set_params(loop="closed", bptt_steps=50, warm_start=True, max_iter=10).fit(
-        u[:600, None], y[:600])
+    model.set_params(loop="closed", warm_start=True).fit(u[:600, None], y[:600])
     after = np.sqrt(np.mean((model.predict(u[600:, None]) - y[600:]) ** 2))
     assert after < before
+    staged = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(6,),
+                           solver="lm", loop=("open", "closed"), max_iter=8, bptt_steps=50,
+                           random_state=0).fit(u[:600, None], y[:600])
+    np.testing.assert_array_equal(staged.theta_, model.theta_)  # one fit = the recipe by hand
 
 
 def test_hybrid_ga_then_lm(rng):
@@ -216,3 +219,25 @@ def test_lm_is_refused_for_recurrent_models(rng):
     with pytest.raises(ValueError, match="`solver` must be one of .* for LSTMRegressor"):
         LSTMRegressor(solver="lm").fit(X, y)
 
+
+
+@pytest.mark.parametrize("estimator", [NARXRegressor, GRURegressor])
+def test_loop_stages_in_one_fit_equal_the_recipe_by_hand(rng, estimator):
+    """``loop=("open", "closed")``: train open, close the loop and retrain, in one fit (so it
+    works inside backtest and GridSearchCV), exactly as two fits with a warm start."""
+    X, y = _arx_data(rng, n=300)
+    options = dict(input_delays=1, feedback_delays=2, hidden_layer_sizes=(4,), max_iter=15,
+                   bptt_steps=12, early_stopping=True, random_state=0)
+    by_hand = estimator(**options).fit(X, y)
+    by_hand.set_params(loop="closed", warm_start=True).fit(X, y)
+    staged = estimator(loop=("open", "closed"), **options).fit(X, y)
+    np.testing.assert_array_equal(staged.theta_, by_hand.theta_)
+    assert staged.loss_curve_ == by_hand.loss_curve_
+
+
+def test_loop_and_solver_sequences_must_agree(rng):
+    X, y = _arx_data(rng, n=100)
+    with pytest.raises(ValueError, match="`loop` must give one loop, or one per `solver`"):
+        NARXRegressor(solver=("adam", "lm", "lm"), loop=("open", "closed")).fit(X, y)
+    with pytest.raises(ValueError, match="`loop` must be 'open', 'closed' or a sequence"):
+        NARXRegressor(loop=("open", "shut")).fit(X, y)
