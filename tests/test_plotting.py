@@ -1,0 +1,87 @@
+"""Plots: the numbers drawn against naive NumPy formulas, and every plot rendered to a PNG."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+from narxcast import NARXRegressor  # noqa: E402
+from narxcast import plotting  # noqa: E402
+
+
+def _correlation(a, b, lag):
+    """corr(a_{t-lag}, b_t) as MATLAB's nncorr: means removed, divided by n std(a) std(b)."""
+    a, b = a - a.mean(), b - b.mean()
+    n = a.size
+    total = np.sum(a[:n - lag] * b[lag:]) if lag >= 0 else np.sum(a[-lag:] * b[:n + lag])
+    return total / (n * a.std() * b.std())
+
+
+def test_error_autocorrelation_matches_the_formula(rng):
+    errors = rng.normal(size=300).cumsum()
+    errors[:4] = np.nan  # forecasts that could not be made
+    lags, correlation, bound = plotting.error_autocorrelation(errors, max_lag=7)
+    finite = errors[4:]
+    np.testing.assert_allclose(correlation, [_correlation(finite, finite, k) for k in lags])
+    assert bound == pytest.approx(1.96 / np.sqrt(296))
+
+
+def test_input_error_correlation_matches_the_formula(rng):
+    inputs = rng.normal(size=250)
+    errors = 0.5 * np.roll(inputs, 3) + rng.normal(size=250)
+    lags, correlation, _ = plotting.input_error_correlation(inputs, errors, max_lag=5)
+    assert lags.tolist() == list(range(-5, 6))
+    np.testing.assert_allclose(correlation, [_correlation(inputs, errors, k) for k in lags])
+    assert lags[np.argmax(correlation)] == 3
+
+
+def _png(figure, path):
+    figure.savefig(path, dpi=60)
+    image = matplotlib.image.imread(path)
+    assert image.shape[0] > 100 and image.shape[1] > 100
+    assert image[..., :3].std() > 0.01  # something was drawn
+    matplotlib.pyplot.close(figure)
+
+
+def test_every_plot_renders(tmp_path, rng):
+    u = rng.uniform(-1, 1, 400)
+    y = np.zeros(400)
+    for k in range(399):
+        y[k + 1] = 0.5 * y[k] + np.tanh(u[k])
+    index = pd.date_range("2026-01-01", periods=400, freq="h")
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(4,),
+                          solver=("ga", "lm"), population_size=10, n_generations=3, max_iter=5,
+                          random_state=0).fit(u[:300, None], y[:300])
+    open_loop = model.predict(u[300:, None], y[300:], horizon=1)
+    closed_loop = model.predict(u[300:, None], y[300:], horizon=10)
+    response, residual = plotting.plot_response(pd.Series(y[300:], index=index[300:]),
+                                                {"open loop": open_loop,
+                                                 "closed loop": closed_loop})
+    np.testing.assert_array_equal(residual.lines[0].get_ydata(), open_loop - y[300:])
+    _png(response.figure, tmp_path / "response.png")
+
+    errors = open_loop - y[300:]
+    ax = plotting.plot_error_autocorrelation(errors, max_lag=10)
+    _, correlation, bound = plotting.error_autocorrelation(errors, max_lag=10)
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], correlation)
+    assert ax.lines[0].get_ydata()[0] == pytest.approx(bound)
+    _png(ax.figure, tmp_path / "errcorr.png")
+
+    ax = plotting.plot_input_error_correlation(u[300:], errors, max_lag=10)
+    assert len(ax.patches) == 21
+    _png(ax.figure, tmp_path / "inerrcorr.png")
+
+    ax = plotting.plot_training_curves({"ga then lm": model})
+    evolution, refinement = ax.lines
+    assert list(evolution.get_ydata()) == model.fitness_curve_
+    assert list(refinement.get_ydata()) == model.loss_curve_
+    assert refinement.get_xdata()[0] == len(model.fitness_curve_) + 1
+    _png(ax.figure, tmp_path / "training.png")
+
+    scores = pd.DataFrame({"estimator": ["a", "a", "b", "b"], "horizon": [1, 24, 1, 24],
+                           "metric": "skill", "value": [0.1, 0.3, -0.2, 0.2]})
+    ax = plotting.plot_skill_by_horizon(scores)
+    assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[0.1, 0.3], [-0.2, 0.2]]
+    _png(ax.figure, tmp_path / "skill.png")
