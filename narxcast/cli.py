@@ -95,7 +95,18 @@ def main(argv=None):
     demo_parser.add_argument("--site", default="colorado-2017",
                              help="bundled site (see narxcast.datasets.list_datasets())")
     demo_parser.add_argument("--seed", type=int, default=0, help="random_state of the NARX")
+    bench_parser = commands.add_parser(
+        "bench", help="the solar/wind accuracy benchmark (every model, every site)",
+        description="Run the solar and wind forecasting benchmark on the bundled data: the "
+                    "NARX settings are searched on training data, then every model is "
+                    "backtested at 1, 6 and 24 h; writes solar_wind.md, solar_wind.csv and "
+                    "figures.")
+    from .benchmark import add_arguments, run_from_arguments
+
+    add_arguments(bench_parser)
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        return run_from_arguments(bench_parser, args)
     if args.command == "demo":
         from .datasets import list_datasets
 

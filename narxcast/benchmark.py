@@ -1,0 +1,378 @@
+"""The solar/wind accuracy benchmark (``narxcast bench``, ``benchmarks/solar_wind.py``).
+
+For every bundled site and both targets (global horizontal irradiance, wind speed), every
+model is trained on the first 75% of the year and forecasts the rest from every origin, 1, 6
+and 24 hours ahead (``backtest`` with ``refit=False``): NARX trained by Adam, by
+Levenberg–Marquardt and by a GA then LM, each open then closed loop; Elman, LSTM and GRU; a
+direct TDNN; seasonal ARIMA; naive, seasonal and (GHI) clear-sky persistence. colorado-2017 is
+also scored by an expanding-window chronological cross-validation (three refits). GHI is
+scored on daytime hours (clear-sky GHI > 10 W/m2). Skill is ``1 - RMSE / RMSE`` of the best
+persistence at that site, target and horizon.
+
+The NARX settings (feedback delays, hidden size, clear-sky-index target, closed-loop training)
+come from :func:`search`: a grid scored on the *training* block of colorado-2017 only (its
+last fifth held out), never on a test block.
+"""
+
+import argparse
+import itertools
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HORIZONS = (1, 6, 24)
+TARGETS = ("ghi", "wind_speed")
+TRAIN_FRACTION = 0.75
+SEARCH_SITE = "colorado-2017"
+INPUT_DELAYS = [0, 1]
+PERSISTENCE = ("naive persistence", "seasonal persistence", "clear-sky persistence")
+
+
+def exogenous(frame):
+    """Inputs for both targets: clear-sky GHI (the sun's cycle, known ahead), temperature
+    (here the measured value stands for a forecast of it) and the hour of day."""
+    from .cli import solar_features
+
+    return solar_features(frame)
+
+
+def _narx(config, target, **params):
+    from . import NARXRegressor
+    from .compose import ClearSkyIndexRegressor
+
+    options = dict(input_delays=INPUT_DELAYS, feedback_delays=config["feedback_delays"],
+                   hidden_layer_sizes=config["hidden_layer_sizes"], loop=config["loop"],
+                   learning_rate_init=3e-3, early_stopping=True, random_state=0)
+    options.update(params)
+    model = NARXRegressor(**options)
+    if target == "ghi" and config["clearsky_index"]:
+        return ClearSkyIndexRegressor(model)
+    return model
+
+
+def estimators(target, config, quick=False):
+    """The benchmark's entries for ``target`` with the searched NARX ``config``."""
+    from . import (ARIMARegressor, ElmanRegressor, GRURegressor, LSTMRegressor,
+                   PersistenceRegressor, TDNNRegressor)
+    from .compose import ClearSkyIndexRegressor
+
+    loop = config["loop"]
+    two_stages = not isinstance(loop, str)
+    entries = {
+        "NARX adam": _narx(config, target),
+        "NARX lm": _narx(config, target, solver="lm", max_iter=30),
+        "NARX ga+lm": _narx(config, target, solver=("ga", "lm", "lm") if two_stages else
+                            ("ga", "lm"), loop=("open", "open", "closed") if two_stages else
+                            "open", population_size=50, n_generations=30, max_iter=30),
+    }
+    recurrent = dict(input_delays=INPUT_DELAYS, feedback_delays=config["feedback_delays"],
+                     hidden_layer_sizes=(16,), loop=loop, learning_rate_init=3e-3,
+                     early_stopping=True, random_state=0)
+    for name, cls in (("Elman", ElmanRegressor), ("LSTM", LSTMRegressor),
+                      ("GRU", GRURegressor)):
+        model = cls(**recurrent)
+        if target == "ghi" and config["clearsky_index"]:
+            model = ClearSkyIndexRegressor(model)
+        entries[name] = model
+    entries["TDNN"] = TDNNRegressor(max_horizon=24, input_delays=1, target_delays=24,
+                                    early_stopping=True, random_state=0)
+    entries["ARIMA"] = ARIMARegressor(order=(2, 0, 1), seasonal_order=(1, 0, 0, 24))
+    entries["naive persistence"] = PersistenceRegressor(kind="naive")
+    entries["seasonal persistence"] = PersistenceRegressor(kind="seasonal", season=24)
+    if target == "ghi":
+        entries["clear-sky persistence"] = PersistenceRegressor(kind="clearsky")
+    if quick:
+        keep = ("NARX adam", "NARX lm", "GRU", "naive persistence", "seasonal persistence",
+                "clear-sky persistence")
+        entries = {name: model for name, model in entries.items() if name in keep}
+        for model in entries.values():
+            inner = getattr(model, "estimator", model)
+            if "max_iter" in inner.get_params():
+                inner.set_params(max_iter=5)
+    return entries
+
+
+def _problem(site, target):
+    from .datasets import load_solar_wind
+    from .metrics import daytime_mask
+
+    frame = load_solar_wind(site)
+    X = exogenous(frame)
+    y = frame[target]
+    mask = daytime_mask(X["clearsky_ghi"]) if target == "ghi" else None
+    return X, y, mask
+
+
+def search(target, quick=False, progress=False):
+    """Grid over the NARX settings, scored on the training block of ``SEARCH_SITE`` only.
+
+    The first 80% of the training block trains, its last 20% validates; the score is the
+    mean RMSE over 1, 6 and 24 h (daytime for GHI). Returns ``(table, best_config)``.
+    """
+    from .model_selection import backtest
+
+    X, y, mask = _problem(SEARCH_SITE, target)
+    n_train = int(len(y) * TRAIN_FRACTION)
+    X, y = X[:n_train], y[:n_train]
+    mask = None if mask is None else mask[:n_train]
+    grid = {"feedback_delays": [[1, 2, 3], [1, 2, 3, 24]],
+            "hidden_layer_sizes": [(5,), (10,), (20,)],
+            "loop": ["open", ("open", "closed")],
+            "clearsky_index": [False, True] if target == "ghi" else [False]}
+    if quick:
+        grid = {"feedback_delays": [[1, 2, 3, 24]], "hidden_layer_sizes": [(5,)],
+                "loop": ["open"], "clearsky_index": [False]}
+    rows = []
+    for values in itertools.product(*grid.values()):
+        config = dict(zip(grid, values))
+        model = _narx(config, target, max_iter=5 if quick else 200)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = backtest({"narx": model}, X, y, horizons=HORIZONS, train_size=0.8,
+                              mask=mask, progress=progress)
+        rmse = result.scores.query("metric == 'rmse'").set_index("horizon")["value"]
+        rows.append({**{k: str(v) for k, v in config.items()},
+                     **{f"rmse h={h}": rmse[h] for h in HORIZONS},
+                     "mean rmse": rmse.mean(), "seconds": time.perf_counter() - started,
+                     "_config": config})
+    table = pd.DataFrame(rows).sort_values("mean rmse").reset_index(drop=True)
+    best = table.loc[0, "_config"]
+    return table.drop(columns="_config"), best
+
+
+def evaluate(site, target, config, quick=False, progress=False, cv=None):
+    """Backtest every entry at ``site`` for ``target``; returns ``(scores, forecasts)``.
+
+    ``scores``: tidy rows (site, target, split, model, horizon, metric, value) with metrics
+    rmse, mae, nrmse, skill (against the best persistence) and fit_seconds.
+    """
+    from .model_selection import backtest
+
+    X, y, mask = _problem(site, target)
+    entries = estimators(target, config, quick=quick)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = backtest(entries, X, y, horizons=HORIZONS, train_size=TRAIN_FRACTION,
+                          cv=cv, metrics=("rmse", "mae", "nrmse"), mask=mask,
+                          progress=progress)
+    scores = result.scores.rename(columns={"estimator": "model"})
+    rmse = scores.query("metric == 'rmse'").pivot(index="horizon", columns="model",
+                                                  values="value")
+    best_persistence = rmse[[name for name in PERSISTENCE if name in rmse]].min(axis=1)
+    skill = (1.0 - rmse.div(best_persistence, axis=0)).stack().rename("value").reset_index()
+    skill["metric"] = "skill"
+    seconds = result.fit_seconds.rename("value").rename_axis("model").reset_index()
+    seconds["metric"], seconds["horizon"] = "fit_seconds", 0
+    scores = pd.concat([scores, skill, seconds], ignore_index=True)
+    scores.insert(0, "split", "last quarter" if cv is None else "expanding-window CV")
+    scores.insert(0, "target", target)
+    scores.insert(0, "site", site)
+    return scores, result.forecasts, y
+
+
+def _markdown(frame):
+    """A DataFrame as a Markdown table (no tabulate dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def _summary(scores):
+    """Per site, target and split: the models' RMSE and skill by horizon, and fit time."""
+    blocks = []
+    for (site, target, split), group in scores.groupby(["site", "target", "split"], sort=False):
+        table = group[group.metric.isin(["rmse", "skill"])].pivot_table(
+            index="model", columns=["metric", "horizon"], values="value", sort=False)
+        out = pd.DataFrame(index=table.index)
+        number = "{:.1f}".format if target == "ghi" else "{:.3f}".format
+        for h in HORIZONS:
+            out[f"RMSE {h} h"] = table[("rmse", h)].map(number)
+        for h in HORIZONS:
+            out[f"skill {h} h"] = table[("skill", h)].map("{:+.3f}".format)
+        fit = group[group.metric == "fit_seconds"].set_index("model")["value"]
+        out["fit s"] = fit.reindex(out.index).map("{:.1f}".format)
+        unit = "W/m2, daytime" if target == "ghi" else "m/s"
+        blocks.append(f"### {site}, {target} ({unit}), {split}\n\n"
+                      + _markdown(out.reset_index()))
+    return "\n\n".join(blocks)
+
+
+def _winners(scores):
+    """The best entry per site, target, split and horizon, and whether it is a narxcast
+    network."""
+    networks = ("NARX", "Elman", "LSTM", "GRU")
+    rmse = scores[scores.metric == "rmse"]
+    best = rmse.loc[rmse.groupby(["site", "target", "split", "horizon"])["value"].idxmin()]
+    best = best.assign(network=best.model.str.startswith(networks))
+    skill = scores[scores.metric == "skill"].set_index(["site", "target", "split", "horizon",
+                                                        "model"])["value"]
+    best["skill"] = [skill[(r.site, r.target, r.split, r.horizon, r.model)]
+                     for r in best.itertuples()]
+    return best[["site", "target", "split", "horizon", "model", "value", "skill", "network"]]
+
+
+def _figures(out_dir, forecasts_by_problem):
+    """Forecasts against measurements for a test week (colorado-2017), and skill by horizon."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_response
+
+    paths = []
+    for (site, target), (forecasts, y, models) in forecasts_by_problem.items():
+        figure, axes = plt.subplots(2, 2, figsize=(14, 7), sharex="col",
+                                    gridspec_kw={"height_ratios": [3, 1]})
+        start = int(len(y) * TRAIN_FRACTION) + 24 * 14
+        week = slice(start, start + 24 * 7)
+        for column, h in enumerate((1, 24)):
+            plot_response(y.iloc[week], {m: forecasts[(m, h)].to_numpy()[week] for m in models},
+                          ax=axes[:, column], title=f"{site}, {target}: {h} h ahead")
+        figure.tight_layout()
+        path = out_dir / f"solar_wind_{site}_{target}.png"
+        figure.savefig(path, dpi=80)
+        plt.close(figure)
+        paths.append(path)
+    return paths
+
+
+def _skill_figure(out_dir, scores):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_skill_by_horizon
+
+    problems = scores[scores.split == "last quarter"][["site", "target"]].drop_duplicates()
+    targets = list(dict.fromkeys(problems.target))
+    sites = list(dict.fromkeys(problems.site))
+    figure, axes = plt.subplots(len(targets), len(sites), figsize=(4 * len(sites),
+                                3.5 * len(targets)), squeeze=False)
+    for i, target in enumerate(targets):
+        for j, site in enumerate(sites):
+            part = scores[(scores.site == site) & (scores.target == target)
+                          & (scores.split == "last quarter")
+                          & ~scores.model.isin(["naive persistence", "seasonal persistence"])]
+            ax = plot_skill_by_horizon(part.rename(columns={"model": "estimator"}),
+                                       ax=axes[i, j])
+            ax.set_title(f"{site}, {target}", fontsize="small")
+            if (i, j) != (0, 0):
+                ax.get_legend().remove()
+    figure.tight_layout()
+    path = out_dir / "solar_wind_skill.png"
+    figure.savefig(path, dpi=70)
+    plt.close(figure)
+    return path
+
+
+def run(sites=None, targets=TARGETS, out_dir=None, quick=False, progress=True, echo=print):
+    """Search, evaluate, and write ``solar_wind.md``, ``solar_wind.csv`` and figures to
+    ``out_dir`` (when given). Returns the tidy scores."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from .datasets import list_datasets
+
+    sites = list(list_datasets().index) if sites is None else list(sites)
+    started = time.perf_counter()
+    searches, all_scores, figures = {}, [], {}
+    for target in targets:
+        table, config = search(target, quick=quick)
+        searches[target] = (table, config)
+        echo(f"search ({target}): best {config}")
+        for site in sites:
+            scores, forecasts, y = evaluate(site, target, config, quick=quick,
+                                            progress=progress)
+            all_scores.append(scores)
+            if site == SEARCH_SITE:
+                rmse = scores[(scores.metric == "rmse") & (scores.horizon == 24)]
+                ranked = rmse.sort_values("value").model.tolist()
+                shown = [m for m in ranked if not m.endswith("persistence")][:2]
+                shown += [m for m in ranked if m.endswith("persistence")][:1]
+                figures[(site, target)] = (forecasts, y, shown)
+                if not quick:
+                    n_test = len(y) // 8
+                    cv_scores, _, _ = evaluate(site, target, config, progress=progress,
+                                               cv=TimeSeriesSplit(3, test_size=n_test))
+                    all_scores.append(cv_scores)
+            echo(f"{site} {target}: done ({time.perf_counter() - started:.0f} s)")
+    scores = pd.concat(all_scores, ignore_index=True)
+    if out_dir is not None:
+        _write(Path(out_dir), scores, searches, figures, time.perf_counter() - started, quick)
+    return scores
+
+
+def _write(out_dir, scores, searches, figures, seconds, quick):
+    from . import __version__
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(out_dir / "solar_wind.csv", index=False, float_format="%.6g")
+    figure_paths = _figures(out_dir, figures) + [_skill_figure(out_dir, scores)]
+    winners = _winners(scores)
+    lines = ["# Solar and wind forecasting benchmark", "",
+             f"narxcast {__version__}; {_machine()}; {seconds / 60:.1f} min in all"
+             + (" (quick mode: a reduced run for tests, not results)." if quick else "."), "",
+             __doc__.split("\n\n", 1)[1].strip(), "",
+             "## The NARX settings, searched on training data only", ""]
+    for target, (table, config) in searches.items():
+        shown = table.copy()
+        for column in shown.columns:
+            if column.startswith("rmse") or column in ("mean rmse", "seconds"):
+                shown[column] = shown[column].map("{:.3g}".format)
+        lines += [f"### {target} (validation: the last fifth of {SEARCH_SITE}'s training "
+                  "block)", "", _markdown(shown), "", f"Chosen: `{config}`.", ""]
+    shown = winners.assign(value=winners.value.map("{:.3g}".format),
+                           skill=winners.skill.map("{:+.3f}".format))
+    lines += ["## Best entry per site, target and horizon", "",
+              _markdown(shown.rename(columns={"value": "RMSE"})), "",
+              f"A narxcast network is the best entry in {int(winners.network.sum())} of "
+              f"{len(winners)} cases.", "", "## All scores", "", _summary(scores), "",
+              "## Figures", ""]
+    lines += [f"![{path.stem}]({path.name})" for path in figure_paths]
+    (out_dir / "solar_wind.md").write_text("\n".join(lines) + "\n")
+
+
+def _machine():
+    import os
+    import platform
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info
+                       if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} logical CPUs"
+
+
+def main(argv=None):
+    """``narxcast bench`` / ``python benchmarks/solar_wind.py``."""
+    parser = argparse.ArgumentParser(prog="narxcast bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return run_from_arguments(parser, parser.parse_args(argv))
+
+
+def add_arguments(parser):
+    from .datasets import list_datasets
+
+    parser.add_argument("--sites", nargs="+", choices=list(list_datasets().index),
+                        help="bundled sites (default: all)")
+    parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
+    parser.add_argument("--out", default="benchmarks/results",
+                        help="directory for solar_wind.md, solar_wind.csv and the figures")
+    parser.add_argument("--quick", action="store_true",
+                        help="a reduced run (few models, 5 epochs): checks the pipeline only")
+
+
+def run_from_arguments(parser, args):
+    run(sites=args.sites, targets=args.targets, out_dir=args.out, quick=args.quick,
+        progress=not args.quick)
+    return 0
