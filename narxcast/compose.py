@@ -105,7 +105,8 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         clearsky_rows = self._clearsky(X)  # checked before any work
         index_y = None if y is None else self._index(X, y)
-        index = self.estimator_.predict(X, index_y, horizon=horizon, all_horizons=all_horizons)
+        index = self.estimator_.predict(X, y=index_y, horizon=horizon,
+                                        all_horizons=all_horizons)
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return self._irradiance(X, index)

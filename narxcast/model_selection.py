@@ -20,7 +20,8 @@ class _HorizonScorer:
         self.sign = sign
 
     def __call__(self, estimator, X, y):
-        return self.sign * self.metric(y, estimator.predict(X, y, horizon=self.horizon))
+        # keywords: a Pipeline passes them on to its final step's predict
+        return self.sign * self.metric(y, estimator.predict(X, y=y, horizon=self.horizon))
 
     def __repr__(self):
         name = getattr(self.metric, "__name__", repr(self.metric))
@@ -223,7 +224,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             fit_seconds[name] += time.perf_counter() - started
             stop = min(n, end + horizon)
             segment = np.arange(stop)
-            predicted = model.predict(_rows(X, segment), _rows(y, segment), horizon=horizon,
+            predicted = model.predict(_rows(X, segment), y=_rows(y, segment), horizon=horizon,
                                       all_horizons=True)
             for h in horizons:
                 targets = np.arange(first + h, min(end + h, stop))

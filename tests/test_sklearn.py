@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -16,7 +17,7 @@ from narxcast import (
     PersistenceRegressor,
     TDNNRegressor,
 )
-from narxcast.model_selection import make_horizon_scorer
+from narxcast.model_selection import backtest, make_horizon_scorer
 
 TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
             "depend on the rows before them: permuting or subsetting X changes the forecasts")
@@ -89,6 +90,26 @@ def test_grid_search_with_time_series_split_and_horizon_scorer(rng):
     rmse = np.sqrt(np.nanmean((forecast - y[fold_test]) ** 2))
     index = search.cv_results_["params"].index(search.best_params_)
     assert search.cv_results_["split0_test_score"][index] == pytest.approx(-rmse)
+
+
+def test_pipelines_in_grid_search_and_backtest(rng):
+    """The horizon scorer and backtest pass ``y`` and ``horizon`` by keyword, which a
+    Pipeline hands to its final step (positionally it would fail, and GridSearchCV would
+    silently record NaN scores)."""
+    X, y = _solar_like(rng)
+    pipeline = make_pipeline(StandardScaler(), NARXRegressor(input_delays=0, max_iter=10,
+                                                             random_state=0))
+    search = GridSearchCV(pipeline, {"narxregressor__feedback_delays": [1, 2]},
+                          cv=TimeSeriesSplit(n_splits=2, gap=24), error_score="raise",
+                          scoring=make_horizon_scorer("rmse", horizon=6)).fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    result = backtest({"pipeline": search.best_estimator_}, X, y, horizons=(1, 6),
+                      progress=False)
+    n_train = int(0.75 * len(y))
+    fitted = clone(search.best_estimator_).fit(X[:n_train], y[:n_train])
+    expected = fitted.predict(X, y=y, horizon=6)[n_train + 6:]
+    np.testing.assert_allclose(result.forecasts[("pipeline", 6)].to_numpy()[n_train + 6:],
+                               expected)
 
 
 def test_cross_validate_with_several_horizon_scorers(rng):
