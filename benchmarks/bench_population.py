@@ -152,7 +152,8 @@ def lm_section(lines):
                              n_iter_no_change=10**6, **options)
         seconds = best_of(lambda: adam.fit(X, y), repeats=1)  # noqa: B023
         mse = training_mse(adam)
-        lines.append(f"| {epochs} | {seconds:.2f} s | {mse:.2e} | {'yes' if mse <= target else 'no'} |")
+        reached = "yes" if mse <= target else "no"
+        lines.append(f"| {epochs} | {seconds:.2f} s | {mse:.2e} | {reached} |")
         print(lines[-1], flush=True)
         if mse <= target:
             break

@@ -20,7 +20,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HORIZONS = (1, 6, 24)
@@ -55,8 +54,14 @@ def _narx(config, target, **params):
 
 def estimators(target, config, quick=False):
     """The benchmark's entries for ``target`` with the searched NARX ``config``."""
-    from . import (ARIMARegressor, ElmanRegressor, GRURegressor, LSTMRegressor,
-                   PersistenceRegressor, TDNNRegressor)
+    from . import (
+        ARIMARegressor,
+        ElmanRegressor,
+        GRURegressor,
+        LSTMRegressor,
+        PersistenceRegressor,
+        TDNNRegressor,
+    )
     from .compose import ClearSkyIndexRegressor
 
     loop = config["loop"]

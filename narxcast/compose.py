@@ -14,9 +14,9 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
 
     The inner forecaster learns and forecasts ``k``, which carries the weather without the
     daily and seasonal cycle of the sun; forecasts are ``k_hat * y_clearsky`` at the target
-    time (``k_hat`` clipped to ``[0, max_index]``), with the clear-sky irradiance read from a column of ``X`` (known in advance: it is
-    geometry). Where the clear-sky irradiance is below ``min_clearsky`` (night, low sun) the
-    index is set to 0 and the forecast is 0.
+    time (``k_hat`` clipped to ``[0, max_index]``), with the clear-sky irradiance read from a
+    column of ``X`` (known in advance: it is geometry). Where the clear-sky irradiance is
+    below ``min_clearsky`` (night, low sun) the index is set to 0 and the forecast is 0.
 
     Parameters
     ----------

@@ -7,8 +7,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-from narxcast import NARXRegressor  # noqa: E402
-from narxcast import plotting  # noqa: E402
+from narxcast import NARXRegressor, plotting  # noqa: E402
 
 
 def _correlation(a, b, lag):

@@ -17,7 +17,6 @@ from .activations import JIT_OPTIONS, activate_inplace
 from .recurrent import FUSED_GATES, GATES, LSTM, SCRATCH_GATES, cell_update
 
 
-
 def chunk_size(n_individuals):
     """Individuals per parallel task: one chunk per thread (long vectors amortise the loops;
     each individual's loss is computed alone, so the split does not change results)."""

@@ -1,0 +1,247 @@
+"""The ``narxcast`` fit / forecast / backtest commands on the bundled data: the real command
+in a subprocess for the main paths, ``main()`` in-process for the many bad inputs."""
+
+import re
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from narxcast import NARXRegressor, __version__
+from narxcast.cli import main
+from narxcast.datasets import load_solar_wind
+
+PARAMS = ["--param", "input_delays=[0, 1]", "--param", "feedback_delays=[1, 2, 24]",
+          "--param", "hidden_layer_sizes=(5,)", "--param", "solver='lm'",
+          "--param", "max_iter=5", "--param", "random_state=0"]
+MODEL = dict(input_delays=[0, 1], feedback_delays=[1, 2, 24], hidden_layer_sizes=(5,),
+             solver="lm", max_iter=5, random_state=0)
+COLUMNS = ["ghi", "temperature", "clearsky_ghi"]
+
+
+def _narxcast(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "narxcast.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def _site(site, rows=1500):
+    frame = load_solar_wind(site)[COLUMNS].iloc[:rows].copy()
+    frame.index.name = "timestamp"
+    return frame
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    frame = _site("colorado-2017")
+    frame.iloc[:1200].to_csv(root / "train.csv")
+    latest = frame.iloc[1200:1300].copy()
+    latest.iloc[-24:, 0] = np.nan  # the future: exogenous inputs given, target empty
+    latest.to_csv(root / "latest.csv")
+    frame.iloc[:1200].to_parquet(root / "train.parquet")
+    return root, frame
+
+
+def test_fit_then_forecast_equals_the_python_api(files):
+    root, frame = files
+    fitted = _narxcast("fit", root / "train.csv", "--time-column", "timestamp", "--target",
+                       "ghi", "--exog", "temperature", "clearsky_ghi", "--model", "narx",
+                       *PARAMS, "--out", root / "model.joblib")
+    assert fitted.returncode == 0, fitted.stderr
+    bundle = joblib.load(root / "model.joblib")
+    assert bundle["narxcast_version"] == __version__
+    assert (bundle["target"], bundle["exog"], bundle["step"]) == (
+        "ghi", ["temperature", "clearsky_ghi"], pd.Timedelta("1h"))
+    assert bundle["training_end"] == frame.index[1199]
+    done = _narxcast("forecast", root / "model.joblib", root / "latest.csv", "--horizon", 24,
+                     "--out", root / "forecasts.csv")
+    assert done.returncode == 0, done.stderr
+    forecasts = pd.read_csv(root / "forecasts.csv")
+    assert list(forecasts.columns) == ["timestamp", "series", "step", "ghi_forecast"]
+    model = NARXRegressor(**MODEL).fit(frame.iloc[:1200, 1:].to_numpy(), frame.ghi[:1200])
+    model.update(frame.iloc[1200:1276, 1:].to_numpy(), frame.ghi[1200:1276].to_numpy())
+    expected = model.predict(frame.iloc[1276:1300, 1:].to_numpy())
+    np.testing.assert_allclose(forecasts.ghi_forecast, expected, rtol=1e-9, atol=1e-9)
+    assert pd.to_datetime(forecasts.timestamp).tolist() == frame.index[1276:1300].tolist()
+    assert (forecasts.series == "train").all()  # named after the model's series
+    # the model file is left as it was unless --update-model
+    assert joblib.load(root / "model.joblib")["last_time"] == frame.index[1199]
+
+
+def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
+    root, frame = files
+    (tmp_path / "narx.toml").write_text(
+        '[data]\ntime_column = "timestamp"\ntarget = "ghi"\n'
+        'exog = ["temperature", "clearsky_ghi"]\n'
+        '[model]\nname = "narx"\n[model.params]\ninput_delays = [0, 1]\n'
+        'feedback_delays = [1, 2, 24]\nhidden_layer_sizes = [5]\nsolver = "lm"\n'
+        'max_iter = 50\nrandom_state = 0\n')
+    assert main(["fit", str(root / "train.parquet"), "--config", str(tmp_path / "narx.toml"),
+                 "--param", "max_iter=5", "--out", str(tmp_path / "m.joblib"), "--quiet"]) == 0
+    from_csv = NARXRegressor(**MODEL).fit(frame.iloc[:1200, 1:].to_numpy(), frame.ghi[:1200])
+    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib")["model"].theta_,
+                                  from_csv.theta_)
+
+
+def _long_table(path, broken=None):
+    parts = []
+    for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
+        part = _site(site, rows=900).reset_index()
+        part["timestamp"] = part["timestamp"].dt.tz_localize(None)
+        part.insert(1, "site", site)
+        parts.append(part if site != broken else part.drop(index=500))
+    pd.concat(parts).to_csv(path, index=False)
+
+
+def _latest_table(path):
+    parts = []
+    for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
+        part = load_solar_wind(site)[COLUMNS].iloc[900:960].reset_index()
+        part = part.rename(columns={"time": "timestamp"})
+        part["timestamp"] = part["timestamp"].dt.tz_localize(None)
+        part.loc[36:, "ghi"] = np.nan
+        part.insert(1, "site", site)
+        parts.append(part)
+    pd.concat(parts).to_csv(path, index=False)
+
+
+def test_many_series_serial_parallel_and_a_failure(tmp_path):
+    _long_table(tmp_path / "all.csv", broken="miami-tmy2")
+    _latest_table(tmp_path / "latest.csv")
+    common = ["--time-column", "timestamp", "--series-column", "site", "--target", "ghi",
+              "--exog", "temperature", "clearsky_ghi", *PARAMS]
+    run = _narxcast("fit", tmp_path / "all.csv", *common, "--out", tmp_path / "models",
+                    "--n-jobs", 2)
+    assert run.returncode == 1  # one series failed
+    assert "miami-tmy2: " in run.stderr and "gap of 0 days 02:00:00" in run.stderr
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
+        "colorado-2017.joblib", "sandpoint-tmy3.joblib"]  # the others' outputs are kept
+    assert "ok" in run.stdout and "FAILED" in run.stdout
+    done = _narxcast("forecast", tmp_path / "models", tmp_path / "latest.csv",
+                     "--series-column", "site", "--horizon", 24, "--out",
+                     tmp_path / "forecasts.csv")
+    assert done.returncode == 1 and "no model file miami-tmy2.joblib" in done.stderr
+    forecasts = pd.read_csv(tmp_path / "forecasts.csv")
+    assert sorted(set(forecasts.series)) == ["colorado-2017", "sandpoint-tmy3"]
+    assert forecasts.groupby("series").step.max().eq(24).all()
+
+
+def test_dask_cluster_gives_the_serial_results(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    _long_table(tmp_path / "all.csv")
+    _latest_table(tmp_path / "latest.csv")
+    common = ["--time-column", "timestamp", "--series-column", "site", "--target", "ghi",
+              "--exog", "temperature", "clearsky_ghi", *PARAMS, "--quiet"]
+    assert main(["fit", str(tmp_path / "all.csv"), *common, "--out",
+                 str(tmp_path / "serial")]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        fitted = _narxcast("fit", tmp_path / "all.csv", *common, "--out",
+                           tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+        assert fitted.returncode == 0, fitted.stderr
+        done = _narxcast("forecast", tmp_path / "dask", tmp_path / "latest.csv",
+                         "--series-column", "site", "--horizon", 24, "--out",
+                         tmp_path / "dask.csv", "--scheduler", cluster.scheduler_address)
+        assert done.returncode == 0, done.stderr
+    for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
+        on_dask = joblib.load(tmp_path / "dask" / f"{site}.joblib")["model"]
+        serial = joblib.load(tmp_path / "serial" / f"{site}.joblib")["model"]
+        np.testing.assert_array_equal(on_dask.theta_, serial.theta_)
+    assert main(["forecast", str(tmp_path / "serial"), str(tmp_path / "latest.csv"),
+                 "--series-column", "site", "--horizon", "24", "--out",
+                 str(tmp_path / "serial.csv"), "--quiet"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask.csv"),
+                                  pd.read_csv(tmp_path / "serial.csv"))
+
+
+def test_backtest_command_writes_metrics_and_forecasts(files, tmp_path):
+    root, frame = files
+    run = _narxcast("backtest", root / "train.csv", "--time-column", "timestamp", "--target",
+                    "ghi", "--exog", "temperature", "clearsky_ghi", *PARAMS, "--horizons", 1, 6,
+                    "--daytime", "clearsky_ghi", "--out", tmp_path)
+    assert run.returncode == 0, run.stderr
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert set(metrics.metric) == {"rmse", "mae", "nrmse", "mbe"}
+    forecasts = pd.read_csv(tmp_path / "forecasts.csv", index_col=0)
+    assert list(forecasts.columns) == ["ghi", "ghi_forecast_h1", "ghi_forecast_h6", "series"]
+    day = frame.clearsky_ghi.iloc[:1200].to_numpy() > 10
+    scored = day & forecasts.ghi_forecast_h6.notna().to_numpy()
+    error = forecasts.ghi_forecast_h6.to_numpy()[scored] - frame.ghi.to_numpy()[:1200][scored]
+    rmse = metrics.query("metric == 'rmse' and horizon == 6").value.iloc[0]
+    assert rmse == pytest.approx(np.sqrt(np.mean(error**2)))
+
+
+@pytest.mark.parametrize("command", ["fit", "forecast", "backtest", "bench", "demo"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert len(capsys.readouterr().out) > 300
+
+
+def _fit_args(data, out, *extra):
+    return ["fit", str(data), "--time-column", "timestamp", "--target", "ghi", "--exog",
+            "temperature", "clearsky_ghi", *PARAMS, "--out", str(out), "--quiet", *extra]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.drop(columns="temperature"), "missing column 'temperature'"),
+    (lambda f: f.rename(columns={"timestamp": "when"}), "no time column 'timestamp'"),
+    (lambda f: f.assign(timestamp=f.timestamp.where(f.index != 7, "yesterday")),
+     "column 'timestamp': unparsable time 'yesterday' \\(row 8\\)"),
+    (lambda f: pd.concat([f.iloc[:10], f.iloc[9:]]), "duplicated time"),
+    (lambda f: f.drop(index=[20, 21]), "gap of 0 days 03:00:00 after"),
+    (lambda f: f.assign(timestamp=pd.to_datetime(f.timestamp).where(
+        f.index != 30, pd.to_datetime(f.timestamp) + pd.Timedelta("30min")).astype(str)),
+     "irregular step of 0 days 01:30:00"),
+    (lambda f: f.assign(ghi=f.ghi.where(f.index != 40)), "column 'ghi': missing value"),
+])
+def test_bad_data_is_one_clear_line_and_writes_nothing(files, tmp_path, capsys, edit, message):
+    root, _ = files
+    frame = edit(pd.read_csv(root / "train.csv"))
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    (tmp_path / "model.joblib").write_text("an older file the user has")
+    code = main(_fit_args(tmp_path / "bad.csv", tmp_path / "model.joblib"))
+    error = capsys.readouterr().err
+    assert code != 0
+    line = [line for line in error.splitlines() if "bad.csv" in line]
+    assert len(line) == 1 and "bad.csv" in line[0]
+    assert re.search(message, line[0]), line[0]
+    assert (tmp_path / "model.joblib").read_text() == "an older file the user has"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "model.joblib"]
+
+
+def test_bad_model_files_and_settings(files, tmp_path, capsys):
+    root, _ = files
+    assert main(_fit_args(root / "train.csv", tmp_path / "m.joblib")) == 0
+    bundle = joblib.load(tmp_path / "m.joblib")
+    joblib.dump({**bundle, "narxcast_version": "0.0.1"}, tmp_path / "old.joblib")
+    joblib.dump({"something": "else"}, tmp_path / "other.joblib")
+    cases = [
+        (["forecast", str(tmp_path / "old.joblib"), str(root / "latest.csv"), "--horizon", "24"],
+         "old.joblib: written by narxcast 0.0.1"),
+        (["forecast", str(tmp_path / "other.joblib"), str(root / "latest.csv"), "--horizon",
+          "24"], "other.joblib: not a narxcast model file"),
+        (["fit", str(root / "train.csv"), "--time-column", "timestamp", "--target", "ghi",
+          "--param", "hidden_units=3"], "narx has no parameter 'hidden_units'"),
+        (["fit", str(root / "train.csv"), "--time-column", "timestamp", "--target", "ghi",
+          "--model", "prophet"], "--model must be one of"),
+        (["fit", str(root / "train.csv"), "--config", str(tmp_path / "none.toml")],
+         "none.toml: no such config file"),
+    ]
+    for args, message in cases:
+        out = tmp_path / "out.csv"
+        code = main([*args, "--out", str(out), "--quiet"])
+        assert code != 0 and message in capsys.readouterr().err
+        assert not out.exists()
+    # a model for other columns: the file to forecast lacks one of them
+    other = pd.read_csv(root / "latest.csv").drop(columns="clearsky_ghi")
+    other.to_csv(tmp_path / "other_columns.csv", index=False)
+    code = main(["forecast", str(tmp_path / "m.joblib"), str(tmp_path / "other_columns.csv"),
+                 "--horizon", "24", "--out", str(tmp_path / "f.csv"), "--quiet"])
+    assert code != 0 and "other_columns.csv: missing column 'clearsky_ghi'" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "f.csv").exists()
