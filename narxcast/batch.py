@@ -160,38 +160,56 @@ def check_columns(frame, path, columns):
 
 
 def check_times(index, path, time_column, step=None):
-    """Sorted, unique and evenly spaced times; returns the step."""
-    if index.has_duplicates:
-        raise InputError(f"{path}: column {time_column!r}: duplicated time "
-                         f"{index[index.duplicated()][0]}.")
-    differences = index[1:] - index[:-1]
-    if (differences < pd.Timedelta(0)).any():
-        k = int(np.flatnonzero(differences < pd.Timedelta(0))[0])
-        raise InputError(f"{path}: column {time_column!r}: times not in order at "
-                         f"{index[k + 1]} (after {index[k]}).")
-    if len(index) < 2:
+    """Sorted, unique and evenly spaced times (by ``step`` if given); returns the step."""
+    nanoseconds = index.as_unit("ns").asi8
+    differences = np.diff(nanoseconds)
+    if differences.size and differences.min() <= 0:
+        k = int(np.flatnonzero(differences <= 0)[0])
+        problem = "duplicated time" if differences[k] == 0 else "times not in order at"
+        raise InputError(f"{path}: column {time_column!r}: {problem} {index[k + 1]}"
+                         + ("." if differences[k] == 0 else f" (after {index[k]})."))
+    if not differences.size:
         return step
-    expected = pd.Series(differences).mode().iloc[0] if step is None else step
-    wrong = np.flatnonzero(differences != expected)
+    if step is None:
+        values, counts = np.unique(differences, return_counts=True)
+        step = pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
+    wrong = np.flatnonzero(differences != step.value)
     if wrong.size:
         k = int(wrong[0])
-        gap = differences[k]
-        kind = "gap" if gap > expected and gap % expected == pd.Timedelta(0) else "irregular step"
+        gap = pd.Timedelta(int(differences[k]), unit="ns")
+        kind = "gap" if gap > step and differences[k] % step.value == 0 else "irregular step"
         raise InputError(f"{path}: column {time_column!r}: {kind} of {gap} after {index[k]} "
-                         f"(the series steps by {expected}).")
-    return expected
+                         f"(the series steps by {step}).")
+    return step
+
+
+def numeric(frame, path, columns):
+    """The columns as one float array; a value that is not a number names its column."""
+    try:
+        return frame[columns].to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        for column in columns:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            bad = values.isna() & frame[column].notna()
+            if bad.any():
+                raise InputError(f"{path}: column {column!r}: not a number "
+                                 f"{frame[column][bad].iloc[0]!r} at "
+                                 f"{frame.index[bad][0]}.") from None
+        raise
+
+
+def check_complete(values, index, path, columns, what):
+    """No missing value in ``values`` (rows of ``index``, columns ``columns``)."""
+    missing = np.isnan(values)
+    if missing.any():
+        row, column = np.argwhere(missing)[0]
+        raise InputError(f"{path}: column {columns[column]!r}: missing value at {index[row]} "
+                         f"({what}).")
 
 
 def check_finite(frame, path, columns, what):
-    for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
-        if bad.any():
-            raise InputError(f"{path}: column {column!r}: not a number "
-                             f"{frame[column][bad].iloc[0]!r} at {frame.index[bad][0]}.")
-        if values.isna().any():
-            raise InputError(f"{path}: column {column!r}: missing value at "
-                             f"{frame.index[values.isna()][0]} ({what}).")
+    """Every value of ``columns`` a number, none missing."""
+    check_complete(numeric(frame, path, columns), frame.index, path, columns, what)
 
 
 # ------------------------------------------------------------------------ model files
@@ -216,10 +234,10 @@ def fit_series(series, path, frame, spec):
 
     check_columns(frame, path, spec.columns())
     step = check_times(frame.index, path, spec.time_column)
-    check_finite(frame, path, spec.columns(), "training rows need every value")
+    values = numeric(frame, path, spec.columns())
+    check_complete(values, frame.index, path, spec.columns(), "training rows need every value")
     model = make_model(spec.model, spec.params)
-    X = frame[spec.exog].to_numpy(dtype=float) if spec.exog else None
-    model.fit(X, frame[spec.target].to_numpy(dtype=float))
+    model.fit(values[:, 1:] if spec.exog else None, values[:, 0])
     return {"format": FORMAT, "narxcast_version": __version__, "model": model,
             "series": series, "target": spec.target, "exog": list(spec.exog),
             "time_column": spec.time_column, "step": step, "model_name": spec.model,
@@ -251,46 +269,47 @@ def forecast_series(bundle, path, frame, horizon, update_model=False):
     forecast ``horizon`` steps after the last measurement; future exogenous inputs are the
     file's rows with an empty target. Returns ``(forecasts, bundle)``."""
     target, exog, step = bundle["target"], bundle["exog"], bundle["step"]
-    time_column = bundle["time_column"]
-    check_columns(frame, path, [target, *exog])
+    time_column, last_time = bundle["time_column"], bundle["last_time"]
+    columns = [target, *exog]
+    check_columns(frame, path, columns)
     check_times(frame.index, path, time_column, step)
-    new = frame[frame.index > bundle["last_time"]]
-    measured_mask = new[target].notna().to_numpy()
-    n_measured = int(np.argmin(measured_mask)) if not measured_mask.all() else len(new)
+    new = frame.index > last_time
+    index = frame.index[new]
+    values = numeric(frame, path, columns)[new]
+    measured_mask = ~np.isnan(values[:, 0])
+    n_measured = int(np.argmin(measured_mask)) if not measured_mask.all() else len(index)
     if measured_mask[n_measured:].any():
-        late = new.index[n_measured:][measured_mask[n_measured:]][0]
+        late = index[n_measured + int(np.argmax(measured_mask[n_measured:]))]
         raise InputError(f"{path}: column {target!r}: a measurement at {late} after the first "
-                         f"empty target at {new.index[n_measured]} (the future starts at the "
+                         f"empty target at {index[n_measured]} (the future starts at the "
                          "first empty target).")
-    measured, future = new.iloc[:n_measured], new.iloc[n_measured:]
-    if len(new) and new.index[0] != bundle["last_time"] + step:
+    if len(index) and index[0] != last_time + step:
         raise InputError(f"{path}: column {time_column!r}: gap between the model's last time "
-                         f"{bundle['last_time']} and the file's next row {new.index[0]}.")
+                         f"{last_time} and the file's next row {index[0]}.")
     model = bundle["model"]
     if n_measured:
-        check_finite(measured, path, [target, *exog], "measured rows need every value")
-        X = measured[exog].to_numpy(dtype=float) if exog else None
-        model.update(X, measured[target].to_numpy(dtype=float))
-    last = measured.index[-1] if n_measured else bundle["last_time"]
-    times = pd.DatetimeIndex([last + step * (k + 1) for k in range(horizon)], name=time_column)
+        measured = values[:n_measured]
+        check_complete(measured, index, path, columns, "measured rows need every value")
+        model.update(measured[:, 1:] if exog else None, measured[:, 0])
+        last_time = index[n_measured - 1]
+    times = pd.date_range(last_time + step, periods=horizon, freq=step, name=time_column)
     if exog:
-        given = future.iloc[:horizon]
-        complete = given[exog].notna().all(axis=1).to_numpy()
+        given = values[n_measured:n_measured + horizon, 1:]
+        complete = ~np.isnan(given).any(axis=1)
         n_given = int(np.argmin(complete)) if not complete.all() else len(given)
         if n_given < horizon:
             raise InputError(f"{path}: columns {', '.join(map(repr, exog))}: the model needs "
-                             f"exogenous inputs for the {horizon} steps after {last}; the "
+                             f"exogenous inputs for the {horizon} steps after {last_time}; the "
                              f"file gives {n_given} (future rows have an empty target and "
                              "filled inputs).")
-        check_finite(given, path, exog, "future inputs")
-        values = model.predict(given[exog].to_numpy(dtype=float))
+        forecast = model.predict(given)
     else:
-        values = model.predict(None, horizon=horizon)
-    values = np.asarray(values, dtype=float).reshape(horizon)
+        forecast = model.predict(None, horizon=horizon)
     forecasts = pd.DataFrame({time_column: times, "series": bundle["series"],
-                              "step": np.arange(1, horizon + 1), f"{target}_forecast": values})
+                              "step": np.arange(1, horizon + 1),
+                              f"{target}_forecast": np.asarray(forecast, float).reshape(horizon)})
     if update_model and n_measured:
-        bundle = {**bundle, "model": model, "last_time": measured.index[-1]}
+        bundle = {**bundle, "model": model, "last_time": last_time}
     return forecasts, bundle
 
 
