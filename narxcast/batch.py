@@ -241,9 +241,16 @@ def fit_series(series, path, frame, spec):
     return {"format": FORMAT, "narxcast_version": __version__, "model": model,
             "series": series, "target": spec.target, "exog": list(spec.exog),
             "time_column": spec.time_column, "step": step, "model_name": spec.model,
-            "params": model.get_params(), "training_start": frame.index[0],
+            "params": model.get_params(), "delays": _delays(model),
+            "training_start": frame.index[0],
             "training_end": frame.index[-1], "last_time": frame.index[-1],
             "n_training_rows": len(frame)}
+
+
+def _delays(model):
+    """The fitted delays by name (input, feedback / target), where the model has them."""
+    return {name: getattr(model, name).tolist() for name in
+            ("input_delays_", "target_delays_") if hasattr(model, name)}
 
 
 def load_model_file(path):

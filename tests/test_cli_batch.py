@@ -56,6 +56,7 @@ def test_fit_then_forecast_equals_the_python_api(files):
     assert (bundle["target"], bundle["exog"], bundle["step"]) == (
         "ghi", ["temperature", "clearsky_ghi"], pd.Timedelta("1h"))
     assert bundle["training_end"] == frame.index[1199]
+    assert bundle["delays"] == {"input_delays_": [0, 1], "target_delays_": [1, 2, 24]}
     done = _narxcast("forecast", root / "model.joblib", root / "latest.csv", "--horizon", 24,
                      "--out", root / "forecasts.csv")
     assert done.returncode == 0, done.stderr
