@@ -18,6 +18,11 @@ def test_activation_matches_numpy(name):
     with np.errstate(over="ignore"):
         expected = ACTIVATIONS[name](x)
     np.testing.assert_allclose(got, expected, rtol=4e-15, atol=4e-16)
+    if name == "tanh":  # within 3 units in the last place everywhere
+        nonzero = expected != 0
+        ulps = np.abs(got - expected)[nonzero] / np.spacing(np.abs(expected[nonzero]))
+        assert ulps.max() <= 3
+        assert not np.signbit(got[-4]) and np.signbit(got[-3])  # tanh(+-0.0) = +-0.0
 
 
 @pytest.mark.parametrize("code", sorted(ACTIVATION_CODES.values()))
