@@ -18,7 +18,7 @@ Codes (ints, so kernels never see strings): 0 identity, 1 tanh, 2 logistic, 3 re
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 # error_model="numpy": a float division must not branch to raise ZeroDivisionError, which
 # stops vectorisation; "contract" lets LLVM fuse multiply-adds. No "nnan": NaN must propagate.
@@ -35,9 +35,14 @@ _LN2_HIGH = 6.93147180369123816490e-01  # ln 2 in two parts: k * _LN2_HIGH is ex
 _LN2_LOW = 1.90821492927058770002e-10
 
 
+def _float_from_bits(bits):
+    """The float64 whose IEEE-754 bits are the int64 ``bits`` (Python, for
+    ``NUMBA_DISABLE_JIT=1``; compiled code uses the bit cast below)."""
+    return float(np.array(bits, dtype=np.int64).view(np.float64))
+
+
 @intrinsic
-def _float_from_bits(typingctx, bits):
-    """The float64 whose IEEE-754 bits are the int64 ``bits``."""
+def _bit_cast(typingctx, bits):
     if not isinstance(bits, types.Integer):
         return None
 
@@ -45,6 +50,11 @@ def _float_from_bits(typingctx, bits):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+@overload(_float_from_bits, inline="always")
+def _float_from_bits_compiled(bits):
+    return lambda bits: _bit_cast(bits)
 
 
 @njit(**JIT_OPTIONS, inline="always")
