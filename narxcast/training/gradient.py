@@ -89,6 +89,29 @@ class TrainingResult:
     stopped_by: str = "max_iter"  # "max_iter", "converged", "diverged" or "interrupted"
 
 
+def record_iteration(result, theta, best_theta, loss, validation_score, tol):
+    """Log one epoch or iteration in ``result`` (its loss and, with ``validation_score``, the
+    score of ``theta``) and keep the best parameters so far in ``best_theta``. Returns
+    whether it improved on the best by more than ``tol``, and the progress message."""
+    result.n_iter += 1
+    result.loss_curve.append(loss)
+    message = f"Iteration {result.n_iter}, loss = {loss:.8f}"
+    if validation_score is not None:
+        score = validation_score(theta)
+        result.validation_scores.append(score)
+        message += f", validation score = {score:.6f}"
+        improved = score > result.best_validation_score + tol
+        if score > result.best_validation_score:
+            result.best_validation_score = score
+            best_theta[:] = theta
+    else:
+        improved = loss < result.best_loss - tol
+        if loss < result.best_loss:
+            best_theta[:] = theta
+    result.best_loss = min(result.best_loss, loss)
+    return improved, message
+
+
 def _epoch_windows(origins, window, rng):
     """Non-overlapping windows with a random phase, shuffled: every step once per epoch."""
     phase = rng.integers(min(window, origins.size))
@@ -140,7 +163,7 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
     early_stopping = validation_score is not None
     started = time.perf_counter()
     try:
-        for epoch in range(max_iter):
+        for _ in range(max_iter):
             windows = _epoch_windows(origins, window, rng)
             total = 0.0
             for start in range(0, windows.size, batch_size):
@@ -161,22 +184,8 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
             epoch_loss = total / windows.size
             if not np.isfinite(epoch_loss):
                 raise FloatingPointError
-            result.n_iter = epoch + 1
-            result.loss_curve.append(epoch_loss)
-            message = f"Iteration {epoch + 1}, loss = {epoch_loss:.8f}"
-            if early_stopping:
-                score = validation_score(theta)
-                result.validation_scores.append(score)
-                message += f", validation score = {score:.6f}"
-                improved = score > result.best_validation_score + tol
-                if score > result.best_validation_score:
-                    result.best_validation_score = score
-                    best_theta[:] = theta
-            else:
-                improved = epoch_loss < result.best_loss - tol
-                if epoch_loss < result.best_loss:
-                    best_theta[:] = theta
-            result.best_loss = min(result.best_loss, epoch_loss)
+            improved, message = record_iteration(result, theta, best_theta, epoch_loss,
+                                                 validation_score, tol)
             if verbose:
                 print(f"{message} ({time.perf_counter() - started:.1f} s)")
             no_improvement = 0 if improved else no_improvement + 1

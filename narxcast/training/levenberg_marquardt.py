@@ -20,7 +20,7 @@ import numpy as np
 from scipy.linalg import LinAlgError, solve
 from sklearn.exceptions import ConvergenceWarning
 
-from .gradient import TrainingResult
+from .gradient import TrainingResult, record_iteration
 
 
 def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter, tol,
@@ -81,7 +81,7 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
     try:
         r, jacobian = residuals_jacobian(theta)
         loss = result.best_loss = objective(r, theta)
-        for iteration in range(max_iter):
+        for _ in range(max_iter):
             if not np.isfinite(loss) or not np.all(np.isfinite(jacobian)):
                 raise FloatingPointError
             hessian = jacobian @ jacobian.T
@@ -107,24 +107,12 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
                     print(f"Stopped: no step lowers the loss (mu > mu_max={mu_max:g}).")
                 break
             theta[:] = candidate
-            previous, (r, jacobian) = loss, residuals_jacobian(theta)
-            loss = objective(r, theta)
-            result.n_iter = iteration + 1
-            result.loss_curve.append(loss)
-            message = f"Iteration {iteration + 1}, loss = {loss:.8f}, mu = {mu:.1e}"
-            if early_stopping:
-                score = validation_score(theta)
-                result.validation_scores.append(score)
-                message += f", validation score = {score:.6f}"
-                improved = score > result.best_validation_score + tol
-                if score > result.best_validation_score:
-                    result.best_validation_score = score
-                    best_theta[:] = theta
-            else:
-                improved = loss < previous - tol
-            result.best_loss = min(result.best_loss, loss)
+            r, jacobian = residuals_jacobian(theta)
+            loss = objective(r, theta)  # below the best: only steps that lower it are taken
+            improved, message = record_iteration(result, theta, best_theta, loss,
+                                                 validation_score, tol)
             if verbose:
-                print(f"{message} ({time.perf_counter() - started:.1f} s)")
+                print(f"{message}, mu = {mu:.1e} ({time.perf_counter() - started:.1f} s)")
             no_improvement = 0 if improved else no_improvement + 1
             if no_improvement > n_iter_no_change:
                 result.stopped_by = "converged"
