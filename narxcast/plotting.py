@@ -105,30 +105,28 @@ def plot_response(y, forecasts, index=None, ax=None, title=None):
     return response, residual
 
 
-def plot_error_autocorrelation(errors, max_lag=20, ax=None):
-    """Bars of :func:`error_autocorrelation` with its confidence band (``ploterrcorr``)."""
+def _correlation_bars(ax, lags, correlation, bound, label, xlabel):
+    """Bars of a correlation by lag between the dotted lines of its 95% band."""
     ax = _axes(ax, figsize=(7, 4))
-    lags, correlation, bound = error_autocorrelation(errors, max_lag)
-    ax.bar(lags, correlation, width=0.6, label="error autocorrelation")
+    ax.bar(lags, correlation, width=0.6, label=label)
     ax.axhline(bound, color="red", linestyle=":", label="95% confidence")
     ax.axhline(-bound, color="red", linestyle=":")
-    ax.set_xlabel("lag")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("correlation")
     ax.legend(loc="upper right")
     return ax
+
+
+def plot_error_autocorrelation(errors, max_lag=20, ax=None):
+    """Bars of :func:`error_autocorrelation` with its confidence band (``ploterrcorr``)."""
+    return _correlation_bars(ax, *error_autocorrelation(errors, max_lag),
+                             "error autocorrelation", "lag")
 
 
 def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None):
     """Bars of :func:`input_error_correlation` with its confidence band (``plotinerrcorr``)."""
-    ax = _axes(ax, figsize=(7, 4))
-    lags, correlation, bound = input_error_correlation(inputs, errors, max_lag)
-    ax.bar(lags, correlation, width=0.6, label="input-error correlation")
-    ax.axhline(bound, color="red", linestyle=":", label="95% confidence")
-    ax.axhline(-bound, color="red", linestyle=":")
-    ax.set_xlabel("lag (input before error)")
-    ax.set_ylabel("correlation")
-    ax.legend(loc="upper right")
-    return ax
+    return _correlation_bars(ax, *input_error_correlation(inputs, errors, max_lag),
+                             "input-error correlation", "lag (input before error)")
 
 
 def plot_training_curves(estimators, ax=None):
