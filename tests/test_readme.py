@@ -1,10 +1,13 @@
-"""The README's quickstart runs as written and its forecasts beat persistence."""
+"""The README's code runs as written: the quickstart and the examples that continue from it."""
 
+import contextlib
+import io
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -17,13 +20,31 @@ def test_readme_starts_with_the_two_setup_commands():
     assert text.index("```bash") < text.index("## ")
 
 
-def test_quickstart_runs(capsys):
-    code = re.search(r"## Quickstart\n\n```python\n(.*?)```", README.read_text(), re.S).group(1)
-    namespace = {}
+def _section(title):
+    """The first Python block after the README heading ``## title``."""
+    return re.search(rf"## {title}\n.*?```python\n(.*?)```", README.read_text(), re.S).group(1)
+
+
+def _run(title, namespace):
+    """Run the section's block in a copy of ``namespace``; returns the copy."""
+    namespace = dict(namespace)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(code, "README quickstart", "exec"), namespace)
-    printed = capsys.readouterr().out
+        exec(compile(_section(title), f"README {title}", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def quickstart():
+    """The quickstart, run once for every example that continues from it, and its output."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        namespace = _run("Quickstart", {})
+    return namespace, printed.getvalue()
+
+
+def test_quickstart_runs(quickstart):
+    namespace, printed = quickstart
     errors = [float(v) for v in re.findall(r"RMSE ([\d.]+) W/m2", printed)]
     assert len(errors) == 2
     y_test = namespace["y_test"].to_numpy()
@@ -32,16 +53,8 @@ def test_quickstart_runs(capsys):
         assert error < persistence
 
 
-def test_backtest_example_runs(capsys):
-    text = README.read_text()
-    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
-    example = re.search(r"## Baselines and backtests\n.*?```python\n(.*?)```", text,
-                        re.S).group(1)
-    namespace = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(quickstart, "README quickstart", "exec"), namespace)
-        exec(compile(example, "README backtest example", "exec"), namespace)
+def test_backtest_example_runs(quickstart):
+    namespace = _run("Baselines and backtests", quickstart[0])
     result = namespace["result"]
     assert set(result.scores["metric"]) == {"rmse", "mae", "skill"}
     assert result.forecasts.shape == (len(namespace["y"]), 12)
@@ -49,32 +62,18 @@ def test_backtest_example_runs(capsys):
     assert (skill.set_index("estimator")["value"].drop("smart persistence") > 0).all()
 
 
-def test_recurrent_example_runs():
-    text = README.read_text()
-    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
-    example = re.search(r"## Recurrent networks\n\n```python\n(.*?)```", text, re.S).group(1)
-    namespace = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(quickstart, "README quickstart", "exec"), namespace)
-        exec(compile(example, "README recurrent example", "exec"), namespace)
+def test_recurrent_example_runs(quickstart):
+    namespace = _run("Recurrent networks", quickstart[0])
     forecasts = namespace["lstm"].predict(namespace["X_test"], namespace["y_test"], horizon=24)
     truth = namespace["y_test"].to_numpy()
     persistence = np.sqrt(np.mean((truth[24:] - truth[:-24]) ** 2))
     assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
 
 
-def test_training_methods_example_runs():
+def test_training_methods_example_runs(quickstart):
     """LM open then closed loop, and GA then LM, on the quickstart's data: both beat
     persistence at 1 h and 24 h ahead, and the hybrid's curves are those of its stages."""
-    text = README.read_text()
-    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S).group(1)
-    example = re.search(r"## Training methods\n\n```python\n(.*?)```", text, re.S).group(1)
-    namespace = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(quickstart, "README quickstart", "exec"), namespace)
-        exec(compile(example, "README training example", "exec"), namespace)
+    namespace = _run("Training methods", quickstart[0])
     evolved = namespace["evolved"]
     assert len(evolved.fitness_curve_) == 50 and len(evolved.loss_curve_) == evolved.n_iter_
     truth = namespace["y_test"].to_numpy()
