@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -33,7 +32,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-REPEATS = 5
+from _machine import best_of  # noqa: E402
+
 INPUT_DELAYS, FEEDBACK_DELAYS = [0, 1], [1, 2, 3, 24]
 
 
@@ -44,14 +44,6 @@ def load():
     data = load_solar_wind("colorado-2017")
     return solar_features(data).to_numpy(), data["ghi"].to_numpy()
 
-
-def best_of(function, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def numpy_forecast(model, X, y, horizon):

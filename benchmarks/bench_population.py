@@ -25,16 +25,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-REPEATS = 5
-
-
-def best_of(function, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from _machine import best_of  # noqa: E402
 
 
 def numpy_population_loss(model, thetas_t, inputs_t, targets_t, first):

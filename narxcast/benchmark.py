@@ -343,18 +343,22 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
     (out_dir / "solar_wind.md").write_text("\n".join(lines) + "\n")
 
 
-def _machine():
-    import os
+def cpu_name():
+    """The processor's model name (Linux), else what the platform module knows."""
     import platform
 
-    cpu = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info
-                       if line.startswith("model name"))
+            return next(line.split(":", 1)[1].strip() for line in info
+                        if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
-    return f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} logical CPUs"
+        return platform.processor() or "unknown CPU"
+
+
+def _machine():
+    import os
+
+    return f"{time.strftime('%Y-%m-%d')}, {cpu_name()}, {os.cpu_count()} logical CPUs"
 
 
 def main(argv=None):
