@@ -238,13 +238,13 @@ def _forecast(args):
         if len(series) != 1 and spec.series_column is None:
             raise InputError(f"{args.data}: one model file forecasts one series; give a "
                              "directory of model files for many.")
-        if spec.series_column is not None:
-            if bundle["series"] not in series:
-                raise InputError(f"{args.data}: no rows of series {bundle['series']!r} in "
-                                 f"column {spec.series_column!r}.")
-            series = {bundle["series"]: series[bundle["series"]]}
-        series = {bundle["series"]: next(iter(series.values()))}  # named as the model's
-        model_files = {name: model_source for name in series}
+        if spec.series_column is not None and bundle["series"] not in series:
+            raise InputError(f"{args.data}: no rows of series {bundle['series']!r} in "
+                             f"column {spec.series_column!r}.")
+        # the one series, named as the model's (a lone file is named after itself)
+        chosen = series.get(bundle["series"], next(iter(series.values())))
+        series = {bundle["series"]: chosen}
+        model_files = {bundle["series"]: model_source}
     jobs, missing = {}, []
     for name, (path, frame) in series.items():
         if name in model_files:
