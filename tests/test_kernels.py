@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from numba import njit
 
 from narxcast.kernels import narx
 from narxcast.kernels.activations import ACTIVATION_CODES, activate_array
+from narxcast.kernels.blas import gemm
 from narxcast.kernels.mlp import layout
 
 from .naive import ACTIVATIONS, narx_forecast, narx_window_loss
@@ -150,3 +152,31 @@ def test_closed_and_open_gradients_differ_only_through_feedback(rng):
     assert _loss(theta, args, X_t, Y_t, origins, 5, False)[0] != _loss(
         theta, args, X_t, Y_t, origins, 5, True)[0]
 
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+@pytest.mark.parametrize("beta", [0.0, 1.0, -0.5])
+def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, beta):
+    """The kernels' BLAS product (compiled; the doctest runs the NumPy fallback) against
+    NumPy: transposes by flag, output a strided view whose neighbours stay untouched, and with
+    beta = 0 the old values (NaN here) are not read."""
+    a = rng.normal(size=(5, 7) if transpose_a else (7, 5))
+    b = rng.normal(size=(3, 5) if transpose_b else (5, 3))
+    buffer = rng.normal(size=(9, 6))
+    if beta == 0.0:
+        buffer[1:8, 2:5] = np.nan
+    before = buffer.copy()
+
+    @njit
+    def product(a, b, c):
+        gemm(transpose_a, transpose_b, 2.0, a, b, beta, c)
+
+    product(a, b, buffer[1:8, 2:5])
+    expected = 2.0 * ((a.T if transpose_a else a) @ (b.T if transpose_b else b))
+    if beta != 0.0:
+        expected += beta * before[1:8, 2:5]
+    np.testing.assert_allclose(buffer[1:8, 2:5], expected, rtol=1e-13)
+    outside = np.ones(buffer.shape, dtype=bool)
+    outside[1:8, 2:5] = False
+    np.testing.assert_array_equal(buffer[outside], before[outside])

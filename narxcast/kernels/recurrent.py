@@ -20,12 +20,15 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace
+from .blas import gemm
 from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_error
 
 ELMAN, LSTM, GRU = 0, 1, 2
-# A layer whose gate rows x (inputs + hidden) reach this multiplies through BLAS (np.dot);
-# smaller ones loop with the batch innermost, which is faster than a BLAS call's overhead.
-BLAS_MIN_WORK = 2048
+# A layer's step multiplies through BLAS (gemm) once gate rows x (inputs + hidden) x batch
+# reach this; below, loops with the batch innermost beat a BLAS call's ~1 us overhead. In
+# 16-window training parts an 8-unit Elman layer (1152) loops faster, a 4-unit LSTM (1280)
+# multiplies faster (benchmarks/NOTES.md).
+BLAS_MIN_WORK = 1200
 GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
 # leading gate blocks whose hidden-side pre-activation is added to the input side (the GRU
 # keeps ``W_hn h + b_hn`` apart: r multiplies it)
@@ -35,6 +38,13 @@ SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ 
 # are independent sequences) and summed in a fixed order: results do not depend on the
 # number of threads.
 PART = 16
+
+
+@njit(**JIT_OPTIONS)
+def uses_blas(n_rows, n_columns, n_batch):
+    """Whether a layer of ``n_rows`` gate rows over ``n_columns`` inputs multiplies a batch
+    of ``n_batch`` through BLAS."""
+    return n_rows * n_columns * n_batch >= BLAS_MIN_WORK
 
 
 @njit(**JIT_OPTIONS)
@@ -55,21 +65,22 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
     ``split`` on get the hidden part in ``gates[n_rows + r - split]``, GRU's W_hn h + b_hn)."""
     w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
         layer, 3]
-    if n_rows * (n_in + n_hidden) >= BLAS_MIN_WORK:
-        input_side = np.dot(theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), x[:n_in])
-        hidden_side = np.dot(theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)),
-                             h_previous[:n_hidden])
+    if uses_blas(n_rows, n_in + n_hidden, n_batch):
         for r in range(n_rows):
-            row, a, h = gates[r], input_side[r], hidden_side[r]
-            bias_in, bias_hidden = theta[b_ih + r], theta[b_hh + r]
+            bias = theta[b_ih + r]
             if r >= split:
-                hidden_row = gates[n_rows + r - split]
-                for b in range(n_batch):
-                    row[b] = a[b] + bias_in
-                    hidden_row[b] = h[b] + bias_hidden
+                gates[n_rows + r - split, :n_batch] = theta[b_hh + r]
             else:
-                for b in range(n_batch):
-                    row[b] = a[b] + h[b] + (bias_in + bias_hidden)
+                bias += theta[b_hh + r]
+            gates[r, :n_batch] = bias
+        w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
+        w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
+        h = h_previous[:n_hidden, :n_batch]
+        gemm(False, False, 1.0, w_input, x[:n_in, :n_batch], 1.0, gates[:n_rows, :n_batch])
+        gemm(False, False, 1.0, w_hidden[:split], h, 1.0, gates[:split, :n_batch])
+        if split < n_rows:
+            gemm(False, False, 1.0, w_hidden[split:], h, 1.0,
+                 gates[n_rows:2 * n_rows - split, :n_batch])
         return
     for r in range(n_rows):
         row = gates[r]
@@ -437,18 +448,20 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                 grad[b_ih + r] += s_in
                 grad[b_hh + r] += s_hidden
             feedback = layer == 0 and closed and scored >= 1
-            if n_rows * (n_in + n_hidden) >= BLAS_MIN_WORK:
+            if uses_blas(n_rows, n_in + n_hidden, n_batch):
                 w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
                 w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
-                grad[w_ih:w_ih + n_rows * n_in] += np.dot(d_input_side[:n_rows],
-                                                          below[:n_in].T).ravel()
-                grad[w_hh:w_hh + n_rows * n_hidden] += np.dot(d_hidden_side[:n_rows],
-                                                              h_previous[:n_hidden].T).ravel()
-                d_state_next[layer, :n_hidden] += np.dot(w_hidden.T, d_hidden_side[:n_rows])
+                gemm(False, True, 1.0, d_input_side[:n_rows], below[:n_in], 1.0,
+                     grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)))
+                gemm(False, True, 1.0, d_hidden_side[:n_rows], h_previous[:n_hidden], 1.0,
+                     grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)))
+                gemm(True, False, 1.0, w_hidden, d_hidden_side[:n_rows], 1.0,
+                     d_state_next[layer, :n_hidden])
                 if layer > 0:
-                    d_state[layer - 1, :n_in] += np.dot(w_input.T, d_input_side[:n_rows])
+                    gemm(True, False, 1.0, w_input, d_input_side[:n_rows], 1.0,
+                         d_state[layer - 1, :n_in])
                 elif feedback:
-                    dx[:] = np.dot(w_input.T, d_input_side[:n_rows])
+                    gemm(True, False, 1.0, w_input, d_input_side[:n_rows], 0.0, dx)
             else:
                 for r in range(n_rows):
                     _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
