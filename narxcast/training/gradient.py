@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..kernels.optimizers import adam_step, penalise_and_clip, sgd_step
+
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's MLP.
@@ -37,11 +39,8 @@ class SGD:
 
     def step(self, theta, grad):
         """Update ``theta`` in place."""
-        self.velocity = self.momentum * self.velocity - self.learning_rate * grad
-        if self.nesterovs_momentum:
-            theta += self.momentum * self.velocity - self.learning_rate * grad
-        else:
-            theta += self.velocity
+        sgd_step(theta, grad, self.velocity, self.learning_rate, self.momentum,
+                 self.nesterovs_momentum)
 
 
 class Adam:
@@ -69,11 +68,10 @@ class Adam:
     def step(self, theta, grad):
         """Update ``theta`` in place."""
         self.t += 1
-        self.first_moment = self.beta_1 * self.first_moment + (1 - self.beta_1) * grad
-        self.second_moment = self.beta_2 * self.second_moment + (1 - self.beta_2) * grad**2
         rate = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
                 / (1 - self.beta_1**self.t))
-        theta -= rate * self.first_moment / (np.sqrt(self.second_moment) + self.epsilon)
+        adam_step(theta, grad, self.first_moment, self.second_moment, self.beta_1, self.beta_2,
+                  self.epsilon, rate)
 
 
 @dataclass
@@ -169,16 +167,10 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
             for start in range(0, windows.size, batch_size):
                 batch = np.sort(windows[start:start + batch_size])
                 loss, grad = loss_gradient(theta, batch)
-                n_samples = batch.size * window
-                penalty = theta * weight_mask
-                loss += 0.5 * alpha * np.dot(penalty, penalty) / n_samples
-                grad += alpha * penalty / n_samples
-                if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+                loss += penalise_and_clip(theta, grad, weight_mask, alpha / (batch.size * window),
+                                          np.inf if clip_norm is None else clip_norm)
+                if not np.isfinite(loss):
                     raise FloatingPointError
-                if clip_norm is not None:
-                    norm = np.sqrt(np.dot(grad, grad))
-                    if norm > clip_norm:
-                        grad *= clip_norm / norm
                 optimizer.step(theta, grad)
                 total += loss * batch.size
             epoch_loss = total / windows.size
