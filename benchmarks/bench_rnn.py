@@ -7,8 +7,8 @@ One epoch = every 48-step window of one hourly year (8760 steps, 182 windows) on
 mini-batches of 32 windows, one input, Adam, squared error, a linear head. narxcast runs in
 float64 (its kernels' only type); PyTorch in float32 (its default, oneDNN/MKL kernels) and
 float64, with as many threads as Numba. The narxcast epoch is the difference between fits of
-5 and 1 epochs divided by 4 (so the fit's one-off work, e.g. the final state pass, cancels);
-the first (compiling) fit is reported apart.
+6 and 1 epochs divided by 5, each the best of 3 (so the fit's one-off work, e.g. the final
+state pass, cancels); the first (compiling) fit is reported apart.
 """
 
 import sys
@@ -29,14 +29,14 @@ def narxcast_epoch(cls, hidden, x, y):
     cls(max_iter=1, **options).fit(x, y)
     first = time.perf_counter() - started
     times = {}
-    for epochs in (1, 5):
+    for epochs in (1, 6):
         runs = []
-        for _ in range(2):
+        for _ in range(3):
             started = time.perf_counter()
             cls(max_iter=epochs, **options).fit(x, y)
             runs.append(time.perf_counter() - started)
         times[epochs] = min(runs)
-    return (times[5] - times[1]) / 4, first
+    return (times[6] - times[1]) / 5, first
 
 
 def torch_epoch(module, hidden, x, y, dtype):
