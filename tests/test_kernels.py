@@ -180,3 +180,12 @@ def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, beta
     outside = np.ones(buffer.shape, dtype=bool)
     outside[1:8, 2:5] = False
     np.testing.assert_array_equal(buffer[outside], before[outside])
+
+
+def test_gemm_refuses_strided_columns():
+    @njit
+    def product(a, c):
+        gemm(False, False, 1.0, a, a, 0.0, c)
+
+    with pytest.raises(ValueError, match="unit column strides"):
+        product(np.ones((2, 2)), np.ones((2, 4))[:, ::2])

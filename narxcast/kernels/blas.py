@@ -33,6 +33,8 @@ def gemm(transpose_a, transpose_b, alpha, a, b, beta, c):
     array([[2., 4.],
            [3., 5.]])
     """
+    if any(m.strides[1] != m.itemsize for m in (a, b, c)):
+        raise ValueError("gemm needs unit column strides")
     product = alpha * ((a.T if transpose_a else a) @ (b.T if transpose_b else b))
     if beta == 0.0:
         c[...] = product
@@ -55,6 +57,8 @@ def _gemm_compiled(transpose_a, transpose_b, alpha, a, b, beta, c):
             c *= beta
             return
         item = c.itemsize
+        if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:
+            raise ValueError("gemm needs unit column strides")
         scalars = np.empty(2, dtype=c.dtype)
         scalars[0] = alpha
         scalars[1] = beta
