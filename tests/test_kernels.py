@@ -153,7 +153,6 @@ def test_closed_and_open_gradients_differ_only_through_feedback(rng):
         theta, args, X_t, Y_t, origins, 5, True)[0]
 
 
-
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("beta", [0.0, 1.0, -0.5])
@@ -189,3 +188,16 @@ def test_gemm_refuses_strided_columns():
 
     with pytest.raises(ValueError, match="unit column strides"):
         product(np.ones((2, 2)), np.ones((2, 4))[:, ::2])
+
+
+@pytest.mark.parametrize("beta", [0.0, 2.0])
+def test_gemm_with_an_empty_inner_dimension_scales_c(beta):
+    """``op(a) op(b)`` of an empty inner dimension is zero: c becomes beta * c, and with
+    beta = 0 its old values (NaN here) are not read, as BLAS."""
+    @njit
+    def product(a, b, c):
+        gemm(False, False, 1.0, a, b, beta, c)
+
+    c = np.full((2, 3), np.nan if beta == 0.0 else 1.5)
+    product(np.empty((2, 0)), np.empty((0, 3)), c)
+    np.testing.assert_array_equal(c, np.zeros((2, 3)) if beta == 0.0 else np.full((2, 3), 3.0))

@@ -33,7 +33,7 @@ def gemm(transpose_a, transpose_b, alpha, a, b, beta, c):
     array([[2., 4.],
            [3., 5.]])
     """
-    if any(m.strides[1] != m.itemsize for m in (a, b, c)):
+    if a.size and b.size and c.size and any(m.strides[1] != m.itemsize for m in (a, b, c)):
         raise ValueError("gemm needs unit column strides")
     product = alpha * ((a.T if transpose_a else a) @ (b.T if transpose_b else b))
     if beta == 0.0:
@@ -53,8 +53,11 @@ def _gemm_compiled(transpose_a, transpose_b, alpha, a, b, beta, c):
         k = a.shape[0] if transpose_a else a.shape[1]
         if m == 0 or n == 0:
             return
-        if k == 0:
-            c *= beta
+        if k == 0:  # op(a) op(b) is zero; as BLAS, beta = 0 does not read c
+            if beta == 0.0:
+                c[:, :] = 0.0
+            else:
+                c *= beta
             return
         item = c.itemsize
         if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:

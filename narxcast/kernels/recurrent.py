@@ -25,7 +25,7 @@ from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_er
 
 ELMAN, LSTM, GRU = 0, 1, 2
 # A layer's step multiplies through BLAS (gemm) once gate rows x (inputs + hidden) x batch
-# reach this; below, loops with the batch innermost beat a BLAS call's ~1 us overhead. In
+# reach this; below, loops with the batch innermost beat a BLAS call's 0.3-0.8 us. In
 # 16-window training parts an 8-unit Elman layer (1152) loops faster, a 4-unit LSTM (1280)
 # multiplies faster (benchmarks/NOTES.md).
 BLAS_MIN_WORK = 1200
