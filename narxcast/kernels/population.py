@@ -14,7 +14,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from .activations import JIT_OPTIONS, activate_inplace
-from .recurrent import FUSED_GATES, GATES, LSTM, SCRATCH_GATES, cell_update
+from .recurrent import FUSED_GATES, GATES, LSTM, cell_update, scratch_rows
 
 
 def chunk_size(n_individuals):
@@ -189,7 +189,7 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
         state_previous = np.zeros((n_layers, width, n_batch))
         state = np.zeros((n_layers, width, n_batch))
-        gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, n_batch))
+        gates = np.empty((n_layers, scratch_rows(cell, width), n_batch))
         units = np.empty((sizes[0], n_batch))
         out = np.empty((n_outputs, n_batch))
         own = np.empty((n_ring, n_outputs, n_batch))

@@ -41,6 +41,13 @@ PART = 16
 
 
 @njit(**JIT_OPTIONS)
+def scratch_rows(cell, width):
+    """Rows of a layer's per-step gate scratch for states of ``width`` rows (the LSTM's
+    state holds ``h`` and ``c``; its gates are sized by ``h``)."""
+    return SCRATCH_GATES[cell] * (width // 2 if cell == LSTM else width)
+
+
+@njit(**JIT_OPTIONS)
 def uses_blas(n_rows, n_columns, n_batch):
     """Whether a layer of ``n_rows`` gate rows over ``n_columns`` inputs multiplies a batch
     of ``n_batch`` through BLAS."""
@@ -224,7 +231,7 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
     state_previous = np.empty((n_layers, width, 1))
     state_previous[:, :, 0] = initial
     state = np.zeros((n_layers, width, 1))
-    gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, 1))
+    gates = np.empty((n_layers, scratch_rows(cell, width), 1))
     unused = np.empty((0, 0, 0))
     for t in range(first):
         states[:, :, t] = initial
@@ -256,7 +263,7 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
         n_batch = min(CHUNK, n_origins - start)
         state_previous = np.ascontiguousarray(initial_states[:, :, start:start + n_batch])
         state = np.empty((n_layers, width, n_batch))
-        gates = np.empty((n_layers, SCRATCH_GATES[cell] * width, n_batch))
+        gates = np.empty((n_layers, scratch_rows(cell, width), n_batch))
         units = np.empty((sizes[0], n_batch))
         predictions = out[:, :, start:start + n_batch]
         head_out = np.empty((n_outputs, n_batch))
@@ -387,7 +394,7 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     starts = origins - burn_in
     xs = np.empty((steps, n_inputs, n_batch))
     states = np.zeros((steps + 1, n_layers, width, n_batch))
-    gates = np.empty((steps, n_layers, SCRATCH_GATES[cell] * width, n_batch))
+    gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch))
     predictions = np.empty((horizon, n_outputs, n_batch))
     for k in range(steps):
         scored = k - burn_in
