@@ -6,7 +6,7 @@ from numba import njit
 
 from narxcast.kernels import narx
 from narxcast.kernels.activations import ACTIVATION_CODES, activate_array
-from narxcast.kernels.blas import gemm
+from narxcast.kernels.blas import BLOCK_COLUMNS, BLOCK_WORK, gemm
 from narxcast.kernels.mlp import layout
 
 from .naive import ACTIVATIONS, narx_forecast, narx_window_loss
@@ -179,6 +179,40 @@ def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, beta
     outside = np.ones(buffer.shape, dtype=bool)
     outside[1:8, 2:5] = False
     np.testing.assert_array_equal(buffer[outside], before[outside])
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+@pytest.mark.parametrize("shape", [(300, 5, 200), (40, 8, 1000), (97, 3, 1201)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
+    """Products of a few columns beyond BLOCK_WORK run in blocks of rows of c (m >= k) or of
+    terms (k > m, accumulated after the first block's beta): the product of the whole."""
+    m, n, k = shape
+    assert m * n * k > BLOCK_WORK and n <= BLOCK_COLUMNS
+    a = rng.normal(size=(k, m) if transpose_a else (m, k)).astype(dtype)
+    b = rng.normal(size=(n, k) if transpose_b else (k, n)).astype(dtype)
+    for beta in (0.0, 0.5):
+        buffer = rng.normal(size=(m + 2, n + 3)).astype(dtype)
+        if beta == 0.0:
+            buffer[1:m + 1, 2:n + 2] = np.nan
+        before = buffer.copy()
+
+        @njit
+        def product(a, b, c):
+            gemm(transpose_a, transpose_b, 1.5, a, b, beta, c)
+
+        product(a, b, buffer[1:m + 1, 2:n + 2])
+        expected = 1.5 * ((a.T if transpose_a else a).astype(np.float64)
+                          @ (b.T if transpose_b else b).astype(np.float64))
+        if beta:
+            expected += beta * before[1:m + 1, 2:n + 2]
+        tolerance = 1e-12 if dtype == np.float64 else 2e-4
+        np.testing.assert_allclose(buffer[1:m + 1, 2:n + 2], expected, rtol=tolerance,
+                                   atol=tolerance * np.abs(expected).max())
+        outside = np.ones(buffer.shape, dtype=bool)
+        outside[1:m + 1, 2:n + 2] = False
+        np.testing.assert_array_equal(buffer[outside], before[outside])
 
 
 def test_gemm_refuses_strided_columns():
