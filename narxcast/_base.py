@@ -633,6 +633,7 @@ RECURRENT_PARAMETER_CONSTRAINTS = {
     "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
     "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
     "washout": [Interval(numbers.Integral, 0, None, closed="left")],
+    "dtype": [StrOptions({"float64", "float32"})],
 }
 
 
@@ -672,9 +673,10 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
                  batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
-                 crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
-                 random_state=None, verbose=False, warm_start=False):
+                 beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
+                 n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
+                 fitness="closed", scale=True, random_state=None, verbose=False,
+                 warm_start=False):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -697,6 +699,7 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.dtype = dtype
         self.population_size = population_size
         self.n_generations = n_generations
         self.crossover_rate = crossover_rate
@@ -877,8 +880,17 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
         origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
         sizes, offsets, head = self._kernel_args()
         cell = self._cell
+        single = self.dtype == "float32"
 
         def loss(theta, batch, grad):
+            if single:  # the kernels follow θ's type; the trainer keeps float64
+                grad_single = np.empty(grad.shape, np.float32)
+                value = recurrent_kernels.batch_loss_gradient(
+                    theta.astype(np.float32), sizes, offsets, head, cell, self.input_delays_,
+                    self.target_delays_, inputs_t, targets_t, batch, burn_in, window, closed,
+                    grad_single)
+                grad[:] = grad_single
+                return value
             return recurrent_kernels.batch_loss_gradient(
                 theta, sizes, offsets, head, cell, self.input_delays_, self.target_delays_,
                 inputs_t, targets_t, batch, burn_in, window, closed, grad)

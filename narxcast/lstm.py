@@ -44,9 +44,10 @@ class LSTMRegressor(RecurrentForecaster):
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
-                 crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
-                 random_state=None, verbose=False, warm_start=False):
+                 beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
+                 n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
+                 fitness="closed", scale=True, random_state=None, verbose=False,
+                 warm_start=False):
         super().__init__(
             input_delays=input_delays, feedback_delays=feedback_delays,
             hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
@@ -55,7 +56,7 @@ class LSTMRegressor(RecurrentForecaster):
             tol=tol, clip_norm=clip_norm, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
             momentum=momentum, nesterovs_momentum=nesterovs_momentum, beta_1=beta_1,
-            beta_2=beta_2, epsilon=epsilon, population_size=population_size,
+            beta_2=beta_2, epsilon=epsilon, dtype=dtype, population_size=population_size,
             n_generations=n_generations, crossover_rate=crossover_rate,
             mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
             random_state=random_state, verbose=verbose, warm_start=warm_start)

@@ -112,6 +112,15 @@ def test_bad_parameters_name_the_argument(data, name, value, error, message):
         NARXRegressor(**{name: value}).fit(X, y)
 
 
+def test_bad_dtype_names_the_argument(data):
+    from narxcast import LSTMRegressor
+
+    X, y = data
+    with pytest.raises(ValueError, match=re.escape(
+            "The 'dtype' parameter of LSTMRegressor must be a str among")):
+        LSTMRegressor(dtype="float16").fit(X, y)
+
+
 def test_model_without_regressors(data):
     X, y = data
     with pytest.raises(ValueError, match="The model has no regressors"):

@@ -27,6 +27,25 @@ def test_activation_matches_numpy(name):
         assert not np.signbit(got[-4]) and np.signbit(got[-3])  # tanh(+-0.0) = +-0.0
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATION_CODES))
+def test_float32_activation_is_computed_in_float32(name):
+    """float32 rows get the float32 algorithm (tanh within 3 float32 ulp of the exact value)
+    and stay float32."""
+    x = np.concatenate([np.linspace(-30, 30, 20001), np.logspace(-30, 1.5, 2000),
+                        -np.logspace(-30, 1.5, 2000), [0.0, -0.0, np.inf, -np.inf]])
+    got = activate_array(x.astype(np.float32), ACTIVATION_CODES[name])
+    assert got.dtype == np.float32
+    with np.errstate(over="ignore"):
+        expected = ACTIVATIONS[name](x.astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(got, expected, rtol=3e-7, atol=1.2e-7)  # float64: 4e-16
+    if name == "tanh":
+        nonzero = expected != 0
+        ulps = (np.abs(got[nonzero] - expected[nonzero])
+                / np.spacing(np.abs(expected[nonzero]).astype(np.float32)))
+        assert ulps.max() <= 3
+        assert not np.signbit(got[-4]) and np.signbit(got[-3])
+
+
 @pytest.mark.parametrize("code", sorted(ACTIVATION_CODES.values()))
 def test_activation_propagates_nan(code):
     assert np.isnan(activate_array(np.array([np.nan]), code)[0])

@@ -239,6 +239,76 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     np.testing.assert_allclose(split, whole, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("case", [CASES[0], (1, 1, [0], [1, 2], (48, 6))])
+@pytest.mark.parametrize("closed", [False, True])
+def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed):
+    """float32 parameters run the whole BPTT in float32 (loops and the 48-unit layer's
+    BLAS): the loss and gradient of float64 to single precision."""
+    model, X, Y = _model(kind, case, rng, n=80)
+    model.theta_ *= 0.5
+    sizes, offsets, head = model._kernel_args()
+    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
+            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 70), 20, replace=False))
+    grad, grad_single = np.empty_like(model.theta_), np.empty(model.theta_.size, np.float32)
+    loss = recurrent.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, grad)
+    loss_single = recurrent.batch_loss_gradient(model.theta_.astype(np.float32), *args, origins,
+                                                3, 6, closed, grad_single)
+    assert loss_single == pytest.approx(loss, rel=1e-5)
+    assert np.abs(grad_single - grad).max() <= 1e-5 * np.abs(grad).max()
+
+
+@pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
+def test_float32_gradient_matches_pytorch_float32(rng, kind):
+    torch = pytest.importorskip("torch")
+    model, X, Y = _model(kind, (2, 1, [0], [], (5, 5)), rng, n=50)
+    weights = model.get_weights()
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    rnn = module(2, 5, num_layers=2)
+    head = torch.nn.Linear(5, 1)
+    with torch.no_grad():
+        for name, parameter in [*rnn.named_parameters(), *(
+                (f"head.{k}", v) for k, v in head.named_parameters())]:
+            parameter.copy_(torch.from_numpy(weights[name].astype(np.float32)))
+    sizes, offsets, head_offsets = model._kernel_args()
+    grad = np.empty(model.theta_.size, np.float32)
+    loss = recurrent.loss_gradient(model.theta_.astype(np.float32), sizes, offsets, head_offsets,
+                                   model._cell, model.input_delays_, model.target_delays_,
+                                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
+                                   np.array([-1], dtype=np.int64), 0, 30, False, grad)
+    outputs, _ = rnn(torch.from_numpy(X[:30, None, :].astype(np.float32)))
+    torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(
+        Y[:30, 0].astype(np.float32))) ** 2).mean()
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-5)
+    expected = np.concatenate([
+        dict([*rnn.named_parameters(), *((f"head.{k}", v) for k, v in head.named_parameters())])[
+            name].grad.numpy().ravel() for name, _, _ in model._weight_names()])
+    assert np.abs(grad - expected).max() <= 1e-5 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("kind", ["elman", "lstm"])
+def test_float32_training_learns_as_float64(kind):
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 800)
+    y = np.zeros(800)
+    for k in range(799):
+        y[k + 1] = 0.6 * y[k] + np.tanh(u[k])
+    fits = {}
+    for dtype in ("float64", "float32"):
+        model = MODELS[kind][0](input_delays=1, feedback_delays=(), hidden_layer_sizes=(8,),
+                                learning_rate_init=0.01, max_iter=60, random_state=0,
+                                dtype=dtype).fit(u[:600, None], y[:600])
+        assert model.theta_.dtype == np.float64
+        fits[dtype] = model
+        error = model.predict(u[600:, None]) - y[600:]
+        assert np.sqrt(np.mean(error**2)) < 0.1
+    # same seed and batches: the curves part only by single-precision rounding
+    np.testing.assert_allclose(fits["float32"].loss_curve_, fits["float64"].loss_curve_,
+                               rtol=1e-2)
+
+
 @pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
 def test_closed_loop_fine_tuning_with_early_stopping(rng, kind):
     """Train open loop, close the loop and retrain (warm start): the closed-loop training

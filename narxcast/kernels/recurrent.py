@@ -19,7 +19,8 @@ targets: measured in open loop, the model's own forecasts in closed loop), gathe
 import numpy as np
 from numba import njit, prange
 
-from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace
+from .activations import (GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace,
+                          cast_like)
 from .blas import gemm
 from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_error
 
@@ -138,6 +139,7 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
     without peepholes. The GRU's ``W_hn h + b_hn`` is in rows ``3h..4h`` of ``gates``.
     """
     h_previous = state_previous
+    one = cast_like(1.0, gates)
     if cell == ELMAN:
         _activate_rows(gates, 0, n_hidden, TANH)
         state[:n_hidden] = gates[:n_hidden]
@@ -159,13 +161,16 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
                         f[b] += p_f[b] * c_previous[b]
         _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # i, f
         _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # g
-        for u in range(n_hidden):
-            i, f, g = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u]
-            c_previous, c = state_previous[half + u], state[half + u]
-            tanh_c = gates[4 * n_hidden + u]
-            for b in range(n_batch):
-                c[b] = f[b] * c_previous[b] + i[b] * g[b]
-                tanh_c[b] = c[b]
+        # gate blocks and state halves as flat runs of n_hidden x n_batch (rows are n_batch
+        # long): one long loop instead of a short one and a set of row views per unit
+        size, c0 = n_hidden * n_batch, half * n_batch
+        flat_gates, flat_state = gates.reshape(-1), state.reshape(-1)
+        flat_previous = state_previous.reshape(-1)
+        for j in range(size):
+            c = flat_gates[size + j] * flat_previous[c0 + j] + flat_gates[j] * flat_gates[
+                2 * size + j]
+            flat_state[c0 + j] = c
+            flat_gates[4 * size + j] = c
         _activate_rows(gates, 4 * n_hidden, 5 * n_hidden, TANH)  # tanh(c)
         if peep.shape[0] > 0:  # o sees c_t
             for u in range(n_hidden):
@@ -179,10 +184,8 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
                     for b in range(n_batch):
                         o[b] += p_o_row[b] * c[b]
         _activate_rows(gates, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
-        for u in range(n_hidden):
-            o, tanh_c, h = gates[3 * n_hidden + u], gates[4 * n_hidden + u], state[u]
-            for b in range(n_batch):
-                h[b] = o[b] * tanh_c[b]
+        for j in range(size):
+            flat_state[j] = flat_gates[3 * size + j] * flat_gates[4 * size + j]
     else:
         _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # r, z
         for u in range(n_hidden):
@@ -194,7 +197,7 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
             z, n = gates[n_hidden + u], gates[2 * n_hidden + u]
             h, h_old = state[u], h_previous[u]
             for b in range(n_batch):
-                h[b] = (1.0 - z[b]) * n[b] + z[b] * h_old[b]
+                h[b] = (one - z[b]) * n[b] + z[b] * h_old[b]
 
 
 @njit(**JIT_OPTIONS)
@@ -305,17 +308,33 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
     """Pre-activation gradients of one layer's step.
 
     ``d_state`` holds dLoss/d(state) (h rows, and c rows for the LSTM). Writes the gradient of
-    the input-side pre-activations (``W_ih x + b_ih``) into ``d_input_side`` and of the
-    hidden-side ones (``W_hh h + b_hh``) into ``d_hidden_side``, adds to ``d_state_previous``
-    what flows to the previous state other than through ``W_hh``, and accumulates the LSTM's
-    peephole gradients into ``grad``.
+    the input-side pre-activations (``W_ih x + b_ih``) into ``d_input_side`` and, for the GRU,
+    of the hidden-side ones (``W_hh h + b_hh``) into ``d_hidden_side`` (Elman and LSTM: the
+    same as the input side's), adds to ``d_state_previous`` what flows to the previous state
+    other than through ``W_hh``, and accumulates the LSTM's peephole gradients into ``grad``.
+    The arrays' rows are ``n_batch`` long: blocks of rows are flat runs.
     """
+    one, zero = cast_like(1.0, gates), cast_like(0.0, gates)
+    size = n_hidden * n_batch
+    flat_state, flat_d_state = state.reshape(-1), d_state.reshape(-1)
+    flat_d_input = d_input_side.reshape(-1)
     if cell == ELMAN:
-        for u in range(n_hidden):
-            h, dh, dz = state[u], d_state[u], d_input_side[u]
-            for b in range(n_batch):
-                dz[b] = dh[b] * (1.0 - h[b] * h[b])
-            d_hidden_side[u, :n_batch] = dz[:n_batch]
+        for j in range(size):
+            flat_d_input[j] = flat_d_state[j] * (one - flat_state[j] * flat_state[j])
+    elif cell == LSTM and offsets[layer, 4] < 0:  # no peepholes: one flat loop
+        c0 = (state.shape[0] // 2) * n_batch
+        flat_gates, flat_previous = gates.reshape(-1), state_previous.reshape(-1)
+        flat_d_previous = d_state_previous.reshape(-1)
+        for j in range(size):
+            i, f = flat_gates[j], flat_gates[size + j]
+            g, o = flat_gates[2 * size + j], flat_gates[3 * size + j]
+            tanh_c, dh = flat_gates[4 * size + j], flat_d_state[j]
+            dc = dh * o * (one - tanh_c * tanh_c) + flat_d_state[c0 + j]
+            flat_d_input[j] = dc * g * i * (one - i)
+            flat_d_input[size + j] = dc * flat_previous[c0 + j] * f * (one - f)
+            flat_d_input[2 * size + j] = dc * i * (one - g * g)
+            flat_d_input[3 * size + j] = dh * tanh_c * o * (one - o)
+            flat_d_previous[c0 + j] += dc * f
     elif cell == LSTM:
         half = state.shape[0] // 2
         peephole = offsets[layer, 4]
@@ -328,28 +347,23 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             di, df = d_input_side[u], d_input_side[n_hidden + u]
             dg, do = d_input_side[2 * n_hidden + u], d_input_side[3 * n_hidden + u]
             dc_previous = d_state_previous[half + u]
-            p_i = p_f = p_o = 0.0
-            if peephole >= 0:
-                p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
-                p_o = theta[peephole + 2 * n_hidden + u]
-            s_i = s_f = s_o = 0.0
+            p_i, p_f = theta[peephole + u], theta[peephole + n_hidden + u]
+            p_o = theta[peephole + 2 * n_hidden + u]
+            s_i = s_f = s_o = zero
             for b in range(n_batch):
-                do[b] = dh[b] * tanh_c[b] * o[b] * (1.0 - o[b])
-                dc = (dh[b] * o[b] * (1.0 - tanh_c[b] * tanh_c[b]) + dc_carried[b]
+                do[b] = dh[b] * tanh_c[b] * o[b] * (one - o[b])
+                dc = (dh[b] * o[b] * (one - tanh_c[b] * tanh_c[b]) + dc_carried[b]
                       + do[b] * p_o)
-                di[b] = dc * g[b] * i[b] * (1.0 - i[b])
-                df[b] = dc * c_previous[b] * f[b] * (1.0 - f[b])
-                dg[b] = dc * i[b] * (1.0 - g[b] * g[b])
+                di[b] = dc * g[b] * i[b] * (one - i[b])
+                df[b] = dc * c_previous[b] * f[b] * (one - f[b])
+                dg[b] = dc * i[b] * (one - g[b] * g[b])
                 dc_previous[b] += dc * f[b] + di[b] * p_i + df[b] * p_f
                 s_i += di[b] * c_previous[b]
                 s_f += df[b] * c_previous[b]
                 s_o += do[b] * c[b]
-            if peephole >= 0:
-                grad[peephole + u] += s_i
-                grad[peephole + n_hidden + u] += s_f
-                grad[peephole + 2 * n_hidden + u] += s_o
-        for r in range(4 * n_hidden):
-            d_hidden_side[r, :n_batch] = d_input_side[r, :n_batch]
+            grad[peephole + u] += s_i
+            grad[peephole + n_hidden + u] += s_f
+            grad[peephole + 2 * n_hidden + u] += s_o
     else:
         for u in range(n_hidden):
             r, z, n = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u]
@@ -360,11 +374,11 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             dn_hidden = d_hidden_side[2 * n_hidden + u]
             dh_previous = d_state_previous[u]
             for b in range(n_batch):
-                dn = dh[b] * (1.0 - z[b]) * (1.0 - n[b] * n[b])
+                dn = dh[b] * (one - z[b]) * (one - n[b] * n[b])
                 dn_in[b] = dn
                 dn_hidden[b] = dn * r[b]
-                dr_in[b] = dn * hidden_n[b] * r[b] * (1.0 - r[b])
-                dz_in[b] = dh[b] * (h_previous[b] - n[b]) * z[b] * (1.0 - z[b])
+                dr_in[b] = dn * hidden_n[b] * r[b] * (one - r[b])
+                dz_in[b] = dh[b] * (h_previous[b] - n[b]) * z[b] * (one - z[b])
                 dh_previous[b] += dh[b] * z[b]
             d_hidden_side[u, :n_batch] = dr_in[:n_batch]
             d_hidden_side[n_hidden + u, :n_batch] = dz_in[:n_batch]
@@ -392,10 +406,11 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     top = sizes[-2]
     steps = burn_in + horizon
     starts = origins - burn_in
-    xs = np.empty((steps, n_inputs, n_batch))
-    states = np.zeros((steps + 1, n_layers, width, n_batch))
-    gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch))
-    predictions = np.empty((horizon, n_outputs, n_batch))
+    dtype = theta.dtype  # float32 parameters: float32 arithmetic throughout
+    xs = np.empty((steps, n_inputs, n_batch), dtype)
+    states = np.zeros((steps + 1, n_layers, width, n_batch), dtype)
+    gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch), dtype)
+    predictions = np.empty((horizon, n_outputs, n_batch), dtype)
     for k in range(steps):
         scored = k - burn_in
         if scored >= 0:
@@ -409,15 +424,15 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             _head(theta, head, top, n_outputs, states[k + 1, n_layers - 1],
                   predictions[scored], n_batch)
 
-    d_predictions = np.empty((horizon, n_outputs, n_batch))
+    d_predictions = np.empty((horizon, n_outputs, n_batch), dtype)
     loss = squared_error(predictions, targets_t, origins, d_predictions)
 
     grad[:] = 0.0
-    d_state = np.zeros((n_layers, width, n_batch))  # dLoss/d(state) of the current step
-    d_state_next = np.zeros((n_layers, width, n_batch))  # carried to the previous step
-    d_input_side = np.empty((n_gates * hidden_width, n_batch))
-    d_hidden_side = np.empty((n_gates * hidden_width, n_batch))
-    dx = np.empty((n_inputs, n_batch))
+    d_state = np.zeros((n_layers, width, n_batch), dtype)  # dLoss/d(state) of the current step
+    d_state_next = np.zeros((n_layers, width, n_batch), dtype)  # carried to the previous step
+    d_input_side = np.empty((n_gates * hidden_width, n_batch), dtype)
+    d_hidden_side = np.empty((n_gates * hidden_width, n_batch), dtype)
+    dx = np.empty((n_inputs, n_batch), dtype)
     n_input_rows = input_delays.shape[0] * inputs_t.shape[0]
     for k in range(steps - 1, -1, -1):
         scored = k - burn_in
@@ -446,12 +461,14 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                             d_hidden_side, d_state_next[layer], n_batch)
             w_ih, w_hh, b_ih, b_hh = (offsets[layer, 0], offsets[layer, 1], offsets[layer, 2],
                                       offsets[layer, 3])
+            # Elman and LSTM: both sides of a pre-activation have the same gradient
+            hidden_side = d_hidden_side if cell == GRU else d_input_side
             for r in range(n_rows):
                 s_in = 0.0
                 s_hidden = 0.0
                 for b in range(n_batch):
                     s_in += d_input_side[r, b]
-                    s_hidden += d_hidden_side[r, b]
+                    s_hidden += hidden_side[r, b]
                 grad[b_ih + r] += s_in
                 grad[b_hh + r] += s_hidden
             feedback = layer == 0 and closed and scored >= 1
@@ -460,9 +477,9 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                 w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
                 gemm(False, True, 1.0, d_input_side[:n_rows], below[:n_in], 1.0,
                      grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)))
-                gemm(False, True, 1.0, d_hidden_side[:n_rows], h_previous[:n_hidden], 1.0,
+                gemm(False, True, 1.0, hidden_side[:n_rows], h_previous[:n_hidden], 1.0,
                      grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)))
-                gemm(True, False, 1.0, w_hidden, d_hidden_side[:n_rows], 1.0,
+                gemm(True, False, 1.0, w_hidden, hidden_side[:n_rows], 1.0,
                      d_state_next[layer, :n_hidden])
                 if layer > 0:
                     gemm(True, False, 1.0, w_input, d_input_side[:n_rows], 1.0,
@@ -472,10 +489,10 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             else:
                 for r in range(n_rows):
                     _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
-                    _outer(grad, w_hh, n_hidden, r, d_hidden_side[r], h_previous, n_hidden,
+                    _outer(grad, w_hh, n_hidden, r, hidden_side[r], h_previous, n_hidden,
                            n_batch)
                 for j in range(n_hidden):
-                    _accumulate_transposed(theta, w_hh, n_hidden, n_rows, d_hidden_side,
+                    _accumulate_transposed(theta, w_hh, n_hidden, n_rows, hidden_side,
                                            n_batch, j, d_state_next[layer, j])
                 if layer > 0:
                     for i in range(n_in):
@@ -499,7 +516,7 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
     n_batch = origins.shape[0]
     n_parts = (n_batch + PART - 1) // PART
     losses = np.empty(n_parts)
-    grads = np.empty((n_parts, grad.shape[0]))
+    grads = np.empty((n_parts, grad.shape[0]), grad.dtype)
     for part in prange(n_parts):
         start = part * PART
         stop = min(start + PART, n_batch)
