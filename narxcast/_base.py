@@ -87,6 +87,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     ``predict`` mode of DESIGN.md onto those two.
     """
 
+    def __setstate__(self, state):
+        """Unpickle; read-only arrays (joblib's ``mmap_mode="r"``) become writable copies:
+        Numba compiles every kernel again for read-only arguments (15 s for an Elman net),
+        and a model's arrays (parameters, delays, the rows kept) are small."""
+        super().__setstate__({
+            key: np.array(value) if isinstance(value, np.ndarray) and not value.flags.writeable
+            else value for key, value in state.items()})
+
     # ----------------------------------------------------------------------------- delays
     @abstractmethod
     def _delays(self):

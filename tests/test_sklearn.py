@@ -121,3 +121,19 @@ def test_cross_validate_with_several_horizon_scorers(rng):
                  "h24": make_horizon_scorer("r2", horizon=24)})
     assert scores["test_h1"].shape == (3,) and np.all(scores["test_h1"] < 0)
     assert np.all(scores["test_h24"] <= 1)
+
+
+@pytest.mark.parametrize("estimator", [NARXRegressor(max_iter=5, random_state=0),
+                                       ElmanRegressor(max_iter=5, random_state=0)])
+def test_read_only_load_gives_writable_arrays_and_the_same_forecasts(rng, tmp_path, estimator):
+    """joblib's mmap_mode="r" hands out read-only arrays, for which Numba would compile every
+    kernel again: unpickling copies them."""
+    import joblib
+
+    X, y = rng.normal(size=(80, 2)), rng.normal(size=80)
+    model = clone(estimator).fit(X[:60], y[:60])
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    arrays = [value for value in vars(loaded).values() if isinstance(value, np.ndarray)]
+    assert arrays and all(array.flags.writeable for array in arrays)
+    np.testing.assert_array_equal(loaded.predict(X[60:]), model.predict(X[60:]))
