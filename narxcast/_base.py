@@ -889,19 +889,21 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
         sizes, offsets, head = self._kernel_args()
         cell = self._cell
         single = self.dtype == "float32"
+        kernel = (recurrent_kernels.batch_loss_gradient
+                  if recurrent_kernels.runs_in_parts(sizes, cell)
+                  else recurrent_kernels.loss_gradient)
 
         def loss(theta, batch, grad):
             if single:  # the kernels follow θ's type; the trainer keeps float64
                 grad_single = np.empty(grad.shape, np.float32)
-                value = recurrent_kernels.batch_loss_gradient(
-                    theta.astype(np.float32), sizes, offsets, head, cell, self.input_delays_,
-                    self.target_delays_, inputs_t, targets_t, batch, burn_in, window, closed,
-                    grad_single)
+                value = kernel(theta.astype(np.float32), sizes, offsets, head, cell,
+                               self.input_delays_, self.target_delays_, inputs_t, targets_t,
+                               batch, burn_in, window, closed, grad_single)
                 grad[:] = grad_single
                 return value
-            return recurrent_kernels.batch_loss_gradient(
-                theta, sizes, offsets, head, cell, self.input_delays_, self.target_delays_,
-                inputs_t, targets_t, batch, burn_in, window, closed, grad)
+            return kernel(theta, sizes, offsets, head, cell, self.input_delays_,
+                          self.target_delays_, inputs_t, targets_t, batch, burn_in, window,
+                          closed, grad)
 
         return window, origins, loss, (window if closed else 1)
 

@@ -309,6 +309,23 @@ def test_float32_training_learns_as_float64(kind):
                                rtol=1e-2)
 
 
+def test_training_in_parallel_parts_or_one_call_gives_the_same_fit(monkeypatch):
+    """Networks above PARALLEL_MIN_WORK train on parallel parts of PART windows, smaller ones
+    in one call per mini-batch: the same fit either way (to rounding)."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(400, 1)), np.sin(np.arange(400) / 5)
+    options = dict(input_delays=0, feedback_delays=(), hidden_layer_sizes=(40,), bptt_steps=12,
+                   burn_in=4, batch_size=40, max_iter=3, random_state=0)
+    sizes = GRURegressor(**options).fit(X, y)._kernel_args()[0]
+    assert recurrent.runs_in_parts(sizes, recurrent.GRU)
+    in_parts = GRURegressor(**options).fit(X, y)
+    monkeypatch.setattr(recurrent, "PARALLEL_MIN_WORK", 10**9)
+    assert not recurrent.runs_in_parts(sizes, recurrent.GRU)
+    in_one_call = GRURegressor(**options).fit(X, y)
+    np.testing.assert_allclose(in_one_call.loss_curve_, in_parts.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(in_one_call.theta_, in_parts.theta_, rtol=1e-7, atol=1e-10)
+
+
 @pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
 def test_closed_loop_fine_tuning_with_early_stopping(rng, kind):
     """Train open loop, close the loop and retrain (warm start): the closed-loop training
