@@ -406,7 +406,8 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
     ``burn_in`` unscored steps on measured data, then ``horizon`` scored steps for the targets
     ``origins[b] + 1 ..``, fed back from measurements (open loop) or from its own forecasts
-    (``closed``). Returns the loss; ``grad`` is overwritten.
+    (``closed``). Returns the loss; ``grad`` (θ's dtype) is overwritten. The arithmetic is in
+    θ's precision: float32 θ, float32 states, gates and products.
     """
     n_batch = origins.shape[0]
     n_layers = sizes.shape[0] - 2
