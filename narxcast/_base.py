@@ -888,22 +888,19 @@ class RecurrentForecaster(FeedbackDelaysMixin, NetworkForecaster):
         origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
         sizes, offsets, head = self._kernel_args()
         cell = self._cell
-        single = self.dtype == "float32"
+        dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64
         kernel = (recurrent_kernels.batch_loss_gradient
                   if recurrent_kernels.runs_in_parts(sizes, cell)
                   else recurrent_kernels.loss_gradient)
 
         def loss(theta, batch, grad):
-            if single:  # the kernels follow θ's type; the trainer keeps float64
-                grad_single = np.empty(grad.shape, np.float32)
-                value = kernel(theta.astype(np.float32), sizes, offsets, head, cell,
-                               self.input_delays_, self.target_delays_, inputs_t, targets_t,
-                               batch, burn_in, window, closed, grad_single)
-                grad[:] = grad_single
-                return value
-            return kernel(theta, sizes, offsets, head, cell, self.input_delays_,
-                          self.target_delays_, inputs_t, targets_t, batch, burn_in, window,
-                          closed, grad)
+            out = grad if grad.dtype == dtype else np.empty(grad.shape, dtype)
+            value = kernel(theta.astype(dtype, copy=False), sizes, offsets, head, cell,
+                           self.input_delays_, self.target_delays_, inputs_t, targets_t, batch,
+                           burn_in, window, closed, out)
+            if out is not grad:
+                grad[:] = out
+            return value
 
         return window, origins, loss, (window if closed else 1)
 
