@@ -19,8 +19,14 @@ targets: measured in open loop, the model's own forecasts in closed loop), gathe
 import numpy as np
 from numba import njit, prange
 
-from .activations import (GRADIENT_JIT_OPTIONS, JIT_OPTIONS, LOGISTIC, TANH, activate_inplace,
-                          cast_like)
+from .activations import (
+    GRADIENT_JIT_OPTIONS,
+    JIT_OPTIONS,
+    LOGISTIC,
+    TANH,
+    activate_inplace,
+    cast_like,
+)
 from .blas import gemm
 from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_error
 
@@ -479,13 +485,15 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             # Elman and LSTM: both sides of a pre-activation have the same gradient
             hidden_side = d_hidden_side if cell == GRU else d_input_side
             for r in range(n_rows):
-                s_in = 0.0
-                s_hidden = 0.0
+                s = 0.0
                 for b in range(n_batch):
-                    s_in += d_input_side[r, b]
-                    s_hidden += hidden_side[r, b]
-                grad[b_ih + r] += s_in
-                grad[b_hh + r] += s_hidden
+                    s += d_input_side[r, b]
+                grad[b_ih + r] += s
+                if cell == GRU:
+                    s = 0.0
+                    for b in range(n_batch):
+                        s += d_hidden_side[r, b]
+                grad[b_hh + r] += s
             feedback = layer == 0 and closed and scored >= 1
             if uses_blas(n_rows, n_in + n_hidden, n_batch):
                 w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
