@@ -113,44 +113,56 @@ def test_washout_and_learning(rng):
     assert np.sqrt(np.mean((one_step[11:] - y[511:]) ** 2)) < 0.15
 
 
+def _pytorch_twin(torch, kind, weights, n_layers, dtype):
+    """nn.RNN / nn.LSTM / nn.GRU (2 inputs, 5 units a layer) and a Linear head in ``dtype``,
+    loaded with ``weights``; also their parameters under get_weights()'s names."""
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    rnn = module(2, 5, num_layers=n_layers, dtype=dtype)
+    head = torch.nn.Linear(5, 1, dtype=dtype)
+    parameters = {**dict(rnn.named_parameters()),
+                  **{f"head.{name}": value for name, value in head.named_parameters()}}
+    with torch.no_grad():
+        for name, parameter in parameters.items():
+            parameter.copy_(torch.from_numpy(weights[name]))
+    return rnn, head, parameters
+
+
+def _window_gradients(torch, model, twin, X, Y, dtype):
+    """Loss and gradient (θ's layout) of one 30-step window from a zero state: the BPTT
+    kernel's with θ in ``dtype``, then autograd's through the PyTorch ``twin``."""
+    rnn, head, parameters = twin
+    sizes, offsets, head_offsets = model._kernel_args()
+    theta = model.theta_.astype(dtype)
+    grad = np.empty_like(theta)
+    loss = recurrent.loss_gradient(theta, sizes, offsets, head_offsets, model._cell,
+                                   model.input_delays_, model.target_delays_,
+                                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
+                                   np.array([-1], dtype=np.int64), 0, 30, False, grad)
+    outputs, _ = rnn(torch.from_numpy(X[:30, None, :].astype(dtype)))
+    torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(Y[:30, 0].astype(dtype)))
+                        ** 2).mean()
+    torch_loss.backward()
+    expected = np.concatenate([parameters[name].grad.numpy().ravel()
+                               for name, _, _ in model._weight_names()])
+    return loss, grad, torch_loss.item(), expected
+
+
 @pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_matches_pytorch_outputs_and_gradients(rng, kind, n_layers):
     torch = pytest.importorskip("torch")
-    hidden = (5,) * n_layers
-    model, X, Y = _model(kind, (2, 1, [0], [], hidden), rng, n=50)
-    weights = model.get_weights()
-    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-    rnn = module(2, 5, num_layers=n_layers, dtype=torch.float64)
-    head = torch.nn.Linear(5, 1, dtype=torch.float64)
-    with torch.no_grad():
-        for name, parameter in rnn.named_parameters():
-            parameter.copy_(torch.from_numpy(weights[name]))
-        head.weight.copy_(torch.from_numpy(weights["head.weight"]))
-        head.bias.copy_(torch.from_numpy(weights["head.bias"]))
+    model, X, Y = _model(kind, (2, 1, [0], [], (5,) * n_layers), rng, n=50)
+    twin = _pytorch_twin(torch, kind, model.get_weights(), n_layers, torch.float64)
+    rnn, head, _ = twin
     # the free run of the whole segment from a zero state = nn.RNN over all inputs
     outputs, _ = rnn(torch.from_numpy(X[:, None, :]))
     expected = head(outputs)[:, 0, 0].detach().numpy()
     got = model.predict(X, Y, horizon=49, all_horizons=True)[np.arange(1, 50), np.arange(49), 0]
     np.testing.assert_allclose(got, expected[1:], rtol=1e-10)
     # BPTT gradient of one window (burn-in 0) = autograd's
-    sizes, offsets, head_offsets = model._kernel_args()
-    grad = np.empty_like(model.theta_)
-    origins = np.array([-1], dtype=np.int64)
-    loss = recurrent.loss_gradient(model.theta_, sizes, offsets, head_offsets, model._cell,
-                                   model.input_delays_, model.target_delays_,
-                                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins,
-                                   0, 30, False, grad)
-    outputs, _ = rnn(torch.from_numpy(X[:30, None, :]))
-    torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(Y[:30, 0])) ** 2).mean()
-    torch_loss.backward()
-    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
-    for name, offset, shape in model._weight_names():
-        parameter = dict(rnn.named_parameters()).get(name)
-        if parameter is None:
-            parameter = head.weight if name == "head.weight" else head.bias
-        np.testing.assert_allclose(grad[offset:offset + parameter.numel()].reshape(shape),
-                                   parameter.grad.numpy(), rtol=1e-9, atol=1e-12)
+    loss, grad, torch_loss, torch_grad = _window_gradients(torch, model, twin, X, Y, np.float64)
+    assert loss == pytest.approx(torch_loss, rel=1e-12)
+    np.testing.assert_allclose(grad, torch_grad, rtol=1e-9, atol=1e-12)
 
 
 def _pulse_recall(model, seed):
@@ -263,29 +275,10 @@ def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed
 def test_float32_gradient_matches_pytorch_float32(rng, kind):
     torch = pytest.importorskip("torch")
     model, X, Y = _model(kind, (2, 1, [0], [], (5, 5)), rng, n=50)
-    weights = model.get_weights()
-    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-    rnn = module(2, 5, num_layers=2)
-    head = torch.nn.Linear(5, 1)
-    with torch.no_grad():
-        for name, parameter in [*rnn.named_parameters(), *(
-                (f"head.{k}", v) for k, v in head.named_parameters())]:
-            parameter.copy_(torch.from_numpy(weights[name].astype(np.float32)))
-    sizes, offsets, head_offsets = model._kernel_args()
-    grad = np.empty(model.theta_.size, np.float32)
-    loss = recurrent.loss_gradient(model.theta_.astype(np.float32), sizes, offsets, head_offsets,
-                                   model._cell, model.input_delays_, model.target_delays_,
-                                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
-                                   np.array([-1], dtype=np.int64), 0, 30, False, grad)
-    outputs, _ = rnn(torch.from_numpy(X[:30, None, :].astype(np.float32)))
-    torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(
-        Y[:30, 0].astype(np.float32))) ** 2).mean()
-    torch_loss.backward()
-    assert loss == pytest.approx(torch_loss.item(), rel=1e-5)
-    expected = np.concatenate([
-        dict([*rnn.named_parameters(), *((f"head.{k}", v) for k, v in head.named_parameters())])[
-            name].grad.numpy().ravel() for name, _, _ in model._weight_names()])
-    assert np.abs(grad - expected).max() <= 1e-5 * np.abs(expected).max()
+    twin = _pytorch_twin(torch, kind, model.get_weights(), 2, torch.float32)
+    loss, grad, torch_loss, torch_grad = _window_gradients(torch, model, twin, X, Y, np.float32)
+    assert loss == pytest.approx(torch_loss, rel=1e-5)
+    assert np.abs(grad - torch_grad).max() <= 1e-5 * np.abs(torch_grad).max()
 
 
 @pytest.mark.parametrize("kind", ["elman", "lstm"])
