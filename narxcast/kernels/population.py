@@ -39,40 +39,53 @@ def _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delay
     for d in input_delays:
         for f in range(n_features):
             value = inputs_t[f, t - d]
-            destination = units[row]
             for b in range(n_batch):
-                destination[b] = value
+                units[row, b] = value
             row += 1
     for k in feedback_delays:
         for i in range(n_targets):
-            destination = units[row]
             if closed and t - k >= first:
-                fed_back = own[(t - k) % n_ring, i]
+                slot = (t - k) % n_ring
                 for b in range(n_batch):
-                    destination[b] = fed_back[b]
+                    units[row, b] = own[slot, i, b]
             else:
                 value = targets_t[i, t - k]
                 for b in range(n_batch):
-                    destination[b] = value
+                    units[row, b] = value
             row += 1
 
 
-@njit(**JIT_OPTIONS)
-def _add_product(thetas, offset, stride, source, n_terms, row, n_batch):
-    """``row[b] += sum_i thetas[offset + i * stride, b] * source[i, b]``, four terms per pass
-    (one load and store of ``row`` per four multiply-adds)."""
+@njit(**JIT_OPTIONS, inline="always")
+def _weighted_sum(thetas, bias, offset, stride, source, first_source, n_terms, sums, row,
+                  n_batch):
+    """``sums[row, b] = thetas[bias, b] + sum_i thetas[offset + i * stride, b] *
+    source[first_source + i, b]`` (``bias < 0``: ``+=`` the sum instead), four terms per pass
+    and the bias in the first, in :func:`.mlp.forward`'s order of additions.
+
+    Rows are indexed, never sliced: a row view costs an atomic reference-count pair, which
+    made the NARX generation 1.35x slower (benchmarks/NOTES.md)."""
     i = 0
-    while i + 4 <= n_terms:
-        wa, wb = thetas[offset + i * stride], thetas[offset + (i + 1) * stride]
-        wc, wd = thetas[offset + (i + 2) * stride], thetas[offset + (i + 3) * stride]
-        sa, sb, sc, sd = source[i], source[i + 1], source[i + 2], source[i + 3]
+    if bias >= 0 and n_terms < 4:
         for b in range(n_batch):
-            row[b] += (wa[b] * sa[b] + wb[b] * sb[b]) + (wc[b] * sc[b] + wd[b] * sd[b])
+            sums[row, b] = thetas[bias, b]
+    while i + 4 <= n_terms:
+        ka, s = offset + i * stride, first_source + i
+        kb, kc, kd = ka + stride, ka + 2 * stride, ka + 3 * stride
+        if bias >= 0 and i == 0:
+            for b in range(n_batch):
+                sums[row, b] = thetas[bias, b] + (
+                    (thetas[ka, b] * source[s, b] + thetas[kb, b] * source[s + 1, b])
+                    + (thetas[kc, b] * source[s + 2, b] + thetas[kd, b] * source[s + 3, b]))
+        else:
+            for b in range(n_batch):
+                sums[row, b] += (
+                    (thetas[ka, b] * source[s, b] + thetas[kb, b] * source[s + 1, b])
+                    + (thetas[kc, b] * source[s + 2, b] + thetas[kd, b] * source[s + 3, b]))
         i += 4
     while i < n_terms:
-        w, s = thetas[offset + i * stride], source[i]
+        k, s = offset + i * stride, first_source + i
         for b in range(n_batch):
-            row[b] += w[b] * s[b]
+            sums[row, b] += thetas[k, b] * source[s, b]
         i += 1
 
 
@@ -80,35 +93,33 @@ def _add_product(thetas, offset, stride, source, n_terms, row, n_batch):
 def _mlp_forward(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                  n_batch):
     """:func:`.mlp.forward` with one parameter vector per batch column (unit ``o``'s
-    weights ``W[:, o]`` are every ``fan_out``-th row of ``thetas``)."""
+    weights ``W[:, o]`` are every ``fan_out``-th row of ``thetas``); ``units`` is
+    ``n_batch`` wide, so a layer's rows are one run that is activated in one loop."""
     n_layers = sizes.shape[0] - 1
+    flat = units.reshape(-1)
     for layer in range(n_layers):
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         w0, b0 = weight_offsets[layer], bias_offsets[layer]
         in0, out0 = unit_offsets[layer], unit_offsets[layer + 1]
         for o in range(fan_out):
-            row = units[out0 + o]
-            bias = thetas[b0 + o]
-            for b in range(n_batch):
-                row[b] = bias[b]
-            _add_product(thetas, w0 + o, fan_out, units[in0:], fan_in, row, n_batch)
-            if layer < n_layers - 1:
-                activate_inplace(row, n_batch, code)
+            _weighted_sum(thetas, b0 + o, w0 + o, fan_out, units, in0, fan_in, units, out0 + o,
+                          n_batch)
+        if layer < n_layers - 1:
+            activate_inplace(flat[out0 * n_batch:], fan_out * n_batch, code)
 
 
 @njit(**JIT_OPTIONS)
-def _score(out, targets_t, t, own, sse, scored, n_batch):
-    """Keep the outputs of target ``t`` in the ring and add their squared errors."""
-    n_ring = own.shape[0]
-    for i in range(out.shape[0]):
-        row = out[i]
-        slot = own[t % n_ring, i]
+def _score(out, first_out, targets_t, t, own, sse, scored, n_batch):
+    """Keep the outputs of target ``t`` (rows ``first_out`` on of ``out``) in the ring and add
+    their squared errors."""
+    slot = t % own.shape[0]
+    for i in range(targets_t.shape[0]):
         measured = targets_t[i, t]
         for b in range(n_batch):
-            slot[b] = row[b]
+            own[slot, i, b] = out[first_out + i, b]
         if scored:
             for b in range(n_batch):
-                error = row[b] - measured
+                error = out[first_out + i, b] - measured
                 sse[b] += error * error
 
 
@@ -141,7 +152,7 @@ def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, i
                         closed, units, n_batch)
             _mlp_forward(chunk_thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                          units, n_batch)
-            _score(units[out_row:], targets_t, t, own, sse, t >= first + skip, n_batch)
+            _score(units, out_row, targets_t, t, own, sse, t >= first + skip, n_batch)
         for b in range(n_batch):
             losses[start + b] = 0.5 * sse[b] / n_scored
 
@@ -153,20 +164,15 @@ def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previou
     w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
         layer, 3]
     for r in range(n_rows):
-        row = gates[r]
-        bias = thetas[b_ih + r]
-        for b in range(n_batch):
-            row[b] = bias[b]
-        _add_product(thetas, w_ih + r * n_in, 1, x, n_in, row, n_batch)
-        bias = thetas[b_hh + r]
-        if r >= split:
-            row = gates[n_rows + r - split]
-            for b in range(n_batch):
-                row[b] = bias[b]
+        _weighted_sum(thetas, b_ih + r, w_ih + r * n_in, 1, x, 0, n_in, gates, r, n_batch)
+        if r >= split:  # the GRU's candidate keeps its hidden side apart
+            _weighted_sum(thetas, b_hh + r, w_hh + r * n_hidden, 1, h_previous, 0, n_hidden,
+                          gates, n_rows + r - split, n_batch)
         else:
             for b in range(n_batch):
-                row[b] += bias[b]
-        _add_product(thetas, w_hh + r * n_hidden, 1, h_previous, n_hidden, row, n_batch)
+                gates[r, b] += thetas[b_hh + r, b]
+            _weighted_sum(thetas, -1, w_hh + r * n_hidden, 1, h_previous, 0, n_hidden, gates,
+                          r, n_batch)
 
 
 @njit(**JIT_OPTIONS, parallel=True)
@@ -211,13 +217,9 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
                 cell_update(cell, n_hidden, state_previous[layer], state[layer], gates[layer],
                             peep, n_batch)
             for k in range(n_outputs):
-                row = out[k]
-                bias = chunk_thetas[head[1] + k]
-                for b in range(n_batch):
-                    row[b] = bias[b]
-                _add_product(chunk_thetas, head[0] + k * top, 1, state[n_layers - 1], top, row,
-                             n_batch)
-            _score(out, targets_t, t, own, sse, t >= first + skip, n_batch)
+                _weighted_sum(chunk_thetas, head[1] + k, head[0] + k * top, 1,
+                              state[n_layers - 1], 0, top, out, k, n_batch)
+            _score(out, 0, targets_t, t, own, sse, t >= first + skip, n_batch)
             state_previous, state = state, state_previous
         for b in range(n_batch):
             losses[start + b] = 0.5 * sse[b] / n_scored
