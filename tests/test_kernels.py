@@ -174,26 +174,26 @@ def test_closed_and_open_gradients_differ_only_through_feedback(rng):
 
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
-@pytest.mark.parametrize("beta", [0.0, 1.0, -0.5])
-def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, beta):
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, accumulate):
     """The kernels' BLAS product (compiled; the doctest runs the NumPy fallback) against
-    NumPy: transposes by flag, output a strided view whose neighbours stay untouched, and with
-    beta = 0 the old values (NaN here) are not read."""
+    NumPy: transposes by flag, output a strided view whose neighbours stay untouched, and
+    without accumulating the old values (NaN here) are not read."""
     a = rng.normal(size=(5, 7) if transpose_a else (7, 5))
     b = rng.normal(size=(3, 5) if transpose_b else (5, 3))
     buffer = rng.normal(size=(9, 6))
-    if beta == 0.0:
+    if not accumulate:
         buffer[1:8, 2:5] = np.nan
     before = buffer.copy()
 
     @njit
     def product(a, b, c):
-        gemm(transpose_a, transpose_b, 2.0, a, b, beta, c)
+        gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
     product(a, b, buffer[1:8, 2:5])
-    expected = 2.0 * ((a.T if transpose_a else a) @ (b.T if transpose_b else b))
-    if beta != 0.0:
-        expected += beta * before[1:8, 2:5]
+    expected = (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+    if accumulate:
+        expected += before[1:8, 2:5]
     np.testing.assert_allclose(buffer[1:8, 2:5], expected, rtol=1e-13)
     outside = np.ones(buffer.shape, dtype=bool)
     outside[1:8, 2:5] = False
@@ -206,26 +206,27 @@ def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, beta
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
     """Products of a few columns beyond BLOCK_WORK run in blocks of rows of c (m >= k) or of
-    terms (k > m, accumulated after the first block's beta): the product of the whole."""
+    terms (k > m, the first block overwriting unless accumulating): the product of the
+    whole."""
     m, n, k = shape
     assert m * n * k > BLOCK_WORK and n <= BLOCK_COLUMNS
     a = rng.normal(size=(k, m) if transpose_a else (m, k)).astype(dtype)
     b = rng.normal(size=(n, k) if transpose_b else (k, n)).astype(dtype)
-    for beta in (0.0, 0.5):
+    for accumulate in (False, True):
         buffer = rng.normal(size=(m + 2, n + 3)).astype(dtype)
-        if beta == 0.0:
+        if not accumulate:
             buffer[1:m + 1, 2:n + 2] = np.nan
         before = buffer.copy()
 
         @njit
         def product(a, b, c):
-            gemm(transpose_a, transpose_b, 1.5, a, b, beta, c)
+            gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
         product(a, b, buffer[1:m + 1, 2:n + 2])
-        expected = 1.5 * ((a.T if transpose_a else a).astype(np.float64)
-                          @ (b.T if transpose_b else b).astype(np.float64))
-        if beta:
-            expected += beta * before[1:m + 1, 2:n + 2]
+        expected = ((a.T if transpose_a else a).astype(np.float64)
+                    @ (b.T if transpose_b else b).astype(np.float64))
+        if accumulate:
+            expected += before[1:m + 1, 2:n + 2]
         tolerance = 1e-12 if dtype == np.float64 else 2e-4
         np.testing.assert_allclose(buffer[1:m + 1, 2:n + 2], expected, rtol=tolerance,
                                    atol=tolerance * np.abs(expected).max())
@@ -237,20 +238,20 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
 def test_gemm_refuses_strided_columns():
     @njit
     def product(a, c):
-        gemm(False, False, 1.0, a, a, 0.0, c)
+        gemm(False, False, a, a, c, False)
 
     with pytest.raises(ValueError, match="unit column strides"):
         product(np.ones((2, 2)), np.ones((2, 4))[:, ::2])
 
 
-@pytest.mark.parametrize("beta", [0.0, 2.0])
-def test_gemm_with_an_empty_inner_dimension_scales_c(beta):
-    """``op(a) op(b)`` of an empty inner dimension is zero: c becomes beta * c, and with
-    beta = 0 its old values (NaN here) are not read, as BLAS."""
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_gemm_with_an_empty_inner_dimension(accumulate):
+    """``op(a) op(b)`` of an empty inner dimension is zero: c is zeroed without reading its
+    old values (NaN here), or left as it is when accumulating, as BLAS."""
     @njit
     def product(a, b, c):
-        gemm(False, False, 1.0, a, b, beta, c)
+        gemm(False, False, a, b, c, accumulate)
 
-    c = np.full((2, 3), np.nan if beta == 0.0 else 1.5)
+    c = np.full((2, 3), 1.5 if accumulate else np.nan)
     product(np.empty((2, 0)), np.empty((0, 3)), c)
-    np.testing.assert_array_equal(c, np.zeros((2, 3)) if beta == 0.0 else np.full((2, 3), 3.0))
+    np.testing.assert_array_equal(c, np.full((2, 3), 1.5) if accumulate else np.zeros((2, 3)))

@@ -3,7 +3,7 @@
 ``np.dot`` in Numba always allocates its result, so ``grad += np.dot(d, h.T)`` costs a
 temporary and a second pass as large as the product itself (half the time of a 128-unit
 LSTM's weight-gradient update; ``benchmarks/NOTES.md``). :func:`gemm` calls the same BLAS
-(SciPy's, through Numba's ``numba_xxgemm``) with ``beta = 1`` and transposes by flags, on
+(SciPy's, through Numba's ``numba_xxgemm``) accumulating (``beta = 1``), transposing by flags, on
 row-major arrays whose rows may be strided (views into larger arrays).
 
 A product with few columns (a batch) and more than ``BLOCK_WORK`` multiply-adds is cut into
@@ -15,7 +15,7 @@ blocks, ``W^T d`` 2-2.7x (``benchmarks/NOTES.md``).
 """
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 from numba.np.linalg import ensure_blas
 
@@ -27,82 +27,88 @@ _xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
     types.voidptr, types.intp))  # c, ldc
 BLOCK_WORK = 1 << 18  # multiply-adds per call for products of at most BLOCK_COLUMNS columns
 BLOCK_COLUMNS = 64
+# BLAS's alpha and beta, passed by pointer: 1 (alpha; beta when accumulating) and 0 (beta
+# otherwise). Constants rather than a small array allocated per call, which cost ~100 ns of a
+# 300 ns product at an 8-unit LSTM's sizes (benchmarks/NOTES.md).
+_ONE_ZERO_64 = np.array([1.0, 0.0])
+_ONE_ZERO_32 = np.array([1.0, 0.0], dtype=np.float32)
+_TRANSPOSE, _NO_TRANSPOSE = ord("t"), ord("n")  # BLAS's flags (compiled `ord` is a call)
 
 
-def gemm(transpose_a, transpose_b, alpha, a, b, beta, c):
-    """``c = alpha * op(a) @ op(b) + beta * c`` in place, ``op(m)`` being ``m.T`` if its flag
-    is set; 2-D arrays with unit column stride. With ``beta = 0`` the old ``c`` is not read.
+def gemm(transpose_a, transpose_b, a, b, c, accumulate):
+    """``c = op(a) @ op(b)``, or ``c += op(a) @ op(b)`` with ``accumulate``, in place,
+    ``op(m)`` being ``m.T`` if its flag is set; 2-D arrays with unit column stride. Without
+    ``accumulate`` the old ``c`` is not read.
 
     Examples
     --------
     >>> import numpy as np
     >>> c = np.ones((2, 2))
-    >>> gemm(False, True, 1.0, np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), 1.0, c)
+    >>> gemm(False, True, np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), c, True)
     >>> c
     array([[2., 4.],
            [3., 5.]])
     """
     if a.size and b.size and c.size and any(m.strides[1] != m.itemsize for m in (a, b, c)):
         raise ValueError("gemm needs unit column strides")
-    product = alpha * ((a.T if transpose_a else a) @ (b.T if transpose_b else b))
-    if beta == 0.0:
-        c[...] = product
-    else:
-        c *= beta
+    product = (a.T if transpose_a else a) @ (b.T if transpose_b else b)
+    if accumulate:
         c += product
+    else:
+        c[...] = product
+
+
+@njit(cache=True)
+def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero):
+    """BLAS's gemm on row-major ``c`` (m x n) = op(a) (m x k) op(b) (k x n), (+)=."""
+    item = c.itemsize
+    # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T: swap operands
+    status = _xxgemm(kind, _TRANSPOSE if transpose_b else _NO_TRANSPOSE,
+                     _TRANSPOSE if transpose_a else _NO_TRANSPOSE, n, m, k, one_zero.ctypes,
+                     b.ctypes, b.strides[0] // item, a.ctypes, a.strides[0] // item,
+                     one_zero[0 if accumulate else 1:].ctypes, c.ctypes, c.strides[0] // item)
+    if status != 0:
+        raise RuntimeError("BLAS gemm failed")
 
 
 @overload(gemm)
-def _gemm_compiled(transpose_a, transpose_b, alpha, a, b, beta, c):
+def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
     ensure_blas()
-    kind = ord("d") if c.dtype == types.float64 else ord("s")
+    double = c.dtype == types.float64
+    kind = ord("d") if double else ord("s")
+    one_zero = _ONE_ZERO_64 if double else _ONE_ZERO_32
 
-    def impl(transpose_a, transpose_b, alpha, a, b, beta, c):
+    def impl(transpose_a, transpose_b, a, b, c, accumulate):
         m, n = c.shape
         k = a.shape[0] if transpose_a else a.shape[1]
         if m == 0 or n == 0:
             return
-        if k == 0:  # op(a) op(b) is zero; as BLAS, beta = 0 does not read c
-            if beta == 0.0:
+        if k == 0:  # op(a) op(b) is zero
+            if not accumulate:
                 c[:, :] = 0.0
-            else:
-                c *= beta
             return
         item = c.itemsize
         if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:
             raise ValueError("gemm needs unit column strides")
-        scalars = np.empty(3, dtype=c.dtype)  # alpha, beta, 1 (later blocks of terms)
-        scalars[0] = alpha
-        scalars[1] = beta
-        scalars[2] = 1.0
         n_blocks = 1
         if n <= BLOCK_COLUMNS:
             n_blocks = min(max(m, k), -(-(m * n * k) // BLOCK_WORK))
+        if n_blocks == 1:  # the operands themselves: no views to make
+            _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero)
+            return
         split_terms = k > m
         extent = k if split_terms else m
         for block in range(n_blocks):
             first = block * extent // n_blocks
             last = (block + 1) * extent // n_blocks
             if split_terms:  # c (+)= op(a)[:, first:last] op(b)[first:last]
-                a_block = a[first:last] if transpose_a else a[:, first:last]
-                b_block = b[:, first:last] if transpose_b else b[first:last]
-                c_block = c
-                rows, terms = m, last - first
-                beta_at = 1 if block == 0 else 2
+                _call(kind, transpose_a, transpose_b, m, n, last - first,
+                      a[first:last] if transpose_a else a[:, first:last],
+                      b[:, first:last] if transpose_b else b[first:last], c,
+                      accumulate or block > 0, one_zero)
             else:  # c[first:last] (+)= op(a)[first:last] op(b)
-                a_block = a[:, first:last] if transpose_a else a[first:last]
-                b_block = b
-                c_block = c[first:last]
-                rows, terms = last - first, k
-                beta_at = 1
-            # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T: swap operands
-            status = _xxgemm(kind, ord("t") if transpose_b else ord("n"),
-                             ord("t") if transpose_a else ord("n"), n, rows, terms,
-                             scalars.ctypes, b_block.ctypes, b_block.strides[0] // item,
-                             a_block.ctypes, a_block.strides[0] // item,
-                             scalars[beta_at:].ctypes, c_block.ctypes,
-                             c_block.strides[0] // item)
-            if status != 0:
-                raise RuntimeError("BLAS gemm failed")
+                _call(kind, transpose_a, transpose_b, last - first, n, k,
+                      a[:, first:last] if transpose_a else a[first:last], b, c[first:last],
+                      accumulate, one_zero)
 
     return impl

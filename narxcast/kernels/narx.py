@@ -29,23 +29,18 @@ def _gather_regressors(inputs_t, targets_t, predictions, origins, start, n_batch
     row = 0
     for d in input_delays:
         for f in range(n_features):
-            series = inputs_t[f]
-            destination = units[row]
             for b in range(n_batch):
-                destination[b] = series[origins[start + b] + step + 1 - d]
+                units[row, b] = inputs_t[f, origins[start + b] + step + 1 - d]
             row += 1
     for k in feedback_delays:
         lead = step + 1 - k  # >= 1: the value is the model's own forecast of that lead
         for i in range(n_targets):
-            destination = units[row]
             if closed and lead >= 1:
-                fed_back = predictions[lead - 1, i]
                 for b in range(n_batch):
-                    destination[b] = fed_back[b]
+                    units[row, b] = predictions[lead - 1, i, b]
             else:
-                series = targets_t[i]
                 for b in range(n_batch):
-                    destination[b] = series[origins[start + b] + step + 1 - k]
+                    units[row, b] = targets_t[i, origins[start + b] + step + 1 - k]
             row += 1
 
 

@@ -76,14 +76,17 @@ def uses_blas(n_rows, n_columns, n_batch):
 
 
 @njit(**JIT_OPTIONS)
-def _accumulate(theta, offset, n_columns, row_index, source, n_rows, row, n_batch):
-    """``row[:n_batch] += W[row_index, :n_rows] @ source[:n_rows, :n_batch]``."""
+def _accumulate(theta, offset, n_columns, row_index, source, n_rows, out, out_row, n_batch):
+    """``out[out_row, :n_batch] += W[row_index, :n_rows] @ source[:n_rows, :n_batch]``.
+
+    The helpers index rows instead of slicing them: every row view costs an atomic
+    reference-count pair, which was ~40% of an 8-unit LSTM's training (benchmarks/NOTES.md).
+    """
     base = offset + row_index * n_columns
     for i in range(n_rows):
         w = theta[base + i]
-        column = source[i]
         for b in range(n_batch):
-            row[b] += w * column[b]
+            out[out_row, b] += w * source[i, b]
 
 
 @njit(**JIT_OPTIONS)
@@ -97,43 +100,53 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
         for r in range(n_rows):
             bias = theta[b_ih + r]
             if r >= split:
-                gates[n_rows + r - split, :n_batch] = theta[b_hh + r]
+                hidden_bias = theta[b_hh + r]
+                for b in range(n_batch):
+                    gates[n_rows + r - split, b] = hidden_bias
             else:
                 bias += theta[b_hh + r]
-            gates[r, :n_batch] = bias
+            for b in range(n_batch):
+                gates[r, b] = bias
         w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
         w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
         h = h_previous[:n_hidden, :n_batch]
-        gemm(False, False, 1.0, w_input, x[:n_in, :n_batch], 1.0, gates[:n_rows, :n_batch])
-        gemm(False, False, 1.0, w_hidden[:split], h, 1.0, gates[:split, :n_batch])
+        gemm(False, False, w_input, x[:n_in, :n_batch], gates[:n_rows, :n_batch], True)
+        gemm(False, False, w_hidden[:split], h, gates[:split, :n_batch], True)
         if split < n_rows:
-            gemm(False, False, 1.0, w_hidden[split:], h, 1.0,
-                 gates[n_rows:2 * n_rows - split, :n_batch])
+            gemm(False, False, w_hidden[split:], h, gates[n_rows:2 * n_rows - split, :n_batch],
+                 True)
         return
     for r in range(n_rows):
-        row = gates[r]
         bias = theta[b_ih + r]
         for b in range(n_batch):
-            row[b] = bias
-        _accumulate(theta, w_ih, n_in, r, x, n_in, row, n_batch)
+            gates[r, b] = bias
+        _accumulate(theta, w_ih, n_in, r, x, n_in, gates, r, n_batch)
+        row = n_rows + r - split if r >= split else r
+        bias = theta[b_hh + r]
         if r >= split:
-            row = gates[n_rows + r - split]
-            bias = theta[b_hh + r]
             for b in range(n_batch):
-                row[b] = bias
+                gates[row, b] = bias
         else:
-            bias = theta[b_hh + r]
             for b in range(n_batch):
-                row[b] += bias
-        _accumulate(theta, w_hh, n_hidden, r, h_previous, n_hidden, row, n_batch)
+                gates[row, b] += bias
+        _accumulate(theta, w_hh, n_hidden, r, h_previous, n_hidden, gates, row, n_batch)
 
 
 @njit(**JIT_OPTIONS)
-def _activate_rows(gates, first, last, code):
-    """Activation ``code`` over rows ``first..last`` of ``gates`` in one loop (the drivers
-    allocate exactly ``n_batch`` columns, so the rows are one contiguous block)."""
-    block = gates[first:last].reshape(-1)
-    activate_inplace(block, block.size, code)
+def _activate_rows(flat_gates, n_batch, first, last, code):
+    """Activation ``code`` over rows ``first..last`` of the gates, flattened (the drivers
+    allocate exactly ``n_batch`` columns, so the rows are one contiguous run)."""
+    activate_inplace(flat_gates[first * n_batch:], (last - first) * n_batch, code)
+
+
+@njit(**JIT_OPTIONS)
+def _blocks5(flat, size):
+    """The first five runs of ``size`` of ``flat`` as separate views: LLVM vectorises a loop
+    over several runs of one array only if each is its own view (with the same array at
+    symbolic offsets it reports an unknown dependence and leaves the loop scalar, 4-7 ns an
+    element; benchmarks/NOTES.md)."""
+    return (flat[:size], flat[size:2 * size], flat[2 * size:3 * size],
+            flat[3 * size:4 * size], flat[4 * size:5 * size])
 
 
 @njit(**JIT_OPTIONS)
@@ -160,8 +173,9 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
     """
     h_previous = state_previous
     one = cast_like(1.0, gates)
+    flat_gates = gates.reshape(-1)
     if cell == ELMAN:
-        _activate_rows(gates, 0, n_hidden, TANH)
+        _activate_rows(flat_gates, n_batch, 0, n_hidden, TANH)
         state[:n_hidden] = gates[:n_hidden]
     elif cell == LSTM:
         half = state.shape[0] // 2
@@ -179,19 +193,18 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
                     for b in range(n_batch):
                         i[b] += p_i[b] * c_previous[b]
                         f[b] += p_f[b] * c_previous[b]
-        _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # i, f
-        _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # g
+        _activate_rows(flat_gates, n_batch, 0, 2 * n_hidden, LOGISTIC)  # i, f
+        _activate_rows(flat_gates, n_batch, 2 * n_hidden, 3 * n_hidden, TANH)  # g
         # gate blocks and state halves as flat runs of n_hidden x n_batch (rows are n_batch
         # long): one long loop instead of a short one and a set of row views per unit
         size, c0 = n_hidden * n_batch, half * n_batch
-        flat_gates, flat_state = gates.reshape(-1), state.reshape(-1)
-        flat_previous = state_previous.reshape(-1)
+        flat_state = state.reshape(-1)
+        gate_i, gate_f, gate_g, _, tanh_c = _blocks5(flat_gates, size)
+        c, c_previous = flat_state[c0:c0 + size], state_previous.reshape(-1)[c0:c0 + size]
         for j in range(size):
-            c = flat_gates[size + j] * flat_previous[c0 + j] + flat_gates[j] * flat_gates[
-                2 * size + j]
-            flat_state[c0 + j] = c
-            flat_gates[4 * size + j] = c
-        _activate_rows(gates, 4 * n_hidden, 5 * n_hidden, TANH)  # tanh(c)
+            c[j] = gate_f[j] * c_previous[j] + gate_i[j] * gate_g[j]
+            tanh_c[j] = c[j]
+        _activate_rows(flat_gates, n_batch, 4 * n_hidden, 5 * n_hidden, TANH)  # tanh(c)
         if peep.shape[0] > 0:  # o sees c_t
             for u in range(n_hidden):
                 o, c = gates[3 * n_hidden + u], state[half + u]
@@ -203,16 +216,16 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
                     p_o_row = peep[2 * n_hidden + u]
                     for b in range(n_batch):
                         o[b] += p_o_row[b] * c[b]
-        _activate_rows(gates, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
+        _activate_rows(flat_gates, n_batch, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
         for j in range(size):
             flat_state[j] = flat_gates[3 * size + j] * flat_gates[4 * size + j]
     else:
-        _activate_rows(gates, 0, 2 * n_hidden, LOGISTIC)  # r, z
+        _activate_rows(flat_gates, n_batch, 0, 2 * n_hidden, LOGISTIC)  # r, z
         for u in range(n_hidden):
             r, n, hidden_n = gates[u], gates[2 * n_hidden + u], gates[3 * n_hidden + u]
             for b in range(n_batch):
                 n[b] += r[b] * hidden_n[b]
-        _activate_rows(gates, 2 * n_hidden, 3 * n_hidden, TANH)  # n
+        _activate_rows(flat_gates, n_batch, 2 * n_hidden, 3 * n_hidden, TANH)  # n
         for u in range(n_hidden):
             z, n = gates[n_hidden + u], gates[2 * n_hidden + u]
             h, h_old = state[u], h_previous[u]
@@ -234,11 +247,10 @@ def _step(theta, sizes, offsets, cell, x, state_previous, state, gates, n_batch)
 def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
     """out[k] = head.bias[k] + head.weight[k] @ top."""
     for k in range(n_outputs):
-        row = out[k]
         bias = theta[head[1] + k]
         for b in range(n_batch):
-            row[b] = bias
-        _accumulate(theta, head[0], n_hidden, k, top, n_hidden, row, n_batch)
+            out[k, b] = bias
+        _accumulate(theta, head[0], n_hidden, k, top, n_hidden, out, k, n_batch)
 
 
 @njit(**JIT_OPTIONS)
@@ -301,24 +313,22 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
 
 @njit(**GRADIENT_JIT_OPTIONS)
 def _accumulate_transposed(theta, offset, n_columns, n_rows, delta, n_batch, column_index,
-                           out):
-    """``out[:n_batch] += W[:n_rows, column_index] @ delta[:n_rows, :n_batch]``."""
+                           out, out_row):
+    """``out[out_row, :n_batch] += W[:n_rows, column_index] @ delta[:n_rows, :n_batch]``."""
     for g in range(n_rows):
         w = theta[offset + g * n_columns + column_index]
-        row = delta[g]
         for b in range(n_batch):
-            out[b] += w * row[b]
+            out[out_row, b] += w * delta[g, b]
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def _outer(grad, offset, n_columns, row_index, delta_row, source, n_rows, n_batch):
-    """``grad[W[row_index, :n_rows]] += delta_row @ source[:n_rows].T``."""
+def _outer(grad, offset, n_columns, row_index, delta, source, n_rows, n_batch):
+    """``grad[W[row_index, :n_rows]] += delta[row_index] @ source[:n_rows].T``."""
     base = offset + row_index * n_columns
     for i in range(n_rows):
-        column = source[i]
         s = 0.0
         for b in range(n_batch):
-            s += delta_row[b] * column[b]
+            s += delta[row_index, b] * source[i, b]
         grad[base + i] += s
 
 
@@ -343,18 +353,19 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             flat_d_input[j] = flat_d_state[j] * (one - flat_state[j] * flat_state[j])
     elif cell == LSTM and offsets[layer, 4] < 0:  # no peepholes: one flat loop
         c0 = (state.shape[0] // 2) * n_batch
-        flat_gates, flat_previous = gates.reshape(-1), state_previous.reshape(-1)
-        flat_d_previous = d_state_previous.reshape(-1)
+        gate_i, gate_f, gate_g, gate_o, tanh_c = _blocks5(gates.reshape(-1), size)
+        d_i, d_f, d_g, d_o, _ = _blocks5(flat_d_input, size)
+        dh, dc_carried = flat_d_state[:size], flat_d_state[c0:c0 + size]
+        c_previous = state_previous.reshape(-1)[c0:c0 + size]
+        dc_previous = d_state_previous.reshape(-1)[c0:c0 + size]
         for j in range(size):
-            i, f = flat_gates[j], flat_gates[size + j]
-            g, o = flat_gates[2 * size + j], flat_gates[3 * size + j]
-            tanh_c, dh = flat_gates[4 * size + j], flat_d_state[j]
-            dc = dh * o * (one - tanh_c * tanh_c) + flat_d_state[c0 + j]
-            flat_d_input[j] = dc * g * i * (one - i)
-            flat_d_input[size + j] = dc * flat_previous[c0 + j] * f * (one - f)
-            flat_d_input[2 * size + j] = dc * i * (one - g * g)
-            flat_d_input[3 * size + j] = dh * tanh_c * o * (one - o)
-            flat_d_previous[c0 + j] += dc * f
+            i, f, g, o, t = gate_i[j], gate_f[j], gate_g[j], gate_o[j], tanh_c[j]
+            dc = dh[j] * o * (one - t * t) + dc_carried[j]
+            d_i[j] = dc * g * i * (one - i)
+            d_f[j] = dc * c_previous[j] * f * (one - f)
+            d_g[j] = dc * i * (one - g * g)
+            d_o[j] = dh[j] * t * o * (one - o)
+            dc_previous[j] += dc * f
     elif cell == LSTM:
         half = state.shape[0] // 2
         peephole = offsets[layer, 4]
@@ -467,10 +478,11 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                 for b in range(n_batch):
                     s += d_out[o, b]
                 grad[head[1] + o] += s
-                _outer(grad, head[0], top, o, d_out[o], h_top, top, n_batch)
+                _outer(grad, head[0], top, o, d_out, h_top, top, n_batch)
+            d_top = d_state[n_layers - 1]
             for j in range(top):
                 _accumulate_transposed(theta, head[0], top, n_outputs, d_out, n_batch, j,
-                                       d_state[n_layers - 1, j])
+                                       d_top, j)
         for layer in range(n_layers - 1, -1, -1):
             n_hidden = sizes[layer + 1]
             n_in = sizes[layer]
@@ -498,34 +510,35 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             if uses_blas(n_rows, n_in + n_hidden, n_batch):
                 w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
                 w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
-                gemm(False, True, 1.0, d_input_side[:n_rows], below[:n_in], 1.0,
-                     grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)))
-                gemm(False, True, 1.0, hidden_side[:n_rows], h_previous[:n_hidden], 1.0,
-                     grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)))
-                gemm(True, False, 1.0, w_hidden, hidden_side[:n_rows], 1.0,
-                     d_state_next[layer, :n_hidden])
+                gemm(False, True, d_input_side[:n_rows], below[:n_in],
+                     grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
+                gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
+                     grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+                gemm(True, False, w_hidden, hidden_side[:n_rows], d_state_next[layer, :n_hidden],
+                     True)
                 if layer > 0:
-                    gemm(True, False, 1.0, w_input, d_input_side[:n_rows], 1.0,
-                         d_state[layer - 1, :n_in])
+                    gemm(True, False, w_input, d_input_side[:n_rows], d_state[layer - 1, :n_in],
+                         True)
                 elif feedback:
-                    gemm(True, False, 1.0, w_input, d_input_side[:n_rows], 0.0, dx)
+                    gemm(True, False, w_input, d_input_side[:n_rows], dx, False)
             else:
                 for r in range(n_rows):
-                    _outer(grad, w_ih, n_in, r, d_input_side[r], below, n_in, n_batch)
-                    _outer(grad, w_hh, n_hidden, r, hidden_side[r], h_previous, n_hidden,
-                           n_batch)
+                    _outer(grad, w_ih, n_in, r, d_input_side, below, n_in, n_batch)
+                    _outer(grad, w_hh, n_hidden, r, hidden_side, h_previous, n_hidden, n_batch)
+                d_previous = d_state_next[layer]
                 for j in range(n_hidden):
                     _accumulate_transposed(theta, w_hh, n_hidden, n_rows, hidden_side,
-                                           n_batch, j, d_state_next[layer, j])
+                                           n_batch, j, d_previous, j)
                 if layer > 0:
+                    d_below = d_state[layer - 1]
                     for i in range(n_in):
                         _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
-                                               n_batch, i, d_state[layer - 1, i])
+                                               n_batch, i, d_below, i)
                 elif feedback:
                     dx[:] = 0.0
                     for i in range(n_input_rows, n_inputs):
                         _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
-                                               n_batch, i, dx[i])
+                                               n_batch, i, dx, i)
             if feedback:
                 route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_predictions)
     return loss
