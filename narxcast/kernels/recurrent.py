@@ -221,16 +221,14 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
             flat_state[j] = flat_gates[3 * size + j] * flat_gates[4 * size + j]
     else:
         _activate_rows(flat_gates, n_batch, 0, 2 * n_hidden, LOGISTIC)  # r, z
-        for u in range(n_hidden):
-            r, n, hidden_n = gates[u], gates[2 * n_hidden + u], gates[3 * n_hidden + u]
-            for b in range(n_batch):
-                n[b] += r[b] * hidden_n[b]
+        size = n_hidden * n_batch
+        r, z, n, hidden_n, _ = _blocks5(flat_gates, size)
+        for j in range(size):
+            n[j] += r[j] * hidden_n[j]
         _activate_rows(flat_gates, n_batch, 2 * n_hidden, 3 * n_hidden, TANH)  # n
-        for u in range(n_hidden):
-            z, n = gates[n_hidden + u], gates[2 * n_hidden + u]
-            h, h_old = state[u], h_previous[u]
-            for b in range(n_batch):
-                h[b] = (one - z[b]) * n[b] + z[b] * h_old[b]
+        h, h_old = state.reshape(-1)[:size], h_previous.reshape(-1)[:size]
+        for j in range(size):
+            h[j] = (one - z[j]) * n[j] + z[j] * h_old[j]
 
 
 @njit(**JIT_OPTIONS)
@@ -396,23 +394,22 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             grad[peephole + n_hidden + u] += s_f
             grad[peephole + 2 * n_hidden + u] += s_o
     else:
-        for u in range(n_hidden):
-            r, z, n = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u]
-            hidden_n = gates[3 * n_hidden + u]
-            h_previous, dh = state_previous[u], d_state[u]
-            dr_in, dz_in = d_input_side[u], d_input_side[n_hidden + u]
-            dn_in = d_input_side[2 * n_hidden + u]
-            dn_hidden = d_hidden_side[2 * n_hidden + u]
-            dh_previous = d_state_previous[u]
-            for b in range(n_batch):
-                dn = dh[b] * (one - z[b]) * (one - n[b] * n[b])
-                dn_in[b] = dn
-                dn_hidden[b] = dn * r[b]
-                dr_in[b] = dn * hidden_n[b] * r[b] * (one - r[b])
-                dz_in[b] = dh[b] * (h_previous[b] - n[b]) * z[b] * (one - z[b])
-                dh_previous[b] += dh[b] * z[b]
-            d_hidden_side[u, :n_batch] = dr_in[:n_batch]
-            d_hidden_side[n_hidden + u, :n_batch] = dz_in[:n_batch]
+        r, z, n, hidden_n, _ = _blocks5(gates.reshape(-1), size)
+        dr_in, dz_in, dn_in, _, _ = _blocks5(flat_d_input, size)
+        dr_hidden, dz_hidden, dn_hidden, _, _ = _blocks5(d_hidden_side.reshape(-1), size)
+        h_previous, dh = state_previous.reshape(-1)[:size], flat_d_state[:size]
+        dh_previous = d_state_previous.reshape(-1)[:size]
+        for j in range(size):
+            dn = dh[j] * (one - z[j]) * (one - n[j] * n[j])
+            dn_in[j] = dn
+            dn_hidden[j] = dn * r[j]
+            dr = dn * hidden_n[j] * r[j] * (one - r[j])
+            dr_in[j] = dr
+            dr_hidden[j] = dr
+            dz = dh[j] * (h_previous[j] - n[j]) * z[j] * (one - z[j])
+            dz_in[j] = dz
+            dz_hidden[j] = dz
+            dh_previous[j] += dh[j] * z[j]
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
