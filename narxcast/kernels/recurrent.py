@@ -199,7 +199,7 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
         # long): one long loop instead of a short one and a set of row views per unit
         size, c0 = n_hidden * n_batch, half * n_batch
         flat_state = state.reshape(-1)
-        gate_i, gate_f, gate_g, _, tanh_c = _blocks5(flat_gates, size)
+        gate_i, gate_f, gate_g, gate_o, tanh_c = _blocks5(flat_gates, size)
         c, c_previous = flat_state[c0:c0 + size], state_previous.reshape(-1)[c0:c0 + size]
         for j in range(size):
             c[j] = gate_f[j] * c_previous[j] + gate_i[j] * gate_g[j]
@@ -217,8 +217,9 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
                     for b in range(n_batch):
                         o[b] += p_o_row[b] * c[b]
         _activate_rows(flat_gates, n_batch, 3 * n_hidden, 4 * n_hidden, LOGISTIC)  # o
+        h = flat_state[:size]
         for j in range(size):
-            flat_state[j] = flat_gates[3 * size + j] * flat_gates[4 * size + j]
+            h[j] = gate_o[j] * tanh_c[j]
     else:
         _activate_rows(flat_gates, n_batch, 0, 2 * n_hidden, LOGISTIC)  # r, z
         size = n_hidden * n_batch
