@@ -7,18 +7,21 @@ SVML path is off in the PyPI llvmlite), so ``tanh`` here is built from arithmeti
 
 with ``-2|x| = k ln 2 + r`` (Cody–Waite reduction, ``|r| <= ln(2) / 2``), ``p = expm1(r)`` a
 Taylor polynomial of degree 13, and ``2^k`` made from its bits (``(k + 1023) << 52``, a
-bit cast that vectorises). ``m = 2^k p + (2^k - 1)`` has one rounding, so the result agrees
-with ``np.tanh`` to 3 units in the last place over the whole real line (tested in
+bit cast that vectorises, through 32-bit integers so that it does on AVX2 too).
+``m = 2^k p + (2^k - 1)`` has one rounding, so the result agrees with ``np.tanh`` to 3 units
+in the last place over the whole real line (tested in
 ``tests/test_kernels.py``). Derivatives are computed from the activation's output, so
 gradients are exact for the function computed.
 
 Kernels run in the precision of their arrays: on float32 arrays ``tanh`` takes a float32
-version of the same algorithm (degree 8, ``2^k`` from 32-bit bits; within 3 units in the last
-float32 place), and constants go through :func:`cast_like` so that a float64 literal does
+version of the same algorithm (degree 8, ``2^k`` from float32 bits; within 3 units in the
+last float32 place), and constants go through :func:`cast_like` so that a float64 literal does
 not widen the arithmetic to float64.
 
 Codes (ints, so kernels never see strings): 0 identity, 1 tanh, 2 logistic, 3 relu.
 """
+
+import math
 
 import numpy as np
 from llvmlite import ir
@@ -40,41 +43,41 @@ _LN2_HIGH = 6.93147180369123816490e-01  # ln 2 in two parts: k * _LN2_HIGH is ex
 _LN2_LOW = 1.90821492927058770002e-10
 
 
-def _float_from_bits(bits):
-    """The float64 whose IEEE-754 bits are the int64 ``bits`` (Python, for
-    ``NUMBA_DISABLE_JIT=1``; compiled code uses the bit cast below)."""
-    return float(np.array(bits, dtype=np.int64).view(np.float64))
-
-
-def _float32_from_bits(bits):
-    """The float32 whose bits are the int32 ``bits`` (Python; compiled: a bit cast)."""
-    return np.array(bits, dtype=np.int32).view(np.float32)[()]
+def _pow2(k):
+    """``2.0 ** k`` for an integral float ``k`` in the normal exponent range (Python, for
+    ``NUMBA_DISABLE_JIT=1``; compiled code builds it from the exponent bits below)."""
+    return math.ldexp(1.0, int(k))
 
 
 @intrinsic
-def _bit_cast(typingctx, bits):
-    if not isinstance(bits, types.Integer):
-        return None
-    if bits.bitwidth == 32:
+def _pow2_bits(typingctx, k):
+    """``2^k`` made from its exponent bits, ``(k + bias) << mantissa``, in the type of ``k``.
+
+    The conversion goes through 32-bit integers in both precisions: AVX2 has no vector
+    conversion from floats to 64-bit integers, and a conversion to int64 (Numba's integer
+    arithmetic) left that step scalar, ~30% of a tanh on an AVX2 machine
+    (benchmarks/NOTES.md). A float64 ``2^k`` widens the int32 to int64 before the shift.
+    """
+    int32, int64 = ir.IntType(32), ir.IntType(64)
+    if k == types.float32:
         def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.FloatType())
+            bits = builder.add(builder.fptosi(args[0], int32), ir.Constant(int32, 127))
+            return builder.bitcast(builder.shl(bits, ir.Constant(int32, 23)), ir.FloatType())
 
-        return types.float32(types.int32), codegen
+        return types.float32(types.float32), codegen
+    if k == types.float64:
+        def codegen(context, builder, signature, args):
+            bits = builder.sext(builder.fptosi(args[0], int32), int64)
+            bits = builder.add(bits, ir.Constant(int64, 1023))
+            return builder.bitcast(builder.shl(bits, ir.Constant(int64, 52)), ir.DoubleType())
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
-@overload(_float_from_bits, inline="always")
-def _float_from_bits_compiled(bits):
-    return lambda bits: _bit_cast(bits)
+        return types.float64(types.float64), codegen
+    return None
 
 
-@overload(_float32_from_bits, inline="always")
-def _float32_from_bits_compiled(bits):
-    return lambda bits: _bit_cast(np.int32(bits))
+@overload(_pow2, inline="always")
+def _pow2_compiled(k):
+    return lambda k: _pow2_bits(k)
 
 
 def cast_like(value, like):
@@ -104,7 +107,7 @@ def _tanh64(x):
         1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0 + r * (1.0 / 40320.0 + r * (
             1.0 / 362880.0 + r * (1.0 / 3628800.0 + r * (1.0 / 39916800.0 + r * (
                 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)))))))))))))
-    scale = _float_from_bits((np.int64(k) + 1023) << 52)  # 2^k, k in [-58, 0]
+    scale = _pow2(k)  # k in [-58, 0]
     m = scale * p + (scale - 1.0)
     t = -m / (2.0 + m)
     t = t if x == x else x  # NaN stays NaN (the clamp above would make it 20)
@@ -130,7 +133,7 @@ def _tanh32(x):
     r = (z - k * _LN2_HIGH_32) - k * _LN2_LOW_32
     p = r * (_ONE_32 + r * (_C2 + r * (_C3 + r * (_C4 + r * (_C5 + r * (_C6 + r * (
         _C7 + r * _C8)))))))
-    scale = _float32_from_bits((np.int64(k) + 127) << 23)  # 2^k, k in [-29, 0]
+    scale = _pow2(k)  # k in [-29, 0]
     m = scale * p + (scale - _ONE_32)
     t = np.copysign(-m / (_TWO_32 + m), x)
     return t if x == x else x  # NaN stays NaN (the clamp above would make it 10)
