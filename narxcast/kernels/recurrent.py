@@ -413,6 +413,28 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             dh_previous[j] += dh[j] * z[j]
 
 
+@njit(**JIT_OPTIONS)
+def _transposed_weights(theta, sizes, offsets, cell, n_batch):
+    """θ with the ``W_ih`` and ``W_hh`` of every layer that multiplies through BLAS stored
+    transposed (inputs x gates) at their own offsets; nothing else is written.
+
+    The backward products ``W^T d`` then run untransposed: OpenBLAS packs its operands on
+    every call, and packing a transposed 512 x 128 weight each step made a 128-unit LSTM's
+    ``W_hh^T d`` 1.5x slower than ``(W_hh^T) d`` from this copy (benchmarks/NOTES.md).
+    """
+    weights_t = np.empty_like(theta)
+    for layer in range(sizes.shape[0] - 2):
+        n_in, n_hidden = sizes[layer], sizes[layer + 1]
+        n_rows = GATES[cell] * n_hidden
+        if not uses_blas(n_rows, n_in + n_hidden, n_batch):
+            continue
+        for offset, n_columns in ((offsets[layer, 0], n_in), (offsets[layer, 1], n_hidden)):
+            for i in range(n_columns):
+                for r in range(n_rows):
+                    weights_t[offset + i * n_rows + r] = theta[offset + r * n_columns + i]
+    return weights_t
+
+
 @njit(**GRADIENT_JIT_OPTIONS)
 def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
                   targets_t, origins, burn_in, horizon, closed, grad):
@@ -464,6 +486,12 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     d_hidden_side = np.empty((n_gates * hidden_width, n_batch), dtype)
     dx = np.empty((n_inputs, n_batch), dtype)
     n_input_rows = input_delays.shape[0] * inputs_t.shape[0]
+    weights_t = _transposed_weights(theta, sizes, offsets, cell, n_batch)
+    # Bias and head-weight gradients are summed per batch column over the steps and over the
+    # batch only at the end: a sum over each row's n_batch columns every step was ~5% of a
+    # 128-unit LSTM part (hundreds of short horizontal reductions a step).
+    bias_sums = np.zeros((n_layers, 2, n_gates * hidden_width * n_batch), dtype)
+    head_sums = np.zeros((n_outputs, top * n_batch), dtype)
     for k in range(steps - 1, -1, -1):
         scored = k - burn_in
         d_state[:] = d_state_next
@@ -472,11 +500,10 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
             d_out = d_predictions[scored]
             h_top = states[k + 1, n_layers - 1]
             for o in range(n_outputs):
-                s = 0.0
-                for b in range(n_batch):
-                    s += d_out[o, b]
-                grad[head[1] + o] += s
-                _outer(grad, head[0], top, o, d_out, h_top, top, n_batch)
+                sums = head_sums[o]
+                for j in range(top):
+                    for b in range(n_batch):
+                        sums[j * n_batch + b] += d_out[o, b] * h_top[j, b]
             d_top = d_state[n_layers - 1]
             for j in range(top):
                 _accumulate_transposed(theta, head[0], top, n_outputs, d_out, n_batch, j,
@@ -494,31 +521,24 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                                       offsets[layer, 3])
             # Elman and LSTM: both sides of a pre-activation have the same gradient
             hidden_side = d_hidden_side if cell == GRU else d_input_side
-            for r in range(n_rows):
-                s = 0.0
-                for b in range(n_batch):
-                    s += d_input_side[r, b]
-                grad[b_ih + r] += s
-                if cell == GRU:
-                    s = 0.0
-                    for b in range(n_batch):
-                        s += d_hidden_side[r, b]
-                grad[b_hh + r] += s
+            _add_flat(bias_sums[layer, 0], d_input_side.reshape(-1), n_rows * n_batch)
+            if cell == GRU:
+                _add_flat(bias_sums[layer, 1], d_hidden_side.reshape(-1), n_rows * n_batch)
             feedback = layer == 0 and closed and scored >= 1
             if uses_blas(n_rows, n_in + n_hidden, n_batch):
-                w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
-                w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
+                w_input_t = weights_t[w_ih:w_ih + n_rows * n_in].reshape((n_in, n_rows))
+                w_hidden_t = weights_t[w_hh:w_hh + n_rows * n_hidden].reshape((n_hidden, n_rows))
                 gemm(False, True, d_input_side[:n_rows], below[:n_in],
                      grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
                 gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
                      grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
-                gemm(True, False, w_hidden, hidden_side[:n_rows], d_state_next[layer, :n_hidden],
-                     True)
+                gemm(False, False, w_hidden_t, hidden_side[:n_rows],
+                     d_state_next[layer, :n_hidden], True)
                 if layer > 0:
-                    gemm(True, False, w_input, d_input_side[:n_rows], d_state[layer - 1, :n_in],
-                         True)
+                    gemm(False, False, w_input_t, d_input_side[:n_rows],
+                         d_state[layer - 1, :n_in], True)
                 elif feedback:
-                    gemm(True, False, w_input, d_input_side[:n_rows], dx, False)
+                    gemm(False, False, w_input_t, d_input_side[:n_rows], dx, False)
             else:
                 for r in range(n_rows):
                     _outer(grad, w_ih, n_in, r, d_input_side, below, n_in, n_batch)
@@ -539,7 +559,35 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                                                n_batch, i, dx, i)
             if feedback:
                 route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_predictions)
+    for o in range(n_outputs):
+        for scored in range(horizon):  # final: feedback only adds to earlier forecasts
+            grad[head[1] + o] += _row_sum(d_predictions[scored, o], 0, n_batch)
+        for j in range(top):
+            grad[head[0] + o * top + j] += _row_sum(head_sums[o], j * n_batch, n_batch)
+    for layer in range(n_layers):
+        n_rows = n_gates * sizes[layer + 1]
+        b_ih, b_hh = offsets[layer, 2], offsets[layer, 3]
+        for r in range(n_rows):
+            grad[b_ih + r] += _row_sum(bias_sums[layer, 0], r * n_batch, n_batch)
+            grad[b_hh + r] += _row_sum(bias_sums[layer, 1 if cell == GRU else 0], r * n_batch,
+                                       n_batch)
     return loss
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def _add_flat(total, values, n):
+    """``total[:n] += values[:n]``."""
+    for j in range(n):
+        total[j] += values[j]
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def _row_sum(flat, first, n):
+    """``flat[first:first + n].sum()`` in ``flat``'s precision."""
+    s = cast_like(0.0, flat)
+    for j in range(first, first + n):
+        s += flat[j]
+    return s
 
 
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
