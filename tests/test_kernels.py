@@ -235,6 +235,36 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
         np.testing.assert_array_equal(buffer[outside], before[outside])
 
 
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("unit_stride", [True, False])
+def test_single_column_gemm_equals_numpy(rng, transpose_a, accumulate, dtype, unit_stride):
+    """A product of one column (a batch of one: the state pass, a forecast from one origin)
+    takes BLAS's gemv when the columns have unit strides, gemm otherwise: the same result,
+    from a strided weight view."""
+    weights = rng.normal(size=(9, 12)).astype(dtype)
+    a = weights[1:6, 2:9] if transpose_a else weights[1:8, 2:7]  # op(a) is 7 x 5
+    width = 1 if unit_stride else 3
+    b = rng.normal(size=(5, width)).astype(dtype)[:, :1]
+    c = rng.normal(size=(7, width)).astype(dtype)
+    if not accumulate:
+        c[:, 0] = np.nan
+    before = c.copy()
+
+    @njit
+    def product(a, b, c):
+        gemm(transpose_a, False, a, b, c, accumulate)
+
+    product(a, b, c[:, :1])
+    expected = (a.T if transpose_a else a) @ b
+    if accumulate:
+        expected += before[:, :1]
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(c[:, :1], expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(c[:, 1:], before[:, 1:])
+
+
 def test_gemm_refuses_strided_columns():
     @njit
     def product(a, c):

@@ -25,6 +25,10 @@ _xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
     types.voidptr, types.voidptr, types.intp,  # alpha, a, lda
     types.voidptr, types.intp, types.voidptr,  # b, ldb, beta
     types.voidptr, types.intp))  # c, ldc
+_xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
+    types.char, types.char, types.intp, types.intp,  # kind, trans, m, n
+    types.voidptr, types.voidptr, types.intp,  # alpha, a, lda
+    types.voidptr, types.voidptr, types.voidptr))  # x, beta, y (unit strides)
 BLOCK_WORK = 1 << 18  # multiply-adds per call for products of at most BLOCK_COLUMNS columns
 BLOCK_COLUMNS = 64
 # BLAS's alpha and beta, passed by pointer: 1 (alpha; beta when accumulating) and 0 (beta
@@ -71,6 +75,20 @@ def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero
         raise RuntimeError("BLAS gemm failed")
 
 
+@njit(cache=True)
+def _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero):
+    """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ b[:, 0]``. A
+    single-column gemm packs all of ``a`` on every call: a 512 x 129 float64 weight times a
+    state took 4x longer that way than as a gemv (benchmarks/NOTES.md)."""
+    # row-major a (m x k) is column-major k x m: op(a) = a is its transpose
+    status = _xxgemv(kind, _NO_TRANSPOSE if transpose_a else _TRANSPOSE,
+                     m if transpose_a else k, k if transpose_a else m, one_zero.ctypes,
+                     a.ctypes, a.strides[0] // a.itemsize, b.ctypes,
+                     one_zero[0 if accumulate else 1:].ctypes, c.ctypes)
+    if status != 0:
+        raise RuntimeError("BLAS gemv failed")
+
+
 @overload(gemm)
 def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
     ensure_blas()
@@ -90,6 +108,10 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
         item = c.itemsize
         if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:
             raise ValueError("gemm needs unit column strides")
+        if (n == 1 and not transpose_b and (k == 1 or b.strides[0] == item)
+                and (m == 1 or c.strides[0] == item)):  # columns with unit strides
+            _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero)
+            return
         n_blocks = 1
         if n <= BLOCK_COLUMNS:
             n_blocks = min(max(m, k), -(-(m * n * k) // BLOCK_WORK))
