@@ -236,8 +236,8 @@ def test_blas_path_of_large_layers(rng, kind, closed):
 @pytest.mark.parametrize("kind", list(MODELS))
 @pytest.mark.parametrize("closed", [False, True])
 def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
-    """A mini-batch of 37 windows, cut into parts of 12, 12 and 13 run on parallel threads,
-    has the loss and gradient of the whole batch in one pass."""
+    """A mini-batch of 37 windows, cut into parts of 16, 16 and 5 run on parallel threads, has
+    the loss and gradient of the whole batch in one pass."""
     model, X, Y = _model(kind, CASES[-1], rng, n=120)
     sizes, offsets, head = model._kernel_args()
     args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
@@ -249,16 +249,6 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     loss_split = recurrent.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed, split)
     assert loss_split == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(split, whole, rtol=1e-10, atol=1e-14)
-
-
-@pytest.mark.parametrize("n_batch", [1, 16, 17, 22, 32, 37, 100])
-def test_parts_cover_the_batch_in_sizes_one_window_apart(n_batch):
-    n_parts = -(-n_batch // recurrent.PART)
-    bounds = [recurrent._part_bounds(part, n_parts, n_batch) for part in range(n_parts)]
-    assert [start for start, _ in bounds] == [0] + [stop for _, stop in bounds[:-1]]
-    assert bounds[-1][1] == n_batch
-    sizes = [stop - start for start, stop in bounds]
-    assert max(sizes) <= recurrent.PART and max(sizes) - min(sizes) <= 1
 
 
 @pytest.mark.parametrize("kind", list(MODELS))

@@ -41,9 +41,9 @@ GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
 # keeps ``W_hn h + b_hn`` apart: r multiplies it)
 FUSED_GATES = (1, 4, 2)
 SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
-# Mini-batches are cut into parts of at most this many windows and of equal size (to one
-# window), run in parallel (each part's windows are independent sequences) and summed in a
-# fixed order: results do not depend on the number of threads.
+# Mini-batches are cut into parts of this many windows, run in parallel (each part's windows
+# are independent sequences) and summed in a fixed order: results do not depend on the
+# number of threads.
 PART = 16
 # ... but only for networks of this many multiply-adds per window and step (gate rows x
 # (inputs + hidden), summed over layers): smaller ones run a mini-batch in one call, whose
@@ -594,14 +594,15 @@ def _row_sum(flat, first, n):
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
 def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
                         inputs_t, targets_t, origins, burn_in, horizon, closed, grad):
-    """:func:`loss_gradient` of a mini-batch cut into equal parts of at most ``PART`` windows
-    on parallel threads; the same loss and gradient, summed part by part in order."""
+    """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
+    threads; the same loss and gradient, summed part by part in order."""
     n_batch = origins.shape[0]
     n_parts = (n_batch + PART - 1) // PART
     losses = np.empty(n_parts)
     grads = np.empty((n_parts, grad.shape[0]), grad.dtype)
     for part in prange(n_parts):
-        start, stop = _part_bounds(part, n_parts, n_batch)
+        start = part * PART
+        stop = min(start + PART, n_batch)
         # θ and the gradient as this thread's own arrays: every view of an array shared by
         # the threads (a weight block for BLAS, ~10 a step) updates its reference count
         # atomically on one cache line, which the cores then pass back and forth; 2 threads
@@ -614,17 +615,8 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
     loss = 0.0
     grad[:] = 0.0
     for part in range(n_parts):
-        start, stop = _part_bounds(part, n_parts, n_batch)
-        weight = (stop - start) / n_batch
+        weight = min(PART, n_batch - part * PART) / n_batch
         loss += losses[part] / n_batch
         for i in range(grad.shape[0]):
             grad[i] += weight * grads[part, i]
     return loss
-
-
-@njit(**JIT_OPTIONS)
-def _part_bounds(part, n_parts, n_batch):
-    """Windows ``start:stop`` of part ``part``: the parts differ by one window at most (an
-    epoch's last, short mini-batch of 22 runs as 11 + 11 instead of 16 + 6, which took as
-    long as a full one)."""
-    return part * n_batch // n_parts, (part + 1) * n_batch // n_parts
