@@ -41,6 +41,7 @@ _SATURATION = 20.0  # tanh(20) rounds to 1.0 in float64
 _INV_LN2 = 1.4426950408889634
 _LN2_HIGH = 6.93147180369123816490e-01  # ln 2 in two parts: k * _LN2_HIGH is exact
 _LN2_LOW = 1.90821492927058770002e-10
+_K_MIN = -58.0  # the exponent k of a saturated tanh; a NaN's k is clamped to it
 
 
 def _pow2(k):
@@ -98,7 +99,9 @@ def _cast_like_compiled(value, like):
 def _tanh64(x):
     """Hyperbolic tangent to 3 ulp, vectorisable (no libm call)."""
     a = x if x >= 0.0 else -x
-    a = a if a < _SATURATION else _SATURATION
+    # clamped so that NaN passes (comparisons with NaN are false) and propagates: cheaper
+    # than a select at the end (float32 tanh 1.31 -> 0.99 ns; benchmarks/NOTES.md)
+    a = _SATURATION if a > _SATURATION else a
     z = -2.0 * a
     k = np.floor(z * _INV_LN2 + 0.5)
     r = (z - k * _LN2_HIGH) - k * _LN2_LOW
@@ -107,11 +110,9 @@ def _tanh64(x):
         1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0 + r * (1.0 / 40320.0 + r * (
             1.0 / 362880.0 + r * (1.0 / 3628800.0 + r * (1.0 / 39916800.0 + r * (
                 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)))))))))))))
-    scale = _pow2(k)  # k in [-58, 0]
+    scale = _pow2(k if k >= _K_MIN else _K_MIN)  # k in [-58, 0]; NaN must not reach an int
     m = scale * p + (scale - 1.0)
-    t = -m / (2.0 + m)
-    t = t if x == x else x  # NaN stays NaN (the clamp above would make it 20)
-    return np.copysign(t, x)  # tanh(-0.0) is -0.0
+    return np.copysign(-m / (2.0 + m), x)  # tanh(-0.0) is -0.0
 
 
 # float32 constants (a float64 literal would widen the arithmetic)
@@ -122,21 +123,21 @@ _LN2_HIGH_32 = _F32(0.693145751953125)  # 16 significant bits: k * _LN2_HIGH_32 
 _LN2_LOW_32 = _F32(np.log(2.0) - 0.693145751953125)
 _C2, _C3, _C4, _C5, _C6, _C7, _C8 = (_F32(1.0 / c) for c in (2, 6, 24, 120, 720, 5040, 40320))
 _ZERO_32, _HALF_32, _ONE_32, _TWO_32, _MINUS_TWO_32 = (_F32(v) for v in (0, 0.5, 1, 2, -2))
+_K_MIN_32 = _F32(-29.0)
 
 
 @njit(**JIT_OPTIONS, inline="always")
 def _tanh32(x):
     """:func:`_tanh64` in float32: Taylor to degree 8 (error below 1e-9 relative)."""
     a = x if x >= _ZERO_32 else -x
-    z = _MINUS_TWO_32 * (a if a < _SATURATION_32 else _SATURATION_32)
+    z = _MINUS_TWO_32 * (_SATURATION_32 if a > _SATURATION_32 else a)  # NaN passes
     k = np.floor(z * _INV_LN2_32 + _HALF_32)
     r = (z - k * _LN2_HIGH_32) - k * _LN2_LOW_32
     p = r * (_ONE_32 + r * (_C2 + r * (_C3 + r * (_C4 + r * (_C5 + r * (_C6 + r * (
         _C7 + r * _C8)))))))
-    scale = _pow2(k)  # k in [-29, 0]
+    scale = _pow2(k if k >= _K_MIN_32 else _K_MIN_32)  # k in [-29, 0]
     m = scale * p + (scale - _ONE_32)
-    t = np.copysign(-m / (_TWO_32 + m), x)
-    return t if x == x else x  # NaN stays NaN (the clamp above would make it 10)
+    return np.copysign(-m / (_TWO_32 + m), x)
 
 
 def tanh(x):
