@@ -236,17 +236,22 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
 
 
 @pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("accumulate", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("unit_stride", [True, False])
-def test_single_column_gemm_equals_numpy(rng, transpose_a, accumulate, dtype, unit_stride):
-    """A product of one column (a batch of one: the state pass, a forecast from one origin)
-    takes BLAS's gemv when the columns have unit strides, gemm otherwise: the same result,
-    from a strided weight view."""
+def test_single_column_gemm_equals_numpy(rng, transpose_a, transpose_b, accumulate, dtype,
+                                         unit_stride):
+    """A product of one column (a batch of one: the state pass, a forecast from one origin;
+    a one-input weight's gradient) takes BLAS's gemv when op(b) and c have unit strides,
+    gemm otherwise: the same result, from a strided weight view."""
     weights = rng.normal(size=(9, 12)).astype(dtype)
     a = weights[1:6, 2:9] if transpose_a else weights[1:8, 2:7]  # op(a) is 7 x 5
     width = 1 if unit_stride else 3
-    b = rng.normal(size=(5, width)).astype(dtype)[:, :1]
+    if transpose_b:  # a row of a larger array
+        b = rng.normal(size=(3, 5)).astype(dtype)[1:2]
+    else:
+        b = rng.normal(size=(5, width)).astype(dtype)[:, :1]
     c = rng.normal(size=(7, width)).astype(dtype)
     if not accumulate:
         c[:, 0] = np.nan
@@ -254,10 +259,10 @@ def test_single_column_gemm_equals_numpy(rng, transpose_a, accumulate, dtype, un
 
     @njit
     def product(a, b, c):
-        gemm(transpose_a, False, a, b, c, accumulate)
+        gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
     product(a, b, c[:, :1])
-    expected = (a.T if transpose_a else a) @ b
+    expected = (a.T if transpose_a else a) @ (b.T if transpose_b else b)
     if accumulate:
         expected += before[:, :1]
     tolerance = 1e-5 if dtype == np.float32 else 1e-13

@@ -77,7 +77,7 @@ def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero
 
 @njit(cache=True)
 def _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero):
-    """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ b[:, 0]``. A
+    """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ op(b)[:, 0]``. A
     single-column gemm packs all of ``a`` on every call: a 512 x 129 float64 weight times a
     state took 4x longer that way than as a gemv (benchmarks/NOTES.md)."""
     # row-major a (m x k) is column-major k x m: op(a) = a is its transpose
@@ -108,8 +108,8 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
         item = c.itemsize
         if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:
             raise ValueError("gemm needs unit column strides")
-        if (n == 1 and not transpose_b and (k == 1 or b.strides[0] == item)
-                and (m == 1 or c.strides[0] == item)):  # columns with unit strides
+        if (n == 1 and (transpose_b or k == 1 or b.strides[0] == item)
+                and (m == 1 or c.strides[0] == item)):  # op(b) and c with unit strides
             _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero)
             return
         n_blocks = 1
