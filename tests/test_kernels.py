@@ -1,12 +1,13 @@
 """Kernels against the naive references of tests/naive.py; gradients against finite differences."""
 
+import numba
 import numpy as np
 import pytest
 from numba import njit
 
-from narxcast.kernels import narx
+from narxcast.kernels import blas, narx
 from narxcast.kernels.activations import ACTIVATION_CODES, activate_array
-from narxcast.kernels.blas import BLOCK_COLUMNS, BLOCK_WORK, gemm
+from narxcast.kernels.blas import BLOCK_COLUMNS, call_in_blocks, gemm
 from narxcast.kernels.mlp import layout
 
 from .naive import ACTIVATIONS, narx_forecast, narx_window_loss
@@ -204,12 +205,16 @@ def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, accu
 @pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("shape", [(300, 5, 200), (40, 8, 1000), (97, 3, 1201)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
-    """Products of a few columns beyond BLOCK_WORK run in blocks of rows of c (m >= k) or of
-    terms (k > m, the first block overwriting unless accumulating): the product of the
-    whole."""
+@pytest.mark.parametrize("n_blocks", [None, 2, 7])
+def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype, n_blocks):
+    """Products of a few columns run whole or, where OpenBLAS has small-matrix kernels, in
+    blocks of rows of c (m >= k) or of terms (k > m, the first block overwriting unless
+    accumulating): the product of the whole either way (blocks forced here, or as ``gemm``
+    chooses on this machine)."""
     m, n, k = shape
-    assert m * n * k > BLOCK_WORK and n <= BLOCK_COLUMNS
+    assert n <= BLOCK_COLUMNS
+    if n_blocks is not None and numba.config.DISABLE_JIT:
+        pytest.skip("the BLAS calls in blocks exist compiled only")
     a = rng.normal(size=(k, m) if transpose_a else (m, k)).astype(dtype)
     b = rng.normal(size=(n, k) if transpose_b else (k, n)).astype(dtype)
     for accumulate in (False, True):
@@ -222,7 +227,13 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype):
         def product(a, b, c):
             gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
-        product(a, b, buffer[1:m + 1, 2:n + 2])
+        if n_blocks is None:
+            product(a, b, buffer[1:m + 1, 2:n + 2])
+        else:
+            double = dtype == np.float64
+            call_in_blocks(ord("d" if double else "s"), transpose_a, transpose_b, m, n, k, a,
+                           b, buffer[1:m + 1, 2:n + 2], accumulate,
+                           blas._ONE_ZERO_64 if double else blas._ONE_ZERO_32, n_blocks)
         expected = ((a.T if transpose_a else a).astype(np.float64)
                     @ (b.T if transpose_b else b).astype(np.float64))
         if accumulate:

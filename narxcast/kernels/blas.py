@@ -6,12 +6,14 @@ LSTM's weight-gradient update; ``benchmarks/NOTES.md``). :func:`gemm` calls the 
 (SciPy's, through Numba's ``numba_xxgemm``) accumulating (``beta = 1``), transposing by flags, on
 row-major arrays whose rows may be strided (views into larger arrays).
 
-A product with few columns (a batch) and more than ``BLOCK_WORK`` multiply-adds is cut into
-blocks of rows of ``c`` (or, for a long inner dimension, of terms, accumulated): OpenBLAS
-packs both operands on every call, which for a 512 x 128 weight by a batch of 16 cost as
-much as the arithmetic, and its small-matrix kernels (no packing) take blocks up to about
-100^3. A 128-unit LSTM's gate product ran 1.4x (float32) to 2x (float64) faster in four
-blocks, ``W^T d`` 2-2.7x (``benchmarks/NOTES.md``).
+Where OpenBLAS has small-matrix kernels (its AVX-512 targets), a product with few columns (a
+batch) and more than ``BLOCK_WORK`` multiply-adds is cut into blocks of rows of ``c`` (or,
+for a long inner dimension, of terms, accumulated): OpenBLAS packs both operands on every
+call, which for a 512 x 128 weight by a batch of 16 cost as much as the arithmetic, and the
+small-matrix kernels (no packing) take blocks up to about 100^3. A 128-unit LSTM's gate
+product ran 1.4x (float32) to 2x (float64) faster in four blocks there. Elsewhere (AVX2
+targets such as Haswell and Zen) every call packs, and blocks only add calls: the whole
+product was 5% faster on a 128-unit float32 LSTM (``benchmarks/NOTES.md``).
 """
 
 import numpy as np
@@ -29,7 +31,22 @@ _xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
     types.char, types.char, types.intp, types.intp,  # kind, trans, m, n
     types.voidptr, types.voidptr, types.intp,  # alpha, a, lda
     types.voidptr, types.voidptr, types.voidptr))  # x, beta, y (unit strides)
-BLOCK_WORK = 1 << 18  # multiply-adds per call for products of at most BLOCK_COLUMNS columns
+SMALL_MATRIX_TARGETS = {"skylakex", "cooperlake", "sapphirerapids"}
+
+
+def small_matrix_kernels():
+    """Whether the OpenBLAS that SciPy (and so Numba) loaded runs an AVX-512 target, where
+    it multiplies small matrices without packing them."""
+    import scipy.linalg  # noqa: F401 -- loads SciPy's BLAS
+    from threadpoolctl import threadpool_info
+
+    return any(info.get("internal_api") == "openblas"
+               and str(info.get("architecture")).lower() in SMALL_MATRIX_TARGETS
+               for info in threadpool_info())
+
+
+# multiply-adds per call for products of at most BLOCK_COLUMNS columns (0: whole products)
+BLOCK_WORK = 1 << 18 if small_matrix_kernels() else 0
 BLOCK_COLUMNS = 64
 # BLAS's alpha and beta, passed by pointer: 1 (alpha; beta when accumulating) and 0 (beta
 # otherwise). Constants rather than a small array allocated per call, which cost ~100 ns of a
@@ -112,25 +129,33 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
                 and (m == 1 or c.strides[0] == item)):  # op(b) and c with unit strides
             _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero)
             return
-        n_blocks = 1
-        if n <= BLOCK_COLUMNS:
+        if BLOCK_WORK > 0 and n <= BLOCK_COLUMNS and m * n * k > BLOCK_WORK:
             n_blocks = min(max(m, k), -(-(m * n * k) // BLOCK_WORK))
-        if n_blocks == 1:  # the operands themselves: no views to make
+            call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
+                           one_zero, n_blocks)
+        else:  # the operands themselves: no views to make
             _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero)
-            return
-        split_terms = k > m
-        extent = k if split_terms else m
-        for block in range(n_blocks):
-            first = block * extent // n_blocks
-            last = (block + 1) * extent // n_blocks
-            if split_terms:  # c (+)= op(a)[:, first:last] op(b)[first:last]
-                _call(kind, transpose_a, transpose_b, m, n, last - first,
-                      a[first:last] if transpose_a else a[:, first:last],
-                      b[:, first:last] if transpose_b else b[first:last], c,
-                      accumulate or block > 0, one_zero)
-            else:  # c[first:last] (+)= op(a)[first:last] op(b)
-                _call(kind, transpose_a, transpose_b, last - first, n, k,
-                      a[:, first:last] if transpose_a else a[first:last], b, c[first:last],
-                      accumulate, one_zero)
 
     return impl
+
+
+@njit(cache=True)
+def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero,
+                   n_blocks):
+    """:func:`gemm`'s product as ``n_blocks`` BLAS calls over blocks of rows of ``c``, or of
+    terms when the inner dimension is the longer (the first block overwriting ``c`` unless
+    accumulating)."""
+    split_terms = k > m
+    extent = k if split_terms else m
+    for block in range(n_blocks):
+        first = block * extent // n_blocks
+        last = (block + 1) * extent // n_blocks
+        if split_terms:  # c (+)= op(a)[:, first:last] op(b)[first:last]
+            _call(kind, transpose_a, transpose_b, m, n, last - first,
+                  a[first:last] if transpose_a else a[:, first:last],
+                  b[:, first:last] if transpose_b else b[first:last], c,
+                  accumulate or block > 0, one_zero)
+        else:  # c[first:last] (+)= op(a)[first:last] op(b)
+            _call(kind, transpose_a, transpose_b, last - first, n, k,
+                  a[:, first:last] if transpose_a else a[first:last], b, c[first:last],
+                  accumulate, one_zero)
