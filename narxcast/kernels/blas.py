@@ -16,6 +16,8 @@ targets such as Haswell and Zen) every call packs, and blocks only add calls: th
 product was 5% faster on a 128-unit float32 LSTM (``benchmarks/NOTES.md``).
 """
 
+import functools
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
@@ -34,9 +36,11 @@ _xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
 SMALL_MATRIX_TARGETS = {"skylakex", "cooperlake", "sapphirerapids"}
 
 
+@functools.cache
 def small_matrix_kernels():
     """Whether the OpenBLAS that SciPy (and so Numba) loaded runs an AVX-512 target, where
-    it multiplies small matrices without packing them."""
+    it multiplies small matrices without packing them. Asked when :func:`gemm` compiles, not
+    at import (threadpoolctl scans the loaded libraries: ~20 ms)."""
     import scipy.linalg  # noqa: F401 -- loads SciPy's BLAS
     from threadpoolctl import threadpool_info
 
@@ -45,8 +49,8 @@ def small_matrix_kernels():
                for info in threadpool_info())
 
 
-# multiply-adds per call for products of at most BLOCK_COLUMNS columns (0: whole products)
-BLOCK_WORK = 1 << 18 if small_matrix_kernels() else 0
+# multiply-adds per call for products of at most BLOCK_COLUMNS columns, where blocks pay
+BLOCK_WORK = 1 << 18
 BLOCK_COLUMNS = 64
 # BLAS's alpha and beta, passed by pointer: 1 (alpha; beta when accumulating) and 0 (beta
 # otherwise). Constants rather than a small array allocated per call, which cost ~100 ns of a
@@ -112,6 +116,7 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
     double = c.dtype == types.float64
     kind = ord("d") if double else ord("s")
     one_zero = _ONE_ZERO_64 if double else _ONE_ZERO_32
+    block_work = BLOCK_WORK if small_matrix_kernels() else 0  # 0: whole products
 
     def impl(transpose_a, transpose_b, a, b, c, accumulate):
         m, n = c.shape
@@ -129,8 +134,8 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
                 and (m == 1 or c.strides[0] == item)):  # op(b) and c with unit strides
             _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero)
             return
-        if BLOCK_WORK > 0 and n <= BLOCK_COLUMNS and m * n * k > BLOCK_WORK:
-            n_blocks = min(max(m, k), -(-(m * n * k) // BLOCK_WORK))
+        if block_work > 0 and n <= BLOCK_COLUMNS and m * n * k > block_work:
+            n_blocks = min(max(m, k), -(-(m * n * k) // block_work))
             call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
                            one_zero, n_blocks)
         else:  # the operands themselves: no views to make
