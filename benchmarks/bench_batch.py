@@ -22,9 +22,9 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -38,8 +38,9 @@ def main():
     from _machine import describe
 
     from narxcast import NARXRegressor
-    from narxcast.batch import Spec, fit_series, forecast_job, read_series, run_jobs
+    from narxcast.batch import Spec, fit_series, forecast_job, run_jobs
     from narxcast.datasets import load_solar_wind
+    from narxcast.tables import read_series
 
     frame = load_solar_wind("colorado-2017")[["ghi", "temperature", "clearsky_ghi"]]
     frame.index.name = "timestamp"
@@ -49,7 +50,7 @@ def main():
                                           hidden_layer_sizes=(10,), max_iter=50,
                                           random_state=0))
     started = time.perf_counter()
-    bundle = fit_series("site", "train", train, spec)
+    model_file = fit_series("site", "train", train, spec)
     fit_seconds = time.perf_counter() - started
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,14 +59,13 @@ def main():
         parts = []
         for k in range(N_SERIES):
             name = f"s{k:04d}"
-            joblib.dump({**bundle, "series": name}, root / "models" / f"{name}.joblib")
+            replace(model_file, series=name).save(root / "models" / f"{name}.joblib")
             latest = pd.concat([day, future.assign(ghi=np.nan)]).reset_index()
             latest["ghi"] *= rng.uniform(0.8, 1.2)
             latest.insert(1, "series", name)
             parts.append(latest)
         pd.concat(parts).to_parquet(root / "latest.parquet")
-        series = read_series(root / "latest.parquet", Spec(time_column="timestamp",
-                                                           series_column="series"))
+        series = read_series(root / "latest.parquet", "timestamp", "series")
         jobs = {name: (root / "models" / f"{name}.joblib", "latest.parquet", part, 24, False)
                 for name, (_, part) in series.items()}
 
@@ -75,7 +75,7 @@ def main():
             forecast_job(name, *args)
         per_series = (time.perf_counter() - started) / N_SERIES
 
-        model = bundle["model"]
+        model = model_file.model
         X_day, y_day = day[spec.exog].to_numpy(), day["ghi"].to_numpy()
         X_future = future[spec.exog].to_numpy()
         started = time.perf_counter()
@@ -105,7 +105,7 @@ def main():
     lines = ["# bench_batch: forecasting 1000 series with fitted 10-neuron NARX models", "",
              f"Machine: {describe()}.", "",
              f"One model fitted in {fit_seconds:.1f} s on {len(train)} hourly rows; 1000 model "
-             f"files ({NARXRegressor.__name__}, {bundle['model'].theta_.size} parameters); "
+             f"files ({NARXRegressor.__name__}, {model_file.model.theta_.size} parameters); "
              f"each forecast updates with 24 measured hours and forecasts 24 ({n_rows} "
              "forecast rows in all).", "",
              "| what | time per series | 1000 series |", "| --- | ---: | ---: |",

@@ -38,8 +38,8 @@ INPUT_DELAYS, FEEDBACK_DELAYS = [0, 1], [1, 2, 3, 24]
 
 
 def load():
-    from narxcast.cli import solar_features
     from narxcast.datasets import load_solar_wind
+    from narxcast.features import solar_features
 
     data = load_solar_wind("colorado-2017")
     return solar_features(data).to_numpy(), data["ghi"].to_numpy()

@@ -30,8 +30,9 @@ from _machine import best_of  # noqa: E402
 
 def numpy_population_loss(model, thetas_t, inputs_t, targets_t, first):
     """Reference: the same free-run loss in NumPy, vectorised over the population."""
-    sizes, weight_offsets, bias_offsets, _, _, input_delays, feedback_delays = \
-        model._kernel_args()
+    layout = model.layout_
+    sizes, weight_offsets, bias_offsets = layout.sizes, layout.weight_offsets, layout.bias_offsets
+    input_delays, feedback_delays = layout.input_delays, layout.target_delays
     n_individuals, n = thetas_t.shape[1], targets_t.shape[1]
     w1 = thetas_t[weight_offsets[0]:bias_offsets[0]].reshape(sizes[0], sizes[1], -1)
     b1 = thetas_t[bias_offsets[0]:bias_offsets[0] + sizes[1]]
@@ -83,8 +84,7 @@ def population_section(lines):
         steps = targets_t.shape[1] - model.max_delay_
         extra = {}
         if estimator is not NARXRegressor:  # the zero state at the origin, no state pass
-            extra["initial"] = np.zeros((1, model._kernel_args()[0][1] * (
-                2 if estimator is LSTMRegressor else 1), 1))
+            extra["initial"] = np.zeros((1, model.layout_.state_width, 1))
         seconds = best_of(lambda: [model._forecast_theta(  # noqa: B023
             np.ascontiguousarray(theta), inputs_t, targets_t, origin, steps,  # noqa: B023
             **extra) for theta in thetas_t.T], repeats=2)  # noqa: B023

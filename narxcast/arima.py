@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseForecaster
+from ._forecaster import BaseForecaster
 
 
 class ARIMARegressor(BaseForecaster):
@@ -109,7 +109,7 @@ class ARIMARegressor(BaseForecaster):
                 y = column_or_1d(y, warn=True)
         return super()._validate_targets(y, reset)
 
-    def _check_regressors(self, inputs):
+    def _prepare(self, inputs):
         self._check_orders()
 
     def _fit_scaled(self, inputs_t, targets_t, warm):

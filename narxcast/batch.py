@@ -1,14 +1,14 @@
-"""Batch forecasting behind the ``narxcast`` command: tables in, one model per series, model
-files with their metadata, jobs run serially, on local processes (joblib) or on a Dask
-cluster, and outputs written atomically.
+"""Batch forecasting behind the ``narxcast`` command: one model per series, fitted, updated
+and forecast, or backtested; the jobs run serially, on local processes (joblib) or on a Dask
+cluster, and each command's outputs are written atomically.
 
-Every check of the input raises :class:`InputError` with one line that names the file and
-the column, before any model is fitted.
+Each ``*_command`` function is what a subcommand does once its arguments are parsed; it
+returns the per-series :class:`Outcome` list (and raises :class:`InputError` for bad input
+before any work). Tables are read by :mod:`narxcast.tables`, model files are
+:class:`narxcast.model_files.ModelFile`.
 """
 
 import ast
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +17,18 @@ import joblib
 import numpy as np
 import pandas as pd
 
-FORMAT = 1  # of the model files
-TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+from .model_files import ModelFile, write_atomically
+from .tables import (
+    InputError,
+    check_columns,
+    check_complete,
+    check_finite,
+    check_times,
+    numeric,
+    read_series,
+)
 
-
-class InputError(ValueError):
-    """Bad input data, settings or model file; the message names the file and column."""
+MODEL_SUFFIX = ".joblib"
 
 
 # ------------------------------------------------------------------------------- settings
@@ -92,144 +98,39 @@ class Spec:
         return [self.target, *self.exog]
 
 
-# ---------------------------------------------------------------------------- tables
-def read_table(path, time_column):
-    """A CSV or Parquet file with a time column, indexed by parsed times, in file order."""
-    path = Path(path)
-    name = path.name.lower()
-    try:
-        if name.endswith((".csv", ".csv.gz")):
-            frame = pd.read_csv(path)
-        elif name.endswith((".parquet", ".pq")):
-            frame = pd.read_parquet(path)
-        else:
-            raise InputError(f"{path}: not a table file (expected one of "
-                             f"{', '.join(TABLE_SUFFIXES)}).")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
-        if isinstance(error, InputError):
-            raise
-        raise InputError(f"{path}: cannot be read: {error}") from None
-    if time_column not in frame.columns and frame.index.name == time_column:
-        frame = frame.reset_index()  # Parquet written from a time-indexed frame
-    if time_column not in frame.columns:
-        raise InputError(f"{path}: no time column {time_column!r} (columns: "
-                         f"{', '.join(map(str, frame.columns))}).")
-    raw = frame[time_column]
-    try:
-        times = pd.to_datetime(raw, format="ISO8601")
-    except (ValueError, TypeError):
-        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-        bad = int(np.flatnonzero(parsed.isna().to_numpy())[0]) if parsed.isna().any() else 0
-        raise InputError(f"{path}: column {time_column!r}: unparsable time "
-                         f"{raw.iloc[bad]!r} (row {bad + 1}).") from None
-    if times.isna().any():
-        bad = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise InputError(f"{path}: column {time_column!r}: missing time (row {bad + 1}).")
-    return frame.drop(columns=time_column).set_index(pd.DatetimeIndex(times, name=time_column))
+def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
+              model=None, params=(), need_target=True):
+    """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
+    optional), overridden by the given settings; ``params`` are ``"key=value"`` texts."""
+    settings = {}
+    if config:
+        import tomllib
+
+        try:
+            with open(config, "rb") as handle:
+                settings = tomllib.load(handle)
+        except FileNotFoundError:
+            raise InputError(f"{config}: no such config file.") from None
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"{config}: not valid TOML: {error}.") from None
+    data, model_table = settings.get("data", {}), settings.get("model", {})
+    spec = Spec(time_column=time_column or data.get("time_column", "time"),
+                target=target or data.get("target"),
+                exog=list(exog if exog is not None else data.get("exog", [])),
+                series_column=series_column or data.get("series_column"),
+                model=model or model_table.get("name", "narx"),
+                params=dict(model_table.get("params", {})))
+    for text in params:
+        key, value = parse_param(text)
+        spec.params[key] = value
+    if need_target and not spec.target:
+        raise InputError("--target (or target in the config's [data]) is required.")
+    return spec
 
 
-def read_series(source, spec):
-    """``{series id: (path, frame)}`` from a file (a series-id column splits it) or a
-    directory of files (one series each, named by the file)."""
-    source = Path(source)
-    if source.is_dir():
-        files = sorted(p for p in source.iterdir() if p.name.lower().endswith(TABLE_SUFFIXES))
-        if not files:
-            raise InputError(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}).")
-        out = {}
-        for path in files:
-            series = path.name.split(".")[0]
-            out[series] = (path, read_table(path, spec.time_column))
-        return out
-    if not source.exists():
-        raise InputError(f"{source}: no such file or directory.")
-    frame = read_table(source, spec.time_column)
-    if spec.series_column is None:
-        return {source.name.split(".")[0]: (source, frame)}
-    if spec.series_column not in frame.columns:
-        raise InputError(f"{source}: no series column {spec.series_column!r}.")
-    return {str(key): (source, part.drop(columns=spec.series_column))
-            for key, part in frame.groupby(spec.series_column, sort=True)}
-
-
-def check_columns(frame, path, columns):
-    for column in columns:
-        if column not in frame.columns:
-            raise InputError(f"{path}: missing column {column!r} (columns: "
-                             f"{', '.join(map(str, frame.columns))}).")
-
-
-def check_times(index, path, time_column, step=None):
-    """Sorted, unique and evenly spaced times (by ``step`` if given); returns the step."""
-    nanoseconds = index.as_unit("ns").asi8
-    differences = np.diff(nanoseconds)
-    if differences.size and differences.min() <= 0:
-        k = int(np.flatnonzero(differences <= 0)[0])
-        problem = "duplicated time" if differences[k] == 0 else "times not in order at"
-        raise InputError(f"{path}: column {time_column!r}: {problem} {index[k + 1]}"
-                         + ("." if differences[k] == 0 else f" (after {index[k]})."))
-    if not differences.size:
-        return step
-    if step is None:
-        values, counts = np.unique(differences, return_counts=True)
-        step = pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
-    wrong = np.flatnonzero(differences != step.value)
-    if wrong.size:
-        k = int(wrong[0])
-        gap = pd.Timedelta(int(differences[k]), unit="ns")
-        kind = "gap" if gap > step and differences[k] % step.value == 0 else "irregular step"
-        raise InputError(f"{path}: column {time_column!r}: {kind} of {gap} after {index[k]} "
-                         f"(the series steps by {step}).")
-    return step
-
-
-def numeric(frame, path, columns):
-    """The columns as one float array; a value that is not a number names its column."""
-    try:
-        return frame[columns].to_numpy(dtype=float)
-    except (ValueError, TypeError):
-        for column in columns:
-            values = pd.to_numeric(frame[column], errors="coerce")
-            bad = values.isna() & frame[column].notna()
-            if bad.any():
-                raise InputError(f"{path}: column {column!r}: not a number "
-                                 f"{frame[column][bad].iloc[0]!r} at "
-                                 f"{frame.index[bad][0]}.") from None
-        raise
-
-
-def check_complete(values, index, path, columns, what):
-    """No missing value in ``values`` (rows of ``index``, columns ``columns``)."""
-    missing = np.isnan(values)
-    if missing.any():
-        row, column = np.argwhere(missing)[0]
-        raise InputError(f"{path}: column {columns[column]!r}: missing value at {index[row]} "
-                         f"({what}).")
-
-
-def check_finite(frame, path, columns, what):
-    """Every value of ``columns`` a number, none missing."""
-    check_complete(numeric(frame, path, columns), frame.index, path, columns, what)
-
-
-# ------------------------------------------------------------------------ model files
-def write_atomically(path, write):
-    """``write(temporary_path)``, then rename over ``path``: a failed run leaves no partial
-    file and an existing file untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
+# ------------------------------------------------------------------------------- fit
 def fit_series(series, path, frame, spec):
-    """Fit one series; returns the model file's contents (a dict)."""
+    """Fit one series; returns its :class:`ModelFile`."""
     from . import __version__
 
     check_columns(frame, path, spec.columns())
@@ -238,45 +139,39 @@ def fit_series(series, path, frame, spec):
     check_complete(values, frame.index, path, spec.columns(), "training rows need every value")
     model = make_model(spec.model, spec.params)
     model.fit(values[:, 1:] if spec.exog else None, values[:, 0])
-    return {"format": FORMAT, "narxcast_version": __version__, "model": model,
-            "series": series, "target": spec.target, "exog": list(spec.exog),
-            "time_column": spec.time_column, "step": step, "model_name": spec.model,
-            "params": model.get_params(), "delays": _delays(model),
-            "training_start": frame.index[0],
-            "training_end": frame.index[-1], "last_time": frame.index[-1],
-            "n_training_rows": len(frame)}
+    return ModelFile(model=model, series=series, model_name=spec.model, target=spec.target,
+                     exog=list(spec.exog), time_column=spec.time_column, step=step,
+                     training_start=frame.index[0], training_end=frame.index[-1],
+                     last_time=frame.index[-1], n_training_rows=len(frame),
+                     narxcast_version=__version__)
 
 
-def _delays(model):
-    """The fitted delays by name (input, feedback / target), where the model has them."""
-    return {name: getattr(model, name).tolist() for name in
-            ("input_delays_", "target_delays_") if hasattr(model, name)}
+def model_path(out, series, single):
+    """Where ``narxcast fit`` writes the model of ``series``: ``out`` itself for a single
+    series, else ``out/<series>.joblib``."""
+    return Path(out) if single else Path(out) / f"{series}{MODEL_SUFFIX}"
 
 
-def load_model_file(path):
-    """A model file written by ``narxcast fit``, checked against this version."""
-    from . import __version__
-
-    try:
-        bundle = joblib.load(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such model file.") from None
-    except Exception as error:  # unpickling fails in many ways
-        raise InputError(f"{path}: not a narxcast model file ({type(error).__name__}).") from None
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise InputError(f"{path}: not a narxcast model file.")
-    if bundle["narxcast_version"] != __version__:
-        raise InputError(f"{path}: written by narxcast {bundle['narxcast_version']}, this is "
-                         f"{__version__}: refit the model.")
-    return bundle
+def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
+    """``narxcast fit``: a model per series of ``data``, saved under ``out``."""
+    make_model(spec.model, spec.params)  # bad model settings stop before any work
+    series = read_series(data, spec.time_column, spec.series_column)
+    single = len(series) == 1 and spec.series_column is None and not Path(data).is_dir()
+    jobs = {name: (path, frame, spec) for name, (path, frame) in series.items()}
+    outcomes = run_jobs(fit_series, jobs, n_jobs, scheduler, progress, "fit")
+    for outcome in outcomes:
+        if outcome.ok:
+            outcome.result.save(model_path(out, outcome.series, single))
+    return outcomes
 
 
-def forecast_series(bundle, path, frame, horizon, update_model=False):
+# -------------------------------------------------------------------------- forecast
+def forecast_series(model_file, path, frame, horizon):
     """Update a model with the rows of ``frame`` measured after the model's last time, and
     forecast ``horizon`` steps after the last measurement; future exogenous inputs are the
-    file's rows with an empty target. Returns ``(forecasts, bundle)``."""
-    target, exog, step = bundle["target"], bundle["exog"], bundle["step"]
-    time_column, last_time = bundle["time_column"], bundle["last_time"]
+    file's rows with an empty target. Returns ``(forecasts, updated model file)``."""
+    target, exog, step = model_file.target, model_file.exog, model_file.step
+    time_column, last_time = model_file.time_column, model_file.last_time
     columns = [target, *exog]
     check_columns(frame, path, columns)
     check_times(frame.index, path, time_column, step)
@@ -293,7 +188,7 @@ def forecast_series(bundle, path, frame, horizon, update_model=False):
     if len(index) and index[0] != last_time + step:
         raise InputError(f"{path}: column {time_column!r}: gap between the model's last time "
                          f"{last_time} and the file's next row {index[0]}.")
-    model = bundle["model"]
+    model = model_file.model
     if n_measured:
         measured = values[:n_measured]
         check_complete(measured, index, path, columns, "measured rows need every value")
@@ -312,21 +207,123 @@ def forecast_series(bundle, path, frame, horizon, update_model=False):
         forecast = model.predict(given)
     else:
         forecast = model.predict(None, horizon=horizon)
-    forecasts = pd.DataFrame({time_column: times, "series": bundle["series"],
+    forecasts = pd.DataFrame({time_column: times, "series": model_file.series,
                               "step": np.arange(1, horizon + 1),
                               f"{target}_forecast": np.asarray(forecast, float).reshape(horizon)})
-    if update_model and n_measured:
-        bundle = {**bundle, "model": model, "last_time": last_time}
-    return forecasts, bundle
+    return forecasts, model_file.updated(model, last_time)
 
 
 def forecast_job(series, model_path, data_path, frame, horizon, update_model):
     """One series of ``narxcast forecast``: load its model file, update, forecast. Returns
-    ``(forecasts, updated model file contents or None)``."""
-    bundle = load_model_file(model_path)
-    forecasts, updated = forecast_series(bundle, data_path, frame, horizon, update_model)
+    ``(forecasts, updated model file or None)``."""
+    model_file = ModelFile.load(model_path)
+    forecasts, updated = forecast_series(model_file, data_path, frame, horizon)
     forecasts["series"] = series
     return forecasts, (updated if update_model else None)
+
+
+def pair_model_files(model_source, data, series_column=None, time_column=None):
+    """The series of ``data`` paired with their model files: ``(series, model_files,
+    missing)`` with ``series`` as :func:`~narxcast.tables.read_series` gives it,
+    ``model_files`` ``{series: path}`` and ``missing`` the series without a model file.
+
+    ``model_source`` is one model file (it forecasts the one series of ``data``, or its own
+    series of a long table) or a directory of ``<series>.joblib`` files; the time column is
+    the model files' unless ``time_column`` is given.
+    """
+    model_source = Path(model_source)
+    if model_source.is_dir():
+        model_files = {p.name[:-len(MODEL_SUFFIX)]: p
+                       for p in sorted(model_source.glob(f"*{MODEL_SUFFIX}"))}
+        if not model_files:
+            raise InputError(f"{model_source}: no model files (*{MODEL_SUFFIX}).")
+        first = ModelFile.load(next(iter(model_files.values())))
+    else:
+        first = ModelFile.load(model_source)
+        model_files = None
+    series = read_series(data, time_column or first.time_column, series_column)
+    if model_files is None:
+        if len(series) != 1 and series_column is None:
+            raise InputError(f"{data}: one model file forecasts one series; give a "
+                             "directory of model files for many.")
+        if series_column is not None and first.series not in series:
+            raise InputError(f"{data}: no rows of series {first.series!r} in column "
+                             f"{series_column!r}.")
+        # the one series, named as the model's (a lone file is named after itself)
+        series = {first.series: series.get(first.series, next(iter(series.values())))}
+        model_files = {first.series: model_source}
+    missing = [name for name in series if name not in model_files]
+    return series, model_files, missing
+
+
+def forecast_command(model_source, data, out, horizon, series_column=None, time_column=None,
+                     update_model=False, n_jobs=1, scheduler=None, progress=False):
+    """``narxcast forecast``: update each series' model and forecast ``horizon`` steps; the
+    forecasts of every series that succeeded go to the CSV ``out``."""
+    if horizon < 1:
+        raise InputError(f"--horizon must be >= 1. Got {horizon}.")
+    series, model_files, missing = pair_model_files(model_source, data, series_column,
+                                                    time_column)
+    jobs = {name: (model_files[name], path, frame, horizon, update_model)
+            for name, (path, frame) in series.items() if name in model_files}
+    outcomes = run_jobs(forecast_job, jobs, n_jobs, scheduler, progress, "forecast")
+    outcomes += [Outcome(name, False, 0.0, error=f"no model file {name}{MODEL_SUFFIX} in "
+                         f"{model_source}") for name in missing]
+    good = [o for o in outcomes if o.ok]
+    if good:
+        table = pd.concat([o.result[0] for o in good], ignore_index=True)
+        write_atomically(out, lambda path: table.to_csv(path, index=False))
+        for outcome in good:
+            updated = outcome.result[1]
+            if updated is not None:
+                updated.save(model_files[outcome.series])
+    return outcomes
+
+
+# -------------------------------------------------------------------------- backtest
+def backtest_series(series, path, frame, spec, model, horizons, train_size, refit=False,
+                    daytime=None):
+    """One series of ``narxcast backtest``: ``(scores, forecasts)``, scored on the rows where
+    the clear-sky column ``daytime`` (if given) says it is day."""
+    from .features import daytime_mask
+    from .model_selection import backtest
+
+    check_columns(frame, path, spec.columns())
+    check_times(frame.index, path, spec.time_column)
+    check_finite(frame, path, spec.columns(), "backtests need every value")
+    mask = None
+    if daytime:
+        check_columns(frame, path, [daytime])
+        mask = daytime_mask(frame[daytime])
+    result = backtest({spec.model: model}, frame[spec.exog] if spec.exog else None,
+                      frame[spec.target], horizons=horizons, train_size=train_size,
+                      refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
+                      progress=False)
+    forecasts = result.forecasts[spec.model]
+    forecasts.columns = [f"{spec.target}_forecast_h{h}" for h in forecasts.columns]
+    forecasts.insert(0, spec.target, frame[spec.target])
+    return (result.scores.assign(series=series, fit_seconds=result.fit_seconds.iloc[0]),
+            forecasts.assign(series=series))
+
+
+def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refit=False,
+                     daytime=None, n_jobs=1, scheduler=None, progress=False):
+    """``narxcast backtest``: every series of ``data`` backtested; ``metrics.csv`` and
+    ``forecasts.csv`` of those that succeeded go to the directory ``out``. Returns
+    ``(outcomes, scores)`` (``scores`` None when every series failed)."""
+    model = make_model(spec.model, spec.params)
+    series = read_series(data, spec.time_column, spec.series_column)
+    jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime)
+            for name, (path, frame) in series.items()}
+    outcomes = run_jobs(backtest_series, jobs, n_jobs, scheduler, progress, "backtest")
+    good = [o for o in outcomes if o.ok]
+    if not good:
+        return outcomes, None
+    scores = pd.concat([o.result[0] for o in good], ignore_index=True)
+    forecasts = pd.concat([o.result[1] for o in good])
+    write_atomically(Path(out) / "metrics.csv", lambda path: scores.to_csv(path, index=False))
+    write_atomically(Path(out) / "forecasts.csv", lambda path: forecasts.to_csv(path))
+    return outcomes, scores
 
 
 # ------------------------------------------------------------------------------- jobs

@@ -1,4 +1,5 @@
-"""The solar/wind accuracy benchmark (``narxcast bench``, ``benchmarks/solar_wind.py``).
+"""The solar/wind accuracy benchmark (``narxcast bench``, ``benchmarks/solar_wind.py``), and
+:func:`demo`, its one-site miniature (``narxcast demo``).
 
 For every bundled site and both targets (global horizontal irradiance, wind speed), every
 model is trained on the first 75% of the year and forecasts the rest from every origin, 1, 6
@@ -16,11 +17,15 @@ last fifth held out), never on a test block.
 
 import argparse
 import itertools
+import sys
 import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from .features import DAYTIME_CLEARSKY, daytime_mask, solar_features
 
 HORIZONS = (1, 6, 24)
 TARGETS = ("ghi", "wind_speed")
@@ -33,8 +38,6 @@ PERSISTENCE = ("naive persistence", "seasonal persistence", "clear-sky persisten
 def exogenous(frame):
     """Inputs for both targets: clear-sky GHI (the sun's cycle, known ahead), temperature
     (here the measured value stands for a forecast of it) and the hour of day."""
-    from .cli import solar_features
-
     return solar_features(frame)
 
 
@@ -102,7 +105,6 @@ def estimators(target, config, quick=False):
 
 def _problem(site, target):
     from .datasets import load_solar_wind
-    from .metrics import daytime_mask
 
     frame = load_solar_wind(site)
     X = exogenous(frame)
@@ -343,6 +345,56 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
     (out_dir / "solar_wind.md").write_text("\n".join(lines) + "\n")
 
 
+def demo(site="colorado-2017", seed=0, out=sys.stdout):
+    """Fit a NARX to hourly GHI at ``site`` and compare it at 1 h and 24 h with the
+    benchmark's persistence forecasts (:class:`~narxcast.PersistenceRegressor`); returns the
+    table of daytime RMSE it prints."""
+    from . import NARXRegressor, PersistenceRegressor
+    from .datasets import load_solar_wind
+    from .metrics import rmse
+
+    data = load_solar_wind(site)
+    X, y = solar_features(data), data["ghi"]
+    n_train = int(len(y) * TRAIN_FRACTION)
+    X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+    print(f"narxcast demo: hourly GHI at {site}; train {y_train.index[0]:%Y-%m-%d} to "
+          f"{y_train.index[-1]:%Y-%m-%d}, test {y_test.index[0]:%Y-%m-%d} to "
+          f"{y_test.index[-1]:%Y-%m-%d}; RMSE in W/m2 over daytime hours (clear-sky GHI > "
+          f"{DAYTIME_CLEARSKY:g}).", file=out)
+    model = NARXRegressor(input_delays=[0, 1], feedback_delays=[1, 2, 3, 24],
+                          hidden_layer_sizes=(10,), learning_rate_init=3e-3, max_iter=300,
+                          early_stopping=True, random_state=seed)
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X_train, y_train)  # open loop (series-parallel)
+        model.set_params(loop="closed", warm_start=True, learning_rate_init=1e-3, max_iter=100)
+        model.fit(X_train, y_train)  # closed-loop fine tuning over 24-step windows
+    seconds = time.perf_counter() - started
+    forecasters = {"NARX (open, then closed loop)": model,
+                   "naive persistence": PersistenceRegressor(kind="naive"),
+                   "seasonal persistence (24 h)": PersistenceRegressor(kind="seasonal"),
+                   "clear-sky persistence": PersistenceRegressor(kind="clearsky")}
+    rows = {}
+    for name, forecaster in forecasters.items():
+        if forecaster is not model:
+            forecaster.fit(X_train, y_train)
+        rows[name] = {h: forecaster.predict(X_test, y_test, horizon=h) for h in (1, 24)}
+    truth = y_test.to_numpy()
+    daytime = daytime_mask(X_test["clearsky_ghi"])
+    # score every forecaster on the same rows: daytime, and every forecast formed
+    scored = {h: daytime & np.all([np.isfinite(rows[name][h]) for name in rows], axis=0)
+              for h in (1, 24)}
+    table = pd.DataFrame({
+        f"RMSE h={h}": [rmse(truth[scored[h]], rows[name][h][scored[h]]) for name in rows]
+        for h in (1, 24)}, index=list(rows))
+    print(table.round(1).to_string(), file=out)
+    print(f"NARX trained in {seconds:.1f} s ({model.n_iter_} closed-loop epochs after the "
+          "open-loop fit; a first run also compiles the Numba kernels, which are cached).",
+          file=out)
+    return table
+
+
 def cpu_name():
     """The processor's model name (Linux), else what the platform module knows."""
     import platform
@@ -366,7 +418,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="narxcast bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
-    return run_from_arguments(parser, parser.parse_args(argv))
+    return run_from_arguments(parser.parse_args(argv))
 
 
 def add_arguments(parser):
@@ -381,7 +433,7 @@ def add_arguments(parser):
                         help="a reduced run (few models, 5 epochs): checks the pipeline only")
 
 
-def run_from_arguments(parser, args):
+def run_from_arguments(args):
     run(sites=args.sites, targets=args.targets, out_dir=args.out, quick=args.quick,
         progress=not args.quick)
     return 0

@@ -8,6 +8,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .features import DAYTIME_CLEARSKY, daytime_mask
+
 
 class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
@@ -15,8 +17,9 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     The inner forecaster learns and forecasts ``k``, which carries the weather without the
     daily and seasonal cycle of the sun; forecasts are ``k_hat * y_clearsky`` at the target
     time (``k_hat`` clipped to ``[0, max_index]``), with the clear-sky irradiance read from a
-    column of ``X`` (known in advance: it is geometry). Where the clear-sky irradiance is
-    below ``min_clearsky`` (night, low sun) the index is set to 0 and the forecast is 0.
+    column of ``X`` (known in advance: it is geometry). Where the clear-sky irradiance is at or
+    below ``min_clearsky`` (night, low sun: not daytime in the sense of
+    :func:`narxcast.features.daytime_mask`) the index is set to 0 and the forecast is 0.
 
     Parameters
     ----------
@@ -25,7 +28,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         the model may use it as an input too.
     clearsky : str or int, default="clearsky_ghi"
         The clear-sky column of ``X``: a name (``X`` a DataFrame) or a position.
-    min_clearsky : float, default=10.0
+    min_clearsky : float, default=DAYTIME_CLEARSKY (10.0)
     max_index : float, default=1.5
         Upper clip of the index, measured and forecast (cloud enhancement rarely exceeds it;
         low-sun ratios do).
@@ -53,7 +56,8 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         "max_index": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, estimator, clearsky="clearsky_ghi", min_clearsky=10.0, max_index=1.5):
+    def __init__(self, estimator, clearsky="clearsky_ghi", min_clearsky=DAYTIME_CLEARSKY,
+                 max_index=1.5):
         self.estimator = estimator
         self.clearsky = clearsky
         self.min_clearsky = min_clearsky
@@ -82,7 +86,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         if y.ndim != 1 or y.shape[0] != clearsky.shape[0]:
             raise ValueError(f"`y` must be 1-D with one value per row of `X` ({clearsky.size}). "
                              f"Got shape {y.shape}.")
-        day = clearsky >= self.min_clearsky
+        day = daytime_mask(clearsky, self.min_clearsky)
         index = np.zeros_like(y)
         np.divide(y, clearsky, out=index, where=day)
         index[np.isnan(y)] = np.nan
@@ -90,7 +94,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
 
     def _irradiance(self, X, index):
         clearsky = self._clearsky(X)
-        clearsky = np.where(clearsky >= self.min_clearsky, clearsky, 0.0)
+        clearsky = np.where(daytime_mask(clearsky, self.min_clearsky), clearsky, 0.0)
         index = np.clip(index, 0.0, self.max_index)
         return index * (clearsky[:, None] if index.ndim == 2 else clearsky)
 

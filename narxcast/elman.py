@@ -1,6 +1,6 @@
 """Elman (simple recurrent) network regressor."""
 
-from ._base import RecurrentForecaster
+from ._recurrent import RecurrentForecaster
 from .kernels.recurrent import ELMAN
 
 

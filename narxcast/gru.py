@@ -1,6 +1,6 @@
 """Gated recurrent unit (GRU) regressor."""
 
-from ._base import RecurrentForecaster
+from ._recurrent import RecurrentForecaster
 from .kernels.recurrent import GRU
 
 

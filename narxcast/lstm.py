@@ -1,6 +1,7 @@
 """Long short-term memory (LSTM) regressor."""
 
-from ._base import RECURRENT_PARAMETER_CONSTRAINTS, RecurrentForecaster
+from ._recurrent import RecurrentForecaster
+from ._validation import RECURRENT_PARAMETER_CONSTRAINTS
 from .kernels.recurrent import LSTM
 
 
@@ -61,3 +62,6 @@ class LSTMRegressor(RecurrentForecaster):
             mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
             random_state=random_state, verbose=verbose, warm_start=warm_start)
         self.peephole = peephole
+
+    def _has_peepholes(self):
+        return self.peephole

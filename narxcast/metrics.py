@@ -1,6 +1,14 @@
-"""Forecast error metrics, NaN-aware: a pair with a NaN forecast or measurement is skipped."""
+"""Forecast error metrics, NaN-aware: a pair with a NaN forecast or measurement is skipped.
+
+``daytime_mask`` (the hours to score GHI on) is :func:`narxcast.features.daytime_mask`.
+"""
 
 import numpy as np
+
+from .features import daytime_mask
+
+__all__ = ["GREATER_IS_BETTER", "METRICS", "daytime_mask", "mae", "mbe", "nrmse", "r2", "rmse",
+           "skill_score"]
 
 
 def _pairs(y_true, y_pred, *others):
@@ -61,10 +69,10 @@ def nrmse(y_true, y_pred, normalization="mean"):
 
     Examples
     --------
-    >>> nrmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])
-    0.5773502691896257
-    >>> nrmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0], normalization="range")
-    0.5773502691896257
+    >>> nrmse([2.0, 4.0, 9.0], [2.0, 4.0, 6.0])             # RMSE sqrt(3) over the mean, 5
+    0.34641016151377546
+    >>> nrmse([2.0, 4.0, 9.0], [2.0, 4.0, 6.0], normalization="range")   # over 9 - 2
+    0.24743582965269675
     """
     if normalization not in ("mean", "range"):
         raise ValueError(f"`normalization` must be 'mean' or 'range'. Got {normalization!r}.")
@@ -98,19 +106,6 @@ def r2(y_true, y_pred):
     """
     y_true, y_pred = _pairs(y_true, y_pred)
     return float(1.0 - np.sum((y_pred - y_true) ** 2) / np.sum((y_true - y_true.mean()) ** 2))
-
-
-def daytime_mask(clearsky, threshold=10.0):
-    """True where the clear-sky irradiance exceeds ``threshold`` (W/m2): the hours to score.
-
-    Examples
-    --------
-    >>> daytime_mask([0.0, 5.0, 120.0, float("nan")]).tolist()
-    [False, False, True, False]
-    """
-    clearsky = np.asarray(clearsky, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return clearsky > threshold
 
 
 METRICS = {"rmse": rmse, "mae": mae, "mbe": mbe, "nrmse": nrmse, "r2": r2}

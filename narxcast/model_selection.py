@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._base import check_horizon
+from ._validation import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
 

@@ -1,16 +1,16 @@
 """NARX network regressor: an MLP over delayed exogenous inputs and delayed targets."""
 
-import numbers
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import EVOLUTION_PARAMETER_CONSTRAINTS, FeedbackDelaysMixin, MLPForecaster
+from ._mlp import MLPForecaster
+from ._network import FeedbackMixin
+from ._validation import FEEDBACK_PARAMETER_CONSTRAINTS
 from .kernels import narx as kernels
 from .kernels import population as population_kernels
+from .training.stages import LeastSquaresProblem, TrainingProblem
 
 
-class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
+class NARXRegressor(FeedbackMixin, MLPForecaster):
     """Nonlinear autoregressive network with exogenous inputs (NARX).
 
     ``y_t = f(x_{t-d}, d in input_delays; y_{t-k}, k in feedback_delays)`` with ``f`` a
@@ -129,14 +129,8 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
     (10,)
     """
 
-    _parameter_constraints = {
-        **MLPForecaster._parameter_constraints,
-        "input_delays": [numbers.Integral, "array-like"],
-        "feedback_delays": [numbers.Integral, "array-like"],
-        "loop": [StrOptions({"open", "closed"}), tuple, list],
-        "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        **EVOLUTION_PARAMETER_CONSTRAINTS,
-    }
+    _parameter_constraints = {**MLPForecaster._parameter_constraints,
+                              **FEEDBACK_PARAMETER_CONSTRAINTS}
     _solvers = frozenset({"adam", "sgd", "lm", "ga", "cmaes"})
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
@@ -184,20 +178,20 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
         out = np.empty((horizon, self.n_targets_, origins.size))
-        kernels.forecast(theta, *self._kernel_args(), inputs_t, targets_t, origins, horizon, out)
+        kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon, out)
         return out
 
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
         window = min(self.bptt_steps, end - first_target)
         origins = np.arange(first_target - 1, end - window, dtype=np.int64)
-        args = self._kernel_args()
+        layout = self.layout_
 
-        def loss(theta, batch, grad):
-            return kernels.loss_gradient(theta, *args, inputs_t, targets_t, batch, window,
+        def loss_gradient(theta, batch, grad):
+            return kernels.loss_gradient(theta, *layout, inputs_t, targets_t, batch, window,
                                          closed, grad)
 
-        return window, origins, loss, (window if closed else 1)
+        return TrainingProblem(window, origins, loss_gradient, window if closed else 1)
 
     def _least_squares_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Residuals and Jacobian for Levenberg–Marquardt: one-step-ahead residuals of every
@@ -205,14 +199,14 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
         ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
         window = min(self.bptt_steps, end - first_target) if closed else 1
         origins = np.arange(first_target - 1, end - window, window, dtype=np.int64)
-        args = self._kernel_args()
-        n_params = self.theta_.size
+        layout = self.layout_
+        n_params = layout.n_params
         shape = (window, self.n_targets_, origins.size)
 
         def residuals_jacobian(theta):
             residuals = np.empty(shape)
             jacobian = np.empty((n_params, *shape))
-            kernels.residuals_jacobian(theta, *args, inputs_t, targets_t, origins, window,
+            kernels.residuals_jacobian(theta, *layout, inputs_t, targets_t, origins, window,
                                        closed, residuals, jacobian)
             return residuals.ravel(), jacobian.reshape(n_params, -1)
 
@@ -221,16 +215,16 @@ class NARXRegressor(FeedbackDelaysMixin, MLPForecaster):
 
         def residuals(theta):
             out = np.empty(shape)
-            kernels.forecast(theta, *args, inputs_t, targets_t, origins, window, out)
+            kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, out)
             return (out - measured).ravel()
 
-        return residuals_jacobian, residuals
+        return LeastSquaresProblem(residuals_jacobian, residuals)
 
     def _population_problem(self, inputs_t, targets_t, first_target, closed):
-        args = self._kernel_args()
+        layout = self.layout_
 
         def loss(thetas, chunk_size, losses):
-            population_kernels.narx_loss(thetas, *args, inputs_t, targets_t, first_target, 0,
+            population_kernels.narx_loss(thetas, *layout, inputs_t, targets_t, first_target, 0,
                                          closed, chunk_size, losses)
 
         return loss

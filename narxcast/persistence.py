@@ -5,7 +5,8 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseForecaster
+from ._forecaster import BaseForecaster
+from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
 class PersistenceRegressor(BaseForecaster):
@@ -16,7 +17,8 @@ class PersistenceRegressor(BaseForecaster):
       at ``o``: ``y_{t - season * ceil((t - o) / season)}``.
     - ``kind="clearsky"``: the clear-sky index persists: ``csi_o * cs_t`` with
       ``csi = y / cs`` where the clear-sky value ``cs`` (a column of X) exceeds
-      ``min_clearsky``; at night the last daytime index carries over (1 before any daytime).
+      ``min_clearsky`` (daytime, :func:`narxcast.features.daytime_mask`); at night the last
+      daytime index carries over (1 before any daytime).
 
     Parameters
     ----------
@@ -26,7 +28,7 @@ class PersistenceRegressor(BaseForecaster):
         history kept to carry the index over a night.
     clearsky_column : str or int, default="clearsky_ghi"
         The clear-sky column of X for "clearsky": a feature name, or a position.
-    min_clearsky : float, default=10.0
+    min_clearsky : float, default=DAYTIME_CLEARSKY (10.0)
         Clear-sky values at or below this are night: no index is formed from them.
 
     Examples
@@ -51,7 +53,7 @@ class PersistenceRegressor(BaseForecaster):
     }
 
     def __init__(self, kind="naive", season=24, clearsky_column="clearsky_ghi",
-                 min_clearsky=10.0):
+                 min_clearsky=DAYTIME_CLEARSKY):
         self.kind = kind
         self.season = season
         self.clearsky_column = clearsky_column
@@ -66,21 +68,23 @@ class PersistenceRegressor(BaseForecaster):
     def _history_rows(self):
         return 1 if self.kind == "naive" else self.season
 
-    def _check_regressors(self, inputs):
-        if self.kind != "clearsky":
-            return
+    def _prepare(self, inputs):
+        if self.kind == "clearsky":
+            self.clearsky_index_ = self._clearsky_column_index(inputs)
+
+    def _clearsky_column_index(self, inputs):
+        """The position of ``clearsky_column`` among the columns of X."""
         column = self.clearsky_column
         if isinstance(column, str):
             names = list(getattr(self, "feature_names_in_", []))
             if column not in names:
                 raise ValueError(f"`clearsky_column` {column!r} is not a column of `X` "
                                  f"(columns: {names}).")
-            self.clearsky_index_ = names.index(column)
-        else:
-            if column >= inputs.shape[1]:
-                raise ValueError(f"`clearsky_column` must be a column of `X`, which has "
-                                 f"{inputs.shape[1]} columns. Got {column}.")
-            self.clearsky_index_ = int(column)
+            return names.index(column)
+        if column >= inputs.shape[1]:
+            raise ValueError(f"`clearsky_column` must be a column of `X`, which has "
+                             f"{inputs.shape[1]} columns. Got {column}.")
+        return int(column)
 
     def _fit_scaled(self, inputs_t, targets_t, warm):
         """Persistence learns nothing."""
@@ -106,7 +110,7 @@ class PersistenceRegressor(BaseForecaster):
 
 def _carried_clearsky_index(targets_t, clearsky, min_clearsky):
     """y / clear-sky where it is day, carried forward over the night (1 before any day)."""
-    day = clearsky > min_clearsky
+    day = daytime_mask(clearsky, min_clearsky)
     with np.errstate(divide="ignore", invalid="ignore"):
         index = np.where(day, targets_t / clearsky, np.nan)
     positions = np.where(day, np.arange(clearsky.size), -1)

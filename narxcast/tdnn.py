@@ -5,8 +5,10 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import MLPForecaster, normalize_delays
+from ._mlp import MLPForecaster
+from ._validation import normalize_delays
 from .kernels import tdnn as kernels
+from .training.stages import TrainingProblem
 
 
 class TDNNRegressor(MLPForecaster):
@@ -104,6 +106,9 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
     def _n_outputs(self):
         return self.max_horizon * self.n_targets_
 
+    def _training_loop(self):
+        return "open"  # a direct model: no loop to close
+
     def _check_forecast_horizon(self, horizon):
         if horizon > self.max_horizon:
             raise ValueError(f"`horizon` must be <= max_horizon={self.max_horizon} for a direct "
@@ -123,22 +128,20 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
         out = np.empty((self._n_outputs(), origins.size))
-        kernels.predict(theta, *self._kernel_args(), inputs_t, targets_t, origins,
-                        kernels.NO_PREDICTIONS, out)
+        kernels.predict(theta, *self.layout_, inputs_t, targets_t, origins, out)
         return out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]
 
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Every origin whose ``max_horizon`` targets lie in the training block (a direct
-        model has no loop: ``closed`` is unused)."""
+        model has no loop, so ``closed`` is always False)."""
         origins = np.arange(first_target - 1, end - self.max_horizon, dtype=np.int64)
         if origins.size == 0:
             raise ValueError(f"`y` needs more than max_horizon={self.max_horizon} rows after "
                              f"the largest delay ({first_target}) to train on. Got "
                              f"n_samples={end}.")
-        args = self._kernel_args()
+        layout = self.layout_
 
-        def loss(theta, batch, grad):
-            return kernels.loss_gradient(theta, *args, inputs_t, targets_t, batch,
-                                         kernels.NO_PREDICTIONS, grad)
+        def loss_gradient(theta, batch, grad):
+            return kernels.loss_gradient(theta, *layout, inputs_t, targets_t, batch, grad)
 
-        return 1, origins, loss, self.max_horizon
+        return TrainingProblem(1, origins, loss_gradient, self.max_horizon)

@@ -63,16 +63,6 @@ def narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X,
     return 0.5 * np.mean(np.square(errors))
 
 
-def lagged_matrix(X, Y, input_delays, feedback_delays):
-    """Regressor rows for targets max_delay..n-1 (open loop)."""
-    max_delay = max([*input_delays, *feedback_delays, 0])
-    rows = []
-    for t in range(max_delay, len(Y)):
-        rows.append([X[t - d, f] for d in input_delays for f in range(X.shape[1])]
-                    + [Y[t - k, i] for k in feedback_delays for i in range(Y.shape[1])])
-    return np.array(rows)
-
-
 def tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y, origins,
                   max_horizon):
     """Direct forecasts (n_origins, max_horizon, n_targets) of an explicit sliding window."""
@@ -165,3 +155,13 @@ def gru_cell(weights, n_layers, regressor, states):
         new.append(h)
         below = h
     return weights["head.weight"] @ below + weights["head.bias"], new
+
+
+def population_loss(simulate, thetas, Y, first, skip):
+    """Half the MSE of each parameter vector's simulation ``simulate(theta)`` (the outputs
+    for targets ``first..n - 1``) over the targets from ``first + skip`` on."""
+    losses = []
+    for theta in thetas:
+        errors = simulate(theta)[skip:] - Y[first + skip:]
+        losses.append(0.5 * np.mean(errors**2))
+    return np.array(losses)

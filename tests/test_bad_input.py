@@ -30,7 +30,7 @@ def test_non_finite_values_are_rejected_everywhere(data, fitted, bad, where):
     X, y = data
     X, y = X.copy(), y.copy()
     (X[10] if where == "X" else y[10:11])[:] = bad
-    message = f"Input {where} contains" if where == "X" else "Input y contains"
+    message = f"Input {where} contains"
     with pytest.raises(ValueError, match=message):
         NARXRegressor(max_iter=2).fit(X, y)
     before = fitted.theta_.copy(), fitted.history_y_.copy()

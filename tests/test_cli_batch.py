@@ -13,6 +13,7 @@ import pytest
 from narxcast import NARXRegressor, __version__
 from narxcast.cli import main
 from narxcast.datasets import load_solar_wind
+from narxcast.model_files import ModelFile
 
 PARAMS = ["--param", "input_delays=[0, 1]", "--param", "feedback_delays=[1, 2, 24]",
           "--param", "hidden_layer_sizes=(5,)", "--param", "solver='lm'",
@@ -51,12 +52,12 @@ def test_fit_then_forecast_equals_the_python_api(files):
                        "ghi", "--exog", "temperature", "clearsky_ghi", "--model", "narx",
                        *PARAMS, "--out", root / "model.joblib")
     assert fitted.returncode == 0, fitted.stderr
-    bundle = joblib.load(root / "model.joblib")
-    assert bundle["narxcast_version"] == __version__
-    assert (bundle["target"], bundle["exog"], bundle["step"]) == (
+    model_file = ModelFile.load(root / "model.joblib")
+    assert model_file.narxcast_version == __version__
+    assert (model_file.target, model_file.exog, model_file.step) == (
         "ghi", ["temperature", "clearsky_ghi"], pd.Timedelta("1h"))
-    assert bundle["training_end"] == frame.index[1199]
-    assert bundle["delays"] == {"input_delays_": [0, 1], "target_delays_": [1, 2, 24]}
+    assert model_file.training_end == frame.index[1199]
+    assert model_file.delays == {"input_delays_": [0, 1], "target_delays_": [1, 2, 24]}
     done = _narxcast("forecast", root / "model.joblib", root / "latest.csv", "--horizon", 24,
                      "--out", root / "forecasts.csv")
     assert done.returncode == 0, done.stderr
@@ -69,7 +70,7 @@ def test_fit_then_forecast_equals_the_python_api(files):
     assert pd.to_datetime(forecasts.timestamp).tolist() == frame.index[1276:1300].tolist()
     assert (forecasts.series == "train").all()  # named after the model's series
     # the model file is left as it was unless --update-model
-    assert joblib.load(root / "model.joblib")["last_time"] == frame.index[1199]
+    assert ModelFile.load(root / "model.joblib").last_time == frame.index[1199]
 
 
 def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
@@ -83,7 +84,7 @@ def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
     assert main(["fit", str(root / "train.parquet"), "--config", str(tmp_path / "narx.toml"),
                  "--param", "max_iter=5", "--out", str(tmp_path / "m.joblib"), "--quiet"]) == 0
     from_csv = NARXRegressor(**MODEL).fit(frame.iloc[:1200, 1:].to_numpy(), frame.ghi[:1200])
-    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib")["model"].theta_,
+    np.testing.assert_array_equal(ModelFile.load(tmp_path / "m.joblib").model.theta_,
                                   from_csv.theta_)
 
 
@@ -148,8 +149,8 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
                          tmp_path / "dask.csv", "--scheduler", cluster.scheduler_address)
         assert done.returncode == 0, done.stderr
     for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
-        on_dask = joblib.load(tmp_path / "dask" / f"{site}.joblib")["model"]
-        serial = joblib.load(tmp_path / "serial" / f"{site}.joblib")["model"]
+        on_dask = ModelFile.load(tmp_path / "dask" / f"{site}.joblib").model
+        serial = ModelFile.load(tmp_path / "serial" / f"{site}.joblib").model
         np.testing.assert_array_equal(on_dask.theta_, serial.theta_)
     assert main(["forecast", str(tmp_path / "serial"), str(tmp_path / "latest.csv"),
                  "--series-column", "site", "--horizon", "24", "--out",
@@ -218,8 +219,8 @@ def test_bad_data_is_one_clear_line_and_writes_nothing(files, tmp_path, capsys, 
 def test_bad_model_files_and_settings(files, tmp_path, capsys):
     root, _ = files
     assert main(_fit_args(root / "train.csv", tmp_path / "m.joblib")) == 0
-    bundle = joblib.load(tmp_path / "m.joblib")
-    joblib.dump({**bundle, "narxcast_version": "0.0.1"}, tmp_path / "old.joblib")
+    contents = joblib.load(tmp_path / "m.joblib")
+    joblib.dump({**contents, "narxcast_version": "0.0.1"}, tmp_path / "old.joblib")
     joblib.dump({"something": "else"}, tmp_path / "other.joblib")
     cases = [
         (["forecast", str(tmp_path / "old.joblib"), str(root / "latest.csv"), "--horizon", "24"],

@@ -13,6 +13,12 @@ from narxcast.kernels.mlp import layout
 from .naive import ACTIVATIONS, narx_forecast, narx_window_loss
 
 
+@njit(cache=True)
+def _gemm(transpose_a, transpose_b, a, b, c, accumulate):
+    """:func:`gemm` compiled (cached), as the kernels call it."""
+    gemm(transpose_a, transpose_b, a, b, c, accumulate)
+
+
 @pytest.mark.parametrize("name", sorted(ACTIVATION_CODES))
 def test_activation_matches_numpy(name):
     x = np.concatenate([np.linspace(-30, 30, 20001), np.logspace(-300, 1.5, 2000),
@@ -187,11 +193,8 @@ def test_gemm_accumulates_into_strided_views(rng, transpose_a, transpose_b, accu
         buffer[1:8, 2:5] = np.nan
     before = buffer.copy()
 
-    @njit
-    def product(a, b, c):
-        gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
-    product(a, b, buffer[1:8, 2:5])
+    _gemm(transpose_a, transpose_b, a, b, buffer[1:8, 2:5], accumulate)
     expected = (a.T if transpose_a else a) @ (b.T if transpose_b else b)
     if accumulate:
         expected += before[1:8, 2:5]
@@ -223,12 +226,9 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype, 
             buffer[1:m + 1, 2:n + 2] = np.nan
         before = buffer.copy()
 
-        @njit
-        def product(a, b, c):
-            gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
         if n_blocks is None:
-            product(a, b, buffer[1:m + 1, 2:n + 2])
+            _gemm(transpose_a, transpose_b, a, b, buffer[1:m + 1, 2:n + 2], accumulate)
         else:
             double = dtype == np.float64
             call_in_blocks(ord("d" if double else "s"), transpose_a, transpose_b, m, n, k, a,
@@ -268,11 +268,8 @@ def test_single_column_gemm_equals_numpy(rng, transpose_a, transpose_b, accumula
         c[:, 0] = np.nan
     before = c.copy()
 
-    @njit
-    def product(a, b, c):
-        gemm(transpose_a, transpose_b, a, b, c, accumulate)
 
-    product(a, b, c[:, :1])
+    _gemm(transpose_a, transpose_b, a, b, c[:, :1], accumulate)
     expected = (a.T if transpose_a else a) @ (b.T if transpose_b else b)
     if accumulate:
         expected += before[:, :1]
@@ -282,22 +279,14 @@ def test_single_column_gemm_equals_numpy(rng, transpose_a, transpose_b, accumula
 
 
 def test_gemm_refuses_strided_columns():
-    @njit
-    def product(a, c):
-        gemm(False, False, a, a, c, False)
-
     with pytest.raises(ValueError, match="unit column strides"):
-        product(np.ones((2, 2)), np.ones((2, 4))[:, ::2])
+        _gemm(False, False, np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 4))[:, ::2], False)
 
 
 @pytest.mark.parametrize("accumulate", [False, True])
 def test_gemm_with_an_empty_inner_dimension(accumulate):
     """``op(a) op(b)`` of an empty inner dimension is zero: c is zeroed without reading its
     old values (NaN here), or left as it is when accumulating, as BLAS."""
-    @njit
-    def product(a, b, c):
-        gemm(False, False, a, b, c, accumulate)
-
     c = np.full((2, 3), 1.5 if accumulate else np.nan)
-    product(np.empty((2, 0)), np.empty((0, 3)), c)
+    _gemm(False, False, np.empty((2, 0)), np.empty((0, 3)), c, accumulate)
     np.testing.assert_array_equal(c, np.full((2, 3), 1.5) if accumulate else np.zeros((2, 3)))

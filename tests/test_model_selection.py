@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import TimeSeriesSplit
 
 from narxcast import ARIMARegressor, NARXRegressor, PersistenceRegressor, TDNNRegressor
@@ -40,7 +41,7 @@ def test_forecast_at_an_origin_ignores_everything_after_it(rng, name):
     X, y = _solar_like(rng, 12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ESTIMATORS[name].fit(X[:200], y[:200])
+        model = clone(ESTIMATORS[name]).fit(X[:200], y[:200])
     origin = 240
     changed = y.copy()
     changed.iloc[origin + 1:] = rng.uniform(0, 900, len(y) - origin - 1)

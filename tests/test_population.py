@@ -1,5 +1,6 @@
-"""Population kernels against the single-model kernels; evolution (GA, CMA-ES) and
-Levenberg–Marquardt on systems whose answer is known; hybrids; reproducibility."""
+"""Population kernels against naive NumPy references and the single-model kernels; evolution
+(GA, CMA-ES) and Levenberg–Marquardt on systems whose answer is known; hybrids;
+reproducibility."""
 
 import random
 
@@ -10,9 +11,18 @@ from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor, NARXRegressor
 from narxcast.kernels import population
 
 from .conftest import narendra_plant
+from .naive import (
+    elman_cell,
+    gru_cell,
+    lstm_cell,
+    narx_forecast,
+    population_loss,
+    recurrent_window,
+)
 
 RECURRENT = {"elman": ElmanRegressor, "lstm": LSTMRegressor, "gru": GRURegressor,
              "peephole lstm": LSTMRegressor}
+CELLS = {"elman": elman_cell, "lstm": lstm_cell, "gru": gru_cell, "peephole lstm": lstm_cell}
 # n_features, n_targets, input_delays, feedback_delays, hidden
 CASES = [(2, 1, [0, 1], [1, 2], (4,)), (1, 1, [0], [], (3, 5)), (1, 2, [1], [1, 3], (4, 3))]
 
@@ -63,6 +73,48 @@ def test_population_kernel_equals_single_model_kernels(rng, kind, case, closed):
     skip = params.get("washout", 0)
     expected = [_single_model_loss(model, theta, X_t, Y_t, closed, skip) for theta in thetas]
     np.testing.assert_allclose(losses, expected, rtol=1e-11)
+
+
+def _naive_simulation(kind, model, case, X, Y, closed):
+    """``theta -> outputs for targets first..n-1``: the free run (closed) or the one-step-ahead
+    forecasts with the state carried over measurements (open), by tests/naive.py."""
+    first, n = model.max_delay_, len(Y)
+    _, _, input_delays, feedback_delays, hidden = case
+    if kind == "narx":
+        sizes = model.layout_.sizes
+
+        def simulate(theta):
+            if closed:
+                return narx_forecast(theta, sizes, "tanh", input_delays, feedback_delays, X, Y,
+                                     [first - 1], n - first)[0]
+            return narx_forecast(theta, sizes, "tanh", input_delays, feedback_delays, X, Y,
+                                 range(first - 1, n - 1), 1)[:, 0]
+    else:
+        def simulate(theta):
+            model.theta_ = theta
+            return recurrent_window(CELLS[kind], model.get_weights(), len(hidden), hidden, X,
+                                    Y, input_delays, feedback_delays, first, first - 1,
+                                    n - first, closed)
+    return simulate
+
+
+@pytest.mark.parametrize("kind", ["narx", *RECURRENT])
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("closed", [True, False])
+def test_population_kernel_equals_naive_numpy(rng, kind, case, closed):
+    """Every individual's loss (5 individuals, chunks on two threads) is that of a naive
+    NumPy simulation, one step and one individual at a time."""
+    params = {"peephole": True} if kind == "peephole lstm" else {}
+    if kind != "narx":
+        params["washout"] = 2
+    estimator = NARXRegressor if kind == "narx" else RECURRENT[kind]
+    model, X_t, Y_t = _fitted(estimator, case, rng, n=30, **params)
+    thetas = rng.normal(scale=0.6, size=(5, model.theta_.size))
+    losses = _population_losses(model, thetas, X_t, Y_t, closed)
+    simulate = _naive_simulation(kind, model, case, X_t.T, Y_t.T, closed)
+    expected = population_loss(simulate, thetas, Y_t.T, model.max_delay_,
+                               params.get("washout", 0))
+    np.testing.assert_allclose(losses, expected, rtol=1e-10)
 
 
 def test_population_kernel_diverging_individual_is_infinite_not_fatal(rng):

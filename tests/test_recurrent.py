@@ -51,22 +51,20 @@ def test_forecasts_from_every_origin_match_naive(rng, kind, case):
 @pytest.mark.parametrize("closed", [False, True])
 def test_bptt_loss_and_gradient(rng, kind, case, closed):
     model, X, Y = _model(kind, case, rng, n=40)
-    sizes, offsets, head = model._kernel_args()
-    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
-            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
-    burn_in, horizon = 3, 5
+    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    burn_in, window = 3, 5
     origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
 
     def loss(theta):
-        return recurrent.loss_gradient(theta, *args, origins, burn_in, horizon, closed,
+        return recurrent.loss_gradient(theta, *args, origins, burn_in, window, closed,
                                        np.empty_like(theta))
 
     grad = np.empty_like(model.theta_)
-    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, horizon, closed, grad)
+    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, window, closed, grad)
     weights = model.get_weights()
     expected = np.mean([(recurrent_window(
         MODELS[kind][1], weights, len(case[4]), case[4], X, Y, case[2], case[3], o - burn_in + 1,
-        o, horizon, closed) - Y[o + 1:o + 1 + horizon]) ** 2 for o in origins]) / 2
+        o, window, closed) - Y[o + 1:o + 1 + window]) ** 2 for o in origins]) / 2
     np.testing.assert_allclose(value, expected, rtol=1e-10)
     numeric = np.empty_like(grad)
     for i in range(grad.size):
@@ -131,11 +129,9 @@ def _window_gradients(torch, model, twin, X, Y, dtype):
     """Loss and gradient (θ's layout) of one 30-step window from a zero state: the BPTT
     kernel's with θ in ``dtype``, then autograd's through the PyTorch ``twin``."""
     rnn, head, parameters = twin
-    sizes, offsets, head_offsets = model._kernel_args()
     theta = model.theta_.astype(dtype)
     grad = np.empty_like(theta)
-    loss = recurrent.loss_gradient(theta, sizes, offsets, head_offsets, model._cell,
-                                   model.input_delays_, model.target_delays_,
+    loss = recurrent.loss_gradient(theta, *model.layout_,
                                    np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
                                    np.array([-1], dtype=np.int64), 0, 30, False, grad)
     outputs, _ = rnn(torch.from_numpy(X[:30, None, :].astype(dtype)))
@@ -208,7 +204,8 @@ def test_blas_path_of_large_layers(rng, kind, closed):
     same checks, with the finite differences on a sample of the parameters."""
     case = (1, 1, [0], [1, 2], (48, 6))
     model, X, Y = _model(kind, case, rng, n=40)
-    assert recurrent.uses_blas(recurrent.GATES[model._cell] * 48, 3 + 48, 1)
+    assert recurrent.uses_blas(recurrent.CELL_BLOCKS[model._cell, recurrent.GATE_BLOCKS] * 48,
+                               3 + 48, 1)
     model.theta_ *= 0.3
     forecasts = model.predict(X, Y, horizon=3, all_horizons=True)
     weights = model.get_weights()
@@ -217,9 +214,7 @@ def test_blas_path_of_large_layers(rng, kind, closed):
                                     case[3], model.max_delay_, origin, 3, closed=True)
         np.testing.assert_allclose(forecasts[origin + 1 + np.arange(3), np.arange(3)], expected,
                                    rtol=1e-9, atol=1e-12)
-    sizes, offsets, head = model._kernel_args()
-    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
-            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.array([4, 20, 33], dtype=np.int64)
     grad = np.empty_like(model.theta_)
     recurrent.loss_gradient(model.theta_, *args, origins, 3, 5, closed, grad)
@@ -239,9 +234,7 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     """A mini-batch of 37 windows, cut into parts of 16, 16 and 5 run on parallel threads, has
     the loss and gradient of the whole batch in one pass."""
     model, X, Y = _model(kind, CASES[-1], rng, n=120)
-    sizes, offsets, head = model._kernel_args()
-    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
-            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 110), 37, replace=False))
     whole, split = np.empty_like(model.theta_), np.empty_like(model.theta_)
     loss = recurrent.loss_gradient(model.theta_, *args, origins, 4, 6, closed, whole)
@@ -259,9 +252,7 @@ def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed
     BLAS): the loss and gradient of float64 to single precision."""
     model, X, Y = _model(kind, case, rng, n=80)
     model.theta_ *= 0.5
-    sizes, offsets, head = model._kernel_args()
-    args = (sizes, offsets, head, model._cell, model.input_delays_, model.target_delays_,
-            np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 70), 20, replace=False))
     grad, grad_single = np.empty_like(model.theta_), np.empty(model.theta_.size, np.float32)
     loss = recurrent.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, grad)
@@ -309,7 +300,7 @@ def test_training_in_parallel_parts_or_one_call_gives_the_same_fit(monkeypatch):
     X, y = rng.normal(size=(400, 1)), np.sin(np.arange(400) / 5)
     options = dict(input_delays=0, feedback_delays=(), hidden_layer_sizes=(40,), bptt_steps=12,
                    burn_in=4, batch_size=40, max_iter=3, random_state=0)
-    sizes = GRURegressor(**options).fit(X, y)._kernel_args()[0]
+    sizes = GRURegressor(**options).fit(X, y).layout_.sizes
     assert recurrent.runs_in_parts(sizes, recurrent.GRU)
     in_parts = GRURegressor(**options).fit(X, y)
     monkeypatch.setattr(recurrent, "PARALLEL_MIN_WORK", 10**9)

@@ -39,14 +39,14 @@ def test_kernels_match_sliding_window_reference(rng, case):
     max_delay = max([*input_delays, *target_delays])
     origins = np.arange(max_delay - 1, len(Y) - horizon, dtype=np.int64)
     out = np.empty((sizes[-1], origins.size))
-    kernels.predict(theta, *args, X_t, Y_t, origins, kernels.NO_PREDICTIONS, out)
+    kernels.predict(theta, *args, X_t, Y_t, origins, out)
     expected = tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y,
                              origins, horizon)
     np.testing.assert_allclose(out.T.reshape(expected.shape), expected, rtol=1e-12, atol=1e-13)
 
     batch = origins[::3]
     grad = np.empty_like(theta)
-    loss = kernels.loss_gradient(theta, *args, X_t, Y_t, batch, kernels.NO_PREDICTIONS, grad)
+    loss = kernels.loss_gradient(theta, *args, X_t, Y_t, batch, grad)
     np.testing.assert_allclose(loss, tdnn_loss(theta, sizes, activation, input_delays,
                                                target_delays, X, Y, batch, horizon), rtol=1e-12)
     numeric = np.empty_like(theta)
@@ -54,9 +54,9 @@ def test_kernels_match_sliding_window_reference(rng, case):
         step = np.zeros_like(theta)
         step[i] = 1e-6
         numeric[i] = (kernels.loss_gradient(theta + step, *args, X_t, Y_t, batch,
-                                            kernels.NO_PREDICTIONS, np.empty_like(theta))
+                                            np.empty_like(theta))
                       - kernels.loss_gradient(theta - step, *args, X_t, Y_t, batch,
-                                              kernels.NO_PREDICTIONS, np.empty_like(theta))
+                                              np.empty_like(theta))
                       ) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 

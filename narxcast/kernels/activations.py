@@ -28,11 +28,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-# error_model="numpy": a float division must not branch to raise ZeroDivisionError, which
-# stops vectorisation; "contract" lets LLVM fuse multiply-adds. No "nnan": NaN must propagate.
-JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
-# Gradient sums over the batch may be reassociated so that the reductions vectorise.
-GRADIENT_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}
+from .config import JIT_OPTIONS
 
 IDENTITY, TANH, LOGISTIC, RELU = 0, 1, 2, 3
 ACTIVATION_CODES = {"identity": IDENTITY, "tanh": TANH, "logistic": LOGISTIC, "relu": RELU}

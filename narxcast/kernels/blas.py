@@ -22,6 +22,9 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 from numba.np.linalg import ensure_blas
+from threadpoolctl import threadpool_limits
+
+from .config import BLOCK_COLUMNS, BLOCK_WORK, SMALL_MATRIX_TARGETS
 
 _xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
     types.char, types.char, types.char,  # kind ('d' / 's'), transa, transb
@@ -33,7 +36,6 @@ _xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
     types.char, types.char, types.intp, types.intp,  # kind, trans, m, n
     types.voidptr, types.voidptr, types.intp,  # alpha, a, lda
     types.voidptr, types.voidptr, types.voidptr))  # x, beta, y (unit strides)
-SMALL_MATRIX_TARGETS = {"skylakex", "cooperlake", "sapphirerapids"}
 
 
 @functools.cache
@@ -49,9 +51,6 @@ def small_matrix_kernels():
                for info in threadpool_info())
 
 
-# multiply-adds per call for products of at most BLOCK_COLUMNS columns, where blocks pay
-BLOCK_WORK = 1 << 18
-BLOCK_COLUMNS = 64
 # BLAS's alpha and beta, passed by pointer: 1 (alpha; beta when accumulating) and 0 (beta
 # otherwise). Constants rather than a small array allocated per call, which cost ~100 ns of a
 # 300 ns product at an 8-unit LSTM's sizes (benchmarks/NOTES.md).
@@ -164,3 +163,10 @@ def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
             _call(kind, transpose_a, transpose_b, last - first, n, k,
                   a[:, first:last] if transpose_a else a[first:last], b, c[first:last],
                   accumulate, one_zero)
+
+
+def single_threaded_blas():
+    """A context in which BLAS runs on one thread: the kernels' products are small (a few
+    hundred rows by a batch of windows or a chunk of origins), where OpenBLAS's threads cost
+    2-5x (benchmarks/NOTES.md), and the forecast kernels already run in parallel over origins."""
+    return threadpool_limits(limits=1, user_api="blas")

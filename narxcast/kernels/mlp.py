@@ -11,7 +11,8 @@ onwards the network's inputs. Hidden layers use the activation ``code``; the out
 import numpy as np
 from numba import njit
 
-from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS, activate_inplace, derivative_from_output
+from .activations import activate_inplace, derivative_from_output
+from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 
 
 def layout(sizes):

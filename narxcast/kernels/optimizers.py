@@ -8,7 +8,7 @@ same order, without fused multiply-adds.
 import numpy as np
 from numba import njit
 
-OPTIONS = {"cache": True, "error_model": "numpy"}
+from .config import OPTIMIZER_JIT_OPTIONS as OPTIONS
 
 
 @njit(**OPTIONS)

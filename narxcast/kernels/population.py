@@ -13,23 +13,37 @@ kernels' (:mod:`.mlp` for NARX, :mod:`.recurrent`).
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from .activations import JIT_OPTIONS, activate_inplace
-from .recurrent import FUSED_GATES, GATES, LSTM, cell_update, scratch_rows
+from .activations import activate_inplace
+from .config import JIT_OPTIONS, POPULATION_VECTOR
+from .core import chunk_bounds, n_chunks
+from .recurrent import (
+    B_HH,
+    B_IH,
+    CELL_BLOCKS,
+    FUSED_BLOCKS,
+    GATE_BLOCKS,
+    HEAD_BIAS,
+    HEAD_WEIGHT,
+    PEEPHOLE,
+    W_HH,
+    W_IH,
+    cell_update,
+    scratch_rows,
+    state_width,
+)
 
 
 def chunk_size(n_individuals):
     """Individuals per parallel task: one chunk per thread (long vectors amortise the loops;
     each individual's loss is computed alone, so the split does not change results), rounded
-    up to a multiple of four so that the loops over a chunk end without scalar iterations
-    (100 individuals on two threads: 52 + 48 is ~1.1x faster than 50 + 50).
-    """
+    up to a multiple of ``POPULATION_VECTOR`` (:mod:`.config`)."""
     per_thread = -(-n_individuals // get_num_threads())
-    return min(n_individuals, -(-per_thread // 4) * 4)
+    return min(n_individuals, -(-per_thread // POPULATION_VECTOR) * POPULATION_VECTOR)
 
 
 @njit(**JIT_OPTIONS)
-def _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays, closed,
-                units, n_batch):
+def _regressors(inputs_t, targets_t, own, t, first, n_batch, input_delays, feedback_delays,
+                closed, units):
     """The regressor of target ``t`` for every individual: exogenous rows (shared), then
     fed-back targets, each individual's own output (``own``, a ring over time) where ``closed``
     and the target time is simulated, the measurement otherwise."""
@@ -137,19 +151,17 @@ def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, i
     n = targets_t.shape[1]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
-    n_units = out_row + n_outputs
     n_ring = _ring_size(feedback_delays)
     n_scored = (n - first - skip) * n_outputs
-    for chunk in prange((n_individuals + chunk_size - 1) // chunk_size):
-        start = chunk * chunk_size
-        n_batch = min(chunk_size, n_individuals - start)
+    for chunk in prange(n_chunks(n_individuals, chunk_size)):
+        start, n_batch = chunk_bounds(chunk, chunk_size, n_individuals)
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
-        units = np.empty((n_units, n_batch))
+        units = np.empty((sizes.sum(), n_batch))
         own = np.empty((n_ring, n_outputs, n_batch))
         sse = np.zeros(n_batch)
         for t in range(first, n):
-            _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays,
-                        closed, units, n_batch)
+            _regressors(inputs_t, targets_t, own, t, first, n_batch, input_delays,
+                        feedback_delays, closed, units)
             _mlp_forward(chunk_thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                          units, n_batch)
             _score(units, out_row, targets_t, t, own, sse, t >= first + skip, n_batch)
@@ -161,8 +173,8 @@ def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, i
 def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previous, gates,
                     n_batch, split):
     """:func:`.recurrent._preactivations` with one parameter vector per batch column."""
-    w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
-        layer, 3]
+    w_ih, w_hh = offsets[layer, W_IH], offsets[layer, W_HH]
+    b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
     for r in range(n_rows):
         _weighted_sum(thetas, b_ih + r, w_ih + r * n_in, 1, x, 0, n_in, gates, r, n_batch)
         if r >= split:  # the GRU's candidate keeps its hidden side apart
@@ -183,15 +195,11 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
     n = targets_t.shape[1]
     n_layers = sizes.shape[0] - 2
     n_outputs, top = sizes[-1], sizes[-2]
-    hidden_width = 1
-    for layer in range(n_layers):
-        hidden_width = max(hidden_width, sizes[layer + 1])
-    width = 2 * hidden_width if cell == LSTM else hidden_width
+    width = state_width(sizes, cell)
     n_ring = _ring_size(feedback_delays)
     n_scored = (n - first - skip) * n_outputs
-    for chunk in prange((n_individuals + chunk_size - 1) // chunk_size):
-        start = chunk * chunk_size
-        n_batch = min(chunk_size, n_individuals - start)
+    for chunk in prange(n_chunks(n_individuals, chunk_size)):
+        start, n_batch = chunk_bounds(chunk, chunk_size, n_individuals)
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
         state_previous = np.zeros((n_layers, width, n_batch))
         state = np.zeros((n_layers, width, n_batch))
@@ -201,15 +209,16 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
         own = np.empty((n_ring, n_outputs, n_batch))
         sse = np.zeros(n_batch)
         for t in range(first, n):
-            _regressors(inputs_t, targets_t, own, t, first, input_delays, feedback_delays,
-                        closed, units, n_batch)
+            _regressors(inputs_t, targets_t, own, t, first, n_batch, input_delays,
+                        feedback_delays, closed, units)
             for layer in range(n_layers):
                 n_hidden = sizes[layer + 1]
                 below = units if layer == 0 else state[layer - 1]
                 _preactivations(chunk_thetas, offsets, layer, sizes[layer], n_hidden,
-                                GATES[cell] * n_hidden, below, state_previous[layer],
-                                gates[layer], n_batch, FUSED_GATES[cell] * n_hidden)
-                peephole = offsets[layer, 4]
+                                CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden, below,
+                                state_previous[layer], gates[layer], n_batch,
+                                CELL_BLOCKS[cell, FUSED_BLOCKS] * n_hidden)
+                peephole = offsets[layer, PEEPHOLE]
                 if peephole >= 0:
                     peep = chunk_thetas[peephole:peephole + 3 * n_hidden]
                 else:
@@ -217,7 +226,7 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
                 cell_update(cell, n_hidden, state_previous[layer], state[layer], gates[layer],
                             peep, n_batch)
             for k in range(n_outputs):
-                _weighted_sum(chunk_thetas, head[1] + k, head[0] + k * top, 1,
+                _weighted_sum(chunk_thetas, head[HEAD_BIAS] + k, head[HEAD_WEIGHT] + k * top, 1,
                               state[n_layers - 1], 0, top, out, k, n_batch)
             _score(out, 0, targets_t, t, own, sse, t >= first + skip, n_batch)
             state_previous, state = state, state_previous

@@ -2,9 +2,9 @@
 
 θ holds, per layer ``l``, PyTorch's ``weight_ih_l{l}`` (gates x inputs, row-major),
 ``weight_hh_l{l}`` (gates x hidden), ``bias_ih_l{l}`` and ``bias_hh_l{l}``, at the offsets
-``offsets[l, 0..3]``, and for an LSTM with peepholes the diagonal peephole weights
-(i, f, o) x hidden at ``offsets[l, 4]`` (-1: none); then the linear head's weight
-(outputs x hidden) and bias at ``head[0..1]``. ``sizes`` is
+``offsets[l, W_IH..B_HH]``, and for an LSTM with peepholes the diagonal peephole weights
+(i, f, o) x hidden at ``offsets[l, PEEPHOLE]`` (-1: none); then the linear head's weight
+(outputs x hidden) and bias at ``head[HEAD_WEIGHT]``, ``head[HEAD_BIAS]``. ``sizes`` is
 ``[n_inputs, h_1, ..., h_L, n_outputs]``.
 
 Cells (``cell``): 0 Elman (tanh), 1 LSTM (gates i, f, g, o as PyTorch), 2 GRU (r, z, n as
@@ -13,50 +13,54 @@ States are ``(n_layers, width, batch)`` with the batch innermost: rows ``0..h`` 
 for the LSTM rows ``width / 2 ..`` hold the cell state ``c``. The network's input at
 target time ``t`` is the NARX regressor of ``t`` (delayed exogenous inputs, then fed-back
 targets: measured in open loop, the model's own forecasts in closed loop), gathered by
-:func:`narxcast.kernels.narx._gather_regressors`.
+:func:`.core.gather_regressors`. A training window is ``window`` scored steps after
+``burn_in`` unscored ones (the estimators' ``bptt_steps`` and ``burn_in``).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .activations import (
+from .activations import LOGISTIC, TANH, activate_inplace, cast_like
+from .blas import gemm
+from .config import (
+    BLAS_MIN_WORK,
+    CHUNK,
     GRADIENT_JIT_OPTIONS,
     JIT_OPTIONS,
-    LOGISTIC,
-    TANH,
-    activate_inplace,
-    cast_like,
+    PARALLEL_MIN_WORK,
+    PART,
 )
-from .blas import gemm
-from .narx import CHUNK, _gather_regressors, route_feedback_gradient, squared_error
+from .core import (
+    chunk_bounds,
+    gather_regressors,
+    n_chunks,
+    no_forecasts,
+    route_feedback_gradient,
+    squared_error,
+)
 
 ELMAN, LSTM, GRU = 0, 1, 2
-# A layer's step multiplies through BLAS (gemm) once gate rows x (inputs + hidden) x batch
-# reach this; below, loops with the batch innermost beat a BLAS call's 0.3-0.8 us. In
-# 16-window training parts an 8-unit Elman layer (1152) loops faster, a 4-unit LSTM (1280)
-# multiplies faster (benchmarks/NOTES.md).
-BLAS_MIN_WORK = 1200
-GATES = (1, 4, 3)  # blocks of rows per layer in weight_ih / weight_hh
-# leading gate blocks whose hidden-side pre-activation is added to the input side (the GRU
-# keeps ``W_hn h + b_hn`` apart: r multiplies it)
-FUSED_GATES = (1, 4, 2)
-SCRATCH_GATES = (1, 5, 4)  # rows kept per step for the backward pass: gates (+ tanh c / W_hn h)
-# Mini-batches are cut into parts of this many windows, run in parallel (each part's windows
-# are independent sequences) and summed in a fixed order: results do not depend on the
-# number of threads.
-PART = 16
-# ... but only for networks of this many multiply-adds per window and step (gate rows x
-# (inputs + hidden), summed over layers): smaller ones run a mini-batch in one call, whose
-# wider products and loops beat parallel parts of 16 on the 2-core benchmark machine (batch
-# of 128: Elman 8 0.41 against 0.92 ms, LSTM 8 0.96 against 1.23, GRU 32 3.9 against 4.2;
-# LSTM 32, 4224 a step, ran faster in parts: 0.80 against 1.09 ms for 32 windows).
-PARALLEL_MIN_WORK = 4096
+# One row per cell type (the codes above), one column per count of row blocks of n_hidden:
+# GATE_BLOCKS in weight_ih / weight_hh (Elman 1; LSTM i, f, g, o; GRU r, z, n); FUSED_BLOCKS,
+# the leading ones whose hidden-side pre-activation is added to the input side (the GRU keeps
+# ``W_hn h + b_hn`` apart: r multiplies it); SCRATCH_BLOCKS kept per step for the backward
+# pass (the gates, and the LSTM's tanh(c) or the GRU's ``W_hn h + b_hn``).
+CELL_BLOCKS = np.array([[1, 1, 1],   # Elman
+                        [4, 4, 5],   # LSTM
+                        [3, 2, 4]],  # GRU
+                       dtype=np.int64)
+GATE_BLOCKS, FUSED_BLOCKS, SCRATCH_BLOCKS = 0, 1, 2
+# Columns of the per-layer offsets (layers x 5) into θ, and of the head's offsets (2,);
+# PEEPHOLE is -1 for a layer without peepholes.
+W_IH, W_HH, B_IH, B_HH, PEEPHOLE = 0, 1, 2, 3, 4
+HEAD_WEIGHT, HEAD_BIAS = 0, 1
 
 
 def runs_in_parts(sizes, cell):
     """Whether training mini-batches of this network run as parallel parts
     (:func:`batch_loss_gradient`) rather than in one call (:func:`loss_gradient`)."""
-    work = sum(GATES[cell] * int(sizes[k + 1]) * int(sizes[k] + sizes[k + 1])
+    gate_blocks = int(CELL_BLOCKS[cell, GATE_BLOCKS])
+    work = sum(gate_blocks * int(sizes[k + 1]) * int(sizes[k] + sizes[k + 1])
                for k in range(len(sizes) - 2))
     return work >= PARALLEL_MIN_WORK
 
@@ -65,7 +69,7 @@ def runs_in_parts(sizes, cell):
 def scratch_rows(cell, width):
     """Rows of a layer's per-step gate scratch for states of ``width`` rows (the LSTM's
     state holds ``h`` and ``c``; its gates are sized by ``h``)."""
-    return SCRATCH_GATES[cell] * (width // 2 if cell == LSTM else width)
+    return CELL_BLOCKS[cell, SCRATCH_BLOCKS] * (width // 2 if cell == LSTM else width)
 
 
 @njit(**JIT_OPTIONS)
@@ -76,14 +80,15 @@ def uses_blas(n_rows, n_columns, n_batch):
 
 
 @njit(**JIT_OPTIONS)
-def _accumulate(theta, offset, n_columns, row_index, source, n_rows, out, out_row, n_batch):
-    """``out[out_row, :n_batch] += W[row_index, :n_rows] @ source[:n_rows, :n_batch]``.
+def _accumulate(theta, offset, n_columns, row, n_terms, source, out, out_row, n_batch):
+    """``out[out_row, :n_batch] += W[row, :n_terms] @ source[:n_terms, :n_batch]`` for the
+    weight ``W`` (``n_columns`` wide) at ``theta[offset:]``.
 
     The helpers index rows instead of slicing them: every row view costs an atomic
     reference-count pair, which was ~40% of an 8-unit LSTM's training (benchmarks/NOTES.md).
     """
-    base = offset + row_index * n_columns
-    for i in range(n_rows):
+    base = offset + row * n_columns
+    for i in range(n_terms):
         w = theta[base + i]
         for b in range(n_batch):
             out[out_row, b] += w * source[i, b]
@@ -94,8 +99,8 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
                     n_batch, split):
     """gates[r] = b_ih + W_ih x (+ b_hh + W_hh h_previous, for rows r < split; rows from
     ``split`` on get the hidden part in ``gates[n_rows + r - split]``, GRU's W_hn h + b_hn)."""
-    w_ih, w_hh, b_ih, b_hh = offsets[layer, 0], offsets[layer, 1], offsets[layer, 2], offsets[
-        layer, 3]
+    w_ih, w_hh = offsets[layer, W_IH], offsets[layer, W_HH]
+    b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
     if uses_blas(n_rows, n_in + n_hidden, n_batch):
         for r in range(n_rows):
             bias = theta[b_ih + r]
@@ -120,7 +125,7 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
         bias = theta[b_ih + r]
         for b in range(n_batch):
             gates[r, b] = bias
-        _accumulate(theta, w_ih, n_in, r, x, n_in, gates, r, n_batch)
+        _accumulate(theta, w_ih, n_in, r, n_in, x, gates, r, n_batch)
         row = n_rows + r - split if r >= split else r
         bias = theta[b_hh + r]
         if r >= split:
@@ -129,7 +134,7 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
         else:
             for b in range(n_batch):
                 gates[row, b] += bias
-        _accumulate(theta, w_hh, n_hidden, r, h_previous, n_hidden, gates, row, n_batch)
+        _accumulate(theta, w_hh, n_hidden, r, n_hidden, h_previous, gates, row, n_batch)
 
 
 @njit(**JIT_OPTIONS)
@@ -153,9 +158,11 @@ def _blocks5(flat, size):
 def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state, gates,
            n_batch):
     """One layer's step; ``gates`` (rows x batch) keeps what the backward pass reads."""
-    _preactivations(theta, offsets, layer, n_in, n_hidden, GATES[cell] * n_hidden, x,
-                    state_previous, gates, n_batch, FUSED_GATES[cell] * n_hidden)
-    peephole = offsets[layer, 4]
+    n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
+    split = CELL_BLOCKS[cell, FUSED_BLOCKS] * n_hidden
+    _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, state_previous, gates,
+                    n_batch, split)
+    peephole = offsets[layer, PEEPHOLE]
     if peephole >= 0:
         peep = theta[peephole:peephole + 3 * n_hidden].reshape((3 * n_hidden, 1))
     else:
@@ -171,7 +178,6 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
     the batch, or one column per batch entry (a population of parameter vectors); no rows
     without peepholes. The GRU's ``W_hn h + b_hn`` is in rows ``3h..4h`` of ``gates``.
     """
-    h_previous = state_previous
     one = cast_like(1.0, gates)
     flat_gates = gates.reshape(-1)
     if cell == ELMAN:
@@ -227,7 +233,7 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
         for j in range(size):
             n[j] += r[j] * hidden_n[j]
         _activate_rows(flat_gates, n_batch, 2 * n_hidden, 3 * n_hidden, TANH)  # n
-        h, h_old = state.reshape(-1)[:size], h_previous.reshape(-1)[:size]
+        h, h_old = state.reshape(-1)[:size], state_previous.reshape(-1)[:size]
         for j in range(size):
             h[j] = (one - z[j]) * n[j] + z[j] * h_old[j]
 
@@ -246,10 +252,10 @@ def _step(theta, sizes, offsets, cell, x, state_previous, state, gates, n_batch)
 def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
     """out[k] = head.bias[k] + head.weight[k] @ top."""
     for k in range(n_outputs):
-        bias = theta[head[1] + k]
+        bias = theta[head[HEAD_BIAS] + k]
         for b in range(n_batch):
             out[k, b] = bias
-        _accumulate(theta, head[0], n_hidden, k, top, n_hidden, out, k, n_batch)
+        _accumulate(theta, head[HEAD_WEIGHT], n_hidden, k, n_hidden, top, out, k, n_batch)
 
 
 @njit(**JIT_OPTIONS)
@@ -266,13 +272,12 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
     state_previous[:, :, 0] = initial
     state = np.zeros((n_layers, width, 1))
     gates = np.empty((n_layers, scratch_rows(cell, width), 1))
-    unused = np.empty((0, 0, 0))
     for t in range(first):
         states[:, :, t] = initial
     for t in range(first, n):
         origin[0] = t - 1
-        _gather_regressors(inputs_t, targets_t, unused, origin, 0, 1, 0, input_delays,
-                           target_delays, False, units)
+        gather_regressors(inputs_t, targets_t, no_forecasts(), origin, 0, 1, 0, input_delays,
+                          target_delays, False, units)
         _step(theta, sizes, offsets, cell, units, state_previous, state, gates, 1)
         states[:, :, t] = state[:, :, 0]
         state_previous, state = state, state_previous
@@ -291,44 +296,44 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
     n_layers = sizes.shape[0] - 2
     n_outputs = sizes[-1]
     width = initial_states.shape[1]
-    n_chunks = (n_origins + CHUNK - 1) // CHUNK
-    for chunk in prange(n_chunks):
-        start = chunk * CHUNK
-        n_batch = min(CHUNK, n_origins - start)
+    for chunk in prange(n_chunks(n_origins, CHUNK)):
+        start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
         own_theta = theta.copy()  # views of a shared θ contend (batch_loss_gradient)
         state_previous = np.ascontiguousarray(initial_states[:, :, start:start + n_batch])
         state = np.empty((n_layers, width, n_batch))
         gates = np.empty((n_layers, scratch_rows(cell, width), n_batch))
         units = np.empty((sizes[0], n_batch))
-        predictions = out[:, :, start:start + n_batch]
+        forecasts = out[:, :, start:start + n_batch]
         head_out = np.empty((n_outputs, n_batch))
         for step in range(horizon):
-            _gather_regressors(inputs_t, targets_t, predictions, origins, start, n_batch, step,
-                               input_delays, target_delays, True, units)
+            gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
+                              input_delays, target_delays, True, units)
             _step(own_theta, sizes, offsets, cell, units, state_previous, state, gates, n_batch)
             _head(own_theta, head, sizes[-2], n_outputs, state[n_layers - 1], head_out, n_batch)
-            predictions[step] = head_out
+            forecasts[step] = head_out
             state_previous, state = state, state_previous
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def _accumulate_transposed(theta, offset, n_columns, n_rows, delta, n_batch, column_index,
-                           out, out_row):
-    """``out[out_row, :n_batch] += W[:n_rows, column_index] @ delta[:n_rows, :n_batch]``."""
-    for g in range(n_rows):
-        w = theta[offset + g * n_columns + column_index]
+def _accumulate_transposed(theta, offset, n_columns, column, n_terms, delta, out, out_row,
+                           n_batch):
+    """``out[out_row, :n_batch] += W[:n_terms, column] @ delta[:n_terms, :n_batch]`` (the
+    weight as in :func:`_accumulate`)."""
+    for g in range(n_terms):
+        w = theta[offset + g * n_columns + column]
         for b in range(n_batch):
             out[out_row, b] += w * delta[g, b]
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def _outer(grad, offset, n_columns, row_index, delta, source, n_rows, n_batch):
-    """``grad[W[row_index, :n_rows]] += delta[row_index] @ source[:n_rows].T``."""
-    base = offset + row_index * n_columns
-    for i in range(n_rows):
+def _outer(grad, offset, n_columns, row, n_terms, delta, source, n_batch):
+    """``grad[W[row, :n_terms]] += delta[row] @ source[:n_terms].T`` (the weight's gradient
+    laid out as the weight in :func:`_accumulate`)."""
+    base = offset + row * n_columns
+    for i in range(n_terms):
         s = 0.0
         for b in range(n_batch):
-            s += delta[row_index, b] * source[i, b]
+            s += delta[row, b] * source[i, b]
         grad[base + i] += s
 
 
@@ -351,7 +356,7 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
     if cell == ELMAN:
         for j in range(size):
             flat_d_input[j] = flat_d_state[j] * (one - flat_state[j] * flat_state[j])
-    elif cell == LSTM and offsets[layer, 4] < 0:  # no peepholes: one flat loop
+    elif cell == LSTM and offsets[layer, PEEPHOLE] < 0:  # no peepholes: one flat loop
         c0 = (state.shape[0] // 2) * n_batch
         gate_i, gate_f, gate_g, gate_o, tanh_c = _blocks5(gates.reshape(-1), size)
         d_i, d_f, d_g, d_o, _ = _blocks5(flat_d_input, size)
@@ -368,7 +373,7 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             dc_previous[j] += dc * f
     elif cell == LSTM:
         half = state.shape[0] // 2
-        peephole = offsets[layer, 4]
+        peephole = offsets[layer, PEEPHOLE]
         for u in range(n_hidden):
             i, f, g, o = gates[u], gates[n_hidden + u], gates[2 * n_hidden + u], gates[
                 3 * n_hidden + u]
@@ -426,79 +431,121 @@ def _transposed_weights(theta, sizes, offsets, cell, n_batch):
     weights_t = np.empty_like(theta)
     for layer in range(sizes.shape[0] - 2):
         n_in, n_hidden = sizes[layer], sizes[layer + 1]
-        n_rows = GATES[cell] * n_hidden
+        n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
         if not uses_blas(n_rows, n_in + n_hidden, n_batch):
             continue
-        for offset, n_columns in ((offsets[layer, 0], n_in), (offsets[layer, 1], n_hidden)):
+        for offset, n_columns in ((offsets[layer, W_IH], n_in), (offsets[layer, W_HH], n_hidden)):
             for i in range(n_columns):
                 for r in range(n_rows):
                     weights_t[offset + i * n_rows + r] = theta[offset + r * n_columns + i]
     return weights_t
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
-def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                  targets_t, origins, burn_in, horizon, closed, grad):
-    """Mean squared error / 2 of windows and its gradient by backpropagation through time.
+@njit(**JIT_OPTIONS)
+def state_width(sizes, cell):
+    """Rows of a layer's state: the widest layer's ``h`` (and ``c`` for the LSTM)."""
+    hidden_width = 1
+    for layer in range(sizes.shape[0] - 2):
+        hidden_width = max(hidden_width, sizes[layer + 1])
+    return 2 * hidden_width if cell == LSTM else hidden_width
 
-    Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
-    ``burn_in`` unscored steps on measured data, then ``horizon`` scored steps for the targets
-    ``origins[b] + 1 ..``, fed back from measurements (open loop) or from its own forecasts
-    (``closed``). Returns the loss; ``grad`` (θ's dtype) is overwritten. The arithmetic is in
-    θ's precision: float32 θ, float32 states, gates and products.
-    """
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+                     targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts):
+    """The forward pass of BPTT: for step ``k`` of every window its input ``xs[k]``, the
+    states before and after it (``states[k]``, ``states[k + 1]``, from zero), the gate scratch
+    ``gates[k]``, and the forecasts of the scored steps."""
     n_batch = origins.shape[0]
     n_layers = sizes.shape[0] - 2
-    n_inputs = sizes[0]
-    n_outputs = sizes[-1]
-    hidden_width = 1
-    for layer in range(n_layers):
-        hidden_width = max(hidden_width, sizes[layer + 1])
-    width = 2 * hidden_width if cell == LSTM else hidden_width
-    n_gates = GATES[cell]
-    top = sizes[-2]
-    steps = burn_in + horizon
     starts = origins - burn_in
-    dtype = theta.dtype  # float32 parameters: float32 arithmetic throughout
-    xs = np.empty((steps, n_inputs, n_batch), dtype)
-    states = np.zeros((steps + 1, n_layers, width, n_batch), dtype)
-    gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch), dtype)
-    predictions = np.empty((horizon, n_outputs, n_batch), dtype)
-    for k in range(steps):
+    for k in range(burn_in + window):
         scored = k - burn_in
         if scored >= 0:
-            _gather_regressors(inputs_t, targets_t, predictions, origins, 0, n_batch, scored,
-                               input_delays, target_delays, closed, xs[k])
+            gather_regressors(inputs_t, targets_t, forecasts, origins, 0, n_batch, scored,
+                              input_delays, target_delays, closed, xs[k])
         else:
-            _gather_regressors(inputs_t, targets_t, predictions, starts, 0, n_batch, k,
-                               input_delays, target_delays, False, xs[k])
+            gather_regressors(inputs_t, targets_t, forecasts, starts, 0, n_batch, k,
+                              input_delays, target_delays, False, xs[k])
         _step(theta, sizes, offsets, cell, xs[k], states[k], states[k + 1], gates[k], n_batch)
         if scored >= 0:
-            _head(theta, head, top, n_outputs, states[k + 1, n_layers - 1],
-                  predictions[scored], n_batch)
+            _head(theta, head, sizes[-2], sizes[-1], states[k + 1, n_layers - 1],
+                  forecasts[scored], n_batch)
 
-    d_predictions = np.empty((horizon, n_outputs, n_batch), dtype)
-    loss = squared_error(predictions, targets_t, origins, d_predictions)
 
-    grad[:] = 0.0
+@njit(**GRADIENT_JIT_OPTIONS)
+def _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below, h_previous,
+                      d_input_side, hidden_side, d_state, d_state_next, dx, feedback,
+                      n_input_rows, n_batch):
+    """A layer's weight gradients from its pre-activation gradients, and what flows on: to
+    its previous state (``d_state_next``), to the layer below (``d_state``) or, for layer 0
+    in closed loop (``feedback``), to the input rows that were fed back (``dx``)."""
+    n_in, n_hidden = sizes[layer], sizes[layer + 1]
+    n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
+    w_ih, w_hh = offsets[layer, W_IH], offsets[layer, W_HH]
+    if uses_blas(n_rows, n_in + n_hidden, n_batch):
+        w_input_t = weights_t[w_ih:w_ih + n_rows * n_in].reshape((n_in, n_rows))
+        w_hidden_t = weights_t[w_hh:w_hh + n_rows * n_hidden].reshape((n_hidden, n_rows))
+        gemm(False, True, d_input_side[:n_rows], below[:n_in],
+             grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
+        gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
+             grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+        gemm(False, False, w_hidden_t, hidden_side[:n_rows], d_state_next[layer, :n_hidden],
+             True)
+        if layer > 0:
+            gemm(False, False, w_input_t, d_input_side[:n_rows], d_state[layer - 1, :n_in],
+                 True)
+        elif feedback:
+            gemm(False, False, w_input_t, d_input_side[:n_rows], dx, False)
+        return
+    for r in range(n_rows):
+        _outer(grad, w_ih, n_in, r, n_in, d_input_side, below, n_batch)
+        _outer(grad, w_hh, n_hidden, r, n_hidden, hidden_side, h_previous, n_batch)
+    d_previous = d_state_next[layer]
+    for j in range(n_hidden):
+        _accumulate_transposed(theta, w_hh, n_hidden, j, n_rows, hidden_side, d_previous, j,
+                               n_batch)
+    if layer > 0:
+        d_below = d_state[layer - 1]
+        for i in range(n_in):
+            _accumulate_transposed(theta, w_ih, n_in, i, n_rows, d_input_side, d_below, i,
+                                   n_batch)
+    elif feedback:
+        dx[:] = 0.0
+        for i in range(n_input_rows, n_in):
+            _accumulate_transposed(theta, w_ih, n_in, i, n_rows, d_input_side, dx, i, n_batch)
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_rows, burn_in,
+                      closed, xs, states, gates, d_forecasts, grad):
+    """The backward pass of BPTT over the forward pass's ``xs``, ``states`` and ``gates``,
+    from the forecasts' gradient ``d_forecasts`` (to which, in closed loop, the gradient of
+    each fed-back input is added as the pass reaches it); accumulates into ``grad``."""
+    window, n_outputs, n_batch = d_forecasts.shape
+    n_layers = sizes.shape[0] - 2
+    n_inputs, top = sizes[0], sizes[-2]
+    n_gates = CELL_BLOCKS[cell, GATE_BLOCKS]
+    width = states.shape[2]
+    hidden_width = width // 2 if cell == LSTM else width
+    dtype = theta.dtype
     d_state = np.zeros((n_layers, width, n_batch), dtype)  # dLoss/d(state) of the current step
     d_state_next = np.zeros((n_layers, width, n_batch), dtype)  # carried to the previous step
     d_input_side = np.empty((n_gates * hidden_width, n_batch), dtype)
     d_hidden_side = np.empty((n_gates * hidden_width, n_batch), dtype)
     dx = np.empty((n_inputs, n_batch), dtype)
-    n_input_rows = input_delays.shape[0] * inputs_t.shape[0]
     weights_t = _transposed_weights(theta, sizes, offsets, cell, n_batch)
     # Bias and head-weight gradients are summed per batch column over the steps and over the
     # batch only at the end: a sum over each row's n_batch columns every step was ~5% of a
     # 128-unit LSTM part (hundreds of short horizontal reductions a step).
     bias_sums = np.zeros((n_layers, 2, n_gates * hidden_width * n_batch), dtype)
     head_sums = np.zeros((n_outputs, top * n_batch), dtype)
-    for k in range(steps - 1, -1, -1):
+    for k in range(burn_in + window - 1, -1, -1):
         scored = k - burn_in
         d_state[:] = d_state_next
         d_state_next[:] = 0.0
         if scored >= 0:
-            d_out = d_predictions[scored]
+            d_out = d_forecasts[scored]
             h_top = states[k + 1, n_layers - 1]
             for o in range(n_outputs):
                 sums = head_sums[o]
@@ -507,71 +554,69 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
                         sums[j * n_batch + b] += d_out[o, b] * h_top[j, b]
             d_top = d_state[n_layers - 1]
             for j in range(top):
-                _accumulate_transposed(theta, head[0], top, n_outputs, d_out, n_batch, j,
-                                       d_top, j)
+                _accumulate_transposed(theta, head[HEAD_WEIGHT], top, j, n_outputs, d_out,
+                                       d_top, j, n_batch)
         for layer in range(n_layers - 1, -1, -1):
-            n_hidden = sizes[layer + 1]
-            n_in = sizes[layer]
-            n_rows = n_gates * n_hidden
+            n_rows = n_gates * sizes[layer + 1]
             below = xs[k] if layer == 0 else states[k + 1, layer - 1]
-            h_previous = states[k, layer]
-            _layer_backward(theta, grad, offsets, layer, cell, n_hidden, states[k, layer],
-                            states[k + 1, layer], gates[k, layer], d_state[layer], d_input_side,
-                            d_hidden_side, d_state_next[layer], n_batch)
-            w_ih, w_hh, b_ih, b_hh = (offsets[layer, 0], offsets[layer, 1], offsets[layer, 2],
-                                      offsets[layer, 3])
+            _layer_backward(theta, grad, offsets, layer, cell, sizes[layer + 1],
+                            states[k, layer], states[k + 1, layer], gates[k, layer],
+                            d_state[layer], d_input_side, d_hidden_side, d_state_next[layer],
+                            n_batch)
             # Elman and LSTM: both sides of a pre-activation have the same gradient
             hidden_side = d_hidden_side if cell == GRU else d_input_side
             _add_flat(bias_sums[layer, 0], d_input_side.reshape(-1), n_rows * n_batch)
             if cell == GRU:
                 _add_flat(bias_sums[layer, 1], d_hidden_side.reshape(-1), n_rows * n_batch)
             feedback = layer == 0 and closed and scored >= 1
-            if uses_blas(n_rows, n_in + n_hidden, n_batch):
-                w_input_t = weights_t[w_ih:w_ih + n_rows * n_in].reshape((n_in, n_rows))
-                w_hidden_t = weights_t[w_hh:w_hh + n_rows * n_hidden].reshape((n_hidden, n_rows))
-                gemm(False, True, d_input_side[:n_rows], below[:n_in],
-                     grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
-                gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
-                     grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
-                gemm(False, False, w_hidden_t, hidden_side[:n_rows],
-                     d_state_next[layer, :n_hidden], True)
-                if layer > 0:
-                    gemm(False, False, w_input_t, d_input_side[:n_rows],
-                         d_state[layer - 1, :n_in], True)
-                elif feedback:
-                    gemm(False, False, w_input_t, d_input_side[:n_rows], dx, False)
-            else:
-                for r in range(n_rows):
-                    _outer(grad, w_ih, n_in, r, d_input_side, below, n_in, n_batch)
-                    _outer(grad, w_hh, n_hidden, r, hidden_side, h_previous, n_hidden, n_batch)
-                d_previous = d_state_next[layer]
-                for j in range(n_hidden):
-                    _accumulate_transposed(theta, w_hh, n_hidden, n_rows, hidden_side,
-                                           n_batch, j, d_previous, j)
-                if layer > 0:
-                    d_below = d_state[layer - 1]
-                    for i in range(n_in):
-                        _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
-                                               n_batch, i, d_below, i)
-                elif feedback:
-                    dx[:] = 0.0
-                    for i in range(n_input_rows, n_inputs):
-                        _accumulate_transposed(theta, w_ih, n_in, n_rows, d_input_side,
-                                               n_batch, i, dx, i)
+            _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below,
+                              states[k, layer], d_input_side, hidden_side, d_state,
+                              d_state_next, dx, feedback, n_input_rows, n_batch)
             if feedback:
-                route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_predictions)
+                route_feedback_gradient(dx, n_input_rows, target_delays, scored, d_forecasts)
     for o in range(n_outputs):
-        for scored in range(horizon):  # final: feedback only adds to earlier forecasts
-            grad[head[1] + o] += _row_sum(d_predictions[scored, o], 0, n_batch)
+        for scored in range(window):  # final: feedback only adds to earlier forecasts
+            grad[head[HEAD_BIAS] + o] += _row_sum(d_forecasts[scored, o], 0, n_batch)
         for j in range(top):
-            grad[head[0] + o * top + j] += _row_sum(head_sums[o], j * n_batch, n_batch)
+            grad[head[HEAD_WEIGHT] + o * top + j] += _row_sum(head_sums[o], j * n_batch,
+                                                              n_batch)
     for layer in range(n_layers):
         n_rows = n_gates * sizes[layer + 1]
-        b_ih, b_hh = offsets[layer, 2], offsets[layer, 3]
+        b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
         for r in range(n_rows):
             grad[b_ih + r] += _row_sum(bias_sums[layer, 0], r * n_batch, n_batch)
             grad[b_hh + r] += _row_sum(bias_sums[layer, 1 if cell == GRU else 0], r * n_batch,
                                        n_batch)
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+                  targets_t, origins, burn_in, window, closed, grad):
+    """Mean squared error / 2 of windows and its gradient by backpropagation through time.
+
+    Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
+    ``burn_in`` unscored steps on measured data, then ``window`` scored steps for the targets
+    ``origins[b] + 1 ..``, fed back from measurements (open loop) or from its own forecasts
+    (``closed``). Returns the loss; ``grad`` (θ's dtype) is overwritten. The arithmetic is in
+    θ's precision: float32 θ, float32 states, gates and products.
+    """
+    n_batch = origins.shape[0]
+    n_layers = sizes.shape[0] - 2
+    width = state_width(sizes, cell)
+    steps = burn_in + window
+    dtype = theta.dtype  # float32 parameters: float32 arithmetic throughout
+    xs = np.empty((steps, sizes[0], n_batch), dtype)
+    states = np.zeros((steps + 1, n_layers, width, n_batch), dtype)
+    gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch), dtype)
+    forecasts = np.empty((window, sizes[-1], n_batch), dtype)
+    _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+                     targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts)
+    d_forecasts = np.empty((window, sizes[-1], n_batch), dtype)
+    loss = squared_error(forecasts, targets_t, origins, d_forecasts)
+    grad[:] = 0.0
+    _backward_windows(theta, sizes, offsets, head, cell, target_delays,
+                      input_delays.shape[0] * inputs_t.shape[0], burn_in, closed, xs, states,
+                      gates, d_forecasts, grad)
     return loss
 
 
@@ -593,7 +638,7 @@ def _row_sum(flat, first, n):
 
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
 def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
-                        inputs_t, targets_t, origins, burn_in, horizon, closed, grad):
+                        inputs_t, targets_t, origins, burn_in, window, closed, grad):
     """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
     threads; the same loss and gradient, summed part by part in order."""
     n_batch = origins.shape[0]
@@ -610,7 +655,7 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
         part_grad = np.empty(grad.shape[0], grad.dtype)
         losses[part] = (stop - start) * loss_gradient(
             theta.copy(), sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-            targets_t, origins[start:stop], burn_in, horizon, closed, part_grad)
+            targets_t, origins[start:stop], burn_in, window, closed, part_grad)
         grads[part] = part_grad
     loss = 0.0
     grad[:] = 0.0

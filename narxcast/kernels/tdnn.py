@@ -8,28 +8,23 @@ from measurements. Output ``j * n_targets + i`` is the forecast of ``y[i, o + 1 
 import numpy as np
 from numba import njit, prange
 
-from .activations import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+from .config import CHUNK, GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+from .core import chunk_bounds, gather_regressors, n_chunks, no_forecasts
 from .mlp import backward, forward
-from .narx import CHUNK, _gather_regressors
-
-NO_PREDICTIONS = np.empty((0, 0, 0))  # the gather's closed-loop buffer, never read here
 
 
 @njit(**JIT_OPTIONS, parallel=True)
 def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-            target_delays, inputs_t, targets_t, origins, unused, out):
+            target_delays, inputs_t, targets_t, origins, out):
     """All outputs for every origin: ``out`` is ``(n_outputs, n_origins)``."""
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
-    n_units = unit_offsets[-1] + n_outputs
-    n_chunks = (n_origins + CHUNK - 1) // CHUNK
-    for chunk in prange(n_chunks):
-        start = chunk * CHUNK
-        n_batch = min(CHUNK, n_origins - start)
-        units = np.empty((n_units, n_batch))
-        _gather_regressors(inputs_t, targets_t, unused, origins, start, n_batch, 0,
-                           input_delays, target_delays, False, units)
+    for chunk in prange(n_chunks(n_origins, CHUNK)):
+        start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
+        units = np.empty((sizes.sum(), n_batch))
+        gather_regressors(inputs_t, targets_t, no_forecasts(), origins, start, n_batch, 0,
+                          input_delays, target_delays, False, units)
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
         for k in range(n_outputs):
             out[k, start:start + n_batch] = units[out_row + k, :n_batch]
@@ -37,15 +32,15 @@ def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, inpu
 
 @njit(**GRADIENT_JIT_OPTIONS)
 def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-                  target_delays, inputs_t, targets_t, origins, unused, grad):
+                  target_delays, inputs_t, targets_t, origins, grad):
     """Mean squared error / 2 over every output of every origin; gradient into ``grad``."""
     n_batch = origins.shape[0]
     n_outputs = sizes[-1]
     n_targets = targets_t.shape[0]
     out_row = unit_offsets[-1]
-    units = np.empty((unit_offsets[-1] + n_outputs, n_batch))
-    _gather_regressors(inputs_t, targets_t, unused, origins, 0, n_batch, 0, input_delays,
-                       target_delays, False, units)
+    units = np.empty((sizes.sum(), n_batch))
+    gather_regressors(inputs_t, targets_t, no_forecasts(), origins, 0, n_batch, 0,
+                      input_delays, target_delays, False, units)
     forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
     width = max(sizes.max(), 1)
     delta = np.empty((width, n_batch))

@@ -1,4 +1,5 @@
-"""Optimisers over a flat parameter vector θ; they know nothing of the models."""
+"""Optimisers over a flat parameter vector θ, which know nothing of the models, and the stage
+loop of a fit (:mod:`.stages`), which hands a network's problems to them."""
 
 from .evolution import EvolutionResult, train_evolution
 from .gradient import SGD, Adam, TrainingResult, train_gradient

@@ -110,6 +110,41 @@ def record_iteration(result, theta, best_theta, loss, validation_score, tol):
     return improved, message
 
 
+class Patience:
+    """scikit-learn's stopping rule: stop once more than ``n_iter_no_change`` iterations in a
+    row have not improved.
+
+    Examples
+    --------
+    >>> patience = Patience(1)
+    >>> [patience.exhausted(improved) for improved in (False, True, False, False)]
+    [False, False, False, True]
+    """
+
+    def __init__(self, n_iter_no_change):
+        self.n_iter_no_change = n_iter_no_change
+        self.without_improvement = 0
+
+    def exhausted(self, improved):
+        """Count an iteration; whether the rule says stop."""
+        self.without_improvement = 0 if improved else self.without_improvement + 1
+        return self.without_improvement > self.n_iter_no_change
+
+
+def warn_unless_converged(result, trainer, unit, max_iter, divergence):
+    """Warn of a run that stopped other than by converging: ``divergence`` (the message) if it
+    diverged, a note if it was interrupted (after so many ``unit``), scikit-learn's
+    ``ConvergenceWarning`` naming the ``trainer`` if it ran out of iterations."""
+    if result.stopped_by == "diverged":
+        warnings.warn(divergence, RuntimeWarning, stacklevel=4)
+    elif result.stopped_by == "interrupted":
+        warnings.warn(f"Training interrupted after {result.n_iter} {unit}; the best "
+                      "parameters seen were kept.", RuntimeWarning, stacklevel=4)
+    elif result.stopped_by == "max_iter":
+        warnings.warn(f"{trainer}: maximum iterations ({max_iter}) reached and the "
+                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+
+
 def _epoch_windows(origins, window, rng):
     """Non-overlapping windows with a random phase, shuffled: every step once per epoch."""
     phase = rng.integers(min(window, origins.size))
@@ -157,7 +192,7 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
     theta = np.array(theta, dtype=np.float64)
     result = TrainingResult(theta=theta)
     best_theta = theta.copy()
-    no_improvement = 0
+    patience = Patience(n_iter_no_change)
     early_stopping = validation_score is not None
     started = time.perf_counter()
     try:
@@ -180,8 +215,7 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
                                                  validation_score, tol)
             if verbose:
                 print(f"{message} ({time.perf_counter() - started:.1f} s)")
-            no_improvement = 0 if improved else no_improvement + 1
-            if no_improvement > n_iter_no_change:
+            if patience.exhausted(improved):
                 result.stopped_by = "converged"
                 if verbose:
                     print(f"Stopped: no improvement of more than tol={tol} for "
@@ -189,16 +223,12 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
                 break
     except FloatingPointError:
         result.stopped_by = "diverged"
-        warnings.warn(f"Training diverged (non-finite loss) in epoch {result.n_iter + 1}; the "
-                      "best parameters seen were restored. Lower `learning_rate_init` or "
-                      "`clip_norm`.", RuntimeWarning, stacklevel=3)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted"
-        warnings.warn(f"Training interrupted after {result.n_iter} epochs; the best parameters "
-                      "seen were kept.", RuntimeWarning, stacklevel=3)
-    if result.stopped_by == "max_iter":
-        warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and the "
-                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+    warn_unless_converged(
+        result, "Stochastic optimizer", "epochs", max_iter,
+        f"Training diverged (non-finite loss) in epoch {result.n_iter + 1}; the best parameters "
+        "seen were restored. Lower `learning_rate_init` or `clip_norm`.")
     if early_stopping or result.stopped_by in ("diverged", "interrupted"):
         theta[:] = best_theta
     return result

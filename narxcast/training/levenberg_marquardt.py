@@ -14,13 +14,11 @@ progress or Ctrl-C that keeps the best parameters.
 """
 
 import time
-import warnings
 
 import numpy as np
 from scipy.linalg import LinAlgError, solve
-from sklearn.exceptions import ConvergenceWarning
 
-from .gradient import TrainingResult, record_iteration
+from .gradient import Patience, TrainingResult, record_iteration, warn_unless_converged
 
 
 def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter, tol,
@@ -75,7 +73,7 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         return 0.5 * (np.dot(r, r) + np.dot(penalty * candidate, candidate)) / r.size
 
     best_theta = theta.copy()
-    no_improvement = 0
+    patience = Patience(n_iter_no_change)
     early_stopping = validation_score is not None
     started = time.perf_counter()
     try:
@@ -113,21 +111,16 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
                                                  validation_score, tol)
             if verbose:
                 print(f"{message}, mu = {mu:.1e} ({time.perf_counter() - started:.1f} s)")
-            no_improvement = 0 if improved else no_improvement + 1
-            if no_improvement > n_iter_no_change:
+            if patience.exhausted(improved):
                 result.stopped_by = "converged"
                 break
     except FloatingPointError:
         result.stopped_by = "diverged"
-        warnings.warn("Levenberg-Marquardt met a non-finite loss or Jacobian; the best "
-                      "parameters seen were kept.", RuntimeWarning, stacklevel=3)
     except KeyboardInterrupt:
         result.stopped_by = "interrupted"
-        warnings.warn(f"Training interrupted after {result.n_iter} iterations; the best "
-                      "parameters seen were kept.", RuntimeWarning, stacklevel=3)
-    if result.stopped_by == "max_iter":
-        warnings.warn(f"Levenberg-Marquardt: maximum iterations ({max_iter}) reached and the "
-                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+    warn_unless_converged(result, "Levenberg-Marquardt", "iterations", max_iter,
+                          "Levenberg-Marquardt met a non-finite loss or Jacobian; the best "
+                          "parameters seen were kept.")
     if early_stopping:
         theta[:] = best_theta
     return result

@@ -1,0 +1,332 @@
+"""The forecaster contract: fit, every predict mode of DESIGN.md, update and score, over
+scaled, time-innermost arrays; the scaler; the rows kept to continue a series.
+
+A model family implements a handful of hooks (``_delays``, ``_fit_scaled``,
+``_forecast_scaled`` and the optional ones below); this module maps every ``predict`` mode
+onto them and owns validation, scaling and the transactional fit.
+"""
+
+from abc import ABCMeta, abstractmethod
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils import check_array
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+
+from ._validation import check_horizon
+
+
+class Scaler:
+    """Column-wise standardisation kept with the model (identity when ``enabled`` is False).
+
+    Examples
+    --------
+    >>> scaler = Scaler(np.array([[1.0], [3.0]]), enabled=True)
+    >>> scaler.transform(np.array([[3.0]])), scaler.inverse(np.array([[0.0]]))
+    (array([[1.]]), array([[2.]]))
+    """
+
+    def __init__(self, data, enabled):
+        if enabled:
+            self.mean = data.mean(axis=0)
+            scale = data.std(axis=0)
+        else:
+            self.mean = np.zeros(data.shape[1])
+            scale = np.ones(data.shape[1])
+        self.scale = np.where(scale > 0, scale, 1.0)
+
+    def transform(self, data):
+        return (data - self.mean) / self.scale
+
+    def inverse(self, data):
+        return data * self.scale + self.mean
+
+
+class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
+    """Fit/predict/update machinery for models forecasting from delayed inputs and targets.
+
+    A subclass provides ``_delays``, ``_fit_scaled`` (train on scaled, time-innermost arrays)
+    and ``_forecast_scaled`` (closed-loop forecasts of ``horizon`` steps from a set of origins),
+    and declares what it has through the optional hooks (``_warm_started``, ``_standardises``,
+    ``_prepare``, ...); this class validates, scales, keeps the history needed to continue, and
+    maps every ``predict`` mode of DESIGN.md onto them.
+    """
+
+    def __setstate__(self, state):
+        """Unpickle; read-only arrays (joblib's ``mmap_mode="r"``) become writable copies:
+        Numba compiles every kernel again for read-only arguments (15 s for an Elman net),
+        and a model's arrays (parameters, delays, the rows kept) are small."""
+        super().__setstate__({key: _writable(value) for key, value in state.items()})
+
+    # ----------------------------------------------------------------------------- delays
+    @abstractmethod
+    def _delays(self):
+        """``(input_delays, target_delays)``: the delays of X and of y a forecast reads."""
+
+    @property
+    def max_delay_(self):
+        """Rows of initial conditions a forecast needs (the largest delay)."""
+        return int(max(self.input_delays_.max(initial=0), self.target_delays_.max(initial=0)))
+
+    def _history_rows(self):
+        """Rows of X and y kept after fit/update for ``predict(X_future)`` to continue from."""
+        return self.max_delay_
+
+    def _first_origin(self):
+        """The first origin of a segment whose forecasts are formed (recurrent models add
+        their washout)."""
+        return self.max_delay_ - 1
+
+    def _warm_started(self):
+        """Whether ``fit`` continues from the fitted state (models with ``warm_start``)."""
+        return False
+
+    def _standardises(self):
+        """Whether inputs and targets are standardised inside (models with ``scale``)."""
+        return False
+
+    def _prepare(self, inputs):
+        """Check the settings against the data of a cold fit and record what follows from
+        them, before any scaling or training (the families override)."""
+
+    def _check_forecast_horizon(self, horizon):
+        """Raise when ``horizon`` is beyond what the model forecasts (direct models override)."""
+
+    # ------------------------------------------------------------------------- validation
+    def _validate_inputs(self, X, n_samples, reset):
+        """Check X (or None) and return it as a float64 array of shape (n_samples, n_features)."""
+        name = type(self).__name__
+        if X is None:
+            if not reset and self.n_features_in_ > 0:
+                raise ValueError(f"`X` is required: {name} was fitted with "
+                                 f"{self.n_features_in_} exogenous features.")
+            return np.empty((n_samples, 0))
+        if not reset and self.n_features_in_ == 0:
+            raise ValueError(f"`X` must be None: {name} was fitted without exogenous "
+                             f"inputs. Got an array of shape {np.shape(X)}.")
+        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_min_samples=1)
+
+    def _validate_targets(self, y, reset):
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim not in (1, 2):
+            raise ValueError(f"`y` must be 1-D or 2-D. Got an array of shape {y.shape}.")
+        if reset:
+            self._y_ndim = y.ndim
+        targets = y.reshape(len(y), -1)
+        if not reset and targets.shape[1] != self.n_targets_:
+            raise ValueError(f"`y` must have {self.n_targets_} target columns as in fit. "
+                             f"Got {targets.shape[1]}.")
+        return targets
+
+    def _validate_segment(self, X, y, reset, max_delay, extra_rows):
+        """Validate a segment (X, y) of at least ``max_delay + extra_rows`` rows."""
+        if y is not None and X is not None and _num_samples(X) != _num_samples(y):
+            raise ValueError("`X` and `y` must have the same number of rows. Got "
+                             f"{_num_samples(X)} and {_num_samples(y)}.")
+        targets = self._validate_targets(y, reset)
+        inputs = self._validate_inputs(X, len(targets), reset)
+        if len(targets) < max_delay + extra_rows:
+            raise ValueError(
+                f"`y` needs at least {max_delay + extra_rows} rows here (the largest delay is "
+                f"{max_delay}). Got n_samples={len(targets)}.")
+        return inputs, targets
+
+    # ------------------------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Fit the model to a series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or None
+            Exogenous inputs at the target times; None for a purely autoregressive model.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The series to forecast, in time order at a regular step.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        fitted_state = self.__dict__.copy()
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            # a rejected or failed fit leaves a previously fitted model exactly as it was
+            self.__dict__.clear()
+            self.__dict__.update(fitted_state)
+            raise
+
+    def _fit(self, X, y):
+        warm = self._warm_started()
+        input_delays, target_delays = self._delays()
+        max_delay = int(max(input_delays.max(initial=0), target_delays.max(initial=0)))
+        if warm:
+            if not (np.array_equal(input_delays, self.input_delays_)
+                    and np.array_equal(target_delays, self.target_delays_)):
+                raise ValueError("`warm_start=True` needs the delays of the fitted model.")
+            inputs, targets = self._validate_segment(X, y, reset=False, max_delay=max_delay,
+                                                     extra_rows=2)
+        else:
+            inputs, targets = self._validate_segment(X, y, reset=True, max_delay=max_delay,
+                                                     extra_rows=2)
+            self.n_targets_ = targets.shape[1]
+            if X is None:
+                self.n_features_in_ = 0
+            self.input_delays_ = input_delays
+            self.target_delays_ = target_delays
+            self._prepare(inputs)
+            self.input_scaler_ = Scaler(inputs, self._standardises())
+            self.target_scaler_ = Scaler(targets, self._standardises())
+        constant = np.ptp(targets, axis=0) == 0
+        if constant.any():
+            raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "
+                             "there is nothing to forecast.")
+        self._fit_scaled(*self._scaled_t(inputs, targets), warm)
+        self._store_history(inputs, targets, reset=True)
+        return self
+
+    @abstractmethod
+    def _fit_scaled(self, inputs_t, targets_t, warm):
+        """Learn from scaled (features, time) arrays; set the fitted attributes."""
+
+    @abstractmethod
+    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        """Closed-loop forecasts, shape (horizon, n_targets, n_origins), scaled units."""
+
+    def _store_history(self, inputs, targets, reset):
+        keep = self._history_rows()
+        if not reset:
+            inputs = np.concatenate([self.history_X_, inputs])
+            targets = np.concatenate([self.history_y_, targets])
+        self.history_X_ = inputs[len(inputs) - keep:].copy()
+        self.history_y_ = targets[len(targets) - keep:].copy()
+
+    # --------------------------------------------------------------------------- predict
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+        """Forecast, continuing from the stored history or over a segment of measurements.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or None
+            Exogenous inputs at the target times.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), optional
+            Measured targets of a self-contained segment. Without ``y`` the forecast is closed
+            loop, continuing from the end of the data seen by ``fit``/``update``, one row per
+            row of ``X`` (or ``horizon`` rows when the model has no exogenous inputs).
+        horizon : int, optional
+            With ``y``: the lead time; row ``t`` is the forecast of ``y_t`` made at origin
+            ``t - horizon`` (default 1: open loop, one step ahead). Rows whose origin lacks the
+            initial conditions are NaN.
+        all_horizons : bool, default False
+            With ``y``: return every lead time ``1..horizon``, shape (n_samples, horizon[,
+            n_targets]); column ``j - 1`` of row ``t`` is the forecast of ``y_t`` from ``t - j``.
+
+        Returns
+        -------
+        ndarray
+            Forecasts in the units of ``y``; 1-D targets give 1-D rows.
+        """
+        check_is_fitted(self, "input_scaler_")
+        if y is None:
+            if all_horizons:
+                raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
+            forecasts = self._continue(X, horizon)
+        else:
+            horizon = 1 if horizon is None else check_horizon(horizon)
+            self._check_forecast_horizon(horizon)
+            forecasts = self._predict_segment(X, y, horizon)
+            if not all_horizons:
+                forecasts = forecasts[:, -1]
+        if self._y_ndim == 1:
+            forecasts = forecasts[..., 0]
+        return forecasts
+
+    def _continue(self, X, horizon):
+        if X is None:
+            if horizon is None:
+                raise ValueError("`horizon` is required when `X` is None.")
+            n_steps = check_horizon(horizon)
+        else:
+            n_steps = _num_samples(X)
+            if horizon is not None and check_horizon(horizon) != n_steps:
+                raise ValueError(f"`horizon` must equal the rows of `X` ({n_steps}) when "
+                                 f"forecasting from the stored history. Got {horizon}.")
+        future = self._validate_inputs(X, n_steps, reset=False)
+        inputs = np.concatenate([self.history_X_, future])
+        targets = np.concatenate([self.history_y_, np.full((n_steps, self.n_targets_), np.nan)])
+        out = self._forecast_continuation(*self._scaled_t(inputs, targets),
+                                          len(self.history_y_) - 1, n_steps)
+        return self.target_scaler_.inverse(out)
+
+    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+        """Forecasts (n_steps, n_targets) from one origin; recursive models in one call."""
+        origins = np.array([origin], dtype=np.int64)
+        return self._forecast_scaled(inputs_t, targets_t, origins, n_steps)[:, :, 0]
+
+    def _predict_segment(self, X, y, horizon):
+        inputs, targets = self._validate_segment(X, y, reset=False, max_delay=self.max_delay_,
+                                                  extra_rows=1)
+        n = len(targets)
+        # pad with NaN so that forecasts past the end stay inside the arrays (and are NaN)
+        inputs = np.concatenate([inputs, np.full((horizon, inputs.shape[1]), np.nan)])
+        targets = np.concatenate([targets, np.full((horizon, targets.shape[1]), np.nan)])
+        origins = np.arange(self._first_origin(), n - 1, dtype=np.int64)
+        out = self._forecast_scaled(*self._scaled_t(inputs, targets), origins, horizon)
+        out *= self.target_scaler_.scale[:, None]
+        out += self.target_scaler_.mean[:, None]
+        forecasts = np.full((n, horizon, self.n_targets_), np.nan)
+        for step in range(horizon):
+            first = self._first_origin() + step + 1  # the row forecast from the first origin
+            if first < n:
+                forecasts[first:, step] = out[step, :, :n - first].T
+        return forecasts
+
+    def _scaled_t(self, inputs, targets):
+        inputs_t = np.ascontiguousarray(self.input_scaler_.transform(inputs).T)
+        targets_t = np.ascontiguousarray(self.target_scaler_.transform(targets).T)
+        return inputs_t, targets_t
+
+    # ---------------------------------------------------------------------- update/score
+    def update(self, X, y):
+        """Append new measurements to the stored history without refitting.
+
+        ``predict(X_future)`` then continues from the end of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_new, n_features) or None
+        y : array-like of shape (n_new,) or (n_new, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "input_scaler_")
+        inputs, targets = self._validate_segment(X, y, reset=False, max_delay=0, extra_rows=1)
+        self._store_history(inputs, targets, reset=False)
+        return self
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the closed-loop forecast ``predict(X)`` (``horizon=len(y)`` if X is None)."""
+        horizon = _num_samples(y) if X is None else None
+        return r2_score(y, self.predict(X, horizon=horizon), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.regressor_tags.poor_score = True
+        return tags
+
+
+def _writable(value):
+    """Read-only arrays (joblib's ``mmap_mode="r"``), also inside a named tuple, as writable
+    copies: Numba compiles every kernel again for read-only arguments."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        return np.array(value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)._make(_writable(item) for item in value)
+    return value

@@ -1,0 +1,100 @@
+"""Networks over a flat parameter vector θ: what the MLP-based and the recurrent families share.
+
+A family gives θ's layout (``_make_layout``, a named structure computed once per fit and kept
+as ``layout_``), its initialisation and weight mask, its kernels (``_forecast_theta``) and its
+training problems; :mod:`narxcast.training.stages` runs the stages of a fit over them.
+"""
+
+from abc import abstractmethod
+
+import numpy as np
+
+from ._forecaster import BaseForecaster
+from ._validation import NETWORK_PARAMETER_CONSTRAINTS, normalize_delays
+from .training.stages import parse_stages, train_stages
+
+
+class NetworkForecaster(BaseForecaster):
+    """A model over a flat θ trained by the trainers of :mod:`narxcast.training`.
+
+    A subclass gives ``_make_layout`` (a named tuple with an ``n_params`` property),
+    ``_initial_theta``, ``_weight_mask``, ``_forecast_theta``, ``_training_problem`` (and
+    ``_least_squares_problem`` for Levenberg–Marquardt, ``_population_problem`` for
+    evolution), the ``_solvers`` it supports, the loop it trains in (``_training_loop``) and
+    its parameters.
+    """
+
+    _parameter_constraints = NETWORK_PARAMETER_CONSTRAINTS
+    _solvers = frozenset({"adam", "sgd"})
+
+    def _warm_started(self):
+        return self.warm_start and hasattr(self, "input_scaler_")
+
+    def _standardises(self):
+        return self.scale
+
+    def _prepare(self, inputs):
+        self._check_regressors()
+
+    def _check_regressors(self):
+        if self._n_regressors() == 0:
+            raise ValueError("The model has no regressors: give it fed-back target delays "
+                             "(`feedback_delays` / `target_delays`), or `X` with `input_delays`.")
+
+    def _n_regressors(self):
+        return (self.input_delays_.size * self.n_features_in_
+                + self.target_delays_.size * self.n_targets_)
+
+    @abstractmethod
+    def _make_layout(self):
+        """θ's layout for the current parameters and fitted delays (a named tuple)."""
+
+    @abstractmethod
+    def _training_loop(self):
+        """The ``loop`` parameter: "open", "closed" or a sequence (one per stage)."""
+
+    def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
+
+    def _fit_scaled(self, inputs_t, targets_t, warm):
+        layout = self._make_layout()
+        if warm and (layout.n_params != self.theta_.size
+                     or not np.array_equal(layout.sizes, self.layout_.sizes)):
+            raise ValueError(
+                "`warm_start=True` needs the architecture of the fitted model (layer sizes "
+                f"{self.layout_.sizes.tolist()}); these parameters give "
+                f"{layout.sizes.tolist()}. Refit with warm_start=False.")
+        stages = parse_stages(self.solver, self._training_loop(), self._solvers,
+                              type(self).__name__)
+        if any(stage.solver == "ga" for stage in stages) and (
+                self.crossover_rate + self.mutation_rate > 1):
+            raise ValueError("`crossover_rate` + `mutation_rate` must be <= 1 (each offspring "
+                             f"is crossed, mutated or copied). Got {self.crossover_rate} + "
+                             f"{self.mutation_rate}.")
+        self.layout_ = layout
+        fit = train_stages(self, stages, inputs_t, targets_t, warm)
+        self.theta_ = fit.theta
+        self.loss_curve_ = fit.loss_curve
+        self.validation_scores_ = fit.validation_scores
+        self.best_loss_ = fit.best_loss
+        self.best_validation_score_ = fit.best_validation_score
+        self.n_iter_ = fit.n_iter
+        self.stopped_by_ = fit.stopped_by
+        self.fitness_curve_ = fit.fitness_curve
+
+
+class FeedbackMixin:
+    """Networks whose regressor feeds back their targets at ``feedback_delays`` (after the
+    exogenous inputs at ``input_delays``), trained open or closed loop (``loop``)."""
+
+    def _delays(self):
+        return (normalize_delays(self.input_delays, "input_delays", 0),
+                normalize_delays(self.feedback_delays, "feedback_delays", 1))
+
+    def _training_loop(self):
+        return self.loop
+
+    @property
+    def feedback_delays_(self):
+        """The fitted feedback delays (``target_delays_``), sorted."""
+        return self.target_delays_

@@ -1,0 +1,314 @@
+"""Recurrent networks (Elman, LSTM, GRU): stacked recurrent layers and a linear head over a
+flat θ in PyTorch's layout, the state carried from step to step and kept after fit/update."""
+
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._network import FeedbackMixin, NetworkForecaster
+from ._validation import RECURRENT_PARAMETER_CONSTRAINTS, check_hidden_layer_sizes
+from .kernels import population as population_kernels
+from .kernels import recurrent as recurrent_kernels
+from .kernels.blas import single_threaded_blas
+from .kernels.recurrent import (
+    B_HH,
+    B_IH,
+    CELL_BLOCKS,
+    GATE_BLOCKS,
+    HEAD_BIAS,
+    HEAD_WEIGHT,
+    LSTM,
+    PEEPHOLE,
+    W_HH,
+    W_IH,
+)
+from .training.stages import TrainingProblem
+
+
+class RecurrentLayout(NamedTuple):
+    """θ's layout and the regressor the recurrent kernels read, computed once per fit; the
+    fields are the kernels' leading arguments, in their order (``kernel(theta, *layout, ...)``).
+    """
+
+    sizes: np.ndarray  # [n_regressors, hidden..., n_outputs]
+    offsets: np.ndarray  # (layers, 5): W_IH, W_HH, B_IH, B_HH, PEEPHOLE (-1: none) in θ
+    head: np.ndarray  # HEAD_WEIGHT, HEAD_BIAS in θ
+    cell: int  # kernels.recurrent.ELMAN, LSTM or GRU
+    input_delays: np.ndarray
+    feedback_delays: np.ndarray
+
+    @property
+    def n_params(self):
+        return int(self.head[HEAD_BIAS] + self.sizes[-1])
+
+    @property
+    def n_layers(self):
+        return self.sizes.size - 2
+
+    @property
+    def state_width(self):
+        """Rows of a layer's state: the widest layer's ``h`` (and ``c`` for the LSTM)."""
+        return int(self.sizes[1:-1].max()) * (2 if self.cell == LSTM else 1)
+
+
+class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
+    """Stacked recurrent layers and a linear head over θ in PyTorch's layout.
+
+    The network's input at target time ``t`` is the NARX regressor of ``t``; its state is
+    carried from step to step. ``fit``/``update`` leave ``state_``, the state after the last
+    row seen, from which ``predict(X_future)`` continues; a segment's forecasts start from a
+    zero state and run open loop over measured targets up to each origin.
+    """
+
+    _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
+    _solvers = frozenset({"adam", "sgd", "ga", "cmaes"})
+    _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
+
+    def _has_peepholes(self):
+        """Whether the layers have peephole weights (LSTMRegressor's ``peephole``)."""
+        return False
+
+    def _check_regressors(self):
+        if not check_hidden_layer_sizes(self.hidden_layer_sizes):
+            raise ValueError(f"`hidden_layer_sizes` of {type(self).__name__} must give at least "
+                             "one recurrent layer. Got ().")
+        super()._check_regressors()
+
+    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
+                 bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
+                 n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
+                 fitness="closed", scale=True, random_state=None, verbose=False,
+                 warm_start=False):
+        self.input_delays = input_delays
+        self.feedback_delays = feedback_delays
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.loop = loop
+        self.bptt_steps = bptt_steps
+        self.burn_in = burn_in
+        self.washout = washout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.clip_norm = clip_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.dtype = dtype
+        self.population_size = population_size
+        self.n_generations = n_generations
+        self.crossover_rate = crossover_rate
+        self.mutation_rate = mutation_rate
+        self.sigma = sigma
+        self.fitness = fitness
+        self.scale = scale
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _first_origin(self):
+        return self.max_delay_ - 1 + self.washout
+
+    # ------------------------------------------------------------------- θ's layout
+    def _make_layout(self):
+        """Per layer ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` in PyTorch's order,
+        then the peepholes; the head after the last layer."""
+        sizes = np.array([self._n_regressors(),
+                          *check_hidden_layer_sizes(self.hidden_layer_sizes), self.n_targets_],
+                         dtype=np.int64)
+        gates = int(CELL_BLOCKS[self._cell, GATE_BLOCKS])
+        offsets = np.full((sizes.size - 2, 5), -1, dtype=np.int64)
+        offset = 0
+        for layer in range(sizes.size - 2):
+            n_in, n_hidden = sizes[layer], sizes[layer + 1]
+            blocks = {W_IH: gates * n_hidden * n_in, W_HH: gates * n_hidden * n_hidden,
+                      B_IH: gates * n_hidden, B_HH: gates * n_hidden}
+            if self._has_peepholes():
+                blocks[PEEPHOLE] = 3 * n_hidden  # diagonal i, f, o peepholes
+            for column, size in blocks.items():
+                offsets[layer, column] = offset
+                offset += size
+        head = np.empty(2, dtype=np.int64)
+        head[HEAD_WEIGHT], head[HEAD_BIAS] = offset, offset + sizes[-1] * sizes[-2]
+        return RecurrentLayout(sizes, offsets, head, self._cell, self.input_delays_,
+                               self.target_delays_)
+
+    def _weight_names(self):
+        """(name, offset, shape) of every tensor, named as PyTorch's state_dict."""
+        sizes, offsets, head = self.layout_.sizes, self.layout_.offsets, self.layout_.head
+        gates = int(CELL_BLOCKS[self._cell, GATE_BLOCKS])
+        names = []
+        for layer in range(self.layout_.n_layers):
+            n_in, n_hidden = int(sizes[layer]), int(sizes[layer + 1])
+            rows = gates * n_hidden
+            names += [(f"weight_ih_l{layer}", offsets[layer, W_IH], (rows, n_in)),
+                      (f"weight_hh_l{layer}", offsets[layer, W_HH], (rows, n_hidden)),
+                      (f"bias_ih_l{layer}", offsets[layer, B_IH], (rows,)),
+                      (f"bias_hh_l{layer}", offsets[layer, B_HH], (rows,))]
+            if offsets[layer, PEEPHOLE] >= 0:
+                names.append((f"weight_peephole_l{layer}", offsets[layer, PEEPHOLE],
+                              (3, n_hidden)))
+        names += [("head.weight", head[HEAD_WEIGHT], (int(sizes[-1]), int(sizes[-2]))),
+                  ("head.bias", head[HEAD_BIAS], (int(sizes[-1]),))]
+        return names
+
+    def get_weights(self):
+        """The parameters as PyTorch names and shapes (scaled units), as copies.
+
+        ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` per layer
+        (as ``nn.RNN``/``nn.LSTM``/``nn.GRU``'s ``state_dict``), ``weight_peephole_l{k}``
+        (i, f, o rows) for an LSTM with peepholes, ``head.weight`` and ``head.bias`` for the
+        linear output layer.
+        """
+        check_is_fitted(self, "theta_")
+        return {name: self.theta_[offset:offset + int(np.prod(shape))].reshape(shape).copy()
+                for name, offset, shape in self._weight_names()}
+
+    def set_weights(self, weights):
+        """Load parameters given as :meth:`get_weights` returns them; returns ``self``."""
+        check_is_fitted(self, "theta_")
+        expected = {name: shape for name, _, shape in self._weight_names()}
+        if set(weights) != set(expected):
+            raise ValueError(f"`weights` must have the keys {sorted(expected)}. Got "
+                             f"{sorted(weights)}.")
+        theta = self.theta_.copy()
+        for name, offset, shape in self._weight_names():
+            value = np.asarray(weights[name], dtype=np.float64)
+            if value.shape != shape:
+                raise ValueError(f"`weights[{name!r}]` must have shape {shape}. Got "
+                                 f"{value.shape}.")
+            theta[offset:offset + value.size] = value.ravel()
+        self.theta_ = theta
+        self.state_ = None  # computed with the old parameters; `update` restarts it
+        return self
+
+    def _initial_theta(self, rng):
+        """PyTorch's initialisation: U(-1/sqrt(h), 1/sqrt(h)) for every recurrent tensor."""
+        sizes, offsets, head = self.layout_.sizes, self.layout_.offsets, self.layout_.head
+        n_layers, n_params = self.layout_.n_layers, self.layout_.n_params
+        theta = np.empty(n_params)
+        for layer in range(n_layers):
+            bound = 1.0 / np.sqrt(sizes[layer + 1])
+            start = offsets[layer, W_IH]
+            end = offsets[layer + 1, W_IH] if layer + 1 < n_layers else head[HEAD_WEIGHT]
+            theta[start:end] = rng.uniform(-bound, bound, end - start)
+        bound = 1.0 / np.sqrt(sizes[-2])
+        theta[head[HEAD_WEIGHT]:] = rng.uniform(-bound, bound, n_params - head[HEAD_WEIGHT])
+        if self._cell == LSTM:
+            for layer in range(n_layers):  # forget gates open: total bias 1
+                n_hidden = sizes[layer + 1]
+                b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
+                theta[b_ih + n_hidden:b_ih + 2 * n_hidden] = 1.0
+                theta[b_hh + n_hidden:b_hh + 2 * n_hidden] = 0.0
+        return theta
+
+    def _weight_mask(self):
+        sizes, offsets, head = self.layout_.sizes, self.layout_.offsets, self.layout_.head
+        mask = np.zeros(self.layout_.n_params)
+        for layer in range(self.layout_.n_layers):
+            mask[offsets[layer, W_IH]:offsets[layer, B_IH]] = 1.0  # weight_ih, weight_hh
+            peephole = offsets[layer, PEEPHOLE]
+            if peephole >= 0:
+                mask[peephole:peephole + 3 * sizes[layer + 1]] = 1.0
+        mask[head[HEAD_WEIGHT]:head[HEAD_BIAS]] = 1.0
+        return mask
+
+    # ------------------------------------------------------------------ states
+    def _states(self, theta, inputs_t, targets_t, initial=None, first=None):
+        """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
+        at the step of target ``first`` (the first complete regressor if None)."""
+        layout = self.layout_
+        if initial is None:
+            initial = np.zeros((layout.n_layers, layout.state_width))
+        states = np.empty((layout.n_layers, layout.state_width, targets_t.shape[1]))
+        with single_threaded_blas():
+            recurrent_kernels.open_loop_states(
+                theta, layout.sizes, layout.offsets, layout.cell, layout.input_delays,
+                layout.feedback_delays, inputs_t, targets_t,
+                self.max_delay_ if first is None else first, initial, states)
+        return states
+
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
+        with single_threaded_blas():
+            return self._recurrent_forecast(theta, inputs_t, targets_t, origins, horizon,
+                                            initial)
+
+    def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial):
+        if initial is None:
+            states = self._states(theta, inputs_t, targets_t)
+            initial = np.ascontiguousarray(states[:, :, np.maximum(origins, 0)])
+            initial[:, :, origins < 0] = 0.0  # origin -1: nothing seen yet
+        out = np.empty((horizon, self.n_targets_, origins.size))
+        recurrent_kernels.forecast(theta, *self.layout_, inputs_t, targets_t, initial, origins,
+                                   horizon, out)
+        return out
+
+    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+        if self.state_ is None:
+            raise ValueError("`set_weights` replaced the parameters after the state was "
+                             "computed: call `update(X, y)` with recent measurements (the "
+                             "state restarts from zero over them) before `predict(X)`.")
+        origins = np.array([origin], dtype=np.int64)
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, n_steps,
+                                    initial=self.state_[:, :, None].copy())[:, :, 0]
+
+    def _store_history(self, inputs, targets, reset):
+        """Keep the last rows, and the state after them in ``state_``: a fit runs from a zero
+        state over its data, an update continues from ``state_`` (or from zero after
+        ``set_weights``) over the new rows."""
+        if reset or self.state_ is None:
+            first = self.max_delay_
+            initial = None
+        else:
+            first = len(self.history_y_)  # the kept rows only give the new rows' regressors
+            initial = self.state_
+            inputs = np.concatenate([self.history_X_, inputs])
+            targets = np.concatenate([self.history_y_, targets])
+        states = self._states(self.theta_, *self._scaled_t(inputs, targets), initial, first)
+        self.state_ = states[:, :, -1].copy()
+        keep = self._history_rows()
+        self.history_X_ = inputs[len(inputs) - keep:].copy()
+        self.history_y_ = targets[len(targets) - keep:].copy()
+
+    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
+        """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
+        window = min(self.bptt_steps, end - first_target)
+        burn_in = min(self.burn_in, max(0, end - first_target - window))
+        origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
+        layout = self.layout_
+        dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64
+        kernel = (recurrent_kernels.batch_loss_gradient
+                  if recurrent_kernels.runs_in_parts(layout.sizes, layout.cell)
+                  else recurrent_kernels.loss_gradient)
+
+        def loss_gradient(theta, batch, grad):
+            out = grad if grad.dtype == dtype else np.empty(grad.shape, dtype)
+            value = kernel(theta.astype(dtype, copy=False), *layout, inputs_t, targets_t, batch,
+                           burn_in, window, closed, out)
+            if out is not grad:
+                grad[:] = out
+            return value
+
+        return TrainingProblem(window, origins, loss_gradient, window if closed else 1)
+
+    def _population_problem(self, inputs_t, targets_t, first_target, closed):
+        layout = self.layout_
+
+        def loss(thetas, chunk_size, losses):
+            population_kernels.recurrent_loss(thetas, *layout, inputs_t, targets_t,
+                                              first_target, self.washout, closed, chunk_size,
+                                              losses)
+
+        return loss

@@ -1,0 +1,125 @@
+"""Validation of what a user passes: delays, horizons, hidden layers, and the parameter
+constraints (scikit-learn's ``_parameter_constraints``) shared by the estimator families."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .kernels.activations import ACTIVATION_CODES
+
+
+def normalize_delays(delays, name, minimum):
+    """Return ``delays`` as a sorted int64 array, checking the rule for argument ``name``.
+
+    An int ``k`` means ``minimum..k`` (so ``0..k`` for input delays, ``1..k`` for feedback
+    delays); a sequence lists the delays. Each delay is an integer ``>= minimum``, without
+    repeats.
+
+    Examples
+    --------
+    >>> normalize_delays(2, "input_delays", 0)
+    array([0, 1, 2])
+    >>> normalize_delays([24, 1, 2], "feedback_delays", 1)
+    array([ 1,  2, 24])
+    >>> normalize_delays(0, "feedback_delays", 1)
+    array([], dtype=int64)
+    """
+    if isinstance(delays, (numbers.Integral, np.integer)) and not isinstance(delays, bool):
+        if delays < 0:
+            raise ValueError(f"`{name}` as an int k means delays {minimum}..k and must be "
+                             f">= 0. Got {delays!r}.")
+        return np.arange(minimum, int(delays) + 1, dtype=np.int64)
+    if isinstance(delays, (str, bytes, bool, float)) or not np.iterable(delays):
+        raise TypeError(f"`{name}` must be an int or a sequence of ints. Got {delays!r}.")
+    values = list(delays)
+    for value in values:
+        if (isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer))
+                or value < minimum):
+            raise ValueError(f"`{name}` must hold integers >= {minimum}. Got {delays!r}.")
+    if len(set(values)) != len(values):
+        raise ValueError(f"`{name}` must not repeat a delay. Got {delays!r}.")
+    return np.array(sorted(int(v) for v in values), dtype=np.int64)
+
+
+def check_horizon(horizon):
+    """Return ``horizon`` as an int >= 1 or raise naming the argument.
+
+    Examples
+    --------
+    >>> check_horizon(24)
+    24
+    """
+    if (isinstance(horizon, bool) or not isinstance(horizon, (numbers.Integral, np.integer))
+            or horizon < 1):
+        raise ValueError(f"`horizon` must be an integer >= 1. Got {horizon!r}.")
+    return int(horizon)
+
+
+def check_hidden_layer_sizes(sizes):
+    """Return ``hidden_layer_sizes`` (an int or a sequence) as a list of positive ints.
+
+    Examples
+    --------
+    >>> check_hidden_layer_sizes(10), check_hidden_layer_sizes((8, 4)), check_hidden_layer_sizes(())
+    ([10], [8, 4], [])
+    """
+    given = sizes
+    if isinstance(sizes, (numbers.Integral, np.integer)):
+        sizes = (sizes,)
+    sizes = list(sizes)
+    if any(isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)) or s < 1
+           for s in sizes):
+        raise ValueError("`hidden_layer_sizes` must be a sequence of positive ints. Got "
+                         f"{given!r}.")
+    return [int(s) for s in sizes]
+
+
+# the networks trained by the gradient trainers (names and rules of scikit-learn's MLP)
+NETWORK_PARAMETER_CONSTRAINTS = {
+    "hidden_layer_sizes": [numbers.Integral, "array-like"],
+    "activation": [StrOptions(set(ACTIVATION_CODES))],
+    "solver": [StrOptions({"adam", "sgd"})],
+    "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "clip_norm": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+    "scale": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+}
+
+# networks that feed back their targets and train open or closed loop, by any solver
+# (a name or a hybrid sequence), evolution included
+FEEDBACK_PARAMETER_CONSTRAINTS = {
+    "input_delays": [numbers.Integral, "array-like"],
+    "feedback_delays": [numbers.Integral, "array-like"],
+    "loop": [StrOptions({"open", "closed"}), tuple, list],
+    "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "solver": [StrOptions({"adam", "sgd", "lm", "ga", "cmaes"}), tuple, list],
+    "population_size": [Interval(numbers.Integral, 3, None, closed="left")],
+    "n_generations": [Interval(numbers.Integral, 1, None, closed="left")],
+    "crossover_rate": [Interval(numbers.Real, 0, 1, closed="both")],
+    "mutation_rate": [Interval(numbers.Real, 0, 1, closed="both")],
+    "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+    "fitness": [StrOptions({"closed", "open"})],
+}
+
+RECURRENT_PARAMETER_CONSTRAINTS = {
+    **{k: v for k, v in NETWORK_PARAMETER_CONSTRAINTS.items() if k != "activation"},
+    **FEEDBACK_PARAMETER_CONSTRAINTS,
+    "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
+    "washout": [Interval(numbers.Integral, 0, None, closed="left")],
+    "dtype": [StrOptions({"float64", "float32"})],
+}

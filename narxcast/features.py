@@ -1,0 +1,45 @@
+"""Exogenous inputs for solar and wind forecasting, and the one definition of daytime.
+
+Daytime is where the clear-sky irradiance exceeds ``DAYTIME_CLEARSKY`` (10 W/m2): the hours
+scored for GHI, where a clear-sky index is formed, and below which the sun is too low for
+``y / clearsky`` to mean anything. Everything in narxcast that means daytime uses
+:func:`daytime_mask`.
+"""
+
+import numpy as np
+import pandas as pd
+
+DAYTIME_CLEARSKY = 10.0  # W/m2
+
+
+def daytime_mask(clearsky, threshold=DAYTIME_CLEARSKY):
+    """True where the clear-sky irradiance exceeds ``threshold`` (W/m2): the hours to score.
+
+    Examples
+    --------
+    >>> daytime_mask([0.0, 10.0, 120.0, float("nan")]).tolist()
+    [False, False, True, False]
+    """
+    clearsky = np.asarray(clearsky, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return clearsky > threshold
+
+
+def solar_features(frame):
+    """Exogenous inputs for irradiance forecasting: clear-sky GHI (the sun's cycle, known
+    ahead), temperature and the hour of day (sine and cosine of the interval's middle).
+
+    ``frame`` needs a DatetimeIndex and the columns ``clearsky_ghi`` and ``temperature``, as
+    :func:`narxcast.datasets.load_solar_wind` returns.
+
+    Examples
+    --------
+    >>> from narxcast.datasets import load_solar_wind
+    >>> list(solar_features(load_solar_wind("miami-tmy2")).columns)
+    ['clearsky_ghi', 'temperature', 'hour_sin', 'hour_cos']
+    """
+    hour = frame.index.hour + frame.index.minute / 60 + 0.5
+    return pd.DataFrame({
+        "clearsky_ghi": frame["clearsky_ghi"], "temperature": frame["temperature"],
+        "hour_sin": np.sin(2 * np.pi * hour / 24), "hour_cos": np.cos(2 * np.pi * hour / 24),
+    }, index=frame.index)

@@ -1,0 +1,91 @@
+"""What several kernel modules share: the NARX regressor gathered open or closed loop, the
+windows' squared error and the feedback path of its gradient, and the chunks of a batch.
+
+Notation. ``inputs_t`` is ``(n_features, n_times)`` and ``targets_t`` ``(n_targets, n_times)``
+(time innermost, scaled units). The regressor of target time ``t`` is, row by row,
+``x[f, t - d]`` for ``d`` in ``input_delays`` (then ``f``), followed by ``y[i, t - k]`` for ``k``
+in ``feedback_delays`` (then ``i``). A forecast made at origin ``o`` knows ``y`` up to time ``o``
+and ``x`` up to the target time; step ``j`` of it (target ``o + j + 1``) reads measured ``y``
+where ``t - k <= o`` and, in closed loop, its own forecasts otherwise.
+"""
+
+import numpy as np
+from numba import njit
+
+from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+
+
+@njit(**JIT_OPTIONS)
+def n_chunks(n_batch, chunk_size):
+    """Parallel tasks of ``chunk_size`` batch columns (the last one shorter)."""
+    return (n_batch + chunk_size - 1) // chunk_size
+
+
+@njit(**JIT_OPTIONS)
+def chunk_bounds(chunk, chunk_size, n_batch):
+    """``(start, width)`` of task ``chunk`` among :func:`n_chunks` tasks."""
+    start = chunk * chunk_size
+    return start, min(chunk_size, n_batch - start)
+
+
+@njit(**JIT_OPTIONS)
+def no_forecasts():
+    """The closed-loop buffer of :func:`gather_regressors` for open-loop gathers (never read)."""
+    return np.empty((0, 0, 0))
+
+
+@njit(**JIT_OPTIONS)
+def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
+                      input_delays, feedback_delays, closed, units):
+    """Write into ``units[:, :n_batch]`` the regressors of forecast step ``step`` (target
+    ``origin + step + 1``) of ``origins[start:start + n_batch]``; with ``closed`` the fed-back
+    rows of leads already forecast come from ``forecasts`` (step, target, batch)."""
+    n_features = inputs_t.shape[0]
+    n_targets = targets_t.shape[0]
+    row = 0
+    for d in input_delays:
+        for f in range(n_features):
+            for b in range(n_batch):
+                units[row, b] = inputs_t[f, origins[start + b] + step + 1 - d]
+            row += 1
+    for k in feedback_delays:
+        lead = step + 1 - k  # >= 1: the value is the model's own forecast of that lead
+        for i in range(n_targets):
+            if closed and lead >= 1:
+                for b in range(n_batch):
+                    units[row, b] = forecasts[lead - 1, i, b]
+            else:
+                for b in range(n_batch):
+                    units[row, b] = targets_t[i, origins[start + b] + step + 1 - k]
+            row += 1
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def squared_error(forecasts, targets_t, origins, d_forecasts):
+    """Mean squared error / 2 of window forecasts (window, n_targets, n_windows) against
+    ``targets_t[:, origins + step + 1]``; its gradient goes into ``d_forecasts``."""
+    window, n_outputs, n_batch = forecasts.shape
+    scale = 1.0 / (n_batch * window * n_outputs)
+    loss = 0.0
+    for step in range(window):
+        for i in range(n_outputs):
+            series = targets_t[i]
+            for b in range(n_batch):
+                error = forecasts[step, i, b] - series[origins[b] + step + 1]
+                loss += error * error
+                d_forecasts[step, i, b] = error * scale
+    return 0.5 * loss * scale
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def route_feedback_gradient(d_inputs, first_row, feedback_delays, step, d_forecasts):
+    """Closed loop: the gradient reaching the fed-back rows of step ``step``'s input (from
+    ``first_row`` on, delay-major) belongs to the forecasts they were: add it there."""
+    n_outputs = d_forecasts.shape[1]
+    row = first_row
+    for k in feedback_delays:
+        lead = step + 1 - k
+        for i in range(n_outputs):
+            if lead >= 1:
+                d_forecasts[lead - 1, i] += d_inputs[row]
+            row += 1

@@ -1,0 +1,135 @@
+"""Tables in: CSV or Parquet files with a time column, one series per file, a directory of
+them, or a long table with a series-id column; and the checks of their columns, times and
+values. Every check raises :class:`InputError` with one line that names the file and the
+column, before any model is fitted.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+
+
+class InputError(ValueError):
+    """Bad input data, settings or model file; the message names the file and column."""
+
+
+def read_table(path, time_column):
+    """A CSV or Parquet file with a time column, indexed by parsed times, in file order."""
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            frame = pd.read_csv(path)
+        elif name.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            raise InputError(f"{path}: not a table file (expected one of "
+                             f"{', '.join(TABLE_SUFFIXES)}).")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"{path}: cannot be read: {error}") from None
+    if time_column not in frame.columns and frame.index.name == time_column:
+        frame = frame.reset_index()  # Parquet written from a time-indexed frame
+    if time_column not in frame.columns:
+        raise InputError(f"{path}: no time column {time_column!r} (columns: "
+                         f"{', '.join(map(str, frame.columns))}).")
+    raw = frame[time_column]
+    try:
+        times = pd.to_datetime(raw, format="ISO8601")
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
+        bad = int(np.flatnonzero(parsed.isna().to_numpy())[0]) if parsed.isna().any() else 0
+        raise InputError(f"{path}: column {time_column!r}: unparsable time "
+                         f"{raw.iloc[bad]!r} (row {bad + 1}).") from None
+    if times.isna().any():
+        bad = int(np.flatnonzero(times.isna().to_numpy())[0])
+        raise InputError(f"{path}: column {time_column!r}: missing time (row {bad + 1}).")
+    return frame.drop(columns=time_column).set_index(pd.DatetimeIndex(times, name=time_column))
+
+
+def read_series(source, time_column, series_column=None):
+    """``{series id: (path, frame)}`` from a file (a series-id column splits it) or a
+    directory of files (one series each, named by the file)."""
+    source = Path(source)
+    if source.is_dir():
+        files = sorted(p for p in source.iterdir() if p.name.lower().endswith(TABLE_SUFFIXES))
+        if not files:
+            raise InputError(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}).")
+        out = {}
+        for path in files:
+            series = path.name.split(".")[0]
+            out[series] = (path, read_table(path, time_column))
+        return out
+    if not source.exists():
+        raise InputError(f"{source}: no such file or directory.")
+    frame = read_table(source, time_column)
+    if series_column is None:
+        return {source.name.split(".")[0]: (source, frame)}
+    if series_column not in frame.columns:
+        raise InputError(f"{source}: no series column {series_column!r}.")
+    return {str(key): (source, part.drop(columns=series_column))
+            for key, part in frame.groupby(series_column, sort=True)}
+
+
+def check_columns(frame, path, columns):
+    for column in columns:
+        if column not in frame.columns:
+            raise InputError(f"{path}: missing column {column!r} (columns: "
+                             f"{', '.join(map(str, frame.columns))}).")
+
+
+def check_times(index, path, time_column, step=None):
+    """Sorted, unique and evenly spaced times (by ``step`` if given); returns the step."""
+    nanoseconds = index.as_unit("ns").asi8
+    differences = np.diff(nanoseconds)
+    if differences.size and differences.min() <= 0:
+        k = int(np.flatnonzero(differences <= 0)[0])
+        problem = "duplicated time" if differences[k] == 0 else "times not in order at"
+        raise InputError(f"{path}: column {time_column!r}: {problem} {index[k + 1]}"
+                         + ("." if differences[k] == 0 else f" (after {index[k]})."))
+    if not differences.size:
+        return step
+    if step is None:
+        values, counts = np.unique(differences, return_counts=True)
+        step = pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
+    wrong = np.flatnonzero(differences != step.value)
+    if wrong.size:
+        k = int(wrong[0])
+        gap = pd.Timedelta(int(differences[k]), unit="ns")
+        kind = "gap" if gap > step and differences[k] % step.value == 0 else "irregular step"
+        raise InputError(f"{path}: column {time_column!r}: {kind} of {gap} after {index[k]} "
+                         f"(the series steps by {step}).")
+    return step
+
+
+def numeric(frame, path, columns):
+    """The columns as one float array; a value that is not a number names its column."""
+    try:
+        return frame[columns].to_numpy(dtype=float)
+    except (ValueError, TypeError):
+        for column in columns:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            bad = values.isna() & frame[column].notna()
+            if bad.any():
+                raise InputError(f"{path}: column {column!r}: not a number "
+                                 f"{frame[column][bad].iloc[0]!r} at "
+                                 f"{frame.index[bad][0]}.") from None
+        raise
+
+
+def check_complete(values, index, path, columns, what):
+    """No missing value in ``values`` (rows of ``index``, columns ``columns``)."""
+    missing = np.isnan(values)
+    if missing.any():
+        row, column = np.argwhere(missing)[0]
+        raise InputError(f"{path}: column {columns[column]!r}: missing value at {index[row]} "
+                         f"({what}).")
+
+
+def check_finite(frame, path, columns, what):
+    """Every value of ``columns`` a number, none missing."""
+    check_complete(numeric(frame, path, columns), frame.index, path, columns, what)

@@ -1,0 +1,234 @@
+"""The stage loop of a fit: open- and closed-loop stages, solver sequences (hybrids), each
+stage handed to its trainer.
+
+A network's ``solver`` and ``loop`` are each one name or a sequence; together they give the
+stages of one ``fit``, run in turn, each from the parameters the one before left:
+``loop=("open", "closed")`` is MATLAB's "train open, close the loop, retrain" and
+``solver=("ga", "lm")`` evolves, then refines. This module turns a network's problems
+(:class:`TrainingProblem`, :class:`LeastSquaresProblem`, a population loss) into calls of
+the trainers, which know no model; it reads the network's scikit-learn parameters by name.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ..kernels.blas import single_threaded_blas
+from ..kernels.population import chunk_size
+from .evolution import train_evolution
+from .gradient import SGD, Adam, train_gradient
+from .levenberg_marquardt import train_levenberg_marquardt
+
+
+class Stage(NamedTuple):
+    """One stage of a fit: the solver, and whether it trains in closed loop (for evolution:
+    the network's ``fitness`` decides instead)."""
+
+    solver: str
+    closed: bool
+
+
+class TrainingProblem(NamedTuple):
+    """What the gradient trainers need of a network for one stage.
+
+    ``loss_gradient(theta, origins, grad) -> loss`` writes the gradient of the windows that
+    start at ``origins`` into ``grad``; ``origins`` are every admissible window origin;
+    ``window`` the scored steps of a window; ``validation_horizon`` the lead time that early
+    stopping scores (the window in closed loop, one step in open loop).
+    """
+
+    window: int
+    origins: np.ndarray
+    loss_gradient: Callable
+    validation_horizon: int
+
+
+class LeastSquaresProblem(NamedTuple):
+    """What Levenberg–Marquardt needs: ``residuals_jacobian(theta) -> (r, J)`` and
+    ``residuals(theta) -> r``."""
+
+    residuals_jacobian: Callable
+    residuals: Callable
+
+
+@dataclass
+class StagedFit:
+    """What a staged fit leaves: the parameters and the history of its last stage (and of its
+    last evolution stage in ``fitness_curve``)."""
+
+    theta: np.ndarray
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_loss: float = np.inf
+    best_validation_score: float = None
+    n_iter: int = 0
+    stopped_by: str = "max_iter"
+    fitness_curve: list = field(default_factory=list)
+
+
+def parse_stages(solver, loop, solvers, owner):
+    """The :class:`Stage` list of ``solver`` and ``loop`` (each a name or a sequence; one name
+    repeats to the other's length), checking them against the ``solvers`` that the estimator
+    ``owner`` (its name, for messages) supports.
+
+    Examples
+    --------
+    >>> parse_stages("lm", ("open", "closed"), {"adam", "lm"}, "NARXRegressor")
+    [Stage(solver='lm', closed=False), Stage(solver='lm', closed=True)]
+    """
+    solver_stages = (solver,) if isinstance(solver, str) else tuple(solver)
+    loops = (loop,) if isinstance(loop, str) else tuple(loop)
+    if not solver_stages or any(stage not in solvers for stage in solver_stages):
+        raise ValueError(f"`solver` must be one of {sorted(solvers)} or a sequence of them (a "
+                         f"hybrid, run in turn) for {owner}. Got {solver!r}.")
+    if not loops or any(stage not in ("open", "closed") for stage in loops):
+        raise ValueError(f"`loop` must be 'open', 'closed' or a sequence of them. Got {loop!r}.")
+    if len(solver_stages) == 1:
+        solver_stages *= len(loops)
+    if len(loops) == 1:
+        loops *= len(solver_stages)
+    if len(solver_stages) != len(loops):
+        raise ValueError(f"`loop` must give one loop, or one per `solver` stage. Got "
+                         f"solver={solver!r} and loop={loop!r}.")
+    return [Stage(name, stage == "closed") for name, stage in zip(solver_stages, loops)]
+
+
+def train_stages(network, stages, inputs_t, targets_t, warm):
+    """Run the ``stages`` of ``network``'s fit on scaled (features, time) arrays; returns a
+    :class:`StagedFit`.
+
+    ``network`` gives ``theta_`` (when ``warm``), ``max_delay_``, ``_initial_theta(rng)``,
+    ``_weight_mask()``, ``_forecast_theta(...)`` and its problems: ``_training_problem``
+    (:class:`TrainingProblem`), ``_least_squares_problem`` (:class:`LeastSquaresProblem`) and
+    ``_population_problem`` (a population loss), as its solvers need. With
+    ``early_stopping`` the last ``validation_fraction`` of the targets is held out.
+    """
+    seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
+    rng = np.random.default_rng(seed)
+    n = targets_t.shape[1]
+    first_target = network.max_delay_
+    end = n
+    if network.early_stopping:
+        n_validation = int(np.ceil(network.validation_fraction * (n - first_target)))
+        end = n - n_validation
+        if n_validation < 1 or end - first_target < 1:
+            raise ValueError("`validation_fraction` leaves no training or no validation "
+                             f"targets with n_samples={n}.")
+    problems = [network._training_problem(inputs_t, targets_t, first_target, end, stage.closed)
+                for stage in stages]
+    fit = StagedFit(theta=network.theta_ if warm else network._initial_theta(rng))
+    for index, (stage, problem) in enumerate(zip(stages, problems)):
+        if index > 0:  # each later stage draws as a warm-started fit of its own would
+            rng = np.random.default_rng(seed)
+        if stage.solver in ("ga", "cmaes"):
+            _evolve(network, fit, stage.solver, inputs_t, targets_t, first_target, end, rng,
+                    around_theta=warm or index > 0)
+            continue
+        validation_score = None
+        if network.early_stopping:
+            validation_score = _validation_scorer(network, inputs_t, targets_t, end,
+                                                  problem.validation_horizon)
+        if stage.solver == "lm":
+            least_squares = network._least_squares_problem(inputs_t, targets_t, first_target,
+                                                           end, stage.closed)
+            with single_threaded_blas():
+                result = train_levenberg_marquardt(
+                    least_squares.residuals_jacobian, least_squares.residuals, fit.theta,
+                    max_iter=network.max_iter, tol=network.tol,
+                    n_iter_no_change=network.n_iter_no_change, alpha=network.alpha,
+                    weight_mask=network._weight_mask(), validation_score=validation_score,
+                    verbose=network.verbose)
+        else:
+            result = _train_gradient(network, stage.solver, fit.theta, problem, rng,
+                                     validation_score)
+        fit.theta = result.theta
+        fit.loss_curve = result.loss_curve
+        fit.validation_scores = result.validation_scores
+        fit.best_loss = result.best_loss
+        fit.best_validation_score = (result.best_validation_score if network.early_stopping
+                                     else None)
+        fit.n_iter = result.n_iter
+        fit.stopped_by = result.stopped_by
+    return fit
+
+
+def _train_gradient(network, solver, theta, problem, rng, validation_score):
+    grad = np.empty_like(theta)
+
+    def loss_gradient(theta, batch):
+        return problem.loss_gradient(theta, batch, grad), grad.copy()
+
+    if solver == "adam":
+        optimizer = Adam(theta.size, network.learning_rate_init, network.beta_1,
+                         network.beta_2, network.epsilon)
+    else:
+        optimizer = SGD(theta.size, network.learning_rate_init, network.momentum,
+                        network.nesterovs_momentum)
+    batch_size = (max(1, 200 // problem.window) if network.batch_size == "auto"
+                  else network.batch_size)
+    with single_threaded_blas():
+        return train_gradient(
+            loss_gradient, theta, problem.origins, window=problem.window, optimizer=optimizer,
+            batch_size=batch_size, max_iter=network.max_iter, tol=network.tol,
+            n_iter_no_change=network.n_iter_no_change, clip_norm=network.clip_norm,
+            alpha=network.alpha, weight_mask=network._weight_mask(), rng=rng,
+            validation_score=validation_score, verbose=network.verbose)
+
+
+def _evolve(network, fit, method, inputs_t, targets_t, first_target, end, rng, around_theta):
+    """GA or CMA-ES on the free-run (``fitness="closed"``) or one-step-ahead loss of the
+    training rows, a generation per parallel kernel call; the first generation is the current
+    θ and fresh initialisations (``around_theta``: θ plus noise). Updates ``fit``."""
+    inputs_t = np.ascontiguousarray(inputs_t[:, :end])
+    targets_t = np.ascontiguousarray(targets_t[:, :end])
+    kernel_loss = network._population_problem(inputs_t, targets_t, first_target,
+                                              network.fitness == "closed")
+    chunk = chunk_size(network.population_size)
+
+    def population_loss(thetas):
+        losses = np.empty(thetas.shape[0])
+        kernel_loss(np.ascontiguousarray(thetas.T), chunk, losses)
+        return losses
+
+    theta = fit.theta
+    initial = np.empty((network.population_size, theta.size))
+    initial[0] = theta
+    for k in range(1, network.population_size):
+        initial[k] = (theta + rng.normal(scale=network.sigma, size=theta.size)
+                      if around_theta else network._initial_theta(rng))
+    result = train_evolution(
+        population_loss, initial, method=method, n_generations=network.n_generations,
+        sigma=network.sigma, crossover_rate=network.crossover_rate,
+        mutation_rate=network.mutation_rate, seed=int(rng.integers(np.iinfo(np.int32).max)),
+        verbose=network.verbose)
+    fit.theta = result.theta
+    fit.fitness_curve = result.fitness_curve
+    fit.loss_curve = result.fitness_curve
+    fit.validation_scores = []
+    fit.best_loss = result.fitness_curve[-1] if result.fitness_curve else np.inf
+    fit.best_validation_score = None
+    fit.n_iter = result.n_generations
+    fit.stopped_by = result.stopped_by
+
+
+def _validation_scorer(network, inputs_t, targets_t, start, horizon):
+    """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n)."""
+    n = targets_t.shape[1]
+    inputs_padded = np.ascontiguousarray(
+        np.hstack([inputs_t, np.full((inputs_t.shape[0], horizon), np.nan)]))
+    targets_padded = np.ascontiguousarray(
+        np.hstack([targets_t, np.full((targets_t.shape[0], horizon), np.nan)]))
+    origins = np.arange(start - 1, n - 1, horizon, dtype=np.int64)
+    truth = targets_t[:, start:]
+    total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
+    n_targets = targets_t.shape[0]
+
+    def score(theta):
+        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon)
+        forecasts = out.transpose(1, 2, 0).reshape(n_targets, -1)[:, :n - start]
+        return 1.0 - np.sum((forecasts - truth) ** 2) / total
+
+    return score
