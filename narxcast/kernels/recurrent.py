@@ -450,7 +450,10 @@ def state_width(sizes, cell):
     return 2 * hidden_width if cell == LSTM else hidden_width
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+# The three parts of loss_gradient are inlined into it (Numba IR): as calls, an 8-unit Elman
+# mini-batch of 32 windows took 99-107 us against 94-96 us for the same code in one function
+# (alternating processes, best of 60; benchmarks/NOTES.md).
+@njit(**GRADIENT_JIT_OPTIONS, inline="always")
 def _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
                      targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts):
     """The forward pass of BPTT: for step ``k`` of every window its input ``xs[k]``, the
@@ -473,7 +476,7 @@ def _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_del
                   forecasts[scored], n_batch)
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, inline="always")
 def _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below, h_previous,
                       d_input_side, hidden_side, d_state, d_state_next, dx, feedback,
                       n_input_rows, n_batch):
@@ -516,7 +519,7 @@ def _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below
             _accumulate_transposed(theta, w_ih, n_in, i, n_rows, d_input_side, dx, i, n_batch)
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, inline="always")
 def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_rows, burn_in,
                       closed, xs, states, gates, d_forecasts, grad):
     """The backward pass of BPTT over the forward pass's ``xs``, ``states`` and ``gates``,
