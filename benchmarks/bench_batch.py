@@ -59,14 +59,14 @@ def main():
         parts = []
         for k in range(N_SERIES):
             name = f"s{k:04d}"
-            replace(model_file, series=name).save(root / "models" / f"{name}.joblib")
+            replace(model_file, series=name).save(root / "models" / f"{name}.narxcast")
             latest = pd.concat([day, future.assign(ghi=np.nan)]).reset_index()
             latest["ghi"] *= rng.uniform(0.8, 1.2)
             latest.insert(1, "series", name)
             parts.append(latest)
         pd.concat(parts).to_parquet(root / "latest.parquet")
         series = read_series(root / "latest.parquet", "timestamp", "series")
-        jobs = {name: (root / "models" / f"{name}.joblib", "latest.parquet", part, 24, False)
+        jobs = {name: (root / "models" / f"{name}.narxcast", "latest.parquet", part, 24, False)
                 for name, (_, part) in series.items()}
 
         forecast_job("s0000", *jobs["s0000"])  # compiled or loaded from the cache once

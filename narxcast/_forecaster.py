@@ -6,6 +6,7 @@ A model family implements a handful of hooks (``_delays``, ``_fit_scaled``,
 onto them and owns validation, scaling and the transactional fit.
 """
 
+import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
@@ -92,6 +93,42 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _check_forecast_horizon(self, horizon):
         """Raise when ``horizon`` is beyond what the model forecasts (direct models override)."""
+
+    # --------------------------------------------------------------- fitted-state checks
+    def _check_fitted_state(self):
+        """Check the fitted attributes against each other and the parameters (a model file
+        sets them one by one); raise ValueError naming the first that does not fit."""
+        _require(isinstance(self.n_targets_, int) and self.n_targets_ >= 1, "n_targets_",
+                 "an int >= 1", self.n_targets_)
+        _require(isinstance(self.n_features_in_, int) and self.n_features_in_ >= 0,
+                 "n_features_in_", "an int >= 0", self.n_features_in_)
+        _require(self._y_ndim in (1, 2) and (self._y_ndim == 2 or self.n_targets_ == 1),
+                 "_y_ndim", "1 (one target) or 2", self._y_ndim)
+        names = getattr(self, "feature_names_in_", None)
+        _require(names is None or names.shape == (self.n_features_in_,), "feature_names_in_",
+                 f"{self.n_features_in_} names", names)
+        input_delays, target_delays = self._delays()
+        for name, expected in (("input_delays_", input_delays),
+                               ("target_delays_", target_delays)):
+            value = getattr(self, name)
+            _require(isinstance(value, np.ndarray) and np.array_equal(value, expected)
+                     and value.dtype == np.int64, name, f"the delays {expected.tolist()} of "
+                     "the parameters", value)
+        for name, width in (("input_scaler_", self.n_features_in_),
+                            ("target_scaler_", self.n_targets_)):
+            scaler = getattr(self, name)
+            _require(isinstance(scaler, Scaler) and all(
+                isinstance(a, np.ndarray) and a.shape == (width,) and np.isfinite(a).all()
+                for a in (scaler.mean, scaler.scale)) and (scaler.scale > 0).all(), name,
+                f"finite means and positive scales of {width} columns", scaler)
+        for name, width in (("history_X_", self.n_features_in_),
+                            ("history_y_", self.n_targets_)):
+            rows = getattr(self, name)
+            _require(isinstance(rows, np.ndarray) and rows.dtype == np.float64
+                     and rows.ndim == 2 and rows.shape[1] == width
+                     and self.max_delay_ <= len(rows) <= max(self._history_rows(), 1),
+                     name, f"between {self.max_delay_} and {self._history_rows()} rows of "
+                     f"{width} columns", getattr(rows, "shape", rows))
 
     # ------------------------------------------------------------------------- validation
     def _validate_inputs(self, X, n_samples, reset):
@@ -241,6 +278,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             forecasts = self._predict_segment(X, y, horizon)
             if not all_horizons:
                 forecasts = forecasts[:, -1]
+        if np.isinf(forecasts).any():
+            warnings.warn(f"{np.isinf(forecasts).sum()} forecasts overflowed to infinity: the "
+                          "model runs away on these inputs (closed loop, or inputs far outside "
+                          "the training range).", RuntimeWarning, stacklevel=2)
         if self._y_ndim == 1:
             forecasts = forecasts[..., 0]
         return forecasts
@@ -320,6 +361,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         tags.target_tags.multi_output = True
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _require(condition, name, rule, value):
+    """Raise unless ``condition``: the fitted attribute ``name`` must be ``rule``."""
+    if not condition:
+        raise ValueError(f"`{name}` must be {rule}. Got {value!r}.")
 
 
 def _writable(value):

@@ -10,7 +10,7 @@ from abc import abstractmethod
 import numpy as np
 
 from ._forecaster import BaseForecaster
-from ._validation import NETWORK_PARAMETER_CONSTRAINTS, normalize_delays
+from ._validation import MAX_PARAMETERS, NETWORK_PARAMETER_CONSTRAINTS, normalize_delays
 from .training.stages import parse_stages, train_stages
 
 
@@ -53,11 +53,49 @@ class NetworkForecaster(BaseForecaster):
     def _training_loop(self):
         """The ``loop`` parameter: "open", "closed" or a sequence (one per stage)."""
 
+    def _check_fitted_state(self):
+        super()._check_fitted_state()
+        self.layout_ = self._make_layout()
+        self._check_theta(self.theta_, "theta_")
+        if self.theta_.dtype != np.float64 or not np.isfinite(self.theta_).all():
+            raise ValueError("`theta_` must hold finite float64 parameters.")
+
+    def _check_theta(self, theta, name="theta"):
+        """Raise unless ``theta`` is a parameter vector of this network's layout: every kernel
+        reads and writes θ at the layout's offsets, so a shorter one would be read past its
+        end."""
+        n_params = self.layout_.n_params
+        if not (isinstance(theta, np.ndarray) and theta.ndim == 1 and theta.size == n_params
+                and theta.dtype in (np.float64, np.float32) and theta.flags.c_contiguous):
+            raise ValueError(f"`{name}` must be a contiguous float vector of the {n_params} "
+                             f"parameters of layers {self.layout_.sizes.tolist()}. Got "
+                             f"{getattr(theta, 'dtype', type(theta).__name__)} of shape "
+                             f"{np.shape(theta)}.")
+
+    def _check_forecast_arrays(self, theta, inputs_t, targets_t, origins, horizon):
+        """Raise unless a forecast kernel's reads stay inside its arrays: θ of the layout,
+        (features, time) and (targets, time) arrays of one length, and every origin with its
+        delays before it and ``horizon`` targets after it."""
+        self._check_theta(theta)
+        n = targets_t.shape[1]
+        if (inputs_t.shape != (self.n_features_in_, n)
+                or targets_t.shape[0] != self.n_targets_ or origins.ndim != 1
+                or origins.dtype != np.int64 or horizon < 1):
+            raise ValueError("The forecast's arrays do not match the fitted model.")
+        if origins.size and (origins.min() + 1 - self.max_delay_ < 0
+                             or origins.max() + horizon > n - 1):
+            raise ValueError(f"Forecasts from origins {origins.min()}..{origins.max()} over "
+                             f"{horizon} steps need rows outside the {n} given.")
+
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
 
     def _fit_scaled(self, inputs_t, targets_t, warm):
         layout = self._make_layout()
+        if layout.n_params > MAX_PARAMETERS:
+            raise ValueError(f"`hidden_layer_sizes` {self.hidden_layer_sizes!r} with "
+                             f"{self._n_regressors()} regressors gives {layout.n_params} "
+                             f"parameters; at most {MAX_PARAMETERS} are allowed.")
         if warm and (layout.n_params != self.theta_.size
                      or not np.array_equal(layout.sizes, self.layout_.sizes)):
             raise ValueError(
@@ -66,6 +104,10 @@ class NetworkForecaster(BaseForecaster):
                 f"{layout.sizes.tolist()}. Refit with warm_start=False.")
         stages = parse_stages(self.solver, self._training_loop(), self._solvers,
                               type(self).__name__)
+        evolved = any(stage.solver in ("ga", "cmaes") for stage in stages)
+        if evolved and self.population_size * layout.n_params > MAX_PARAMETERS:
+            raise ValueError(f"`population_size`={self.population_size} individuals of "
+                             f"{layout.n_params} parameters exceed {MAX_PARAMETERS} numbers.")
         if any(stage.solver == "ga" for stage in stages) and (
                 self.crossover_rate + self.mutation_rate > 1):
             raise ValueError("`crossover_rate` + `mutation_rate` must be <= 1 (each offspring "
@@ -81,6 +123,23 @@ class NetworkForecaster(BaseForecaster):
         self.n_iter_ = fit.n_iter
         self.stopped_by_ = fit.stopped_by
         self.fitness_curve_ = fit.fitness_curve
+        self._check_fit_usable(inputs_t, targets_t)
+
+    def _check_fit_usable(self, inputs_t, targets_t):
+        """Fail loudly (the fit is undone) when even the parameters kept after a divergence
+        forecast non-finite values one step ahead on the training data."""
+        usable = np.isfinite(self.theta_).all()
+        if usable:
+            origins = np.arange(self._first_origin(), targets_t.shape[1] - 1, dtype=np.int64)
+            usable = np.isfinite(self._forecast_theta(self.theta_, inputs_t, targets_t,
+                                                      origins, 1)).all()
+        if not usable:
+            raise FloatingPointError(_UNUSABLE)
+
+
+_UNUSABLE = ("Training diverged: the fitted model forecasts non-finite values on its own "
+             "training data, even with the best parameters seen. Lower `learning_rate_init`, "
+             "set `clip_norm`, or use another `solver`; the model was left as it was.")
 
 
 class FeedbackMixin:

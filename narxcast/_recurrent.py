@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._network import FeedbackMixin, NetworkForecaster
+from ._network import _UNUSABLE, FeedbackMixin, NetworkForecaster
 from ._validation import RECURRENT_PARAMETER_CONSTRAINTS, check_hidden_layer_sizes
 from .kernels import population as population_kernels
 from .kernels import recurrent as recurrent_kernels
@@ -65,6 +65,12 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
     _solvers = frozenset({"adam", "sgd", "ga", "cmaes"})
     _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
 
+    def _check_fit_usable(self, inputs_t, targets_t):
+        """θ finite here; the states over the data are checked as they are stored (a finite
+        state and θ give finite outputs: the states are bounded by 1)."""
+        if not np.isfinite(self.theta_).all():
+            raise FloatingPointError(_UNUSABLE)
+
     def _has_peepholes(self):
         """Whether the layers have peephole weights (LSTMRegressor's ``peephole``)."""
         return False
@@ -122,6 +128,17 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         return self.max_delay_ - 1 + self.washout
 
     # ------------------------------------------------------------------- θ's layout
+    def _check_fitted_state(self):
+        super()._check_fitted_state()
+        state = self.state_
+        if state is not None and not (
+                isinstance(state, np.ndarray) and state.dtype == np.float64
+                and state.shape == (self.layout_.n_layers, self.layout_.state_width)
+                and np.isfinite(state).all()):
+            raise ValueError(f"`state_` must be None or finite float64 of shape "
+                             f"{(self.layout_.n_layers, self.layout_.state_width)}. Got "
+                             f"{getattr(state, 'shape', state)!r}.")
+
     def _make_layout(self):
         """Per layer ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` in PyTorch's order,
         then the peepholes; the head after the last layer."""
@@ -230,14 +247,18 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
         at the step of target ``first`` (the first complete regressor if None)."""
         layout = self.layout_
+        self._check_theta(theta)
+        first = self.max_delay_ if first is None else first
         if initial is None:
             initial = np.zeros((layout.n_layers, layout.state_width))
+        if (initial.shape != (layout.n_layers, layout.state_width) or first < self.max_delay_
+                or inputs_t.shape != (self.n_features_in_, targets_t.shape[1])):
+            raise ValueError("The state pass's arrays do not match the fitted model.")
         states = np.empty((layout.n_layers, layout.state_width, targets_t.shape[1]))
         with single_threaded_blas():
             recurrent_kernels.open_loop_states(
                 theta, layout.sizes, layout.offsets, layout.cell, layout.input_delays,
-                layout.feedback_delays, inputs_t, targets_t,
-                self.max_delay_ if first is None else first, initial, states)
+                layout.feedback_delays, inputs_t, targets_t, first, initial, states)
         return states
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
@@ -246,10 +267,13 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                                             initial)
 
     def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial):
+        self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         if initial is None:
             states = self._states(theta, inputs_t, targets_t)
             initial = np.ascontiguousarray(states[:, :, np.maximum(origins, 0)])
             initial[:, :, origins < 0] = 0.0  # origin -1: nothing seen yet
+        if initial.shape != (self.layout_.n_layers, self.layout_.state_width, origins.size):
+            raise ValueError("The initial states do not match the fitted model.")
         out = np.empty((horizon, self.n_targets_, origins.size))
         recurrent_kernels.forecast(theta, *self.layout_, inputs_t, targets_t, initial, origins,
                                    horizon, out)
@@ -277,6 +301,10 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
             inputs = np.concatenate([self.history_X_, inputs])
             targets = np.concatenate([self.history_y_, targets])
         states = self._states(self.theta_, *self._scaled_t(inputs, targets), initial, first)
+        if not np.isfinite(states).all():
+            raise FloatingPointError(_UNUSABLE if reset else (
+                "The state is not finite over the new rows (the network runs away on them); "
+                "the model was left as it was."))
         self.state_ = states[:, :, -1].copy()
         keep = self._history_rows()
         self.history_X_ = inputs[len(inputs) - keep:].copy()

@@ -8,6 +8,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .kernels.activations import ACTIVATION_CODES
 
+# Bounds that keep absurd settings from allocating before they fail: a delay of a million
+# steps is two centuries of hourly data; a horizon of ten million, a year at 3-second steps.
+MAX_DELAY = 10**6
+MAX_HORIZON = 10**7
+MAX_PARAMETERS = 10**8  # 800 MB of θ alone
+
 
 def normalize_delays(delays, name, minimum):
     """Return ``delays`` as a sorted int64 array, checking the rule for argument ``name``.
@@ -26,17 +32,18 @@ def normalize_delays(delays, name, minimum):
     array([], dtype=int64)
     """
     if isinstance(delays, (numbers.Integral, np.integer)) and not isinstance(delays, bool):
-        if delays < 0:
+        if not 0 <= delays <= MAX_DELAY:
             raise ValueError(f"`{name}` as an int k means delays {minimum}..k and must be "
-                             f">= 0. Got {delays!r}.")
+                             f"in [0, {MAX_DELAY}]. Got {delays!r}.")
         return np.arange(minimum, int(delays) + 1, dtype=np.int64)
     if isinstance(delays, (str, bytes, bool, float)) or not np.iterable(delays):
         raise TypeError(f"`{name}` must be an int or a sequence of ints. Got {delays!r}.")
     values = list(delays)
     for value in values:
         if (isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer))
-                or value < minimum):
-            raise ValueError(f"`{name}` must hold integers >= {minimum}. Got {delays!r}.")
+                or not minimum <= value <= MAX_DELAY):
+            raise ValueError(f"`{name}` must hold integers in [{minimum}, {MAX_DELAY}]. Got "
+                             f"{delays!r}.")
     if len(set(values)) != len(values):
         raise ValueError(f"`{name}` must not repeat a delay. Got {delays!r}.")
     return np.array(sorted(int(v) for v in values), dtype=np.int64)
@@ -51,8 +58,9 @@ def check_horizon(horizon):
     24
     """
     if (isinstance(horizon, bool) or not isinstance(horizon, (numbers.Integral, np.integer))
-            or horizon < 1):
-        raise ValueError(f"`horizon` must be an integer >= 1. Got {horizon!r}.")
+            or not 1 <= horizon <= MAX_HORIZON):
+        raise ValueError(f"`horizon` must be an integer in [1, {MAX_HORIZON}]. Got "
+                         f"{horizon!r}.")
     return int(horizon)
 
 

@@ -2,6 +2,7 @@
 
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -37,6 +38,8 @@ class ARIMARegressor(BaseForecaster):
 
     Attributes
     ----------
+    n_fit_rows_ : int
+        Rows the parameters were estimated on.
     params_ : ndarray
         Estimated parameters, named in ``param_names_``.
     results_ : statsmodels SARIMAXResults
@@ -112,6 +115,63 @@ class ARIMARegressor(BaseForecaster):
     def _prepare(self, inputs):
         self._check_orders()
 
+    def __getstate__(self):
+        """Pickle the statsmodels results as the data they were computed from: statsmodels'
+        Cython objects cannot be unpickled from a read-only memory map (joblib's
+        ``mmap_mode="r"``), and rebuilding them gives the same forecasts bit for bit."""
+        state = dict(super().__getstate__())  # a copy: the live estimator keeps its results
+        results = state.get("results_")
+        if results is not None:
+            exog = results.model.exog
+            state["results_"] = _ResultsData(np.array(results.model.endog[:, 0]),
+                                             None if exog is None else np.array(exog))
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        data = self.__dict__.get("results_")
+        if isinstance(data, _ResultsData):
+            self.results_ = self._rebuild_results(
+                np.array(data.endog), None if data.exog is None else np.array(data.exog))
+
+    def _rebuild_results(self, endog, exog):
+        """The fitted results over ``endog`` (and ``exog``) with the estimated parameters, by
+        the calls ``fit`` and ``update`` made (the smoother over the fit's rows, then an
+        ``append`` of the later rows), so that forecasts are bit-identical."""
+        # statsmodels' products follow the memory order of exog, and its results differ in the
+        # last bit between orders: fit passes (time, features) views of (features, time)
+        # arrays, Fortran order, and so does the rebuild
+        exog = np.asfortranarray(exog if exog is not None else np.empty((len(endog), 0)))
+        first = self.n_fit_rows_
+        results = self._model(np.asfortranarray(endog[:first, None]),
+                              np.asfortranarray(exog[:first])).smooth(self.params_)
+        if len(endog) > first:
+            results = results.append(endog[first:], exog=exog[first:] if exog.shape[1] else None)
+        return results
+
+    def _check_fitted_state(self):
+        """A model file stores the results as the data they were computed from (``results_`` =
+        ``(endog, exog)``): checked here, then rebuilt."""
+        super()._check_fitted_state()
+        self._check_orders()
+        params = self.params_
+        if not (isinstance(params, np.ndarray) and params.ndim == 1
+                and params.dtype == np.float64 and np.isfinite(params).all()
+                and isinstance(self.param_names_, list)
+                and len(self.param_names_) == params.size):
+            raise ValueError("`params_` must be finite, one per name in `param_names_`.")
+        endog, exog = self.results_
+        if not (isinstance(self.n_fit_rows_, int) and 1 <= self.n_fit_rows_ <= len(endog)):
+            raise ValueError("`n_fit_rows_` must count rows of the stored series.")
+        if not (endog.ndim == 1 and endog.dtype == np.float64 and endog.size >= 1
+                and (exog is None if self.n_features_in_ == 0 else
+                     exog.dtype == np.float64 and exog.shape == (endog.size, self.n_features_in_))):
+            raise ValueError("`results_` must hold the series and exogenous rows it was "
+                             "computed from.")
+        self.results_ = self._rebuild_results(endog, exog)
+        if list(self.results_.model.param_names) != self.param_names_:
+            raise ValueError("`param_names_` are not those of the orders.")
+
     def _fit_scaled(self, inputs_t, targets_t, warm):
         """Maximum likelihood; statsmodels' convergence warnings become scikit-learn's."""
         from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsWarning
@@ -123,6 +183,7 @@ class ARIMARegressor(BaseForecaster):
             if issubclass(warning.category, StatsmodelsWarning):
                 warnings.warn(str(warning.message), ConvergenceWarning, stacklevel=4)
         self.results_ = results
+        self.n_fit_rows_ = targets_t.shape[1]
         self.params_ = np.asarray(results.params)
         self.param_names_ = list(results.model.param_names)
 
@@ -160,6 +221,13 @@ class ARIMARegressor(BaseForecaster):
         if not reset:
             self.results_ = self.results_.append(targets[:, 0],
                                                  exog=inputs if inputs.shape[1] else None)
+
+
+class _ResultsData(NamedTuple):
+    """The rows fitted results were computed over, as ARIMARegressor pickles them."""
+
+    endog: np.ndarray
+    exog: np.ndarray
 
 
 def _at(array, columns):

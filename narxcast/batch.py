@@ -9,6 +9,9 @@ before any work). Tables are read by :mod:`narxcast.tables`, model files are
 """
 
 import ast
+import difflib
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,14 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from .model_files import ModelFile, write_atomically
+from .model_files import (
+    MODEL_SUFFIX,
+    ModelFile,
+    check_distinct_file_names,
+    series_file_name,
+    write_atomically,
+    write_set,
+)
 from .tables import (
     InputError,
     check_columns,
@@ -27,8 +37,6 @@ from .tables import (
     numeric,
     read_series,
 )
-
-MODEL_SUFFIX = ".joblib"
 
 
 # ------------------------------------------------------------------------------- settings
@@ -98,10 +106,42 @@ class Spec:
         return [self.target, *self.exog]
 
 
+# the keys of a config file: {table: {key: (type, description)}}
+CONFIG_KEYS = {
+    "data": {"time_column": (str, "a column name"), "target": (str, "a column name"),
+             "exog": ((str, list), "a column name or a list of them"),
+             "series_column": (str, "a column name")},
+    "model": {"name": (str, "a model name"), "params": (dict, "a table of parameters")},
+}
+
+
+def _check_config(config, settings):
+    """Unknown tables and keys (with the nearest valid one) and wrong types, in one line."""
+    def unknown(key, known, where):
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else f" (known: {', '.join(known)})"
+        raise InputError(f"{config}: unknown key {key!r} in {where}{hint}")
+
+    for table, content in settings.items():
+        if table not in CONFIG_KEYS:
+            unknown(table, list(CONFIG_KEYS), "the file")
+        if not isinstance(content, dict):
+            raise InputError(f"{config}: [{table}] must be a table. Got {content!r}.")
+        for key, value in content.items():
+            if key not in CONFIG_KEYS[table]:
+                unknown(key, list(CONFIG_KEYS[table]), f"[{table}]")
+            kind, description = CONFIG_KEYS[table][key]
+            if not isinstance(value, kind) or (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)):
+                raise InputError(f"{config}: [{table}] {key} must be {description}. Got "
+                                 f"{value!r}.")
+
+
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
               model=None, params=(), need_target=True):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
-    optional), overridden by the given settings; ``params`` are ``"key=value"`` texts."""
+    optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
+    ``"key=value"`` texts. Every setting is checked before any data is read."""
     settings = {}
     if config:
         import tomllib
@@ -111,9 +151,14 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
                 settings = tomllib.load(handle)
         except FileNotFoundError:
             raise InputError(f"{config}: no such config file.") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{config}: cannot be read: {error}.") from None
         except tomllib.TOMLDecodeError as error:
             raise InputError(f"{config}: not valid TOML: {error}.") from None
+        _check_config(config, settings)
     data, model_table = settings.get("data", {}), settings.get("model", {})
+    if isinstance(data.get("exog"), str):  # one column, not its characters
+        data["exog"] = [data["exog"]]
     spec = Spec(time_column=time_column or data.get("time_column", "time"),
                 target=target or data.get("target"),
                 exog=list(exog if exog is not None else data.get("exog", [])),
@@ -128,11 +173,43 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
     return spec
 
 
+# --------------------------------------------------------------------------- outputs
+def check_output(path, kind):
+    """Before any work: ``path`` can be written as a ``kind`` ("file" or "directory"): not
+    the other kind already, and in a folder where files can be created."""
+    path = Path(path)
+    if kind == "file" and path.is_dir():
+        raise InputError(f"--out {path}: is a directory; give a file name.")
+    if kind == "directory" and path.exists() and not path.is_dir():
+        raise InputError(f"--out {path}: is a file; give a directory.")
+    folder = path if kind == "directory" else path.parent
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {path}: cannot write in {existing}.")
+    if folder.is_dir():
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            raise InputError(f"--out {path}: cannot write in {folder}: "
+                             f"{error.strerror}.") from None
+
+
+def _frame(frame):
+    """A series' frame, or the error that stopped it being read (its series fails)."""
+    if isinstance(frame, InputError):
+        raise frame
+    return frame
+
+
 # ------------------------------------------------------------------------------- fit
 def fit_series(series, path, frame, spec):
     """Fit one series; returns its :class:`ModelFile`."""
     from . import __version__
 
+    frame = _frame(frame)
     check_columns(frame, path, spec.columns())
     step = check_times(frame.index, path, spec.time_column)
     values = numeric(frame, path, spec.columns())
@@ -148,20 +225,27 @@ def fit_series(series, path, frame, spec):
 
 def model_path(out, series, single):
     """Where ``narxcast fit`` writes the model of ``series``: ``out`` itself for a single
-    series, else ``out/<series>.joblib``."""
-    return Path(out) if single else Path(out) / f"{series}{MODEL_SUFFIX}"
+    series, else the file :func:`~narxcast.model_files.series_file_name` names in ``out``."""
+    return Path(out) if single else Path(out) / series_file_name(series)
 
 
 def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
     """``narxcast fit``: a model per series of ``data``, saved under ``out``."""
     make_model(spec.model, spec.params)  # bad model settings stop before any work
-    series = read_series(data, spec.time_column, spec.series_column)
+    series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     single = len(series) == 1 and spec.series_column is None and not Path(data).is_dir()
+    check_output(out, "file" if single else "directory")
+    if not single:
+        check_distinct_file_names(series)
     jobs = {name: (path, frame, spec) for name, (path, frame) in series.items()}
     outcomes = run_jobs(fit_series, jobs, n_jobs, scheduler, progress, "fit")
     for outcome in outcomes:
         if outcome.ok:
-            outcome.result.save(model_path(out, outcome.series, single))
+            target = model_path(out, outcome.series, single)
+            if not single and target.resolve().parent != Path(out).resolve():
+                raise InputError(f"series {outcome.series!r}: its model file would leave "
+                                 f"{out}.")  # series_file_name makes this impossible
+            outcome.result.save(target)
     return outcomes
 
 
@@ -169,11 +253,18 @@ def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
 def forecast_series(model_file, path, frame, horizon):
     """Update a model with the rows of ``frame`` measured after the model's last time, and
     forecast ``horizon`` steps after the last measurement; future exogenous inputs are the
-    file's rows with an empty target. Returns ``(forecasts, updated model file)``."""
+    file's rows with an empty target. Returns ``(forecasts, updated model file)``; forecasts
+    that are not finite fail the series."""
     target, exog, step = model_file.target, model_file.exog, model_file.step
     time_column, last_time = model_file.time_column, model_file.last_time
     columns = [target, *exog]
+    frame = _frame(frame)
     check_columns(frame, path, columns)
+    if (frame.index.tz is None) != (last_time.tz is None):
+        given = "without a time zone" if frame.index.tz is None else f"in {frame.index.tz}"
+        fitted = "without one" if last_time.tz is None else f"in {last_time.tz}"
+        raise InputError(f"{path}: column {time_column!r}: times {given}, but the model was "
+                         f"fitted on times {fitted}.")
     check_times(frame.index, path, time_column, step)
     new = frame.index > last_time
     index = frame.index[new]
@@ -207,9 +298,13 @@ def forecast_series(model_file, path, frame, horizon):
         forecast = model.predict(given)
     else:
         forecast = model.predict(None, horizon=horizon)
+    forecast = np.asarray(forecast, float).reshape(horizon)
+    if not np.isfinite(forecast).all():
+        first = times[int(np.argmin(np.isfinite(forecast)))]
+        raise FloatingPointError(f"the forecasts are not finite from {first} on (the model "
+                                 "runs away on these inputs); nothing written for this series")
     forecasts = pd.DataFrame({time_column: times, "series": model_file.series,
-                              "step": np.arange(1, horizon + 1),
-                              f"{target}_forecast": np.asarray(forecast, float).reshape(horizon)})
+                              "step": np.arange(1, horizon + 1), f"{target}_forecast": forecast})
     return forecasts, model_file.updated(model, last_time)
 
 
@@ -228,21 +323,26 @@ def pair_model_files(model_source, data, series_column=None, time_column=None):
     ``model_files`` ``{series: path}`` and ``missing`` the series without a model file.
 
     ``model_source`` is one model file (it forecasts the one series of ``data``, or its own
-    series of a long table) or a directory of ``<series>.joblib`` files; the time column is
-    the model files' unless ``time_column`` is given.
+    series of a long table) or a directory of model files named by
+    :func:`~narxcast.model_files.series_file_name`; the time column is the model files'
+    unless ``time_column`` is given.
     """
     model_source = Path(model_source)
-    if model_source.is_dir():
-        model_files = {p.name[:-len(MODEL_SUFFIX)]: p
-                       for p in sorted(model_source.glob(f"*{MODEL_SUFFIX}"))}
-        if not model_files:
+    directory = model_source.is_dir()
+    if directory:
+        found = sorted(p for p in model_source.glob(f"*{MODEL_SUFFIX}")
+                       if not p.name.startswith("."))
+        if not found:
             raise InputError(f"{model_source}: no model files (*{MODEL_SUFFIX}).")
-        first = ModelFile.load(next(iter(model_files.values())))
+        first = ModelFile.load(found[0])  # the time column of the files
     else:
         first = ModelFile.load(model_source)
-        model_files = None
-    series = read_series(data, time_column or first.time_column, series_column)
-    if model_files is None:
+    series = read_series(data, time_column or first.time_column, series_column,
+                         errors="keep")
+    if directory:
+        paths = {name: model_source / series_file_name(name) for name in series}
+        model_files = {name: path for name, path in paths.items() if path.is_file()}
+    else:
         if len(series) != 1 and series_column is None:
             raise InputError(f"{data}: one model file forecasts one series; give a "
                              "directory of model files for many.")
@@ -262,12 +362,13 @@ def forecast_command(model_source, data, out, horizon, series_column=None, time_
     forecasts of every series that succeeded go to the CSV ``out``."""
     if horizon < 1:
         raise InputError(f"--horizon must be >= 1. Got {horizon}.")
+    check_output(out, "file")
     series, model_files, missing = pair_model_files(model_source, data, series_column,
                                                     time_column)
     jobs = {name: (model_files[name], path, frame, horizon, update_model)
             for name, (path, frame) in series.items() if name in model_files}
     outcomes = run_jobs(forecast_job, jobs, n_jobs, scheduler, progress, "forecast")
-    outcomes += [Outcome(name, False, 0.0, error=f"no model file {name}{MODEL_SUFFIX} in "
+    outcomes += [Outcome(name, False, 0.0, error=f"no model file {series_file_name(name)} in "
                          f"{model_source}") for name in missing]
     good = [o for o in outcomes if o.ok]
     if good:
@@ -284,10 +385,12 @@ def forecast_command(model_source, data, out, horizon, series_column=None, time_
 def backtest_series(series, path, frame, spec, model, horizons, train_size, refit=False,
                     daytime=None):
     """One series of ``narxcast backtest``: ``(scores, forecasts)``, scored on the rows where
-    the clear-sky column ``daytime`` (if given) says it is day."""
+    the clear-sky column ``daytime`` (if given) says it is day. Forecasts that overflow, or a
+    horizon with no row to score, fail the series."""
     from .features import daytime_mask
     from .model_selection import backtest
 
+    frame = _frame(frame)
     check_columns(frame, path, spec.columns())
     check_times(frame.index, path, spec.time_column)
     check_finite(frame, path, spec.columns(), "backtests need every value")
@@ -295,11 +398,23 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     if daytime:
         check_columns(frame, path, [daytime])
         mask = daytime_mask(frame[daytime])
-    result = backtest({spec.model: model}, frame[spec.exog] if spec.exog else None,
-                      frame[spec.target], horizons=horizons, train_size=train_size,
-                      refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
-                      progress=False)
+    try:
+        result = backtest({spec.model: model}, frame[spec.exog] if spec.exog else None,
+                          frame[spec.target], horizons=horizons, train_size=train_size,
+                          refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
+                          progress=False)
+    except ValueError as error:
+        if "train_size" in str(error) or "horizons" in str(error):
+            raise InputError(f"{path}: {error}") from None
+        raise
     forecasts = result.forecasts[spec.model]
+    if np.isinf(forecasts.to_numpy()).any():
+        raise FloatingPointError("forecasts overflowed (the model runs away); nothing "
+                                 "written for this series")
+    unscored = sorted(set(horizons) - set(result.scores.horizon))
+    if unscored:
+        raise InputError(f"{path}: no row to score at horizon {unscored[0]} (all masked, or "
+                         "no forecast formed).")
     forecasts.columns = [f"{spec.target}_forecast_h{h}" for h in forecasts.columns]
     forecasts.insert(0, spec.target, frame[spec.target])
     return (result.scores.assign(series=series, fit_seconds=result.fit_seconds.iloc[0]),
@@ -309,10 +424,11 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
 def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refit=False,
                      daytime=None, n_jobs=1, scheduler=None, progress=False):
     """``narxcast backtest``: every series of ``data`` backtested; ``metrics.csv`` and
-    ``forecasts.csv`` of those that succeeded go to the directory ``out``. Returns
+    ``forecasts.csv`` of those that succeeded go to the directory ``out``, as a set. Returns
     ``(outcomes, scores)`` (``scores`` None when every series failed)."""
     model = make_model(spec.model, spec.params)
-    series = read_series(data, spec.time_column, spec.series_column)
+    check_output(out, "directory")
+    series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime)
             for name, (path, frame) in series.items()}
     outcomes = run_jobs(backtest_series, jobs, n_jobs, scheduler, progress, "backtest")
@@ -321,8 +437,8 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
         return outcomes, None
     scores = pd.concat([o.result[0] for o in good], ignore_index=True)
     forecasts = pd.concat([o.result[1] for o in good])
-    write_atomically(Path(out) / "metrics.csv", lambda path: scores.to_csv(path, index=False))
-    write_atomically(Path(out) / "forecasts.csv", lambda path: forecasts.to_csv(path))
+    write_set({Path(out) / "metrics.csv": lambda path: scores.to_csv(path, index=False),
+               Path(out) / "forecasts.csv": lambda path: forecasts.to_csv(path)})
     return outcomes, scores
 
 

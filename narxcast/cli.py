@@ -10,8 +10,12 @@ Data are CSV or Parquet tables with a time column; one series per file, a direct
 files, or a long table with a series-id column (--series-column). Many series run in
 parallel with --n-jobs (local processes) or on a Dask cluster with --scheduler ADDRESS.
 Settings come from flags or a TOML file (--config, tables [data] and [model]); flags win.
-Exit status: 0 when every series succeeded, 1 when some failed (listed, the others'
-outputs kept), 2 for bad input (nothing written).
+Model files are zip archives of JSON and NumPy arrays that run no code when loaded; a
+series id becomes a file name with every character other than letters, digits, - and _
+written as %XX (so "../x" is %2E%2E%2Fx.narxcast, inside --out).
+Exit status: 0 when every series succeeded; 1 when some series failed (each listed with its
+reason on stderr, the others' outputs written); 2 for bad usage or input found before any
+work (nothing written).
 """
 
 CONFIG_EXAMPLE = """\
@@ -60,6 +64,18 @@ def _run_arguments(parser):
                        help="run the series on this Dask distributed scheduler "
                             "(e.g. tcp://10.0.0.5:8786)")
     group.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _train_size(text):
+    """``--train-size``: an integer is rows, anything else a fraction."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be rows (an integer) or a fraction. Got "
+                                             f"{text!r}.") from None
 
 
 def _series_arguments(parser, run, model=True):
@@ -155,9 +171,9 @@ def main(argv=None):
         formatter_class=raw,
         description="Fit a model to each series of DATA and save it with its metadata "
                     "(narxcast version, columns, time step, delays, training period) to "
-                    "--out: a file for one series, a directory of <series>.joblib for many.",
+                    "--out: a file for one series, a directory of <series>.narxcast for many.",
         epilog="example:\n  narxcast fit data.csv --time-column timestamp --target ghi "
-               "--exog temperature clearsky_ghi --model narx --out model.joblib\n\n"
+               "--exog temperature clearsky_ghi --model narx --out model.narxcast\n\n"
                "a config file (--config):\n" + CONFIG_EXAMPLE)
     fit.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     fit.add_argument("--out", required=True, help="model file, or directory for many series")
@@ -172,10 +188,10 @@ def main(argv=None):
                     "future inputs (e.g. a weather forecast); a model that needs them and "
                     "does not get them for every step stops with an error. Writes a CSV: "
                     "time, series, step, <target>_forecast.",
-        epilog="example:\n  narxcast forecast model.joblib latest.csv --horizon 24 "
+        epilog="example:\n  narxcast forecast model.narxcast latest.csv --horizon 24 "
                "--out forecasts.csv")
     forecast.add_argument("model_file", metavar="MODEL",
-                          help="a model file, or a directory of <series>.joblib files")
+                          help="a model file, or a directory of <series>.narxcast files")
     forecast.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     forecast.add_argument("--horizon", type=int, required=True, help="steps to forecast")
     forecast.add_argument("--out", required=True, help="the forecasts CSV")
@@ -192,8 +208,9 @@ def main(argv=None):
     back.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     back.add_argument("--out", required=True, help="output directory")
     back.add_argument("--horizons", type=int, nargs="+", default=[1, 6, 24])
-    back.add_argument("--train-size", type=float, default=0.75,
-                      help="fraction (< 1) or rows of the first training period")
+    back.add_argument("--train-size", type=_train_size, default=0.75,
+                      help="rows (an integer, e.g. 300) or fraction (e.g. 0.75) of the first "
+                           "training period (default 0.75)")
     back.add_argument("--refit", type=int, help="refit every REFIT steps (default: never)")
     back.add_argument("--daytime", metavar="CLEARSKY_COLUMN",
                       help="score only rows where this clear-sky column exceeds 10")

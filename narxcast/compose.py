@@ -98,6 +98,13 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         index = np.clip(index, 0.0, self.max_index)
         return index * (clearsky[:, None] if index.ndim == 2 else clearsky)
 
+    def _check_fitted_state(self):
+        """The inner forecaster (checked when it was loaded) is a narxcast forecaster."""
+        from ._forecaster import BaseForecaster
+
+        if not isinstance(self.estimator_, BaseForecaster):
+            raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
+
     def fit(self, X, y):
         """Fit a clone of ``estimator`` to the clear-sky index of ``y``."""
         self._validate_params()

@@ -1,26 +1,66 @@
 """The model files of the ``narxcast`` command: a fitted estimator with the metadata a later
-``forecast`` needs (columns, time step, the last time seen), and atomic writes."""
+``forecast`` needs (columns, time step, the last time seen), stored as a
+:mod:`narxcast.serialization` archive (nothing in it runs on load); the file names of series;
+atomic writes."""
 
+import hashlib
 import os
+import string
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import joblib
 import pandas as pd
 
 from .tables import InputError
+
+MODEL_SUFFIX = ".narxcast"
+_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
+_MAX_STEM = 200
+
+
+def series_file_name(series):
+    """The model file name of a series id: letters, digits, ``-`` and ``_`` as they are, every
+    other character (``.``, ``/``, ``%``, spaces, non-ASCII, control characters) as ``%XX``
+    of its UTF-8 bytes, then :data:`MODEL_SUFFIX`. Ids longer than 200 such characters keep
+    their first 180 and a hash of the whole. The name never leaves its folder (no separator,
+    never ``.`` or ``..``) and two ids never share one; an empty id is refused.
+
+    Examples
+    --------
+    >>> series_file_name("site-7"), series_file_name("../x"), series_file_name("Zürich 2")
+    ('site-7.narxcast', '%2E%2E%2Fx.narxcast', 'Z%C3%BCrich%202.narxcast')
+    """
+    series = str(series)
+    if not series:
+        raise InputError("a series id is empty; every series needs a name.")
+    stem = "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+                   for c in series)
+    if len(stem) > _MAX_STEM:
+        stem = stem[:180] + "~" + hashlib.sha256(series.encode("utf-8")).hexdigest()[:16]
+    return stem + MODEL_SUFFIX
+
+
+def check_distinct_file_names(series):
+    """Raise if two series ids would share a model file on a case-insensitive file system
+    (``Site`` and ``site``)."""
+    seen = {}
+    for name in series:
+        key = series_file_name(name).casefold()
+        if key in seen:
+            raise InputError(f"series ids {seen[key]!r} and {name!r} differ only in case: "
+                             "their model files would be one on a case-insensitive disk.")
+        seen[key] = name
 
 
 @dataclass(frozen=True)
 class ModelFile:
     """One series' fitted model and what ``narxcast forecast`` needs to continue it.
 
-    ``FORMAT`` is the version of the file layout this narxcast writes and reads; a file of
-    another format, or written by another narxcast version, is refused with a clear error.
+    Stored by :meth:`save` as a :mod:`narxcast.serialization` archive whose metadata holds
+    the fields below; a file of another archive format, or written by another narxcast
+    version (the scaling, delays and kernels may differ), is refused with a clear error.
     """
-
-    FORMAT = 1
 
     model: object
     series: str
@@ -52,39 +92,93 @@ class ModelFile:
 
     def save(self, path):
         """Write the file at ``path`` atomically."""
-        contents = {"format": self.FORMAT, **self.__dict__}
-        write_atomically(path, lambda temporary: joblib.dump(contents, temporary))
+        from .serialization import dump
+
+        metadata = {"series": self.series, "model_name": self.model_name,
+                    "target": self.target, "exog": list(self.exog),
+                    "time_column": self.time_column, "step_ns": int(self.step.value),
+                    "training_start": self.training_start.isoformat(),
+                    "training_end": self.training_end.isoformat(),
+                    "last_time": self.last_time.isoformat(),
+                    "n_training_rows": int(self.n_training_rows),
+                    "narxcast_version": self.narxcast_version}
+        dump(self.model, path, metadata={"model_file": metadata})
 
     @classmethod
     def load(cls, path):
-        """Read a file written by :meth:`save`, checked against this format and version."""
+        """Read a file written by :meth:`save`, checked against this narxcast's version."""
         from . import __version__
+        from .serialization import ModelFileError, load_with_metadata
 
         try:
-            contents = joblib.load(path)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such model file.") from None
-        except Exception as error:  # unpickling fails in many ways
-            raise InputError(f"{path}: not a narxcast model file ({type(error).__name__}).") \
-                from None
-        if not isinstance(contents, dict) or contents.get("format") != cls.FORMAT:
-            raise InputError(f"{path}: not a narxcast model file.")
-        if contents["narxcast_version"] != __version__:
-            raise InputError(f"{path}: written by narxcast {contents['narxcast_version']}, "
+            model, metadata = load_with_metadata(path)
+        except ModelFileError as error:
+            raise InputError(str(error)) from None
+        fields = metadata.get("model_file")
+        if not isinstance(fields, dict):
+            raise InputError(f"{path}: a narxcast model archive, but not a model file of the "
+                             "command (no series metadata).")
+        if fields.get("narxcast_version") != __version__:
+            raise InputError(f"{path}: written by narxcast {fields.get('narxcast_version')}, "
                              f"this is {__version__}: refit the model.")
-        return cls(**{key: value for key, value in contents.items() if key != "format"})
+        try:
+            exog = fields["exog"]
+            names = [fields[key] for key in ("series", "model_name", "target", "time_column")]
+            if not (all(isinstance(v, str) for v in names) and isinstance(exog, list)
+                    and all(isinstance(v, str) for v in exog)):
+                raise TypeError("names must be strings")
+            return cls(model=model, series=fields["series"], model_name=fields["model_name"],
+                       target=fields["target"], exog=exog, time_column=fields["time_column"],
+                       step=pd.Timedelta(int(fields["step_ns"]), unit="ns"),
+                       training_start=pd.Timestamp(fields["training_start"]),
+                       training_end=pd.Timestamp(fields["training_end"]),
+                       last_time=pd.Timestamp(fields["last_time"]),
+                       n_training_rows=int(fields["n_training_rows"]),
+                       narxcast_version=fields["narxcast_version"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(f"{path}: its metadata is incomplete or malformed "
+                             f"({type(error).__name__}: {error}).") from None
 
 
 def write_atomically(path, write):
     """``write(temporary_path)``, then rename over ``path``: a failed run leaves no partial
-    file and an existing file untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
+    file and an existing file untouched; the file gets the permissions of a new file (the
+    umask), not the temporary file's 0600. Temporary files start with a dot and end in
+    ``.tmp``, so that a later run's directory listings skip any left by a crash."""
+    write_set({path: write})
+
+
+def write_set(writers):
+    """Write several files as a set: ``writers`` is ``{path: write(temporary_path)}``. Every
+    file is written to a temporary first, then all are renamed into place; if a write fails,
+    no file is replaced, and if a rename fails, the files already renamed are removed, so that
+    no new file of the set stands beside an old one."""
+    temporaries = {}
     try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for path, write in writers.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                 dir=path.parent)
+            os.close(handle)
+            temporaries[path] = Path(temporary)
+            write(temporary)
+            os.chmod(temporary, 0o666 & ~_umask())
+        renamed = []
+        try:
+            for path, temporary in temporaries.items():
+                os.replace(temporary, path)
+                renamed.append(path)
+        except BaseException:
+            for path in renamed:
+                path.unlink(missing_ok=True)
+            raise
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

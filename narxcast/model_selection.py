@@ -211,6 +211,11 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     if mask.shape != (n,):
         raise ValueError(f"`mask` must have one entry per row of `y` ({n}). Got {mask.shape}.")
     blocks = _origin_blocks(n, train_size, refit, cv)
+    longest = n - 1 - min(first for _, first, _ in blocks)
+    if max(horizons) > longest:
+        raise ValueError(f"`horizons` must be at most {longest}, the rows after the first "
+                         f"forecast origin: no target lies {max(horizons)} steps ahead. Got "
+                         f"{list(horizons)}.")
 
     horizon = max(horizons)
     forecasts = {(name, h): np.full(n, np.nan) for name in estimators for h in horizons}

@@ -177,6 +177,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         return self.n_targets_
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
+        self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((horizon, self.n_targets_, origins.size))
         kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon, out)
         return out

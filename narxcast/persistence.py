@@ -72,6 +72,14 @@ class PersistenceRegressor(BaseForecaster):
         if self.kind == "clearsky":
             self.clearsky_index_ = self._clearsky_column_index(inputs)
 
+    def _check_fitted_state(self):
+        super()._check_fitted_state()
+        if self.kind == "clearsky" and not (
+                isinstance(self.clearsky_index_, int)
+                and 0 <= self.clearsky_index_ < self.n_features_in_):
+            raise ValueError(f"`clearsky_index_` must be a column of the {self.n_features_in_} "
+                             f"of X. Got {self.clearsky_index_!r}.")
+
     def _clearsky_column_index(self, inputs):
         """The position of ``clearsky_column`` among the columns of X."""
         column = self.clearsky_column

@@ -28,10 +28,14 @@ def read_table(path, time_column):
         else:
             raise InputError(f"{path}: not a table file (expected one of "
                              f"{', '.join(TABLE_SUFFIXES)}).")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: empty file (no header, no rows).") from None
+    except (OSError, pd.errors.ParserError, ValueError) as error:
         if isinstance(error, InputError):
             raise
         raise InputError(f"{path}: cannot be read: {error}") from None
+    if frame.empty:
+        raise InputError(f"{path}: no rows (a header only).")
     if time_column not in frame.columns and frame.index.name == time_column:
         frame = frame.reset_index()  # Parquet written from a time-indexed frame
     if time_column not in frame.columns:
@@ -40,29 +44,59 @@ def read_table(path, time_column):
     raw = frame[time_column]
     try:
         times = pd.to_datetime(raw, format="ISO8601")
-    except (ValueError, TypeError):
-        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-        bad = int(np.flatnonzero(parsed.isna().to_numpy())[0]) if parsed.isna().any() else 0
+    except (ValueError, TypeError, OverflowError) as error:
+        if "timezone" in str(error).lower() or "offset" in str(error).lower():
+            raise InputError(f"{path}: column {time_column!r}: times with different time-zone "
+                             "offsets (or with and without one): write every time in one "
+                             "offset, or in UTC.") from None
+        bad = _first_unparsable(raw)
         raise InputError(f"{path}: column {time_column!r}: unparsable time "
                          f"{raw.iloc[bad]!r} (row {bad + 1}).") from None
+    if not isinstance(times.dtype, (np.dtypes.DateTime64DType, pd.DatetimeTZDtype)):
+        raise InputError(f"{path}: column {time_column!r}: times with different time-zone "
+                         "offsets (or with and without one): write every time in one offset, "
+                         "or in UTC.")
     if times.isna().any():
         bad = int(np.flatnonzero(times.isna().to_numpy())[0])
         raise InputError(f"{path}: column {time_column!r}: missing time (row {bad + 1}).")
     return frame.drop(columns=time_column).set_index(pd.DatetimeIndex(times, name=time_column))
 
 
-def read_series(source, time_column, series_column=None):
+def _first_unparsable(raw):
+    """The position of the first value of ``raw`` that is not an ISO 8601 time (0 if each
+    parses alone: then they disagree with one another)."""
+    for position, value in enumerate(raw):
+        try:
+            if pd.isna(pd.to_datetime(value, format="ISO8601")):
+                return position
+        except (ValueError, TypeError, OverflowError):
+            return position
+    return 0
+
+
+def read_series(source, time_column, series_column=None, errors="raise"):
     """``{series id: (path, frame)}`` from a file (a series-id column splits it) or a
-    directory of files (one series each, named by the file)."""
+    directory of files (one series each, named by the file; names starting with a dot, such
+    as an interrupted run's temporary files, are skipped).
+
+    With ``errors="keep"`` a file of a directory that cannot be read gives its
+    :class:`InputError` in place of the frame, so that only its series fails.
+    """
     source = Path(source)
     if source.is_dir():
-        files = sorted(p for p in source.iterdir() if p.name.lower().endswith(TABLE_SUFFIXES))
+        files = sorted(p for p in source.iterdir()
+                       if p.name.lower().endswith(TABLE_SUFFIXES) and not p.name.startswith("."))
         if not files:
             raise InputError(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}).")
         out = {}
         for path in files:
             series = path.name.split(".")[0]
-            out[series] = (path, read_table(path, time_column))
+            try:
+                out[series] = (path, read_table(path, time_column))
+            except InputError as error:
+                if errors != "keep":
+                    raise
+                out[series] = (path, error)
         return out
     if not source.exists():
         raise InputError(f"{source}: no such file or directory.")
@@ -71,6 +105,10 @@ def read_series(source, time_column, series_column=None):
         return {source.name.split(".")[0]: (source, frame)}
     if series_column not in frame.columns:
         raise InputError(f"{source}: no series column {series_column!r}.")
+    if frame[series_column].isna().any():
+        row = int(np.flatnonzero(frame[series_column].isna().to_numpy())[0])
+        raise InputError(f"{source}: column {series_column!r}: missing series id at "
+                         f"{frame.index[row]} (row {row + 1}).")
     return {str(key): (source, part.drop(columns=series_column))
             for key, part in frame.groupby(series_column, sort=True)}
 

@@ -127,6 +127,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
         return forecasts
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
+        self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((self._n_outputs(), origins.size))
         kernels.predict(theta, *self.layout_, inputs_t, targets_t, origins, out)
         return out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]

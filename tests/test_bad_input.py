@@ -92,11 +92,15 @@ def test_wrong_feature_count_or_names_at_predict(data, fitted):
 
 @pytest.mark.parametrize("name, value, error, message", [
     ("input_delays", -1, ValueError, "`input_delays` as an int k means delays 0..k and must be "
-                                     ">= 0. Got -1."),
-    ("input_delays", [0, -2], ValueError, "`input_delays` must hold integers >= 0. Got [0, -2]."),
+                                     "in [0, 1000000]. Got -1."),
+    ("feedback_delays", 10**12, ValueError, "`feedback_delays` as an int k means delays 1..k "
+                                            "and must be in [0, 1000000]. Got 1000000000000."),
+    ("input_delays", [0, -2], ValueError,
+     "`input_delays` must hold integers in [0, 1000000]. Got [0, -2]."),
     ("feedback_delays", [0, 1], ValueError,
-     "`feedback_delays` must hold integers >= 1. Got [0, 1]."),
-    ("feedback_delays", [1.5], ValueError, "`feedback_delays` must hold integers >= 1. Got [1.5]."),
+     "`feedback_delays` must hold integers in [1, 1000000]. Got [0, 1]."),
+    ("feedback_delays", [1.5], ValueError,
+     "`feedback_delays` must hold integers in [1, 1000000]. Got [1.5]."),
     ("feedback_delays", [1, 1], ValueError,
      "`feedback_delays` must not repeat a delay. Got [1, 1]."),
     ("feedback_delays", 2.0, ValueError,
@@ -139,7 +143,7 @@ def test_empty_and_constant_series(data):
 @pytest.mark.parametrize("horizon", [0, -3, 1.5, True])
 def test_horizon_must_be_a_positive_integer(data, fitted, horizon):
     X, y = data
-    message = f"`horizon` must be an integer >= 1. Got {horizon!r}."
+    message = f"`horizon` must be an integer in [1, 10000000]. Got {horizon!r}."
     with pytest.raises(ValueError, match=re.escape(message)):
         fitted.predict(X, y, horizon=horizon)
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -4,6 +4,7 @@ in a subprocess for the main paths, ``main()`` in-process for the many bad input
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import joblib
 import numpy as np
@@ -50,15 +51,15 @@ def test_fit_then_forecast_equals_the_python_api(files):
     root, frame = files
     fitted = _narxcast("fit", root / "train.csv", "--time-column", "timestamp", "--target",
                        "ghi", "--exog", "temperature", "clearsky_ghi", "--model", "narx",
-                       *PARAMS, "--out", root / "model.joblib")
+                       *PARAMS, "--out", root / "model.narxcast")
     assert fitted.returncode == 0, fitted.stderr
-    model_file = ModelFile.load(root / "model.joblib")
+    model_file = ModelFile.load(root / "model.narxcast")
     assert model_file.narxcast_version == __version__
     assert (model_file.target, model_file.exog, model_file.step) == (
         "ghi", ["temperature", "clearsky_ghi"], pd.Timedelta("1h"))
     assert model_file.training_end == frame.index[1199]
     assert model_file.delays == {"input_delays_": [0, 1], "target_delays_": [1, 2, 24]}
-    done = _narxcast("forecast", root / "model.joblib", root / "latest.csv", "--horizon", 24,
+    done = _narxcast("forecast", root / "model.narxcast", root / "latest.csv", "--horizon", 24,
                      "--out", root / "forecasts.csv")
     assert done.returncode == 0, done.stderr
     forecasts = pd.read_csv(root / "forecasts.csv")
@@ -70,7 +71,7 @@ def test_fit_then_forecast_equals_the_python_api(files):
     assert pd.to_datetime(forecasts.timestamp).tolist() == frame.index[1276:1300].tolist()
     assert (forecasts.series == "train").all()  # named after the model's series
     # the model file is left as it was unless --update-model
-    assert ModelFile.load(root / "model.joblib").last_time == frame.index[1199]
+    assert ModelFile.load(root / "model.narxcast").last_time == frame.index[1199]
 
 
 def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
@@ -82,9 +83,9 @@ def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
         'feedback_delays = [1, 2, 24]\nhidden_layer_sizes = [5]\nsolver = "lm"\n'
         'max_iter = 50\nrandom_state = 0\n')
     assert main(["fit", str(root / "train.parquet"), "--config", str(tmp_path / "narx.toml"),
-                 "--param", "max_iter=5", "--out", str(tmp_path / "m.joblib"), "--quiet"]) == 0
+                 "--param", "max_iter=5", "--out", str(tmp_path / "m.narxcast"), "--quiet"]) == 0
     from_csv = NARXRegressor(**MODEL).fit(frame.iloc[:1200, 1:].to_numpy(), frame.ghi[:1200])
-    np.testing.assert_array_equal(ModelFile.load(tmp_path / "m.joblib").model.theta_,
+    np.testing.assert_array_equal(ModelFile.load(tmp_path / "m.narxcast").model.theta_,
                                   from_csv.theta_)
 
 
@@ -120,12 +121,12 @@ def test_many_series_serial_parallel_and_a_failure(tmp_path):
     assert run.returncode == 1  # one series failed
     assert "miami-tmy2: " in run.stderr and "gap of 0 days 02:00:00" in run.stderr
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
-        "colorado-2017.joblib", "sandpoint-tmy3.joblib"]  # the others' outputs are kept
+        "colorado-2017.narxcast", "sandpoint-tmy3.narxcast"]  # the others' outputs are kept
     assert "ok" in run.stdout and "FAILED" in run.stdout
     done = _narxcast("forecast", tmp_path / "models", tmp_path / "latest.csv",
                      "--series-column", "site", "--horizon", 24, "--out",
                      tmp_path / "forecasts.csv")
-    assert done.returncode == 1 and "no model file miami-tmy2.joblib" in done.stderr
+    assert done.returncode == 1 and "no model file miami-tmy2.narxcast" in done.stderr
     forecasts = pd.read_csv(tmp_path / "forecasts.csv")
     assert sorted(set(forecasts.series)) == ["colorado-2017", "sandpoint-tmy3"]
     assert forecasts.groupby("series").step.max().eq(24).all()
@@ -149,8 +150,8 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
                          tmp_path / "dask.csv", "--scheduler", cluster.scheduler_address)
         assert done.returncode == 0, done.stderr
     for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
-        on_dask = ModelFile.load(tmp_path / "dask" / f"{site}.joblib").model
-        serial = ModelFile.load(tmp_path / "serial" / f"{site}.joblib").model
+        on_dask = ModelFile.load(tmp_path / "dask" / f"{site}.narxcast").model
+        serial = ModelFile.load(tmp_path / "serial" / f"{site}.narxcast").model
         np.testing.assert_array_equal(on_dask.theta_, serial.theta_)
     assert main(["forecast", str(tmp_path / "serial"), str(tmp_path / "latest.csv"),
                  "--series-column", "site", "--horizon", "24", "--out",
@@ -205,28 +206,28 @@ def test_bad_data_is_one_clear_line_and_writes_nothing(files, tmp_path, capsys, 
     root, _ = files
     frame = edit(pd.read_csv(root / "train.csv"))
     frame.to_csv(tmp_path / "bad.csv", index=False)
-    (tmp_path / "model.joblib").write_text("an older file the user has")
-    code = main(_fit_args(tmp_path / "bad.csv", tmp_path / "model.joblib"))
+    (tmp_path / "model.narxcast").write_text("an older file the user has")
+    code = main(_fit_args(tmp_path / "bad.csv", tmp_path / "model.narxcast"))
     error = capsys.readouterr().err
     assert code != 0
     line = [line for line in error.splitlines() if "bad.csv" in line]
     assert len(line) == 1 and "bad.csv" in line[0]
     assert re.search(message, line[0]), line[0]
-    assert (tmp_path / "model.joblib").read_text() == "an older file the user has"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "model.joblib"]
+    assert (tmp_path / "model.narxcast").read_text() == "an older file the user has"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "model.narxcast"]
 
 
 def test_bad_model_files_and_settings(files, tmp_path, capsys):
     root, _ = files
-    assert main(_fit_args(root / "train.csv", tmp_path / "m.joblib")) == 0
-    contents = joblib.load(tmp_path / "m.joblib")
-    joblib.dump({**contents, "narxcast_version": "0.0.1"}, tmp_path / "old.joblib")
-    joblib.dump({"something": "else"}, tmp_path / "other.joblib")
+    assert main(_fit_args(root / "train.csv", tmp_path / "m.narxcast")) == 0
+    model_file = ModelFile.load(tmp_path / "m.narxcast")
+    replace(model_file, narxcast_version="0.0.1").save(tmp_path / "old.narxcast")
+    joblib.dump({"something": "else"}, tmp_path / "other.narxcast")
     cases = [
-        (["forecast", str(tmp_path / "old.joblib"), str(root / "latest.csv"), "--horizon", "24"],
-         "old.joblib: written by narxcast 0.0.1"),
-        (["forecast", str(tmp_path / "other.joblib"), str(root / "latest.csv"), "--horizon",
-          "24"], "other.joblib: not a narxcast model file"),
+        (["forecast", str(tmp_path / "old.narxcast"), str(root / "latest.csv"), "--horizon", "24"],
+         "old.narxcast: written by narxcast 0.0.1"),
+        (["forecast", str(tmp_path / "other.narxcast"), str(root / "latest.csv"), "--horizon",
+          "24"], "other.narxcast: not a narxcast model file"),
         (["fit", str(root / "train.csv"), "--time-column", "timestamp", "--target", "ghi",
           "--param", "hidden_units=3"], "narx has no parameter 'hidden_units'"),
         (["fit", str(root / "train.csv"), "--time-column", "timestamp", "--target", "ghi",
@@ -242,7 +243,7 @@ def test_bad_model_files_and_settings(files, tmp_path, capsys):
     # a model for other columns: the file to forecast lacks one of them
     other = pd.read_csv(root / "latest.csv").drop(columns="clearsky_ghi")
     other.to_csv(tmp_path / "other_columns.csv", index=False)
-    code = main(["forecast", str(tmp_path / "m.joblib"), str(tmp_path / "other_columns.csv"),
+    code = main(["forecast", str(tmp_path / "m.narxcast"), str(tmp_path / "other_columns.csv"),
                  "--horizon", "24", "--out", str(tmp_path / "f.csv"), "--quiet"])
     assert code != 0 and "other_columns.csv: missing column 'clearsky_ghi'" in \
         capsys.readouterr().err

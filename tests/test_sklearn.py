@@ -30,9 +30,6 @@ def expected_failed_checks(estimator):
         return {
             "check_methods_sample_order_invariance": TEMPORAL,
             "check_methods_subset_invariance": TEMPORAL,
-            "check_estimators_pickle":
-                "statsmodels' Kalman filter (Cython) needs writable arrays: fitted results "
-                "loaded from a read-only memory map cannot forecast",
         }
     return {
         "check_methods_sample_order_invariance": TEMPORAL,

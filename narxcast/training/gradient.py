@@ -14,6 +14,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..kernels.optimizers import adam_step, penalise_and_clip, sgd_step
 
+# An epoch whose loss is this many times the best loss seen (the initial parameters' included)
+# has diverged: training stops and the best parameters are restored. Adam's noise moves an
+# epoch's loss by a few times at most; a run-away grows it by orders of magnitude (1.1 to
+# 1e176 in the case that led here).
+DIVERGENCE_RATIO = 1e3
+
 
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's MLP.
@@ -87,9 +93,11 @@ class TrainingResult:
     stopped_by: str = "max_iter"  # "max_iter", "converged", "diverged" or "interrupted"
 
 
-def record_iteration(result, theta, best_theta, loss, validation_score, tol):
+def record_iteration(result, theta, best_theta, loss, validation_score, tol,
+                     initial_loss=np.inf):
     """Log one epoch or iteration in ``result`` (its loss and, with ``validation_score``, the
-    score of ``theta``) and keep the best parameters so far in ``best_theta``. Returns
+    score of ``theta``) and keep the best parameters so far in ``best_theta`` (which holds
+    the initial ones, of loss ``initial_loss``, until an iteration does better). Returns
     whether it improved on the best by more than ``tol``, and the progress message."""
     result.n_iter += 1
     result.loss_curve.append(loss)
@@ -104,7 +112,7 @@ def record_iteration(result, theta, best_theta, loss, validation_score, tol):
             best_theta[:] = theta
     else:
         improved = loss < result.best_loss - tol
-        if loss < result.best_loss:
+        if loss < min(result.best_loss, initial_loss):
             best_theta[:] = theta
     result.best_loss = min(result.best_loss, loss)
     return improved, message
@@ -186,14 +194,18 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
         keeps the parameters of the best validation score.
     verbose : bool
 
-    Divergence (a non-finite loss or gradient) restores the best parameters seen, warns and
-    stops; so does Ctrl-C (``KeyboardInterrupt``), which leaves a usable result.
+    Divergence (a non-finite loss or gradient, or an epoch's loss ``DIVERGENCE_RATIO`` times
+    the best seen) restores the best parameters seen, the initial ones included (their loss
+    estimated by the first mini-batch), warns and stops; so does Ctrl-C
+    (``KeyboardInterrupt``), which leaves a usable result.
     """
     theta = np.array(theta, dtype=np.float64)
     result = TrainingResult(theta=theta)
     best_theta = theta.copy()
     patience = Patience(n_iter_no_change)
     early_stopping = validation_score is not None
+    initial_loss = np.inf  # of the initial parameters: the first mini-batch's
+    divergence = "non-finite loss"
     started = time.perf_counter()
     try:
         for _ in range(max_iter):
@@ -206,13 +218,21 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
                                           np.inf if clip_norm is None else clip_norm)
                 if not np.isfinite(loss):
                     raise FloatingPointError
+                if initial_loss == np.inf:
+                    initial_loss = loss
                 optimizer.step(theta, grad)
                 total += loss * batch.size
             epoch_loss = total / windows.size
             if not np.isfinite(epoch_loss):
                 raise FloatingPointError
+            # (a best loss a millionth of the initial one or below counts as that millionth:
+            # jitter about a near-perfect fit is not divergence)
+            best = max(min(result.best_loss, initial_loss), 1e-6 * initial_loss)
+            if epoch_loss > DIVERGENCE_RATIO * best:
+                divergence = f"loss {epoch_loss:.3g}, {epoch_loss / best:.3g} times its best"
+                raise FloatingPointError
             improved, message = record_iteration(result, theta, best_theta, epoch_loss,
-                                                 validation_score, tol)
+                                                 validation_score, tol, initial_loss)
             if verbose:
                 print(f"{message} ({time.perf_counter() - started:.1f} s)")
             if patience.exhausted(improved):
@@ -227,7 +247,7 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
         result.stopped_by = "interrupted"
     warn_unless_converged(
         result, "Stochastic optimizer", "epochs", max_iter,
-        f"Training diverged (non-finite loss) in epoch {result.n_iter + 1}; the best parameters "
+        f"Training diverged ({divergence}) in epoch {result.n_iter + 1}; the best parameters "
         "seen were restored. Lower `learning_rate_init` or `clip_norm`.")
     if early_stopping or result.stopped_by in ("diverged", "interrupted"):
         theta[:] = best_theta

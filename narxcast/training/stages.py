@@ -120,6 +120,7 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     problems = [network._training_problem(inputs_t, targets_t, first_target, end, stage.closed)
                 for stage in stages]
     fit = StagedFit(theta=network.theta_ if warm else network._initial_theta(rng))
+    network._check_theta(fit.theta, "theta_")
     for index, (stage, problem) in enumerate(zip(stages, problems)):
         if index > 0:  # each later stage draws as a warm-started fit of its own would
             rng = np.random.default_rng(seed)
