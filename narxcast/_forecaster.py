@@ -79,6 +79,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         their washout)."""
         return self.max_delay_ - 1
 
+    def _warn_if_held(self, forecasts):
+        """Warn when forecasts were held at bounds (models that bound them override)."""
+
     def _warm_started(self):
         """Whether ``fit`` continues from the fitted state (models with ``warm_start``)."""
         return False
@@ -278,6 +281,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             forecasts = self._predict_segment(X, y, horizon)
             if not all_horizons:
                 forecasts = forecasts[:, -1]
+        self._warn_if_held(forecasts)
         if np.isinf(forecasts).any():
             warnings.warn(f"{np.isinf(forecasts).sum()} forecasts overflowed to infinity: the "
                           "model runs away on these inputs (closed loop, or inputs far outside "

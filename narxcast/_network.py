@@ -5,6 +5,7 @@ as ``layout_``), its initialisation and weight mask, its kernels (``_forecast_th
 training problems; :mod:`narxcast.training.stages` runs the stages of a fit over them.
 """
 
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -59,6 +60,11 @@ class NetworkForecaster(BaseForecaster):
         self._check_theta(self.theta_, "theta_")
         if self.theta_.dtype != np.float64 or not np.isfinite(self.theta_).all():
             raise ValueError("`theta_` must hold finite float64 parameters.")
+        bounds = self.target_range_
+        if not (isinstance(bounds, np.ndarray) and bounds.shape == (2, self.n_targets_)
+                and np.isfinite(bounds).all() and (bounds[0] <= bounds[1]).all()):
+            raise ValueError("`target_range_` must hold the finite least and greatest "
+                             "training target of each column.")
 
     def _check_theta(self, theta, name="theta"):
         """Raise unless ``theta`` is a parameter vector of this network's layout: every kernel
@@ -90,6 +96,30 @@ class NetworkForecaster(BaseForecaster):
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
 
+    def _forecast_bounds(self, bounded=True):
+        """``(lower, upper)`` per target in scaled units: the training range widened by
+        ``clip_forecasts`` of itself on each side (infinite when None or not ``bounded``)."""
+        n = self.n_targets_
+        if not bounded or self.clip_forecasts is None:
+            return np.full(n, -np.inf), np.full(n, np.inf)
+        low, high = (self.target_range_ - self.target_scaler_.mean) / self.target_scaler_.scale
+        margin = self.clip_forecasts * (high - low)
+        return np.ascontiguousarray(low - margin), np.ascontiguousarray(high + margin)
+
+    def _warn_if_held(self, forecasts):
+        """Say when forecasts (user units, targets last) were held at the bounds."""
+        if self.clip_forecasts is None:
+            return
+        low, high = self.target_range_
+        margin = self.clip_forecasts * (high - low)
+        tiny = 1e-9 * (high - low + margin)
+        held = (forecasts <= low - margin + tiny) | (forecasts >= high + margin - tiny)
+        if held.any():
+            warnings.warn(f"{held.sum()} forecasts were held at the bounds of the training "
+                          f"range widened by clip_forecasts={self.clip_forecasts} of it: the "
+                          "model runs away on these inputs (outside the training range, or "
+                          "an unstable closed loop).", RuntimeWarning, stacklevel=3)
+
     def _fit_scaled(self, inputs_t, targets_t, warm):
         layout = self._make_layout()
         if layout.n_params > MAX_PARAMETERS:
@@ -114,6 +144,9 @@ class NetworkForecaster(BaseForecaster):
                              f"is crossed, mutated or copied). Got {self.crossover_rate} + "
                              f"{self.mutation_rate}.")
         self.layout_ = layout
+        # the training range of the targets, in user units: forecasts are held near it
+        self.target_range_ = self.target_scaler_.inverse(
+            np.stack([targets_t.min(axis=1), targets_t.max(axis=1)]))
         fit = train_stages(self, stages, inputs_t, targets_t, warm)
         self.theta_ = fit.theta
         self.loss_curve_ = fit.loss_curve
@@ -123,6 +156,7 @@ class NetworkForecaster(BaseForecaster):
         self.n_iter_ = fit.n_iter
         self.stopped_by_ = fit.stopped_by
         self.fitness_curve_ = fit.fitness_curve
+        self.init_scores_ = fit.init_scores
         self._check_fit_usable(inputs_t, targets_t)
 
     def _check_fit_usable(self, inputs_t, targets_t):
@@ -132,7 +166,7 @@ class NetworkForecaster(BaseForecaster):
         if usable:
             origins = np.arange(self._first_origin(), targets_t.shape[1] - 1, dtype=np.int64)
             usable = np.isfinite(self._forecast_theta(self.theta_, inputs_t, targets_t,
-                                                      origins, 1)).all()
+                                                      origins, 1, bounded=False)).all()
         if not usable:
             raise FloatingPointError(_UNUSABLE)
 

@@ -83,13 +83,14 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
 
     def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
                  bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
                  n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
                  fitness="closed", scale=True, random_state=None, verbose=False,
-                 warm_start=False):
+                 warm_start=False, n_init=1,
+                 clip_forecasts=0.25):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -123,6 +124,8 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_init = n_init
+        self.clip_forecasts = clip_forecasts
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout
@@ -261,12 +264,14 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                 layout.feedback_delays, inputs_t, targets_t, first, initial, states)
         return states
 
-    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None,
+                        bounded=True):
         with single_threaded_blas():
             return self._recurrent_forecast(theta, inputs_t, targets_t, origins, horizon,
-                                            initial)
+                                            initial, bounded)
 
-    def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial):
+    def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial,
+                            bounded):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         if initial is None:
             states = self._states(theta, inputs_t, targets_t)
@@ -276,7 +281,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
             raise ValueError("The initial states do not match the fitted model.")
         out = np.empty((horizon, self.n_targets_, origins.size))
         recurrent_kernels.forecast(theta, *self.layout_, inputs_t, targets_t, initial, origins,
-                                   horizon, out)
+                                   horizon, *self._forecast_bounds(bounded), out)
         return out
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):

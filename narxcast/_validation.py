@@ -91,7 +91,7 @@ NETWORK_PARAMETER_CONSTRAINTS = {
     "alpha": [Interval(numbers.Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
     "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
-    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "tol": [Interval(numbers.Real, 0, None, closed="left")],
     "clip_norm": [Interval(numbers.Real, 0, None, closed="neither"), None],
     "early_stopping": ["boolean"],
@@ -106,6 +106,8 @@ NETWORK_PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
+    "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+    "clip_forecasts": [Interval(numbers.Real, 0, None, closed="left"), None],
 }
 
 # networks that feed back their targets and train open or closed loop, by any solver

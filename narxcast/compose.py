@@ -1,11 +1,13 @@
-"""Meta-estimators: forecast a transformed target with any narxcast forecaster."""
+"""Meta-estimators over narxcast forecasters: a transformed target (the clear-sky index),
+and an ensemble over seeds."""
 
 import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .features import DAYTIME_CLEARSKY, daytime_mask
@@ -100,9 +102,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
 
     def _check_fitted_state(self):
         """The inner forecaster (checked when it was loaded) is a narxcast forecaster."""
-        from ._forecaster import BaseForecaster
-
-        if not isinstance(self.estimator_, BaseForecaster):
+        if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
 
     def fit(self, X, y):
@@ -131,3 +131,110 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None):
         """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
         return r2_score(y, self.predict(X), sample_weight=sample_weight)
+
+
+class EnsembleRegressor(RegressorMixin, BaseEstimator):
+    """An ensemble of one forecaster trained from several seeds: the mean (or median) of its
+    members' forecasts, in every predict mode.
+
+    A network's fit depends on its initialisation and on the order of its mini-batches; the
+    members are clones of ``estimator`` that differ only in ``random_state`` (drawn from this
+    estimator's ``random_state``), so their average keeps what the data determine and averages
+    away what the seed does. Works wherever a narxcast forecaster does: ``Pipeline``,
+    ``GridSearchCV`` (parameters ``estimator__...``), ``backtest``, inside
+    :class:`ClearSkyIndexRegressor`.
+
+    Parameters
+    ----------
+    estimator : narxcast forecaster
+        Cloned per member; its ``random_state`` is replaced.
+    n_estimators : int, default=5
+    combine : {"mean", "median"}, default="mean"
+    random_state : int, RandomState instance or None, default=None
+        Draws the members' seeds.
+
+    Attributes
+    ----------
+    estimators_ : list of fitted forecasters
+    seeds_ : list of int
+        The members' ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import NARXRegressor
+    >>> from narxcast.compose import EnsembleRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.uniform(-1, 1, 400)
+    >>> y = np.zeros(400)
+    >>> for k in range(399):
+    ...     y[k + 1] = 0.5 * y[k] + np.tanh(u[k])
+    >>> ensemble = EnsembleRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1],
+    ...                                            max_iter=20), n_estimators=3, random_state=0)
+    >>> ensemble = ensemble.fit(u[:300, None], y[:300])
+    >>> mean, spread = ensemble.predict(u[300:, None], y[300:], horizon=2, return_std=True)
+    >>> mean.shape, spread.shape
+    ((100,), (100,))
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "combine": [StrOptions({"mean", "median"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator, n_estimators=5, combine="mean", random_state=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.combine = combine
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit ``n_estimators`` clones of ``estimator``, each with its own seed."""
+        self._validate_params()
+        if "random_state" not in self.estimator.get_params():
+            raise ValueError(f"`estimator` {type(self.estimator).__name__} has no "
+                             "random_state: its members would all be the same.")
+        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
+                                                              size=self.n_estimators)
+        self.estimators_ = [clone(self.estimator).set_params(random_state=int(seed)).fit(X, y)
+                            for seed in seeds]
+        self.seeds_ = [int(seed) for seed in seeds]
+        return self
+
+    def _check_fitted_state(self):
+        if not (isinstance(self.estimators_, list) and self.estimators_
+                and all(map(_is_forecaster, self.estimators_))):
+            raise ValueError("`estimators_` must be fitted narxcast forecasters.")
+
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False):
+        """The members' forecasts combined, as each member's ``predict``; with ``return_std``
+        also their standard deviation across members (the seed's share of the error)."""
+        check_is_fitted(self, "estimators_")
+        forecasts = np.stack([member.predict(X, y=y, horizon=horizon,
+                                             all_horizons=all_horizons)
+                              for member in self.estimators_])
+        combined = (forecasts.mean(axis=0) if self.combine == "mean"
+                    else np.median(forecasts, axis=0))
+        if return_std:
+            return combined, forecasts.std(axis=0)
+        return combined
+
+    def update(self, X, y):
+        """Append measurements to every member's history."""
+        check_is_fitted(self, "estimators_")
+        for member in self.estimators_:
+            member.update(X, y)
+        return self
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
+        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+
+
+def _is_forecaster(estimator):
+    """A narxcast forecaster: an estimator of the package or one of these meta-estimators."""
+    from ._forecaster import BaseForecaster
+
+    return isinstance(estimator, (BaseForecaster, ClearSkyIndexRegressor, EnsembleRegressor))

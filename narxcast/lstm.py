@@ -42,13 +42,14 @@ class LSTMRegressor(RecurrentForecaster):
 
     def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
                  bptt_steps=24, burn_in=24, washout=0, peephole=False, solver="adam",
-                 alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
                  n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
                  fitness="closed", scale=True, random_state=None, verbose=False,
-                 warm_start=False):
+                 warm_start=False, n_init=1,
+                 clip_forecasts=0.25):
         super().__init__(
             input_delays=input_delays, feedback_delays=feedback_delays,
             hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
@@ -60,7 +61,8 @@ class LSTMRegressor(RecurrentForecaster):
             beta_2=beta_2, epsilon=epsilon, dtype=dtype, population_size=population_size,
             n_generations=n_generations, crossover_rate=crossover_rate,
             mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
-            random_state=random_state, verbose=verbose, warm_start=warm_start)
+            random_state=random_state, verbose=verbose, warm_start=warm_start,
+            n_init=n_init, clip_forecasts=clip_forecasts)
         self.peephole = peephole
 
     def _has_peepholes(self):

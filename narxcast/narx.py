@@ -55,9 +55,17 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         Windows per mini-batch; "auto" takes about 200 steps (``200 // bptt_steps`` windows),
         as scikit-learn's ``min(200, n_samples)`` samples.
     learning_rate_init : float, default=1e-3
-    max_iter : int, default=200
-        Epochs (every step of the training data scored once per epoch).
+    max_iter : int or "auto", default="auto"
+        Epochs (every step of the training data scored once per epoch), or LM iterations;
+        "auto" is 200 epochs (scikit-learn's MLP) or 1000 LM iterations (MATLAB's
+        ``trainlm``). The relative ``tol`` usually stops training before.
     tol : float, default=1e-4
+        Relative tolerance: training stops once ``n_iter_no_change`` epochs (LM iterations)
+        in a row have not lowered the loss (with ``early_stopping``, the validation error
+        ``1 - R^2``) by this fraction of itself. Scale-free, unlike scikit-learn's absolute
+        ``tol``: a good fit's loss of 1e-3..1e-4 (scaled units) would otherwise stop long
+        before it converges. LM also stops when no step lowers the loss (damping past 1e10)
+        or the gradient's norm falls below 1e-7, as MATLAB's ``trainlm``.
     clip_norm : float or None, default=5.0
         Largest Euclidean norm of a mini-batch gradient; None disables clipping.
     early_stopping : bool, default=False
@@ -89,6 +97,16 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         Print the loss of every epoch.
     warm_start : bool, default=False
         Continue from the fitted parameters and scaling.
+    clip_forecasts : float or None, default=0.25
+        Forecasts, and the values a closed loop feeds back, are held within the range of the
+        training targets widened by this fraction of it on each side (a warning says when
+        any was held): a model taken outside its training range cannot run away to
+        thousands of times the data. ``None`` leaves them free. Training is not bounded.
+    n_init : int, default=1
+        Restarts: the whole fit (every stage) runs from this many initialisations and the one
+        with the lowest validation error (``early_stopping``), else the lowest final training
+        loss, is kept; ``init_scores_`` lists them. The first restart is the fit
+        ``n_init=1`` would give. Ignored with ``warm_start``.
 
     Attributes
     ----------
@@ -107,6 +125,13 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         trainers; evolution uses the training rows only), in the training loop.
     best_loss_ : float
     n_iter_ : int
+    stopped_by_ : {"converged", "max_iter", "diverged", "interrupted", ...}
+        Why the last stage stopped.
+    init_scores_ : list of float
+        With ``n_init`` > 1: each restart's validation error (or final training loss).
+    target_range_ : ndarray of shape (2, n_targets)
+        The least and greatest training target (user units), from which ``clip_forecasts``
+        bounds the forecasts.
     history_X_, history_y_ : ndarray
         The last ``max_delay_`` rows seen by fit/update, from which ``predict(X)`` continues.
 
@@ -135,12 +160,13 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
                  activation="tanh", solver="adam", loop="open", bptt_steps=24, alpha=1e-4,
-                 batch_size="auto", learning_rate_init=1e-3, max_iter=200, tol=1e-4,
+                 batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
                  crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
-                 random_state=None, verbose=False, warm_start=False):
+                 random_state=None, verbose=False, warm_start=False, n_init=1,
+                 clip_forecasts=0.25):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -172,14 +198,17 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_init = n_init
+        self.clip_forecasts = clip_forecasts
 
     def _n_outputs(self):
         return self.n_targets_
 
-    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((horizon, self.n_targets_, origins.size))
-        kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon, out)
+        kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon,
+                         *self._forecast_bounds(bounded), out)
         return out
 
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
@@ -213,10 +242,12 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
         steps = np.arange(window)[:, None] + 1
         measured = targets_t[:, origins[None, :] + steps].transpose(1, 0, 2)
+        unbounded = self._forecast_bounds(bounded=False)  # training sees the model as it is
 
         def residuals(theta):
             out = np.empty(shape)
-            kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, out)
+            kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, *unbounded,
+                             out)
             return (out - measured).ravel()
 
         return LeastSquaresProblem(residuals_jacobian, residuals)

@@ -52,10 +52,11 @@ def _classes():
     import narxcast
 
     from ._forecaster import Scaler
-    from .compose import ClearSkyIndexRegressor
+    from .compose import ClearSkyIndexRegressor, EnsembleRegressor
 
     classes = [getattr(narxcast, name) for name in narxcast.__all__ if name.endswith("Regressor")]
-    return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor, Scaler)}
+    return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
+                                                    EnsembleRegressor, Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing

@@ -70,10 +70,11 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
 
     def __init__(self, input_delays=2, target_delays=2, max_horizon=24, hidden_layer_sizes=(10,),
                  activation="tanh", solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate_init=1e-3, max_iter=200, tol=1e-4, clip_norm=5.0,
+                 learning_rate_init=1e-3, max_iter="auto", tol=1e-4, clip_norm=5.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 scale=True, random_state=None, verbose=False, warm_start=False):
+                 scale=True, random_state=None, verbose=False, warm_start=False, n_init=1,
+                 clip_forecasts=0.25):
         self.input_delays = input_delays
         self.target_delays = target_delays
         self.max_horizon = max_horizon
@@ -98,6 +99,8 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_init = n_init
+        self.clip_forecasts = clip_forecasts
 
     def _delays(self):
         return (normalize_delays(self.input_delays, "input_delays", 0),
@@ -126,11 +129,13 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
             targets_t[:, origin + start + 1:origin + start + 1 + block] = out[:, :, 0].T
         return forecasts
 
-    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((self._n_outputs(), origins.size))
         kernels.predict(theta, *self.layout_, inputs_t, targets_t, origins, out)
-        return out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]
+        out = out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]
+        lower, upper = self._forecast_bounds(bounded)
+        return np.clip(out, lower[:, None], upper[:, None])
 
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Every origin whose ``max_horizon`` targets lie in the training block (a direct

@@ -164,11 +164,14 @@ def test_closed_loop_overflow_is_said_not_returned_silently():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 1)), rng.normal(size=200)
     model = NARXRegressor(input_delays=0, feedback_delays=1, hidden_layer_sizes=(),
-                          max_iter=1, random_state=0).fit(X, y)
+                          clip_forecasts=None, max_iter=1, random_state=0).fit(X, y)
     model.theta_[:] = [0.0, 1e30, 0.0]  # y_t = 1e30 y_{t-1}: runs away
     with pytest.warns(RuntimeWarning, match="overflowed to infinity"):
         forecasts = model.predict(X[:30])
     assert np.isinf(forecasts).any()
+    model.set_params(clip_forecasts=0.25)  # the default: held, and said
+    with pytest.warns(RuntimeWarning, match="held at the bounds"):
+        assert np.isfinite(model.predict(X[:30])).all()
 
 
 # ------------------------------------------------------------------ paths and model files
@@ -228,7 +231,8 @@ def test_the_command_never_reports_success_for_non_finite_forecasts(tmp_path):
     frame.reset_index().iloc[:150].to_csv(tmp_path / "train.csv", index=False)
     assert main(["fit", str(tmp_path / "train.csv"), "--target", "ghi", "--param",
                  "hidden_layer_sizes=()", "--param", "feedback_delays=1", "--param",
-                 "max_iter=1", "--out", str(tmp_path / "m.narxcast"), "--quiet"]) == 0
+                 "max_iter=1", "--param", "clip_forecasts=None", "--out",
+                 str(tmp_path / "m.narxcast"), "--quiet"]) == 0
     model_file = ModelFile.load(tmp_path / "m.narxcast")
     model_file.model.theta_[:] = [1e30, 0.0]
     model_file.save(tmp_path / "m.narxcast")

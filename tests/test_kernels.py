@@ -92,6 +92,11 @@ def _kernel_args(layout_args, activation, input_delays, feedback_delays):
             np.array(feedback_delays, dtype=np.int64))
 
 
+def _unbounded(n_targets):
+    """The forecast kernels' (lower, upper): no bounds."""
+    return np.full(n_targets, -np.inf), np.full(n_targets, np.inf)
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("horizon", [1, 5])
 def test_forecast_matches_naive(rng, case, horizon):
@@ -103,7 +108,8 @@ def test_forecast_matches_naive(rng, case, horizon):
     rng.shuffle(origins)
     out = np.empty((horizon, n_targets, origins.size))
     narx.forecast(theta, *_kernel_args(layout_args, activation, input_delays, feedback_delays),
-                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, horizon, out)
+                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, horizon,
+                  *_unbounded(n_targets), out)
     expected = narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
                              origins, horizon)
     np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
@@ -115,9 +121,26 @@ def test_forecast_spans_several_chunks(rng):
     origins = np.arange(1, len(Y) - 3, dtype=np.int64)
     out = np.empty((3, 1, origins.size))
     narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0, 1], [1, 2]),
-                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, 3, out)
+                  np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, 3,
+                  *_unbounded(1), out)
     expected = narx_forecast(theta, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 3)
     np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_forecast_is_held_within_bounds_before_it_is_fed_back(rng):
+    """An unstable linear model y_t = 2 y_{t-1}: unbounded, its forecasts double each step;
+    bounded, each is held at the bound and the next is computed from the held value."""
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1], [])
+    theta[:] = [0.0, 2.0, 0.0]  # weights of x_t and y_{t-1}, bias
+    Y[:] = 1.0
+    origins = np.array([5], dtype=np.int64)
+    out = np.empty((6, 1, 1))
+    args = (*_kernel_args(layout_args, "identity", [0], [1]), np.ascontiguousarray(X.T),
+            np.ascontiguousarray(Y.T), origins, 6)
+    narx.forecast(theta, *args, *_unbounded(1), out)
+    np.testing.assert_array_equal(out[:, 0, 0], [2, 4, 8, 16, 32, 64])
+    narx.forecast(theta, *args, np.array([-5.0]), np.array([10.0]), out)
+    np.testing.assert_array_equal(out[:, 0, 0], [2, 4, 8, 10, 10, 10])
 
 
 def test_forecast_nan_input_gives_nan_only_downstream(rng):
@@ -126,7 +149,7 @@ def test_forecast_nan_input_gives_nan_only_downstream(rng):
     origins = np.arange(0, 30, dtype=np.int64)
     out = np.empty((4, 1, origins.size))
     narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0], [1]), np.ascontiguousarray(X.T),
-                  np.ascontiguousarray(Y.T), origins, 4, out)
+                  np.ascontiguousarray(Y.T), origins, 4, *_unbounded(1), out)
     targets = origins[None, :] + np.arange(1, 5)[:, None]
     # closed loop: a forecast is NaN once its step or an earlier step of its window uses X[20]
     expected_nan = (targets >= 20) & (origins[None, :] < 20)

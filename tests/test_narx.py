@@ -51,7 +51,7 @@ def test_delay_regressors_on_arange_match_hand_written_matrix():
     X = 100.0 + np.arange(10.0)[:, None]
     y = np.arange(10.0)
     model = NARXRegressor(input_delays=[0, 2], feedback_delays=[1, 3], hidden_layer_sizes=(),
-                          scale=False, max_iter=1).fit(X, y)
+                          scale=False, clip_forecasts=None, max_iter=1).fit(X, y)
     columns = []
     for i in range(4):
         model.theta_ = np.zeros(5)
@@ -134,7 +134,7 @@ def test_autoregressive_model_without_exogenous_inputs(rng):
 
 def test_multi_output_shapes_and_values(rng):
     X, y = _data(rng, n_targets=2)
-    model = NARXRegressor(input_delays=1, feedback_delays=1, max_iter=5,
+    model = NARXRegressor(input_delays=1, feedback_delays=1, max_iter=5, clip_forecasts=None,
                           random_state=0).fit(X, y)
     assert model.predict(X[:10]).shape == (10, 2)
     all_h = model.predict(X[:50], y[:50], horizon=3, all_horizons=True)

@@ -43,9 +43,11 @@ def _single_model_loss(model, theta, X_t, Y_t, closed, skip):
     first = model.max_delay_
     n = Y_t.shape[1]
     if closed:
-        out = model._forecast_theta(theta, X_t, Y_t, np.array([first - 1]), n - first)[:, :, 0]
+        out = model._forecast_theta(theta, X_t, Y_t, np.array([first - 1]), n - first,
+                                    bounded=False)[:, :, 0]
     else:
-        out = model._forecast_theta(theta, X_t, Y_t, np.arange(first - 1, n - 1), 1)[0].T
+        out = model._forecast_theta(theta, X_t, Y_t, np.arange(first - 1, n - 1), 1,
+                                    bounded=False)[0].T
     errors = out[skip:] - Y_t[:, first + skip:].T
     return 0.5 * np.mean(errors**2)
 

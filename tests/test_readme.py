@@ -20,17 +20,18 @@ def test_readme_starts_with_the_two_setup_commands():
     assert text.index("```bash") < text.index("## ")
 
 
-def _section(title):
-    """The first Python block after the README heading ``## title``."""
-    return re.search(rf"## {title}\n.*?```python\n(.*?)```", README.read_text(), re.S).group(1)
+def _section(title, block=0):
+    """The Python block number ``block`` of the README section ``## title``."""
+    section = re.search(rf"## {title}\n(.*?)(?=\n## |\Z)", README.read_text(), re.S).group(1)
+    return re.findall(r"```python\n(.*?)```", section, re.S)[block]
 
 
-def _run(title, namespace):
+def _run(title, namespace, block=0):
     """Run the section's block in a copy of ``namespace``; returns the copy."""
     namespace = dict(namespace)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(_section(title), f"README {title}", "exec"), namespace)
+        exec(compile(_section(title, block), f"README {title}", "exec"), namespace)
     return namespace
 
 
@@ -81,3 +82,16 @@ def test_training_methods_example_runs(quickstart):
         persistence = np.sqrt(np.mean((truth[h:] - truth[:-h]) ** 2))
         forecasts = namespace["lm"].predict(namespace["X_test"], namespace["y_test"], horizon=h)
         assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
+
+
+@pytest.mark.slow
+def test_ensemble_example_runs(quickstart):
+    """The ensemble of five LM NARX trained open then closed loop: its members disagree
+    (a spread), and its day-ahead forecasts beat persistence."""
+    namespace = _run("Training methods", quickstart[0], block=1)
+    forecast, spread = namespace["forecast"], namespace["spread"]
+    truth = namespace["y_test"].to_numpy()
+    assert np.nanmean(spread) > 0
+    persistence = np.sqrt(np.mean((truth[24:] - truth[:-24]) ** 2))
+    assert np.sqrt(np.nanmean((forecast - truth) ** 2)) < persistence
+

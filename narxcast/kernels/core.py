@@ -60,6 +60,19 @@ def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, s
             row += 1
 
 
+@njit(**JIT_OPTIONS)
+def store_bounded(outputs, first_row, lower, upper, forecasts, n_batch):
+    """``forecasts[i, :n_batch] = outputs[first_row + i]`` held within ``[lower[i],
+    upper[i]]`` for every target ``i``: a closed loop feeds these values back, so bounds
+    keep a run-away forecast within the range the model was trained on (NaN stays NaN;
+    infinite bounds leave every value as it is)."""
+    for i in range(forecasts.shape[0]):
+        low, high = lower[i], upper[i]
+        for b in range(n_batch):
+            value = outputs[first_row + i, b]
+            forecasts[i, b] = low if value < low else (high if value > high else value)
+
+
 @njit(**GRADIENT_JIT_OPTIONS)
 def squared_error(forecasts, targets_t, origins, d_forecasts):
     """Mean squared error / 2 of window forecasts (window, n_targets, n_windows) against

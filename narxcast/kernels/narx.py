@@ -10,21 +10,29 @@ import numpy as np
 from numba import njit, prange
 
 from .config import CHUNK, GRADIENT_JIT_OPTIONS, JIT_OPTIONS
-from .core import chunk_bounds, gather_regressors, n_chunks, route_feedback_gradient, squared_error
+from .core import (
+    chunk_bounds,
+    gather_regressors,
+    n_chunks,
+    route_feedback_gradient,
+    squared_error,
+    store_bounded,
+)
 from .mlp import backward, forward, output_jacobian
 
 
 @njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-             input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, out):
+             input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower, upper,
+             out):
     """Closed-loop forecasts of ``horizon`` steps from every origin.
 
     ``out`` is ``(horizon, n_targets, n_origins)``; ``out[j, :, b]`` is the forecast of the target
-    at ``origins[b] + j + 1``. The caller guarantees every index is inside the arrays (pad with
-    NaN for targets past the end); NaN inputs give NaN forecasts.
+    at ``origins[b] + j + 1``, held within ``[lower, upper]`` (per target) before it is fed back.
+    The caller guarantees every index is inside the arrays (pad with NaN for targets past the
+    end); NaN inputs give NaN forecasts.
     """
     n_origins = origins.shape[0]
-    n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
     for chunk in prange(n_chunks(n_origins, CHUNK)):
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
@@ -35,8 +43,7 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                               input_delays, feedback_delays, True, units)
             forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch)
-            for i in range(n_outputs):
-                forecasts[step, i, :] = units[out_row + i, :n_batch]
+            store_bounded(units, out_row, lower, upper, forecasts[step], n_batch)
 
 
 @njit(**GRADIENT_JIT_OPTIONS)

@@ -37,6 +37,7 @@ from .core import (
     no_forecasts,
     route_feedback_gradient,
     squared_error,
+    store_bounded,
 )
 
 ELMAN, LSTM, GRU = 0, 1, 2
@@ -285,8 +286,9 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
 
 @njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-             targets_t, initial_states, origins, horizon, out):
-    """Closed-loop forecasts of ``horizon`` steps from every origin.
+             targets_t, initial_states, origins, horizon, lower, upper, out):
+    """Closed-loop forecasts of ``horizon`` steps from every origin, each held within
+    ``[lower, upper]`` (per target) before it is fed back.
 
     ``initial_states[:, :, b]`` is the state at ``origins[b]``; ``out`` is
     ``(horizon, n_targets, n_origins)`` with ``out[j, :, b]`` the forecast of the target at
@@ -310,7 +312,7 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
                               input_delays, target_delays, True, units)
             _step(own_theta, sizes, offsets, cell, units, state_previous, state, gates, n_batch)
             _head(own_theta, head, sizes[-2], n_outputs, state[n_layers - 1], head_out, n_batch)
-            forecasts[step] = head_out
+            store_bounded(head_out, 0, lower, upper, forecasts[step], n_batch)
             state_previous, state = state, state_previous
 
 

@@ -98,7 +98,9 @@ def record_iteration(result, theta, best_theta, loss, validation_score, tol,
     """Log one epoch or iteration in ``result`` (its loss and, with ``validation_score``, the
     score of ``theta``) and keep the best parameters so far in ``best_theta`` (which holds
     the initial ones, of loss ``initial_loss``, until an iteration does better). Returns
-    whether it improved on the best by more than ``tol``, and the progress message."""
+    whether it improved on the best by more than the fraction ``tol`` (of the loss, or of the
+    validation error ``1 - score``: scale-free, unlike scikit-learn's absolute ``tol``, so
+    that a good fit's small loss does not stop it early), and the progress message."""
     result.n_iter += 1
     result.loss_curve.append(loss)
     message = f"Iteration {result.n_iter}, loss = {loss:.8f}"
@@ -106,12 +108,12 @@ def record_iteration(result, theta, best_theta, loss, validation_score, tol,
         score = validation_score(theta)
         result.validation_scores.append(score)
         message += f", validation score = {score:.6f}"
-        improved = score > result.best_validation_score + tol
+        improved = 1.0 - score < (1.0 - result.best_validation_score) * (1.0 - tol)
         if score > result.best_validation_score:
             result.best_validation_score = score
             best_theta[:] = theta
     else:
-        improved = loss < result.best_loss - tol
+        improved = loss < result.best_loss * (1.0 - tol)
         if loss < min(result.best_loss, initial_loss):
             best_theta[:] = theta
     result.best_loss = min(result.best_loss, loss)

@@ -23,7 +23,8 @@ from .gradient import Patience, TrainingResult, record_iteration, warn_unless_co
 
 def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter, tol,
                               n_iter_no_change, alpha, weight_mask, validation_score=None,
-                              mu=1e-3, mu_dec=0.1, mu_inc=10.0, mu_max=1e10, verbose=False):
+                              mu=1e-3, mu_dec=0.1, mu_inc=10.0, mu_max=1e10, min_grad=1e-7,
+                              verbose=False):
     """Train ``theta`` by Levenberg–Marquardt; return a :class:`TrainingResult`.
 
     Parameters
@@ -36,15 +37,21 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         Initial parameters (not modified).
     max_iter, tol, n_iter_no_change
         Iteration budget and the stopping rule of the gradient trainers: stop when the loss
-        (or, with ``validation_score``, the validation score) has not improved by ``tol`` for
-        ``n_iter_no_change`` iterations.
+        (or, with ``validation_score``, the validation error) has not improved by the
+        fraction ``tol`` of itself for ``n_iter_no_change`` iterations (with validation, the
+        role of ``trainlm``'s ``max_fail``).
     alpha, weight_mask
         L2 penalty on the entries where ``weight_mask``.
     validation_score : callable, optional
         ``theta -> float`` (higher is better): early stopping, keeping the best parameters
         (``trainlm``'s validation checks).
     mu, mu_dec, mu_inc, mu_max : float
-        The damping and its schedule (``trainlm``'s defaults).
+        The damping and its schedule (``trainlm``'s defaults); no step lowers the loss once
+        ``mu`` passes ``mu_max``: converged.
+    min_grad : float
+        Converged when the Euclidean norm of the loss's gradient falls below this
+        (``trainlm``'s ``min_grad``; the loss is per residual, so the rule is scale-free for
+        standardised targets).
     verbose : bool
 
     Examples
@@ -85,6 +92,11 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
             hessian = jacobian @ jacobian.T
             hessian[np.diag_indices_from(hessian)] += penalty
             gradient = jacobian @ r + penalty * theta
+            if np.linalg.norm(gradient) / r.size < min_grad:
+                result.stopped_by = "converged"
+                if verbose:
+                    print(f"Stopped: gradient norm below min_grad={min_grad:g}.")
+                break
             while mu <= mu_max:
                 damped = hessian.copy()
                 damped[np.diag_indices_from(damped)] += mu

@@ -67,6 +67,30 @@ class StagedFit:
     n_iter: int = 0
     stopped_by: str = "max_iter"
     fitness_curve: list = field(default_factory=list)
+    init_scores: list = field(default_factory=list)
+
+    def score(self):
+        """What restarts are chosen by (lower is better): the validation error ``1 - R^2``
+        where a validation block was scored, else the last training loss."""
+        if self.best_validation_score is not None:
+            return 1.0 - self.best_validation_score
+        return self.loss_curve[-1] if self.loss_curve else np.inf
+
+
+# max_iter="auto": MATLAB's trainlm runs up to 1000 epochs; scikit-learn's MLP 200
+AUTO_ITERATIONS = {"lm": 1000, "adam": 200, "sgd": 200}
+
+
+def iterations(max_iter, solver):
+    """The iteration budget of a ``solver`` stage: ``max_iter``, or with "auto" the solver's
+    own default (:data:`AUTO_ITERATIONS`).
+
+    Examples
+    --------
+    >>> iterations("auto", "lm"), iterations("auto", "adam"), iterations(50, "lm")
+    (1000, 200, 50)
+    """
+    return AUTO_ITERATIONS[solver] if max_iter == "auto" else max_iter
 
 
 def parse_stages(solver, loop, solvers, owner):
@@ -100,6 +124,10 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     """Run the ``stages`` of ``network``'s fit on scaled (features, time) arrays; returns a
     :class:`StagedFit`.
 
+    With ``n_init`` > 1 (and no warm start) the stages run from that many initialisations (the
+    first drawn as a single fit would draw it) and the fit of the lowest
+    :meth:`StagedFit.score` is kept; its ``init_scores`` lists every restart's score.
+
     ``network`` gives ``theta_`` (when ``warm``), ``max_delay_``, ``_initial_theta(rng)``,
     ``_weight_mask()``, ``_forecast_theta(...)`` and its problems: ``_training_problem``
     (:class:`TrainingProblem`), ``_least_squares_problem`` (:class:`LeastSquaresProblem`) and
@@ -107,6 +135,20 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     ``early_stopping`` the last ``validation_fraction`` of the targets is held out.
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
+    if warm or network.n_init == 1:
+        return _train_from(network, stages, inputs_t, targets_t, warm, seed)
+    fits = [_train_from(network, stages, inputs_t, targets_t, warm,
+                        seed if k == 0 else int(np.random.SeedSequence([seed, k])
+                                                .generate_state(1)[0] >> 1))
+            for k in range(network.n_init)]
+    scores = [fit.score() for fit in fits]
+    best = fits[int(np.argmin(scores))]
+    best.init_scores = scores
+    return best
+
+
+def _train_from(network, stages, inputs_t, targets_t, warm, seed):
+    """The stages from one initialisation, drawn from ``seed``."""
     rng = np.random.default_rng(seed)
     n = targets_t.shape[1]
     first_target = network.max_delay_
@@ -138,7 +180,7 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
             with single_threaded_blas():
                 result = train_levenberg_marquardt(
                     least_squares.residuals_jacobian, least_squares.residuals, fit.theta,
-                    max_iter=network.max_iter, tol=network.tol,
+                    max_iter=iterations(network.max_iter, "lm"), tol=network.tol,
                     n_iter_no_change=network.n_iter_no_change, alpha=network.alpha,
                     weight_mask=network._weight_mask(), validation_score=validation_score,
                     verbose=network.verbose)
@@ -173,7 +215,8 @@ def _train_gradient(network, solver, theta, problem, rng, validation_score):
     with single_threaded_blas():
         return train_gradient(
             loss_gradient, theta, problem.origins, window=problem.window, optimizer=optimizer,
-            batch_size=batch_size, max_iter=network.max_iter, tol=network.tol,
+            batch_size=batch_size, max_iter=iterations(network.max_iter, solver),
+            tol=network.tol,
             n_iter_no_change=network.n_iter_no_change, clip_norm=network.clip_norm,
             alpha=network.alpha, weight_mask=network._weight_mask(), rng=rng,
             validation_score=validation_score, verbose=network.verbose)
