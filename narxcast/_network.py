@@ -11,7 +11,12 @@ from abc import abstractmethod
 import numpy as np
 
 from ._forecaster import BaseForecaster
-from ._validation import MAX_PARAMETERS, NETWORK_PARAMETER_CONSTRAINTS, normalize_delays
+from ._validation import (
+    MAX_HORIZON,
+    MAX_PARAMETERS,
+    NETWORK_PARAMETER_CONSTRAINTS,
+    normalize_delays,
+)
 from .training.stages import parse_stages, train_stages
 
 
@@ -134,6 +139,13 @@ class NetworkForecaster(BaseForecaster):
                 f"{layout.sizes.tolist()}. Refit with warm_start=False.")
         stages = parse_stages(self.solver, self._training_loop(), self._solvers,
                               type(self).__name__)
+        if self.validation_horizons is not None:
+            horizons = list(self.validation_horizons)
+            if not horizons or any(isinstance(h, bool) or not isinstance(h, (int, np.integer))
+                                   or not 1 <= h <= MAX_HORIZON for h in horizons):
+                raise ValueError("`validation_horizons` must hold integers in [1, "
+                                 f"{MAX_HORIZON}]. Got {self.validation_horizons!r}.")
+            self._check_forecast_horizon(max(horizons))
         evolved = any(stage.solver in ("ga", "cmaes") for stage in stages)
         if evolved and self.population_size * layout.n_params > MAX_PARAMETERS:
             raise ValueError(f"`population_size`={self.population_size} individuals of "

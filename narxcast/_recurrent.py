@@ -90,7 +90,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                  n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
-                 clip_forecasts=0.25):
+                 clip_forecasts=0.25, validation_horizons=None):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -126,6 +126,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.warm_start = warm_start
         self.n_init = n_init
         self.clip_forecasts = clip_forecasts
+        self.validation_horizons = validation_horizons
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout

@@ -108,6 +108,7 @@ NETWORK_PARAMETER_CONSTRAINTS = {
     "warm_start": ["boolean"],
     "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
     "clip_forecasts": [Interval(numbers.Real, 0, None, closed="left"), None],
+    "validation_horizons": ["array-like", None],
 }
 
 # networks that feed back their targets and train open or closed loop, by any solver

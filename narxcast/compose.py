@@ -1,5 +1,5 @@
 """Meta-estimators over narxcast forecasters: a transformed target (the clear-sky index),
-and an ensemble over seeds."""
+physical bounds for irradiance, and an ensemble over seeds."""
 
 import numbers
 
@@ -131,6 +131,56 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None):
         """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
         return r2_score(y, self.predict(X), sample_weight=sample_weight)
+
+
+class IrradianceRegressor(ClearSkyIndexRegressor):
+    """Forecast irradiance with any forecaster, kept physical: never negative, zero where it
+    is not daytime (clear-sky irradiance at or below ``min_clearsky``), and at most
+    ``max_index`` times the clear-sky irradiance at the target time.
+
+    Unlike :class:`ClearSkyIndexRegressor` the inner forecaster learns the irradiance itself;
+    only its forecasts are bounded, in every predict mode, with the clear-sky irradiance read
+    from a column of ``X`` (known in advance: it is geometry). Parameters as
+    :class:`ClearSkyIndexRegressor`'s.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from narxcast import NARXRegressor
+    >>> from narxcast.compose import IrradianceRegressor
+    >>> hour = np.arange(24 * 60) % 24
+    >>> clearsky = np.maximum(800 * np.sin(np.pi * (hour - 6) / 12), 0)
+    >>> X, y = pd.DataFrame({"clearsky_ghi": clearsky}), 0.8 * clearsky
+    >>> model = IrradianceRegressor(NARXRegressor(input_delays=0, feedback_delays=[1, 24],
+    ...                                           max_iter=20, random_state=0))
+    >>> forecasts = model.fit(X[:1200], y[:1200]).predict(X[1200:], y[1200:], horizon=6)
+    >>> float(np.nanmin(forecasts)), float(np.nanmax(forecasts[clearsky[1200:] <= 10]))
+    (0.0, 0.0)
+    """
+
+    def fit(self, X, y):
+        """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
+        self._validate_params()
+        self._clearsky(X)
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        return self
+
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+        """As the inner forecaster's ``predict``, held within the physical bounds."""
+        check_is_fitted(self, "estimator_")
+        clearsky = self._clearsky(X)  # checked before any work
+        forecasts = self.estimator_.predict(X, y=y, horizon=horizon, all_horizons=all_horizons)
+        if forecasts.shape[0] != clearsky.shape[0]:
+            raise ValueError("The forecasts do not line up with the rows of `X`.")
+        upper = np.where(daytime_mask(clearsky, self.min_clearsky),
+                         self.max_index * clearsky, 0.0)
+        return np.clip(forecasts, 0.0, upper[:, None] if forecasts.ndim == 2 else upper)
+
+    def update(self, X, y):
+        """Append measurements to the inner forecaster's history."""
+        check_is_fitted(self, "estimator_")
+        self.estimator_.update(X, y)
+        return self
 
 
 class EnsembleRegressor(RegressorMixin, BaseEstimator):

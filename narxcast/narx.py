@@ -72,6 +72,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         Hold out the last ``validation_fraction`` of the series, stop when its score stops
         improving and keep the best parameters.
     validation_fraction : float, default=0.1
+    validation_horizons : sequence of int or None, default=None
+        The lead times early stopping (and ``n_init``) scores: the mean over them of the R^2
+        of the forecasts at that lead of every validation target, closed loop from its
+        origin. None: one step ahead in open-loop stages, ``bptt_steps`` ahead in closed-loop
+        ones. Choose the horizons the model is for, e.g. ``(1, 24)``.
     n_iter_no_change : int, default=10
     momentum : float, default=0.9
         SGD only.
@@ -166,7 +171,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
                  beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
                  crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
                  random_state=None, verbose=False, warm_start=False, n_init=1,
-                 clip_forecasts=0.25):
+                 clip_forecasts=0.25, validation_horizons=None):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -200,6 +205,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         self.warm_start = warm_start
         self.n_init = n_init
         self.clip_forecasts = clip_forecasts
+        self.validation_horizons = validation_horizons
 
     def _n_outputs(self):
         return self.n_targets_

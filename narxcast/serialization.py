@@ -52,11 +52,12 @@ def _classes():
     import narxcast
 
     from ._forecaster import Scaler
-    from .compose import ClearSkyIndexRegressor, EnsembleRegressor
+    from .compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
 
     classes = [getattr(narxcast, name) for name in narxcast.__all__ if name.endswith("Regressor")]
     return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
-                                                    EnsembleRegressor, Scaler)}
+                                                    IrradianceRegressor, EnsembleRegressor,
+                                                    Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing

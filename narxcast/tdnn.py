@@ -74,7 +74,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  scale=True, random_state=None, verbose=False, warm_start=False, n_init=1,
-                 clip_forecasts=0.25):
+                 clip_forecasts=0.25, validation_horizons=None):
         self.input_delays = input_delays
         self.target_delays = target_delays
         self.max_horizon = max_horizon
@@ -101,6 +101,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
         self.warm_start = warm_start
         self.n_init = n_init
         self.clip_forecasts = clip_forecasts
+        self.validation_horizons = validation_horizons
 
     def _delays(self):
         return (normalize_delays(self.input_delays, "input_delays", 0),

@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from narxcast import ElmanRegressor, GRURegressor, NARXRegressor, TDNNRegressor
-from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor
+from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
 from narxcast.model_selection import backtest, make_horizon_scorer
 from narxcast.serialization import dump, load
 
@@ -172,3 +172,58 @@ def test_a_model_that_runs_away_is_held_near_its_training_range():
     # within the range the bound changes nothing
     np.testing.assert_array_equal(held.predict(X[:50], y[:50], horizon=3),
                                   free.predict(X[:50], y[:50], horizon=3))
+
+
+@pytest.mark.parametrize("estimator", [
+    NARXRegressor(input_delays=[1], feedback_delays=[1, 2], max_iter=8, random_state=0),
+    GRURegressor(input_delays=1, feedback_delays=[1], hidden_layer_sizes=(3,), max_iter=3,
+                 random_state=0)])
+def test_early_stopping_scores_the_horizons_asked_for(estimator):
+    """validation_horizons=(1, 6): the validation score is the mean over those lead times of
+    the R^2 of the forecasts of every validation target, made at its origin; the kept
+    parameters score the best of them, recomputed here from predict."""
+    X, y = _plant()
+    model = clone(estimator).set_params(early_stopping=True, validation_horizons=(1, 6))
+    model.fit(X, y)
+    start = len(y) - int(np.ceil(0.1 * (len(y) - model.max_delay_)))
+    scores = []
+    for h in (1, 6):
+        forecasts = model.predict(X, y, horizon=h)[start:]
+        truth = y[start:]
+        scores.append(1 - np.sum((forecasts - truth) ** 2) / np.sum((truth - truth.mean()) ** 2))
+    assert model.best_validation_score_ == pytest.approx(np.mean(scores), rel=1e-9)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    with pytest.raises(ValueError, match="`validation_horizons` must hold integers"):
+        clone(model).set_params(validation_horizons=[0, 3]).fit(X, y)
+
+
+def test_irradiance_forecasts_are_physical_in_every_mode():
+    """Never negative, zero at night, at most max_index x clear-sky; elsewhere the inner
+    forecaster's own forecasts."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    hour = np.arange(24 * 40) % 24
+    clearsky = np.maximum(800 * np.sin(np.pi * (hour - 6) / 12), 0)
+    y = clearsky * rng.uniform(0.2, 1.0, hour.size) + 30 * rng.normal(size=hour.size)
+    X = pd.DataFrame({"clearsky_ghi": clearsky})
+    inner = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=10, random_state=0)
+    model = IrradianceRegressor(inner, max_index=1.2).fit(X[:800], y[:800])
+    raw = clone(inner).fit(X[:800], y[:800])
+    night = clearsky[800:] <= 10
+    for kwargs in ({"horizon": 1}, {"horizon": 6, "all_horizons": True}):
+        bounded = model.predict(X[800:], y[800:], **kwargs)
+        free = raw.predict(X[800:], y[800:], **kwargs)
+        bound = 1.2 * clearsky[800:] if bounded.ndim == 1 else 1.2 * clearsky[800:, None]
+        formed = np.isfinite(bounded)
+        assert (bounded[formed] >= 0).all() and (bounded[formed] <= bound[formed]
+                                                 if bounded.ndim == 1 else
+                                                 (bounded <= bound)[formed]).all()
+        assert np.nanmax(np.abs(bounded[night])) == 0.0
+        inside = formed & (free > 0) & (free < bound) & ~(
+            night if bounded.ndim == 1 else night[:, None])
+        np.testing.assert_array_equal(bounded[inside], free[inside])
+        assert (free[formed] < 0).any()  # the inner model alone does go negative
+    continued = model.predict(X[800:824])
+    assert (continued >= 0).all()
+

@@ -20,7 +20,7 @@ from narxcast import (
     PersistenceRegressor,
     TDNNRegressor,
 )
-from narxcast.compose import ClearSkyIndexRegressor
+from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
 from narxcast.datasets import load_solar_wind
 from narxcast.features import solar_features
 from narxcast.serialization import ModelFileError, dump, load, load_with_metadata
@@ -38,6 +38,9 @@ def _estimators():
         "arima": ARIMARegressor(order=(1, 0, 1)),
         "persistence": PersistenceRegressor(kind="clearsky"),
         "clear-sky index": ClearSkyIndexRegressor(NARXRegressor(max_iter=2, random_state=0)),
+        "irradiance": IrradianceRegressor(ElmanRegressor(max_iter=2, random_state=0)),
+        "ensemble": EnsembleRegressor(NARXRegressor(max_iter=2), n_estimators=2,
+                                      random_state=0),
     }
 
 

@@ -171,7 +171,10 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
                     around_theta=warm or index > 0)
             continue
         validation_score = None
-        if network.early_stopping:
+        if network.early_stopping and network.validation_horizons is not None:
+            validation_score = _horizons_scorer(network, inputs_t, targets_t, end,
+                                                network.validation_horizons)
+        elif network.early_stopping:
             validation_score = _validation_scorer(network, inputs_t, targets_t, end,
                                                   problem.validation_horizon)
         if stage.solver == "lm":
@@ -256,6 +259,30 @@ def _evolve(network, fit, method, inputs_t, targets_t, first_target, end, rng, a
     fit.best_validation_score = None
     fit.n_iter = result.n_generations
     fit.stopped_by = result.stopped_by
+
+
+def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
+    """The mean over ``horizons`` of the R^2 of the forecasts at that lead time of every
+    target in [start, n), each made at its origin (closed loop up to the longest lead)."""
+    horizons = sorted({int(h) for h in horizons})
+    longest = horizons[-1]
+    n = targets_t.shape[1]
+    first = max(network._first_origin(), start - longest)
+    origins = np.arange(first, n - 1, dtype=np.int64)
+    padding = np.full((inputs_t.shape[0], longest), np.nan)
+    inputs_padded = np.ascontiguousarray(np.hstack([inputs_t, padding]))
+    targets_padded = np.ascontiguousarray(
+        np.hstack([targets_t, np.full((targets_t.shape[0], longest), np.nan)]))
+    scored = [(h, (origins + h >= start) & (origins + h < n)) for h in horizons]
+    truths = [targets_t[:, origins[rows] + h] for h, rows in scored]
+    totals = [np.sum((t - t.mean(axis=1, keepdims=True)) ** 2) for t in truths]
+
+    def score(theta):
+        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, longest)
+        return float(np.mean([1.0 - np.sum((out[h - 1][:, rows] - truth) ** 2) / total
+                              for (h, rows), truth, total in zip(scored, truths, totals)]))
+
+    return score
 
 
 def _validation_scorer(network, inputs_t, targets_t, start, horizon):
