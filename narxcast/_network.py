@@ -111,15 +111,15 @@ class NetworkForecaster(BaseForecaster):
         margin = self.clip_forecasts * (high - low)
         return np.ascontiguousarray(low - margin), np.ascontiguousarray(high + margin)
 
-    def _warn_if_held(self, forecasts):
+    def _warn_if_held(self, forecasts, lowest, highest):
         """Say when forecasts (user units, targets last) were held at the bounds."""
         if self.clip_forecasts is None:
             return
         low, high = self.target_range_
         margin = self.clip_forecasts * (high - low)
         tiny = 1e-9 * (high - low + margin)
-        held = (forecasts <= low - margin + tiny) | (forecasts >= high + margin - tiny)
-        if held.any():
+        if ((lowest <= low - margin + tiny) | (highest >= high + margin - tiny)).any():
+            held = (forecasts <= low - margin + tiny) | (forecasts >= high + margin - tiny)
             warnings.warn(f"{held.sum()} forecasts were held at the bounds of the training "
                           f"range widened by clip_forecasts={self.clip_forecasts} of it: the "
                           "model runs away on these inputs (outside the training range, or "

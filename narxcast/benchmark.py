@@ -4,15 +4,18 @@
 For every bundled site and both targets (global horizontal irradiance, wind speed), every
 model is trained on the first 75% of the year and forecasts the rest from every origin, 1, 6
 and 24 hours ahead (``backtest`` with ``refit=False``): NARX trained by Adam, by
-Levenberg–Marquardt and by a GA then LM, each open then closed loop; Elman, LSTM and GRU; a
-direct TDNN; seasonal ARIMA; naive, seasonal and (GHI) clear-sky persistence. colorado-2017 is
-also scored by an expanding-window chronological cross-validation (three refits). GHI is
-scored on daytime hours (clear-sky GHI > 10 W/m2). Skill is ``1 - RMSE / RMSE`` of the best
-persistence at that site, target and horizon.
+Levenberg–Marquardt (alone, and as an ensemble of five trained from different seeds) and by a
+GA then LM, each open then closed loop; Elman, LSTM and GRU; a direct TDNN; seasonal ARIMA;
+naive, seasonal and (GHI) clear-sky persistence. Every entry with a random seed runs from
+five seeds: its RMSE is their mean ± their standard deviation. colorado-2017 is also scored
+by an expanding-window chronological cross-validation (three refits, seed 0). GHI is scored
+on daytime hours (clear-sky GHI > 10 W/m2). Skill is ``1 - RMSE / RMSE`` of the best
+persistence at that site, target and horizon (of the mean RMSE over seeds).
 
 The NARX settings (feedback delays, hidden size, clear-sky-index target, closed-loop training)
 come from :func:`search`: a grid scored on the *training* block of colorado-2017 only (its
-last fifth held out), never on a test block.
+last fifth held out, each configuration by its mean over three seeds), never on a test
+block.
 """
 
 import argparse
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from .features import DAYTIME_CLEARSKY, daytime_mask, solar_features
 
@@ -33,6 +37,8 @@ TRAIN_FRACTION = 0.75
 SEARCH_SITE = "colorado-2017"
 INPUT_DELAYS = [0, 1]
 PERSISTENCE = ("naive persistence", "seasonal persistence", "clear-sky persistence")
+SEEDS = (0, 1, 2, 3, 4)  # every entry with a random_state runs from each: mean ± std
+SEARCH_SEEDS = (0, 1, 2)  # each configuration of the search: its mean over these
 
 
 def exogenous(frame):
@@ -69,9 +75,15 @@ def estimators(target, config, quick=False):
 
     loop = config["loop"]
     two_stages = not isinstance(loop, str)
+    from .compose import EnsembleRegressor
+
+    ensemble = EnsembleRegressor(_narx({**config, "clearsky_index": False}, target,
+                                       solver="lm", max_iter=30), n_estimators=5)
     entries = {
         "NARX adam": _narx(config, target),
         "NARX lm": _narx(config, target, solver="lm", max_iter=30),
+        "NARX lm ensemble of 5": (ClearSkyIndexRegressor(ensemble)
+                                  if target == "ghi" and config["clearsky_index"] else ensemble),
         "NARX ga+lm": _narx(config, target, solver=("ga", "lm", "lm") if two_stages else
                             ("ga", "lm"), loop=("open", "open", "closed") if two_stages else
                             "open", population_size=50, n_generations=30, max_iter=30),
@@ -94,13 +106,47 @@ def estimators(target, config, quick=False):
         entries["clear-sky persistence"] = PersistenceRegressor(kind="clearsky")
     if quick:
         keep = ("NARX adam", "NARX lm", "GRU", "naive persistence", "seasonal persistence",
-                "clear-sky persistence")
+                "clear-sky persistence", "NARX lm ensemble of 5")
         entries = {name: model for name, model in entries.items() if name in keep}
         for model in entries.values():
-            inner = getattr(model, "estimator", model)
-            if "max_iter" in inner.get_params():
-                inner.set_params(max_iter=5)
+            for key in model.get_params():
+                if key.split("__")[-1] == "max_iter":
+                    model.set_params(**{key: 5})
+                if key.split("__")[-1] == "n_estimators":
+                    model.set_params(**{key: 2})
     return entries
+
+
+def _seed_key(model):
+    """The outermost ``random_state`` parameter of ``model`` (None: deterministic)."""
+    keys = [key for key in model.get_params() if key.split("__")[-1] == "random_state"]
+    return min(keys, key=len) if keys else None
+
+
+def _over_seeds(entries, seeds):
+    """Each entry with a random_state once per seed, named ``"<name> [seed s]"``."""
+    out = {}
+    for name, model in entries.items():
+        key = _seed_key(model)
+        if key is None:
+            out[name] = model
+            continue
+        for seed in seeds:
+            out[f"{name} [seed {seed}]"] = clone(model).set_params(**{key: seed})
+    return out
+
+
+def _mean_over_seeds(scores):
+    """Tidy scores of entries run per seed folded into their mean, with an ``<metric>_std``
+    row beside each metric (the seed-to-seed standard deviation)."""
+    base = scores.model.str.replace(r" \[seed \d+\]$", "", regex=True)
+    seeded = base != scores.model
+    grouped = scores.assign(model=base).groupby(["model", "horizon", "metric"], sort=False)
+    mean = grouped["value"].mean().reset_index()
+    std = grouped["value"].std(ddof=1).reset_index()
+    std = std[std.model.isin(base[seeded])].dropna(subset=["value"])
+    std["metric"] = std["metric"] + "_std"
+    return pd.concat([mean, std], ignore_index=True)
 
 
 def _problem(site, target):
@@ -121,6 +167,7 @@ def search(target, quick=False, progress=False):
     """
     from .model_selection import backtest
 
+    seeds = (0,) if quick else SEARCH_SEEDS
     X, y, mask = _problem(SEARCH_SITE, target)
     n_train = int(len(y) * TRAIN_FRACTION)
     X, y = X[:n_train], y[:n_train]
@@ -139,12 +186,14 @@ def search(target, quick=False, progress=False):
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = backtest({"narx": model}, X, y, horizons=HORIZONS, train_size=0.8,
-                              mask=mask, progress=progress)
-        rmse = result.scores.query("metric == 'rmse'").set_index("horizon")["value"]
+            result = backtest(_over_seeds({"narx": model}, seeds), X, y, horizons=HORIZONS,
+                              train_size=0.8, mask=mask, progress=progress)
+        rmse = result.scores.query("metric == 'rmse'").groupby("horizon")["value"]
+        mean, spread = rmse.mean(), rmse.std(ddof=1)
         rows.append({**{k: str(v) for k, v in config.items()},
-                     **{f"rmse h={h}": rmse[h] for h in HORIZONS},
-                     "mean rmse": rmse.mean(), "seconds": time.perf_counter() - started,
+                     **{f"rmse h={h}": mean[h] for h in HORIZONS},
+                     **{f"std h={h}": spread[h] for h in HORIZONS},
+                     "mean rmse": mean.mean(), "seconds": time.perf_counter() - started,
                      "_config": config})
     table = pd.DataFrame(rows).sort_values("mean rmse").reset_index(drop=True)
     best = table.loc[0, "_config"]
@@ -160,25 +209,29 @@ def evaluate(site, target, config, quick=False, progress=False, cv=None):
     from .model_selection import backtest
 
     X, y, mask = _problem(site, target)
-    entries = estimators(target, config, quick=quick)
+    seeds = (0,) if quick or cv is not None else SEEDS
+    entries = _over_seeds(estimators(target, config, quick=quick), seeds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = backtest(entries, X, y, horizons=HORIZONS, train_size=TRAIN_FRACTION,
                           cv=cv, metrics=("rmse", "mae", "nrmse"), mask=mask,
                           progress=progress)
-    scores = result.scores.rename(columns={"estimator": "model"})
+    seconds = result.fit_seconds.rename("value").rename_axis("model").reset_index()
+    seconds["metric"], seconds["horizon"] = "fit_seconds", 0
+    scores = _mean_over_seeds(pd.concat([result.scores.rename(columns={"estimator": "model"}),
+                                         seconds], ignore_index=True))
+    forecasts = result.forecasts.rename(columns=lambda name: name.replace(" [seed 0]", ""),
+                                        level=0)
     rmse = scores.query("metric == 'rmse'").pivot(index="horizon", columns="model",
                                                   values="value")
     best_persistence = rmse[[name for name in PERSISTENCE if name in rmse]].min(axis=1)
     skill = (1.0 - rmse.div(best_persistence, axis=0)).stack().rename("value").reset_index()
     skill["metric"] = "skill"
-    seconds = result.fit_seconds.rename("value").rename_axis("model").reset_index()
-    seconds["metric"], seconds["horizon"] = "fit_seconds", 0
-    scores = pd.concat([scores, skill, seconds], ignore_index=True)
+    scores = pd.concat([scores, skill], ignore_index=True)
     scores.insert(0, "split", "last quarter" if cv is None else "expanding-window CV")
     scores.insert(0, "target", target)
     scores.insert(0, "site", site)
-    return scores, result.forecasts, y
+    return scores, forecasts, y
 
 
 def _markdown(frame):
@@ -196,9 +249,14 @@ def _summary(scores):
         table = group[group.metric.isin(["rmse", "skill"])].pivot_table(
             index="model", columns=["metric", "horizon"], values="value", sort=False)
         out = pd.DataFrame(index=table.index)
-        number = "{:.1f}".format if target == "ghi" else "{:.3f}".format
+        digits = 1 if target == "ghi" else 3
+        spread = group[group.metric == "rmse_std"].pivot_table(
+            index="model", columns="horizon", values="value", sort=False)
         for h in HORIZONS:
-            out[f"RMSE {h} h"] = table[("rmse", h)].map(number)
+            out[f"RMSE {h} h"] = [
+                f"{value:.{digits}f}" + (f" ± {spread.loc[model, h]:.{digits}f}"
+                                         if model in spread.index else "")
+                for model, value in table[("rmse", h)].items()]
         for h in HORIZONS:
             out[f"skill {h} h"] = table[("skill", h)].map("{:+.3f}".format)
         fit = group[group.metric == "fit_seconds"].set_index("model")["value"]
@@ -221,6 +279,27 @@ def _winners(scores):
     best["skill"] = [skill[(r.site, r.target, r.split, r.horizon, r.model)]
                      for r in best.itertuples()]
     return best[["site", "target", "split", "horizon", "model", "value", "skill", "network"]]
+
+
+def _clearsky_skill(scores):
+    """Per site (last quarter): the 1 h GHI skill of each network entry against clear-sky
+    persistence (mean RMSE over seeds), and the seed spread of the ensemble entry."""
+    part = scores[(scores.target == "ghi") & (scores.split == "last quarter")
+                  & (scores.horizon == 1)]
+    rmse = part[part.metric == "rmse"].pivot(index="site", columns="model", values="value")
+    spread = part[part.metric == "rmse_std"].pivot(index="site", columns="model",
+                                                   values="value")
+    networks = [m for m in rmse.columns if m.startswith(("NARX", "Elman", "LSTM", "GRU"))]
+    out = pd.DataFrame(index=rmse.index)
+    out["clear-sky persistence"] = rmse["clear-sky persistence"].map("{:.1f}".format)
+    for model in networks:
+        out[f"skill {model}"] = (1 - rmse[model] / rmse["clear-sky persistence"]).map(
+            "{:+.3f}".format)
+    ensemble = [m for m in networks if "ensemble" in m]
+    for model in ensemble:
+        if model in spread:
+            out[f"seed spread {model}"] = (spread[model] / rmse[model]).map("{:.1%}".format)
+    return out.reset_index()
 
 
 def _figures(out_dir, forecasts_by_problem):
@@ -339,7 +418,9 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
     lines += ["## Best entry per site, target and horizon", "",
               _markdown(shown.rename(columns={"value": "RMSE"})), "",
               f"A narxcast network is the best entry in {int(winners.network.sum())} of "
-              f"{len(winners)} cases.", "", "## All scores", "", _summary(scores), "",
+              f"{len(winners)} cases.", "", "## GHI one hour ahead against clear-sky "
+              "persistence", "", _markdown(_clearsky_skill(scores)), "",
+              "## All scores", "", _summary(scores), "",
               "## Figures", ""]
     lines += [f"![{path.stem}]({path.name})" for path in figure_paths]
     (out_dir / "solar_wind.md").write_text("\n".join(lines) + "\n")

@@ -1,4 +1,5 @@
-"""Model selection for forecasters: rolling-origin backtests, horizon scorers."""
+"""Model selection for forecasters: rolling-origin backtests, horizon scorers, and a grid
+search over delays and sizes on training data alone, over seeds."""
 
 import numbers
 import time
@@ -6,6 +7,9 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
@@ -256,3 +260,149 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     frame = pd.DataFrame({key: values for key, values in forecasts.items()}, index=index)
     frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["estimator", "horizon"])
     return BacktestResult(scores, frame, pd.Series(fit_seconds, name="fit_seconds"))
+
+
+class ForecastingGridSearch(RegressorMixin, BaseEstimator):
+    """Choose a forecaster's delays and size on its training data alone, over several seeds.
+
+    ``fit(X, y)`` holds out the last ``validation_fraction`` of the rows it is given (time
+    order: never a later row to train an earlier forecast), fits every configuration of
+    ``param_grid`` once per seed on the rows before, scores the forecasts of the held-out
+    rows at ``horizons`` (closed loop from each origin, as :func:`backtest`), ranks the
+    configurations by the mean over seeds and horizons, and refits the best on all the rows
+    (seed ``seeds[0]``, or an :class:`~narxcast.compose.EnsembleRegressor` over the seeds with
+    ``ensemble=True``). The rows given to ``fit`` are the only data it sees: a test block
+    after them plays no part in the choice.
+
+    Parameters
+    ----------
+    estimator : narxcast forecaster
+    param_grid : dict or None, default=None
+        Parameter name to candidate values (scikit-learn's ``ParameterGrid``). None: for a
+        network with feedback, ``feedback_delays`` among ``1``, ``2``, ``3`` (and
+        ``[1, 2, 3, season]`` with ``season``), ``hidden_layer_sizes`` among ``(5,)``, ``(10,)``,
+        ``(20,)``, and with exogenous inputs ``input_delays`` among ``0`` and ``1``.
+    horizons : sequence of int, default=(1,)
+        The lead times the model is for.
+    seeds : sequence of int, default=(0, 1, 2)
+    validation_fraction : float, default=0.2
+    season : int or None, default=None
+        Steps per season (24 for hourly data with a daily cycle) for the default grid.
+    ensemble : bool, default=False
+
+    Attributes
+    ----------
+    best_params_ : dict
+    best_estimator_ : fitted forecaster
+    cv_results_ : pandas.DataFrame
+        One row per configuration: ``params``, the mean RMSE per horizon over seeds,
+        ``mean_rmse`` (over horizons) and ``std_rmse`` (over seeds, of the horizon mean),
+        ranked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import NARXRegressor
+    >>> from narxcast.model_selection import ForecastingGridSearch
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.uniform(-1, 1, 500)
+    >>> y = np.zeros(500)
+    >>> for k in range(2, 499):
+    ...     y[k + 1] = 0.5 * y[k] - 0.3 * y[k - 2] + np.tanh(u[k])
+    >>> search = ForecastingGridSearch(
+    ...     NARXRegressor(input_delays=[1], max_iter=30, learning_rate_init=0.01),
+    ...     param_grid={"feedback_delays": [1, 3]}, horizons=(1, 3), seeds=(0, 1))
+    >>> search = search.fit(u[:, None], y)
+    >>> search.best_params_
+    {'feedback_delays': 3}
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "param_grid": [dict, None],
+        "horizons": ["array-like"],
+        "seeds": ["array-like"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "season": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "ensemble": ["boolean"],
+    }
+
+    def __init__(self, estimator, param_grid=None, horizons=(1,), seeds=(0, 1, 2),
+                 validation_fraction=0.2, season=None, ensemble=False):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.horizons = horizons
+        self.seeds = seeds
+        self.validation_fraction = validation_fraction
+        self.season = season
+        self.ensemble = ensemble
+
+    def _grid(self, has_inputs):
+        if self.param_grid is not None:
+            return self.param_grid
+        params = self.estimator.get_params()
+        grid = {}
+        if "feedback_delays" in params:
+            grid["feedback_delays"] = [1, 2, 3] + ([[1, 2, 3, self.season]] if self.season
+                                                   else [])
+        if "hidden_layer_sizes" in params:
+            grid["hidden_layer_sizes"] = [(5,), (10,), (20,)]
+        if has_inputs and "input_delays" in params:
+            grid["input_delays"] = [0, 1]
+        if not grid:
+            raise ValueError(f"`param_grid` is needed for {type(self.estimator).__name__}: "
+                             "it has none of the parameters of the default grid.")
+        return grid
+
+    def fit(self, X, y):
+        """Search on the rows given, then refit the best configuration on all of them."""
+        from sklearn.base import clone
+        from sklearn.model_selection import ParameterGrid
+
+        self._validate_params()
+        horizons = [check_horizon(h) for h in self.horizons]
+        seeds = [int(s) for s in self.seeds]
+        if not horizons or not seeds:
+            raise ValueError("`horizons` and `seeds` must not be empty.")
+        n = len(y)
+        n_train = int(round((1 - self.validation_fraction) * n))
+        rows = []
+        for params in ParameterGrid(self._grid(X is not None)):
+            model = clone(self.estimator).set_params(**params)
+            entries = {seed: clone(model).set_params(random_state=seed) for seed in seeds}
+            result = backtest(entries, X, y, horizons=horizons, train_size=n_train,
+                              metrics=("rmse",), progress=False)
+            rmse = result.scores.pivot(index="estimator", columns="horizon", values="value")
+            per_seed = rmse.mean(axis=1)
+            rows.append({"params": params,
+                         **{f"rmse h={h}": rmse[h].mean() for h in horizons},
+                         "mean_rmse": per_seed.mean(),
+                         "std_rmse": per_seed.std(ddof=1) if len(seeds) > 1 else 0.0})
+        self.cv_results_ = pd.DataFrame(rows).sort_values("mean_rmse", ignore_index=True)
+        self.best_params_ = self.cv_results_.loc[0, "params"]
+        best = clone(self.estimator).set_params(**self.best_params_)
+        if self.ensemble:
+            from .compose import EnsembleRegressor
+
+            best = EnsembleRegressor(best, n_estimators=len(seeds), random_state=seeds[0])
+        else:
+            best.set_params(random_state=seeds[0])
+        self.best_estimator_ = best.fit(X, y)
+        return self
+
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+        """The best estimator's forecasts (every predict mode)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict(X, y=y, horizon=horizon, all_horizons=all_horizons)
+
+    def update(self, X, y):
+        """Append measurements to the best estimator's history."""
+        check_is_fitted(self, "best_estimator_")
+        self.best_estimator_.update(X, y)
+        return self
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
+        from sklearn.metrics import r2_score
+
+        return r2_score(y, self.predict(X), sample_weight=sample_weight)

@@ -227,3 +227,30 @@ def test_irradiance_forecasts_are_physical_in_every_mode():
     continued = model.predict(X[800:824])
     assert (continued >= 0).all()
 
+
+
+def test_grid_search_scores_only_the_rows_it_is_given_over_seeds():
+    """cv_results_ are backtests on the last fifth of the fit rows, averaged over seeds
+    (recomputed here); the refit is the best configuration with the first seed; the search
+    sits in a pipeline."""
+    from narxcast.model_selection import ForecastingGridSearch
+
+    X, y = _plant(500)
+    base = NARXRegressor(input_delays=[1], max_iter=5)
+    search = ForecastingGridSearch(base, param_grid={"feedback_delays": [1, 2]},
+                                   horizons=(1, 4), seeds=(0, 1)).fit(X[:400], y[:400])
+    assert len(search.cv_results_) == 2 and search.cv_results_.mean_rmse.is_monotonic_increasing
+    for row in search.cv_results_.itertuples():
+        per_seed = []
+        for seed in (0, 1):
+            model = clone(base).set_params(random_state=seed, **row.params)
+            result = backtest({"m": model}, X[:400], y[:400], horizons=(1, 4), train_size=320,
+                              metrics=("rmse",), progress=False)
+            per_seed.append(result.scores.value.mean())
+        assert row.mean_rmse == pytest.approx(np.mean(per_seed), rel=1e-12)
+        assert row.std_rmse == pytest.approx(np.std(per_seed, ddof=1), rel=1e-9)
+    refit = clone(base).set_params(random_state=0, **search.best_params_).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(search.predict(X[400:], y[400:], horizon=4),
+                                  refit.predict(X[400:], y[400:], horizon=4))
+    pipeline = make_pipeline(StandardScaler(), clone(search)).fit(X[:400], y[:400])
+    assert np.isfinite(pipeline.predict(X[400:410])).all()
