@@ -199,6 +199,28 @@ class FeedbackMixin:
     def _training_loop(self):
         return self.loop
 
+    def _horizon_weights(self, window, closed, targets_t, first_target, end):
+        """The weight of each step of a training window, mean 1: ones in open loop or without
+        ``horizon_weights``; with "persistence" the inverse of naive persistence's mean
+        squared error at that lead on the training targets, so that each lead time counts
+        by how hard it is."""
+        if not closed or self.horizon_weights is None:
+            return np.ones(window)
+        if isinstance(self.horizon_weights, str):
+            y = targets_t[:, first_target:end]
+            if y.shape[1] <= window:
+                raise ValueError(f"`horizon_weights`='persistence' needs more than {window} "
+                                 "training targets.")
+            weights = 1.0 / np.array([np.mean((y[:, lead:] - y[:, :-lead]) ** 2)
+                                      for lead in range(1, window + 1)])
+        else:
+            weights = np.asarray(self.horizon_weights, dtype=float)
+        if weights.shape != (window,) or not np.isfinite(weights).all() or (weights <= 0).any():
+            raise ValueError(f"`horizon_weights` must be 'persistence' or {window} positive "
+                             f"weights, one per step of a closed-loop window (bptt_steps). "
+                             f"Got {self.horizon_weights!r}.")
+        return weights / weights.mean()
+
     @property
     def feedback_delays_(self):
         """The fitted feedback delays (``target_delays_``), sorted."""

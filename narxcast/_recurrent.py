@@ -90,7 +90,8 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                  n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
-                 clip_forecasts=0.25, validation_horizons=None):
+                 clip_forecasts=0.25, validation_horizons=None,
+                 horizon_weights=None):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -127,6 +128,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.n_init = n_init
         self.clip_forecasts = clip_forecasts
         self.validation_horizons = validation_horizons
+        self.horizon_weights = horizon_weights
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout
@@ -322,6 +324,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         burn_in = min(self.burn_in, max(0, end - first_target - window))
         origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
         layout = self.layout_
+        weights = self._horizon_weights(window, closed, targets_t, first_target, end)
         dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64
         kernel = (recurrent_kernels.batch_loss_gradient
                   if recurrent_kernels.runs_in_parts(layout.sizes, layout.cell)
@@ -330,7 +333,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         def loss_gradient(theta, batch, grad):
             out = grad if grad.dtype == dtype else np.empty(grad.shape, dtype)
             value = kernel(theta.astype(dtype, copy=False), *layout, inputs_t, targets_t, batch,
-                           burn_in, window, closed, out)
+                           burn_in, window, closed, weights, out)
             if out is not grad:
                 grad[:] = out
             return value

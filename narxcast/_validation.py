@@ -125,6 +125,7 @@ FEEDBACK_PARAMETER_CONSTRAINTS = {
     "mutation_rate": [Interval(numbers.Real, 0, 1, closed="both")],
     "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
     "fitness": [StrOptions({"closed", "open"})],
+    "horizon_weights": [StrOptions({"persistence"}), "array-like", None],
 }
 
 RECURRENT_PARAMETER_CONSTRAINTS = {

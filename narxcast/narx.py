@@ -46,6 +46,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         ``fit``, so it works inside ``backtest`` and ``GridSearchCV``. The same by hand:
         ``fit`` with ``loop="open"``, then ``set_params(loop="closed", warm_start=True)`` and
         ``fit`` again. Evolution stages use ``fitness`` instead.
+    horizon_weights : "persistence", sequence of float or None, default=None
+        Closed-loop stages weight the error at each step of a window: "persistence" by the
+        inverse of naive persistence's mean squared error at that lead (each lead counts by
+        how hard it is, so that fine-tuning for 24 h does not throw away 1 h), or one weight
+        per step (``bptt_steps`` of them); normalised to mean 1. None: equal weights.
     bptt_steps : int, default=24
         Steps per training window (the truncation length of backpropagation through time in
         closed loop).
@@ -171,7 +176,8 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
                  beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
                  crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
                  random_state=None, verbose=False, warm_start=False, n_init=1,
-                 clip_forecasts=0.25, validation_horizons=None):
+                 clip_forecasts=0.25, validation_horizons=None,
+                 horizon_weights=None):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -206,6 +212,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         self.n_init = n_init
         self.clip_forecasts = clip_forecasts
         self.validation_horizons = validation_horizons
+        self.horizon_weights = horizon_weights
 
     def _n_outputs(self):
         return self.n_targets_
@@ -222,10 +229,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         window = min(self.bptt_steps, end - first_target)
         origins = np.arange(first_target - 1, end - window, dtype=np.int64)
         layout = self.layout_
+        weights = self._horizon_weights(window, closed, targets_t, first_target, end)
 
         def loss_gradient(theta, batch, grad):
             return kernels.loss_gradient(theta, *layout, inputs_t, targets_t, batch, window,
-                                         closed, grad)
+                                         closed, weights, grad)
 
         return TrainingProblem(window, origins, loss_gradient, window if closed else 1)
 
@@ -238,12 +246,18 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         layout = self.layout_
         n_params = layout.n_params
         shape = (window, self.n_targets_, origins.size)
+        # weighted least squares: each step's residuals times the root of its weight
+        roots = np.sqrt(self._horizon_weights(window, closed, targets_t, first_target,
+                                              end))[:, None, None]
 
         def residuals_jacobian(theta):
             residuals = np.empty(shape)
             jacobian = np.empty((n_params, *shape))
             kernels.residuals_jacobian(theta, *layout, inputs_t, targets_t, origins, window,
                                        closed, residuals, jacobian)
+            if closed:
+                residuals *= roots
+                jacobian *= roots
             return residuals.ravel(), jacobian.reshape(n_params, -1)
 
         steps = np.arange(window)[:, None] + 1
@@ -254,7 +268,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
             out = np.empty(shape)
             kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, *unbounded,
                              out)
-            return (out - measured).ravel()
+            return ((out - measured) * roots if closed else out - measured).ravel()
 
         return LeastSquaresProblem(residuals_jacobian, residuals)
 

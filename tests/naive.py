@@ -48,8 +48,9 @@ def narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
 
 
 def narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X, Y, origins,
-                     horizon, closed):
-    """Mean squared error / 2 of windows, closed loop or teacher-forced."""
+                     horizon, closed, weights=None):
+    """Mean squared error / 2 of windows, closed loop or teacher-forced, step ``j``'s squared
+    errors weighted by ``weights[j]`` if given."""
     errors = []
     for origin in origins:
         if closed:
@@ -60,7 +61,8 @@ def narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X,
                 narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
                               [origin + step], 1)[0, 0] for step in range(horizon)])
         errors.append(forecasts - Y[origin + 1:origin + 1 + horizon])
-    return 0.5 * np.mean(np.square(errors))
+    weights = np.ones(horizon) if weights is None else np.asarray(weights)
+    return 0.5 * np.mean(weights[None, :, None] * np.square(errors))
 
 
 def tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y, origins,

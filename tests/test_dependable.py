@@ -254,3 +254,33 @@ def test_grid_search_scores_only_the_rows_it_is_given_over_seeds():
                                   refit.predict(X[400:], y[400:], horizon=4))
     pipeline = make_pipeline(StandardScaler(), clone(search)).fit(X[:400], y[:400])
     assert np.isfinite(pipeline.predict(X[400:410])).all()
+
+
+def test_persistence_horizon_weights_and_weighted_levenberg_marquardt():
+    """horizon_weights="persistence": each closed-loop step weighted by the inverse of naive
+    persistence's MSE at that lead on the training targets (mean 1); LM's weighted residuals
+    are the plain ones times the roots of the weights; open-loop stages are unweighted."""
+    X, y = _plant(400)
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1], bptt_steps=6, solver="lm",
+                          loop=("open", "closed"), max_iter=3, horizon_weights="persistence",
+                          random_state=0).fit(X, y)
+    inputs_t, targets_t = model._scaled_t(X, y[:, None])
+    first = model.max_delay_
+    weights = model._horizon_weights(6, True, targets_t, first, 400)
+    scaled = targets_t[0, first:]
+    mse = np.array([np.mean((scaled[h:] - scaled[:-h]) ** 2) for h in range(1, 7)])
+    np.testing.assert_allclose(weights, (1 / mse) / np.mean(1 / mse), rtol=1e-12)
+    assert np.all(np.diff(weights) < 0)  # later leads are harder: weighted less
+    np.testing.assert_array_equal(model._horizon_weights(6, False, targets_t, first, 400),
+                                  np.ones(6))
+    weighted = model._least_squares_problem(inputs_t, targets_t, first, 400, True)
+    plain = clone(model).set_params(horizon_weights=None).fit(X, y)._least_squares_problem(
+        inputs_t, targets_t, first, 400, True)
+    r_weighted, j_weighted = weighted.residuals_jacobian(model.theta_)
+    r_plain, j_plain = plain.residuals_jacobian(model.theta_)
+    roots = np.repeat(np.sqrt(weights), r_plain.size // 6)
+    np.testing.assert_allclose(r_weighted, r_plain * roots, rtol=1e-12)
+    np.testing.assert_allclose(j_weighted, j_plain * roots, rtol=1e-12)
+    np.testing.assert_allclose(weighted.residuals(model.theta_), r_weighted, rtol=1e-12)
+    with pytest.raises(ValueError, match="`horizon_weights` must be 'persistence' or 6"):
+        clone(model).set_params(horizon_weights=[1.0, 2.0]).fit(X, y)

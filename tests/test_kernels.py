@@ -156,15 +156,20 @@ def test_forecast_nan_input_gives_nan_only_downstream(rng):
     np.testing.assert_array_equal(np.isnan(out[:, 0, :]), expected_nan)
 
 
-def _loss(theta, args, X_t, Y_t, origins, horizon, closed):
+def _loss(theta, args, X_t, Y_t, origins, horizon, closed, weights=None):
     grad = np.empty_like(theta)
-    loss = narx.loss_gradient(theta, *args, X_t, Y_t, origins, horizon, closed, grad)
+    weights = np.ones(horizon) if weights is None else weights
+    loss = narx.loss_gradient(theta, *args, X_t, Y_t, origins, horizon, closed, weights, grad)
     return loss, grad
 
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("closed", [False, True])
-def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, closed):
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, closed,
+                                                                     weighted):
+    """The windows' loss (each step's errors weighted, or not) against the naive reference,
+    its gradient against central differences."""
     n_features, n_targets, input_delays, feedback_delays, hidden, activation = case
     sizes, layout_args, theta, X, Y = _problem(rng, n_features, n_targets, input_delays,
                                                feedback_delays, hidden, n=30)
@@ -173,18 +178,19 @@ def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, c
     horizon = 6
     max_delay = max([*input_delays, *feedback_delays])
     origins = np.array([max_delay - 1, max_delay + 4, len(Y) - horizon - 1], dtype=np.int64)
-    loss, grad = _loss(theta, args, X_t, Y_t, origins, horizon, closed)
+    weights = rng.uniform(0.2, 3.0, horizon) if weighted else np.ones(horizon)
+    loss, grad = _loss(theta, args, X_t, Y_t, origins, horizon, closed, weights)
     expected = narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X, Y,
-                                origins, horizon, closed)
+                                origins, horizon, closed, weights)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
     step = 1e-6
     numeric = np.empty_like(theta)
     for i in range(theta.size):
         shift = np.zeros_like(theta)
         shift[i] = step
-        numeric[i] = (_loss(theta + shift, args, X_t, Y_t, origins, horizon, closed)[0]
-                      - _loss(theta - shift, args, X_t, Y_t, origins, horizon, closed)[0]) / (
-                          2 * step)
+        numeric[i] = (_loss(theta + shift, args, X_t, Y_t, origins, horizon, closed, weights)[0]
+                      - _loss(theta - shift, args, X_t, Y_t, origins, horizon, closed,
+                              weights)[0]) / (2 * step)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 
 

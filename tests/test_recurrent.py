@@ -50,21 +50,26 @@ def test_forecasts_from_every_origin_match_naive(rng, kind, case):
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("closed", [False, True])
 def test_bptt_loss_and_gradient(rng, kind, case, closed):
+    """Loss against the naive reference, gradient against central differences; in closed
+    loop each scored step's errors weighted differently."""
     model, X, Y = _model(kind, case, rng, n=40)
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     burn_in, window = 3, 5
+    step_weights = rng.uniform(0.2, 3.0, window) if closed else np.ones(window)
     origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
 
     def loss(theta):
         return recurrent.loss_gradient(theta, *args, origins, burn_in, window, closed,
-                                       np.empty_like(theta))
+                                       step_weights, np.empty_like(theta))
 
     grad = np.empty_like(model.theta_)
-    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, window, closed, grad)
+    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, window, closed,
+                                    step_weights, grad)
     weights = model.get_weights()
-    expected = np.mean([(recurrent_window(
+    errors = np.array([recurrent_window(
         MODELS[kind][1], weights, len(case[4]), case[4], X, Y, case[2], case[3], o - burn_in + 1,
-        o, window, closed) - Y[o + 1:o + 1 + window]) ** 2 for o in origins]) / 2
+        o, window, closed) - Y[o + 1:o + 1 + window] for o in origins])
+    expected = np.mean(step_weights[None, :, None] * errors ** 2) / 2
     np.testing.assert_allclose(value, expected, rtol=1e-10)
     numeric = np.empty_like(grad)
     for i in range(grad.size):
@@ -133,7 +138,8 @@ def _window_gradients(torch, model, twin, X, Y, dtype):
     grad = np.empty_like(theta)
     loss = recurrent.loss_gradient(theta, *model.layout_,
                                    np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
-                                   np.array([-1], dtype=np.int64), 0, 30, False, grad)
+                                   np.array([-1], dtype=np.int64), 0, 30, False, np.ones(30),
+                                   grad)
     outputs, _ = rnn(torch.from_numpy(X[:30, None, :].astype(dtype)))
     torch_loss = 0.5 * ((head(outputs)[:, 0, 0] - torch.from_numpy(Y[:30, 0].astype(dtype)))
                         ** 2).mean()
@@ -217,14 +223,14 @@ def test_blas_path_of_large_layers(rng, kind, closed):
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.array([4, 20, 33], dtype=np.int64)
     grad = np.empty_like(model.theta_)
-    recurrent.loss_gradient(model.theta_, *args, origins, 3, 5, closed, grad)
+    recurrent.loss_gradient(model.theta_, *args, origins, 3, 5, closed, np.ones(5), grad)
     for i in rng.choice(model.theta_.size, 60, replace=False):
         step = np.zeros_like(grad)
         step[i] = 1e-6
         numeric = (recurrent.loss_gradient(model.theta_ + step, *args, origins, 3, 5, closed,
-                                           np.empty_like(grad))
+                                           np.ones(5), np.empty_like(grad))
                    - recurrent.loss_gradient(model.theta_ - step, *args, origins, 3, 5, closed,
-                                             np.empty_like(grad))) / 2e-6
+                                             np.ones(5), np.empty_like(grad))) / 2e-6
         assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
 
 
@@ -237,9 +243,10 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 110), 37, replace=False))
     whole, split = np.empty_like(model.theta_), np.empty_like(model.theta_)
-    loss = recurrent.loss_gradient(model.theta_, *args, origins, 4, 6, closed, whole)
+    loss = recurrent.loss_gradient(model.theta_, *args, origins, 4, 6, closed, np.ones(6), whole)
     assert recurrent.PART < origins.size
-    loss_split = recurrent.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed, split)
+    loss_split = recurrent.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed,
+                                               np.ones(6), split)
     assert loss_split == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(split, whole, rtol=1e-10, atol=1e-14)
 
@@ -255,9 +262,10 @@ def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 70), 20, replace=False))
     grad, grad_single = np.empty_like(model.theta_), np.empty(model.theta_.size, np.float32)
-    loss = recurrent.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, grad)
+    loss = recurrent.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, np.ones(6),
+                                         grad)
     loss_single = recurrent.batch_loss_gradient(model.theta_.astype(np.float32), *args, origins,
-                                                3, 6, closed, grad_single)
+                                                3, 6, closed, np.ones(6), grad_single)
     assert loss_single == pytest.approx(loss, rel=1e-5)
     assert np.abs(grad_single - grad).max() <= 1e-5 * np.abs(grad).max()
 

@@ -74,19 +74,22 @@ def store_bounded(outputs, first_row, lower, upper, forecasts, n_batch):
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def squared_error(forecasts, targets_t, origins, d_forecasts):
+def squared_error(forecasts, targets_t, origins, weights, d_forecasts):
     """Mean squared error / 2 of window forecasts (window, n_targets, n_windows) against
-    ``targets_t[:, origins + step + 1]``; its gradient goes into ``d_forecasts``."""
+    ``targets_t[:, origins + step + 1]``, step ``j``'s errors weighted by ``weights[j]`` (ones:
+    the plain mean); its gradient goes into ``d_forecasts``."""
     window, n_outputs, n_batch = forecasts.shape
     scale = 1.0 / (n_batch * window * n_outputs)
     loss = 0.0
     for step in range(window):
+        weight = weights[step]
+        step_scale = weight * scale
         for i in range(n_outputs):
             series = targets_t[i]
             for b in range(n_batch):
                 error = forecasts[step, i, b] - series[origins[b] + step + 1]
-                loss += error * error
-                d_forecasts[step, i, b] = error * scale
+                loss += weight * (error * error)
+                d_forecasts[step, i, b] = error * step_scale
     return 0.5 * loss * scale
 
 

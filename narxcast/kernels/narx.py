@@ -49,13 +49,14 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
 @njit(**GRADIENT_JIT_OPTIONS)
 def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                   input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
-                  grad):
+                  weights, grad):
     """Mean squared error / 2 over windows and its gradient (BPTT), written into ``grad``.
 
     Window ``b`` forecasts targets ``origins[b] + 1 .. origins[b] + window``. With ``closed``
     the model's outputs are fed back inside the window and the gradient flows through that
     feedback (backpropagation through time); otherwise measured targets are fed back (teacher
-    forcing, open loop). Returns the loss; ``grad`` is overwritten.
+    forcing, open loop). Step ``j``'s errors are weighted by ``weights[j]``. Returns the loss;
+    ``grad`` is overwritten.
     """
     n_batch = origins.shape[0]
     n_outputs = sizes[-1]
@@ -71,7 +72,7 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
         forecasts[step] = units[step, out_row:out_row + n_outputs]
 
     d_forecasts = np.empty((window, n_outputs, n_batch))
-    loss = squared_error(forecasts, targets_t, origins, d_forecasts)
+    loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
     grad[:] = 0.0
     width = max(sizes.max(), 1)
     delta = np.empty((width, n_batch))

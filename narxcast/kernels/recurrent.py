@@ -596,13 +596,14 @@ def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_
 
 @njit(**GRADIENT_JIT_OPTIONS)
 def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                  targets_t, origins, burn_in, window, closed, grad):
+                  targets_t, origins, burn_in, window, closed, weights, grad):
     """Mean squared error / 2 of windows and its gradient by backpropagation through time.
 
     Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
     ``burn_in`` unscored steps on measured data, then ``window`` scored steps for the targets
     ``origins[b] + 1 ..``, fed back from measurements (open loop) or from its own forecasts
-    (``closed``). Returns the loss; ``grad`` (θ's dtype) is overwritten. The arithmetic is in
+    (``closed``), scored step ``j`` weighted by ``weights[j]``. Returns the loss; ``grad``
+    (θ's dtype) is overwritten. The arithmetic is in
     θ's precision: float32 θ, float32 states, gates and products.
     """
     n_batch = origins.shape[0]
@@ -617,7 +618,7 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
                      targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts)
     d_forecasts = np.empty((window, sizes[-1], n_batch), dtype)
-    loss = squared_error(forecasts, targets_t, origins, d_forecasts)
+    loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
     grad[:] = 0.0
     _backward_windows(theta, sizes, offsets, head, cell, target_delays,
                       input_delays.shape[0] * inputs_t.shape[0], burn_in, closed, xs, states,
@@ -643,7 +644,7 @@ def _row_sum(flat, first, n):
 
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
 def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
-                        inputs_t, targets_t, origins, burn_in, window, closed, grad):
+                        inputs_t, targets_t, origins, burn_in, window, closed, weights, grad):
     """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
     threads; the same loss and gradient, summed part by part in order."""
     n_batch = origins.shape[0]
@@ -660,7 +661,7 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
         part_grad = np.empty(grad.shape[0], grad.dtype)
         losses[part] = (stop - start) * loss_gradient(
             theta.copy(), sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-            targets_t, origins[start:stop], burn_in, window, closed, part_grad)
+            targets_t, origins[start:stop], burn_in, window, closed, weights, part_grad)
         grads[part] = part_grad
     loss = 0.0
     grad[:] = 0.0
