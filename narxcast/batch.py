@@ -138,10 +138,12 @@ def _check_config(config, settings):
 
 
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
-              model=None, params=(), need_target=True):
+              model=None, params=(), need_target=True, seed=None):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
     optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
-    ``"key=value"`` texts. Every setting is checked before any data is read."""
+    ``"key=value"`` texts; ``seed`` becomes the model's ``random_state`` where it has one and
+    neither the config nor ``params`` set it. Every setting is checked before any data is
+    read."""
     settings = {}
     if config:
         import tomllib
@@ -170,6 +172,9 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
         spec.params[key] = value
     if need_target and not spec.target:
         raise InputError("--target (or target in the config's [data]) is required.")
+    if seed is not None and "random_state" not in spec.params and spec.model in models() \
+            and "random_state" in models()[spec.model]().get_params():
+        spec.params["random_state"] = seed
     return spec
 
 

@@ -49,6 +49,10 @@ def _data_arguments(parser, target=True):
 
 def _model_arguments(parser):
     group = parser.add_argument_group("model")
+    group.add_argument("--seed", type=int, default=0,
+                       help="random_state of every model that has one, unless a --param or "
+                            "the config sets it (default 0: identical runs give identical "
+                            "models and files)")
     group.add_argument("--model", help="narx (default), elman, lstm, gru, tdnn, arima or "
                                        "persistence")
     group.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
@@ -95,7 +99,8 @@ def _spec(args, need_target=True):
     return load_spec(config=getattr(args, "config", None), time_column=args.time_column,
                      target=getattr(args, "target", None), exog=getattr(args, "exog", None),
                      series_column=args.series_column, model=getattr(args, "model", None),
-                     params=getattr(args, "param", []), need_target=need_target)
+                     params=getattr(args, "param", []), need_target=need_target,
+                     seed=getattr(args, "seed", None))
 
 
 def _report(outcomes, out=sys.stdout):
@@ -113,11 +118,20 @@ def _report(outcomes, out=sys.stdout):
     return 0 if failed.empty else 1
 
 
+def _seeded(spec):
+    """The line that says how the run's models were seeded."""
+    if "random_state" in spec.params:
+        print(f"{spec.model}: random_state={spec.params['random_state']!r}")
+
+
 def _fit(args):
     from .batch import fit_command
 
-    return _report(fit_command(args.data, args.out, _spec(args), args.n_jobs, args.scheduler,
-                               not args.quiet))
+    spec = _spec(args)
+    outcomes = fit_command(args.data, args.out, spec, args.n_jobs, args.scheduler,
+                           not args.quiet)
+    _seeded(spec)
+    return _report(outcomes)
 
 
 def _forecast(args):
@@ -132,13 +146,15 @@ def _forecast(args):
 def _backtest(args):
     from .batch import backtest_command
 
+    spec = _spec(args)
     outcomes, scores = backtest_command(
-        args.data, args.out, _spec(args), horizons=args.horizons, train_size=args.train_size,
+        args.data, args.out, spec, horizons=args.horizons, train_size=args.train_size,
         refit=args.refit or False, daytime=args.daytime, n_jobs=args.n_jobs,
         scheduler=args.scheduler, progress=not args.quiet)
     if scores is not None:
         print(scores.pivot_table(index=["series", "metric"], columns="horizon",
                                  values="value").round(4).to_string())
+    _seeded(spec)
     return _report(outcomes)
 
 
@@ -230,7 +246,7 @@ def main(argv=None):
     demo_parser = commands.add_parser(
         "demo", help="fit a NARX on bundled solar data and compare it with persistence",
         description="Fit a NARX network to hourly global horizontal irradiance at a bundled "
-                    "site (first 75%% of the year), then print the RMSE of its 1 h and 24 h "
+                    "site (first 75% of the year), then print the RMSE of its 1 h and 24 h "
                     "forecasts on the rest against naive, seasonal and clear-sky persistence.")
     demo_parser.add_argument("--site", default="colorado-2017",
                              help="bundled site (see narxcast.datasets.list_datasets())")

@@ -15,10 +15,14 @@ class PersistenceRegressor(BaseForecaster):
     - ``kind="naive"``: the forecast of ``y_t`` made at origin ``o`` is ``y_o``.
     - ``kind="seasonal"``: the latest value one or more whole seasons before ``t`` that is known
       at ``o``: ``y_{t - season * ceil((t - o) / season)}``.
-    - ``kind="clearsky"``: the clear-sky index persists: ``csi_o * cs_t`` with
+    - ``kind="clearsky"``: the clear-sky index persists: ``csi * cs_t`` with
       ``csi = y / cs`` where the clear-sky value ``cs`` (a column of X) exceeds
-      ``min_clearsky`` (daytime, :func:`narxcast.features.daytime_mask`); at night the last
-      daytime index carries over (1 before any daytime).
+      ``min_clearsky`` (daytime, :func:`narxcast.features.daytime_mask`). From a daytime
+      origin ``o``, ``csi_o``; from a night origin, the index at the target's hour one or
+      more seasons back (``t - season * ceil((t - o) / season)``, the latest known at ``o``),
+      or, where that hour had no daytime index, the last daytime index (1 before any
+      daytime). A forecast issued at night thus carries no low-sun evening index into the
+      next day.
 
     Parameters
     ----------
@@ -110,18 +114,27 @@ class PersistenceRegressor(BaseForecaster):
                 out[step] = np.where(known, targets_t[:, np.where(known, source, 0)], np.nan)
         else:
             clearsky = inputs_t[self.clearsky_index_]
-            index = _carried_clearsky_index(targets_t, clearsky, self.min_clearsky)
+            day = daytime_mask(clearsky, self.min_clearsky)
+            index, carried = _clearsky_index(targets_t, clearsky, day)
+            night = ~day[origins]
             for step in range(horizon):
-                out[step] = index[:, origins] * clearsky[origins + step + 1]
+                lead = step + 1
+                # at night: the index of the target's hour one or more seasons back, the
+                # latest known at the origin (the night's own index says nothing of the day)
+                source = origins + lead - self.season * -(-lead // self.season)
+                same_hour = np.where(source >= 0, index[:, np.maximum(source, 0)], np.nan)
+                persisted = np.where(night & np.isfinite(same_hour), same_hour,
+                                     carried[:, origins])
+                out[step] = persisted * clearsky[origins + lead]
         return out
 
 
-def _carried_clearsky_index(targets_t, clearsky, min_clearsky):
-    """y / clear-sky where it is day, carried forward over the night (1 before any day)."""
-    day = daytime_mask(clearsky, min_clearsky)
+def _clearsky_index(targets_t, clearsky, day):
+    """``(index, carried)``: y / clear-sky where it is day (NaN at night), and the same
+    carried forward over the night (1 before any day)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         index = np.where(day, targets_t / clearsky, np.nan)
     positions = np.where(day, np.arange(clearsky.size), -1)
     last_day = np.maximum.accumulate(positions)
-    carried = index[:, np.maximum(last_day, 0)]
-    return np.where(last_day >= 0, carried, 1.0)
+    carried = np.where(last_day >= 0, index[:, np.maximum(last_day, 0)], 1.0)
+    return index, carried

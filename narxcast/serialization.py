@@ -40,6 +40,7 @@ FORMAT = "narxcast-model"
 VERSION = 1  # of the archive layout; a file of a later version is refused
 MAX_MEMBER_BYTES = 1 << 30  # no array of a model is near this; a larger member is refused
 _INDEX = "narxcast.json"
+_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class ModelFileError(ValueError):
@@ -143,12 +144,14 @@ def dump(estimator, path, metadata=None):
     text = json.dumps(index, allow_nan=True)
 
     def write(temporary):
+        # members dated 1980-01-01: the same model gives the same bytes on every run
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(_INDEX, text)
+            archive.writestr(zipfile.ZipInfo(_INDEX, _EPOCH), text, zipfile.ZIP_DEFLATED)
             for name, array in writer.arrays.items():
                 buffer = io.BytesIO()
                 np.save(buffer, array, allow_pickle=False)
-                archive.writestr(name, buffer.getvalue())
+                archive.writestr(zipfile.ZipInfo(name, _EPOCH), buffer.getvalue(),
+                                 zipfile.ZIP_DEFLATED)
 
     write_atomically(path, write)
 

@@ -521,3 +521,26 @@ def test_fuzz_the_command_on_csv_and_toml():
     pytest.importorskip("hypothesis")
     run = _python(CLI_FUZZ)
     assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-3000:]
+
+
+def test_identical_runs_give_identical_files(csv, tmp_path, capsys):
+    """Issue 18: the command left random_state=None, so two runs differed. Models are seeded
+    (--seed, default 0, said in the summary), and archives hold no timestamps."""
+    for name in ("a", "b"):
+        assert main(["fit", str(csv), "--target", "ghi", "--exog", "temperature", "--param",
+                     "max_iter=3", "--out", str(tmp_path / f"{name}.narxcast"),
+                     "--quiet"]) == 0
+    assert "narx: random_state=0" in capsys.readouterr().out
+    assert (tmp_path / "a.narxcast").read_bytes() == (tmp_path / "b.narxcast").read_bytes()
+    assert ModelFile.load(tmp_path / "a.narxcast").params["random_state"] == 0
+    assert main(["fit", str(csv), "--target", "ghi", "--param", "max_iter=3", "--seed", "7",
+                 "--out", str(tmp_path / "c.narxcast"), "--quiet"]) == 0
+    assert ModelFile.load(tmp_path / "c.narxcast").params["random_state"] == 7
+
+
+def test_demo_help_says_75_percent(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = capsys.readouterr().out
+    assert "75%" in text and "%%" not in text
+

@@ -58,3 +58,24 @@ def test_clearsky_column_must_exist():
                                                    "which has 1 columns. Got 3.")):
         PersistenceRegressor(kind="clearsky", clearsky_column=3).fit(X.to_numpy(),
                                                                       Y.tolist() + [8.0])
+
+
+def test_clearsky_persistence_from_night_origins_reads_the_same_hour_a_season_back():
+    """Issue 18: forecasts issued at night carried the evening's low-sun index into the next
+    day. Season 4, day at the steps 1 and 2 of each season, hand-computed indices:
+    t=1 .5, t=2 .5, t=5 .8, t=6 .5, t=9 .6, t=10 .75."""
+    clearsky = np.tile([0.0, 100.0, 200.0, 0.0], 3)
+    y = np.array([0, 50, 100, 0, 0, 80, 100, 0, 0, 60, 150, 0], dtype=float)
+    X = pd.DataFrame({"clearsky_ghi": clearsky})
+    model = PersistenceRegressor(kind="clearsky", season=4).fit(X, y)
+    leads = model.predict(X, y, horizon=3, all_horizons=True)  # row t, column lead - 1
+    # from night origin 7: t=9 reads t=5 (.8 x 100), t=10 reads t=6 (.5 x 200)
+    assert leads[9, 1] == pytest.approx(80) and leads[10, 2] == pytest.approx(100)
+    # from night origin 4 (= 3 + 1): t=5 reads t=1 (.5 x 100), t=6 reads t=2 (.5 x 200)
+    assert leads[5, 0] == pytest.approx(50) and leads[6, 1] == pytest.approx(100)
+    # from daytime origin 6: its own index .5, at t=9 (x 100) and t=7 (night: 0)
+    assert leads[9, 2] == pytest.approx(50) and leads[7, 0] == 0
+    # the carried index would have given the evening's .5 at t=9 from origin 7
+    assert leads[9, 1] != pytest.approx(0.5 * 100)
+    # no same hour a season back yet (t=2 from night origin 0, reads t=-2): the carried 1
+    assert leads[2, 1] == pytest.approx(200)
