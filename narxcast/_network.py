@@ -169,6 +169,8 @@ class NetworkForecaster(BaseForecaster):
         self.stopped_by_ = fit.stopped_by
         self.fitness_curve_ = fit.fitness_curve
         self.init_scores_ = fit.init_scores
+        self.stage_starts_ = fit.stage_starts
+        self.stages_ = fit.stage_names
         self._check_fit_usable(inputs_t, targets_t)
 
     def _check_fit_usable(self, inputs_t, targets_t):

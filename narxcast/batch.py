@@ -202,6 +202,14 @@ def check_output(path, kind):
                              f"{error.strerror}.") from None
 
 
+def _check_lone_series(series, columns):
+    """Before any work: a run of one series whose table lacks a column is bad input (exit
+    status 2), not a failed series."""
+    if len(series) == 1:
+        (path, frame), = series.values()
+        check_columns(_frame(frame), path, columns)
+
+
 def _frame(frame):
     """A series' frame, or the error that stopped it being read (its series fails)."""
     if isinstance(frame, InputError):
@@ -240,6 +248,7 @@ def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     single = len(series) == 1 and spec.series_column is None and not Path(data).is_dir()
     check_output(out, "file" if single else "directory")
+    _check_lone_series(series, spec.columns())
     if not single:
         check_distinct_file_names(series)
     jobs = {name: (path, frame, spec) for name, (path, frame) in series.items()}
@@ -434,6 +443,7 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
     model = make_model(spec.model, spec.params)
     check_output(out, "directory")
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
+    _check_lone_series(series, spec.columns())
     jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime)
             for name, (path, frame) in series.items()}
     outcomes = run_jobs(backtest_series, jobs, n_jobs, scheduler, progress, "backtest")

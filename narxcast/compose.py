@@ -5,7 +5,6 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -128,9 +127,11 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         self.estimator_.update(X, self._index(X, y))
         return self
 
-    def score(self, X, y, sample_weight=None):
-        """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
-        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+    def score(self, X, y, sample_weight=None, horizon=None):
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        from ._forecaster import forecast_r2
+
+        return forecast_r2(self, X, y, horizon, sample_weight)
 
 
 class IrradianceRegressor(ClearSkyIndexRegressor):
@@ -278,9 +279,11 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
             member.update(X, y)
         return self
 
-    def score(self, X, y, sample_weight=None):
-        """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
-        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+    def score(self, X, y, sample_weight=None, horizon=None):
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        from ._forecaster import forecast_r2
+
+        return forecast_r2(self, X, y, horizon, sample_weight)
 
 
 def _is_forecaster(estimator):

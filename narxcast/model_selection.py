@@ -401,8 +401,8 @@ class ForecastingGridSearch(RegressorMixin, BaseEstimator):
         self.best_estimator_.update(X, y)
         return self
 
-    def score(self, X, y, sample_weight=None):
-        """R^2 of ``predict(X)`` (forecasts continuing from the data seen)."""
-        from sklearn.metrics import r2_score
+    def score(self, X, y, sample_weight=None, horizon=None):
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        from ._forecaster import forecast_r2
 
-        return r2_score(y, self.predict(X), sample_weight=sample_weight)
+        return forecast_r2(self, X, y, horizon, sample_weight)

@@ -126,15 +126,20 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     input_delays_, feedback_delays_ : ndarray of int
     loss_curve_ : list of float
         Training loss (MSE / 2 in scaled units, plus the penalty) per epoch, LM iteration or
-        (evolution last) generation, of the last trainer.
+        generation (evolution: the best so far), every stage of the fit one after the other.
+    stages_, stage_starts_ : list of str, list of int
+        Each stage of the fit ("lm, open loop", "ga, closed fitness", ...) and where its
+        losses start in ``loss_curve_``.
     fitness_curve_ : list of float
         Evolution: the best loss found by each generation (the hall of fame: never rises);
         empty without an evolution stage.
     validation_scores_ : list of float
-        R^2 on the validation block per epoch (``early_stopping=True``, gradient and LM
-        trainers; evolution uses the training rows only), in the training loop.
+        With ``early_stopping``: the validation score (R^2, or its mean over
+        ``validation_horizons``) per entry of ``loss_curve_`` (NaN for evolution, which
+        scores the training rows only).
     best_loss_ : float
     n_iter_ : int
+        Epochs, iterations and generations of every stage.
     stopped_by_ : {"converged", "max_iter", "diverged", "interrupted", ...}
         Why the last stage stopped.
     init_scores_ : list of float

@@ -131,18 +131,16 @@ def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None):
 
 def plot_training_curves(estimators, ax=None):
     """Loss per epoch / iteration / generation of fitted estimators (``{name: estimator}``),
-    on a log scale; evolution's ``fitness_curve_`` and a later stage's ``loss_curve_`` are
-    drawn one after the other."""
+    on a log scale, one line per stage of a staged fit (``stages_``), drawn one after the
+    other."""
     ax = _axes(ax, figsize=(7, 4))
     for name, estimator in estimators.items():
-        fitness = list(getattr(estimator, "fitness_curve_", []))
         loss = list(estimator.loss_curve_)
-        if fitness and loss != fitness:
-            ax.plot(np.arange(1, len(fitness) + 1), fitness, label=f"{name} (evolution)")
-            ax.plot(np.arange(len(fitness) + 1, len(fitness) + len(loss) + 1), loss,
-                    label=name)
-        else:
-            ax.plot(np.arange(1, len(loss) + 1), loss, label=name)
+        starts = list(getattr(estimator, "stage_starts_", [0])) or [0]
+        stages = list(getattr(estimator, "stages_", [])) or [None]
+        for start, stop, stage in zip(starts, [*starts[1:], len(loss)], stages):
+            label = name if len(starts) == 1 else f"{name} ({stage})"
+            ax.plot(np.arange(start + 1, stop + 1), loss[start:stop], label=label)
     ax.set_yscale("log")
     ax.set_xlabel("epoch / iteration / generation")
     ax.set_ylabel("training loss (MSE / 2, scaled)")

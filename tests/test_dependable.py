@@ -284,3 +284,25 @@ def test_persistence_horizon_weights_and_weighted_levenberg_marquardt():
     np.testing.assert_allclose(weighted.residuals(model.theta_), r_weighted, rtol=1e-12)
     with pytest.raises(ValueError, match="`horizon_weights` must be 'persistence' or 6"):
         clone(model).set_params(horizon_weights=[1.0, 2.0]).fit(X, y)
+
+
+def test_score_with_a_horizon_is_the_r2_of_those_forecasts():
+    """score(X, y) keeps scikit-learn's meaning (the continuation); score(X, y, horizon=h)
+    is the R^2 of predict(X, y, horizon=h) over the rows formed, for every forecaster."""
+    X, y = _plant()
+    for model in (NARXRegressor(input_delays=[1], feedback_delays=[1, 2], max_iter=5,
+                                random_state=0),
+                  EnsembleRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1],
+                                                  max_iter=3), n_estimators=2,
+                                    random_state=0)):
+        model.fit(X[:500], y[:500])
+        forecasts = model.predict(X[500:], y[500:], horizon=4)
+        formed = np.isfinite(forecasts)
+        truth = y[500:][formed]
+        expected = 1 - np.sum((forecasts[formed] - truth) ** 2) / np.sum(
+            (truth - truth.mean()) ** 2)
+        assert model.score(X[500:], y[500:], horizon=4) == pytest.approx(expected, rel=1e-12)
+        continuation = model.predict(X[500:])
+        assert model.score(X[500:], y[500:]) == pytest.approx(
+            1 - np.sum((continuation - y[500:]) ** 2) / np.sum((y[500:] - y[500:].mean()) ** 2),
+            rel=1e-12)

@@ -544,3 +544,10 @@ def test_demo_help_says_75_percent(capsys):
     text = capsys.readouterr().out
     assert "75%" in text and "%%" not in text
 
+
+def test_a_missing_target_column_is_bad_input(csv, tmp_path, capsys):
+    for command in ("fit", "backtest"):
+        code = main([command, str(csv), "--target", "power", "--out",
+                     str(tmp_path / ("m.narxcast" if command == "fit" else "b")), "--quiet"])
+        assert code == 2 and "train.csv: missing column 'power'" in capsys.readouterr().err
+

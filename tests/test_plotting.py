@@ -75,8 +75,11 @@ def test_every_plot_renders(tmp_path, rng):
     ax = plotting.plot_training_curves({"ga then lm": model})
     evolution, refinement = ax.lines
     assert list(evolution.get_ydata()) == model.fitness_curve_
-    assert list(refinement.get_ydata()) == model.loss_curve_
-    assert refinement.get_xdata()[0] == len(model.fitness_curve_) + 1
+    generations = len(model.fitness_curve_)
+    assert list(refinement.get_ydata()) == model.loss_curve_[generations:]
+    assert refinement.get_xdata()[0] == generations + 1
+    assert [line.get_label() for line in ax.lines] == ["ga then lm (ga, closed fitness)",
+                                                       "ga then lm (lm, open loop)"]
     _png(ax.figure, tmp_path / "training.png")
 
     scores = pd.DataFrame({"estimator": ["a", "a", "b", "b"], "horizon": [1, 24, 1, 24],

@@ -283,10 +283,18 @@ def test_loop_stages_in_one_fit_equal_the_recipe_by_hand(rng, estimator):
     options = dict(input_delays=1, feedback_delays=2, hidden_layer_sizes=(4,), max_iter=15,
                    bptt_steps=12, early_stopping=True, random_state=0)
     by_hand = estimator(**options).fit(X, y)
+    first_stage = (list(by_hand.loss_curve_), list(by_hand.validation_scores_))
     by_hand.set_params(loop="closed", warm_start=True).fit(X, y)
     staged = estimator(loop=("open", "closed"), **options).fit(X, y)
     np.testing.assert_array_equal(staged.theta_, by_hand.theta_)
-    assert staged.loss_curve_ == by_hand.loss_curve_
+    # the curves keep both stages, one after the other
+    split = staged.stage_starts_[1]
+    assert staged.stage_starts_ == [0, len(first_stage[0])]
+    assert staged.stages_ == ["adam, open loop", "adam, closed loop"]
+    assert staged.loss_curve_ == first_stage[0] + by_hand.loss_curve_
+    assert staged.validation_scores_[:split] == first_stage[1]
+    assert staged.validation_scores_[split:] == by_hand.validation_scores_
+    assert staged.n_iter_ == len(staged.loss_curve_)
 
 
 def test_loop_and_solver_sequences_must_agree(rng):

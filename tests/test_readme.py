@@ -59,8 +59,21 @@ def test_backtest_example_runs(quickstart):
     result = namespace["result"]
     assert set(result.scores["metric"]) == {"rmse", "mae", "skill"}
     assert result.forecasts.shape == (len(namespace["y"]), 12)
-    skill = result.scores.query("metric == 'skill' and horizon == 6")
-    assert (skill.set_index("estimator")["value"].drop("smart persistence") > 0).all()
+    skill = result.scores.query("metric == 'skill'").pivot(index="estimator",
+                                                          columns="horizon", values="value")
+    # against clear-sky ("smart") persistence, which from night origins reads the same hour a
+    # day back (issue 18 found the broken one had flattered every skill): the NARX trained
+    # open then closed loop and ARIMA beat it at 6 and 24 h; at 1 h the closed-loop stage
+    # costs the NARX a little (-0.02 here); the default TDNN loses at 1 and 6 h
+    assert (skill.loc[["narx", "arima"], [6, 24]] > 0.15).all().all()
+    assert skill.loc["narx", 1] > -0.05
+    assert (skill.loc["tdnn", [1, 6]] < 0).all()
+    rmse = result.scores.query("metric == 'rmse'").pivot(index="estimator", columns="horizon",
+                                                         values="value")
+    quoted = {"narx": (65.2, 97.5, 97.9), "arima": (62.1, 98.7, 97.3),
+              "tdnn": (75.1, 136.1, 110.8), "smart persistence": (63.9, 122.6, 119.8)}
+    for name, figures in quoted.items():  # the figures the README prints after the example
+        np.testing.assert_allclose(rmse.loc[name, [1, 6, 24]], figures, atol=0.051)
 
 
 def test_recurrent_example_runs(quickstart):

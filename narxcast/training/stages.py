@@ -56,8 +56,11 @@ class LeastSquaresProblem(NamedTuple):
 
 @dataclass
 class StagedFit:
-    """What a staged fit leaves: the parameters and the history of its last stage (and of its
-    last evolution stage in ``fitness_curve``)."""
+    """What a staged fit leaves: the parameters; every stage's losses one after the other in
+    ``loss_curve`` (``stage_starts`` where each begins, ``stage_names`` what it was), its
+    validation scores aligned with them (NaN for evolution's generations) in
+    ``validation_scores``; ``n_iter`` over all stages; the best loss, validation score and
+    stopping reason of the last stage; the last evolution stage's ``fitness_curve``."""
 
     theta: np.ndarray
     loss_curve: list = field(default_factory=list)
@@ -68,6 +71,23 @@ class StagedFit:
     stopped_by: str = "max_iter"
     fitness_curve: list = field(default_factory=list)
     init_scores: list = field(default_factory=list)
+    stage_starts: list = field(default_factory=list)
+    stage_names: list = field(default_factory=list)
+
+    def add_stage(self, name, theta, loss_curve, validation_scores, best_loss,
+                  best_validation_score, n_iter, stopped_by):
+        """Append a stage's history; its parameters and outcome become the fit's."""
+        self.stage_starts.append(len(self.loss_curve))
+        self.stage_names.append(name)
+        self.theta = theta
+        self.loss_curve = self.loss_curve + list(loss_curve)
+        if best_validation_score is not None:
+            padding = [np.nan] * (self.stage_starts[-1] - len(self.validation_scores))
+            self.validation_scores = self.validation_scores + padding + list(validation_scores)
+        self.best_loss = best_loss
+        self.best_validation_score = best_validation_score
+        self.n_iter += n_iter
+        self.stopped_by = stopped_by
 
     def score(self):
         """What restarts are chosen by (lower is better): the validation error ``1 - R^2``
@@ -167,8 +187,13 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
         if index > 0:  # each later stage draws as a warm-started fit of its own would
             rng = np.random.default_rng(seed)
         if stage.solver in ("ga", "cmaes"):
-            _evolve(network, fit, stage.solver, inputs_t, targets_t, first_target, end, rng,
-                    around_theta=warm or index > 0)
+            result = _evolve(network, fit.theta, stage.solver, inputs_t, targets_t,
+                             first_target, end, rng, around_theta=warm or index > 0)
+            fit.fitness_curve = result.fitness_curve
+            fit.add_stage(f"{stage.solver}, {network.fitness} fitness", result.theta,
+                          result.fitness_curve, [], (result.fitness_curve[-1]
+                                                     if result.fitness_curve else np.inf),
+                          None, result.n_generations, result.stopped_by)
             continue
         validation_score = None
         if network.early_stopping and network.validation_horizons is not None:
@@ -190,14 +215,13 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
         else:
             result = _train_gradient(network, stage.solver, fit.theta, problem, rng,
                                      validation_score)
-        fit.theta = result.theta
-        fit.loss_curve = result.loss_curve
-        fit.validation_scores = result.validation_scores
-        fit.best_loss = result.best_loss
-        fit.best_validation_score = (result.best_validation_score if network.early_stopping
-                                     else None)
-        fit.n_iter = result.n_iter
-        fit.stopped_by = result.stopped_by
+        fit.add_stage(f"{stage.solver}, {'closed' if stage.closed else 'open'} loop",
+                      result.theta, result.loss_curve, result.validation_scores,
+                      result.best_loss,
+                      result.best_validation_score if network.early_stopping else None,
+                      result.n_iter, result.stopped_by)
+    if network.early_stopping and len(fit.validation_scores) < len(fit.loss_curve):
+        fit.validation_scores += [np.nan] * (len(fit.loss_curve) - len(fit.validation_scores))
     return fit
 
 
@@ -225,10 +249,11 @@ def _train_gradient(network, solver, theta, problem, rng, validation_score):
             validation_score=validation_score, verbose=network.verbose)
 
 
-def _evolve(network, fit, method, inputs_t, targets_t, first_target, end, rng, around_theta):
+def _evolve(network, theta, method, inputs_t, targets_t, first_target, end, rng, around_theta):
     """GA or CMA-ES on the free-run (``fitness="closed"``) or one-step-ahead loss of the
-    training rows, a generation per parallel kernel call; the first generation is the current
-    θ and fresh initialisations (``around_theta``: θ plus noise). Updates ``fit``."""
+    training rows, a generation per parallel kernel call; the first generation is ``theta``
+    and fresh initialisations (``around_theta``: ``theta`` plus noise). Returns the
+    :class:`~narxcast.training.EvolutionResult`."""
     inputs_t = np.ascontiguousarray(inputs_t[:, :end])
     targets_t = np.ascontiguousarray(targets_t[:, :end])
     kernel_loss = network._population_problem(inputs_t, targets_t, first_target,
@@ -240,25 +265,16 @@ def _evolve(network, fit, method, inputs_t, targets_t, first_target, end, rng, a
         kernel_loss(np.ascontiguousarray(thetas.T), chunk, losses)
         return losses
 
-    theta = fit.theta
     initial = np.empty((network.population_size, theta.size))
     initial[0] = theta
     for k in range(1, network.population_size):
         initial[k] = (theta + rng.normal(scale=network.sigma, size=theta.size)
                       if around_theta else network._initial_theta(rng))
-    result = train_evolution(
+    return train_evolution(
         population_loss, initial, method=method, n_generations=network.n_generations,
         sigma=network.sigma, crossover_rate=network.crossover_rate,
         mutation_rate=network.mutation_rate, seed=int(rng.integers(np.iinfo(np.int32).max)),
         verbose=network.verbose)
-    fit.theta = result.theta
-    fit.fitness_curve = result.fitness_curve
-    fit.loss_curve = result.fitness_curve
-    fit.validation_scores = []
-    fit.best_loss = result.fitness_curve[-1] if result.fitness_curve else np.inf
-    fit.best_validation_score = None
-    fit.n_iter = result.n_generations
-    fit.stopped_by = result.stopped_by
 
 
 def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
