@@ -17,6 +17,7 @@ from ._validation import (
     NETWORK_PARAMETER_CONSTRAINTS,
     normalize_delays,
 )
+from .kernels.compilation import announce_compilation
 from .training.stages import parse_stages, train_stages
 
 
@@ -99,6 +100,7 @@ class NetworkForecaster(BaseForecaster):
                              f"{horizon} steps need rows outside the {n} given.")
 
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
+        announce_compilation(self._kernel_module)
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon)
 
     def _forecast_bounds(self, bounded=True):
@@ -126,6 +128,7 @@ class NetworkForecaster(BaseForecaster):
                           "an unstable closed loop).", RuntimeWarning, stacklevel=3)
 
     def _fit_scaled(self, inputs_t, targets_t, warm):
+        announce_compilation(self._kernel_module)
         layout = self._make_layout()
         if layout.n_params > MAX_PARAMETERS:
             raise ValueError(f"`hidden_layer_sizes` {self.hidden_layer_sizes!r} with "

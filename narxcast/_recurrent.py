@@ -64,6 +64,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
     _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
     _solvers = frozenset({"adam", "sgd", "ga", "cmaes"})
     _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
+    _kernel_module = recurrent_kernels
 
     def _check_fit_usable(self, inputs_t, targets_t):
         """θ finite here; the states over the data are checked as they are stored (a finite

@@ -172,6 +172,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     _parameter_constraints = {**MLPForecaster._parameter_constraints,
                               **FEEDBACK_PARAMETER_CONSTRAINTS}
     _solvers = frozenset({"adam", "sgd", "lm", "ga", "cmaes"})
+    _kernel_module = kernels
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
                  activation="tanh", solver="adam", loop="open", bptt_steps=24, alpha=1e-4,

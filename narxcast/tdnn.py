@@ -61,6 +61,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
     True
     """
 
+    _kernel_module = kernels
     _parameter_constraints = {
         **MLPForecaster._parameter_constraints,
         "input_delays": [numbers.Integral, "array-like"],

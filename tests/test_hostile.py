@@ -551,3 +551,35 @@ def test_a_missing_target_column_is_bad_input(csv, tmp_path, capsys):
                      str(tmp_path / ("m.narxcast" if command == "fit" else "b")), "--quiet"])
         assert code == 2 and "train.csv: missing column 'power'" in capsys.readouterr().err
 
+
+
+def test_the_first_compilation_is_announced_once(tmp_path, monkeypatch):
+    """Issue 18: the first run was silent for 10-50 s. One line on standard error when a
+    kernel module has no cache yet, once per process, hidden by NARXCAST_QUIET=1."""
+    import io
+    import types
+
+    from narxcast.kernels import compilation
+
+    module_file = tmp_path / "pkg" / "narx.py"
+    module_file.parent.mkdir()
+    module_file.write_text("")
+    monkeypatch.setattr(compilation, "cache_dirs", lambda path: [module_file.parent /
+                                                                 "__pycache__"])
+    assert not compilation.is_cached(module_file)
+    module = types.SimpleNamespace(__file__=str(module_file), __name__="pkg.narx")
+    for quiet, expected in ((True, ""), (False, "compiling the Numba kernels")):
+        monkeypatch.setattr(compilation, "_announced", False)
+        monkeypatch.setattr(compilation, "_checked", set())
+        if quiet:
+            monkeypatch.setenv("NARXCAST_QUIET", "1")
+        else:
+            monkeypatch.delenv("NARXCAST_QUIET", raising=False)
+        out = io.StringIO()
+        compilation.announce_compilation(module, out=out)
+        compilation.announce_compilation(module, out=out)  # once per process
+        assert out.getvalue().count("narxcast: compiling") == (0 if quiet else 1)
+        assert expected in out.getvalue()
+    (module_file.parent / "__pycache__").mkdir()
+    (module_file.parent / "__pycache__" / "narx.forecast-25.py311.nbi").write_text("")
+    assert compilation.is_cached(module_file)
