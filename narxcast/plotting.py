@@ -1,5 +1,6 @@
 """Diagnostic plots (matplotlib, the ``plot`` extra): response, error correlations as MATLAB's
-``plotresponse`` / ``ploterrcorr`` / ``plotinerrcorr``, training curves, skill by horizon.
+``plotresponse`` / ``ploterrcorr`` / ``plotinerrcorr``, a one-call residual diagnostic,
+training curves, skill by horizon.
 
 Each ``plot_*`` function draws on ``ax`` (a new figure when None) and returns the axes; the
 correlations it draws come from :func:`error_autocorrelation` and
@@ -77,15 +78,23 @@ def input_error_correlation(inputs, errors, max_lag=20):
     return np.arange(-max_lag, max_lag + 1), correlation, 1.96 / np.sqrt(inputs.size)
 
 
-def plot_response(y, forecasts, index=None, ax=None, title=None):
+def _target_label(y, units):
+    """The y-axis label: the target's name (a pandas name, else "target") and its units."""
+    name = getattr(y, "name", None) or "target"
+    return f"{name} ({units})" if units else str(name)
+
+
+def plot_response(y, forecasts, index=None, ax=None, title=None, units=None):
     """Measured series against forecasts (e.g. ``{"open loop": ..., "closed loop": ...}``),
     with their errors in a second panel. Returns the two axes.
 
     ``ax`` may be a pair of axes (response, errors); ``index`` the time axis (default: the
-    index of ``y`` if it has one, else row numbers).
+    index of ``y`` if it has one, else row numbers); the target's name comes from a pandas
+    ``y`` and ``units`` (e.g. "W/m2") label the axes.
     """
     if index is None:
         index = getattr(y, "index", np.arange(len(y)))
+    label = _target_label(y, units)
     y = np.asarray(y, dtype=float)
     if ax is None:
         _, ax = _pyplot().subplots(2, 1, sharex=True, figsize=(10, 6),
@@ -97,12 +106,52 @@ def plot_response(y, forecasts, index=None, ax=None, title=None):
         response.plot(index, values, linewidth=1.0, label=name)
         residual.plot(index, values - y, linewidth=0.8, label=name)
     residual.axhline(0.0, color="black", linewidth=0.5)
-    response.set_ylabel("target")
-    residual.set_ylabel("error")
-    response.legend(loc="upper right")
+    response.set_ylabel(label)
+    residual.set_ylabel(f"error ({units})" if units else "error")
+    residual.set_xlabel("time" if hasattr(index, "dtype") and index.dtype.kind == "M"
+                        else "step")
+    response.legend(loc="best")
     if title:
         response.set_title(title)
     return response, residual
+
+
+def plot_residuals(y, forecast, index=None, max_lag=24, lag_unit="steps", units=None,
+                   title=None):
+    """One call, three panels: the residuals ``forecast - y`` over time, their histogram,
+    and their autocorrelation with its 95% band (white residuals: bars inside it). Returns
+    the three axes.
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> y = np.sin(np.arange(200) / 10)
+    >>> axes = plot_residuals(y, y + np.random.default_rng(0).normal(0, 0.1, 200), max_lag=10)
+    >>> [ax.get_xlabel() for ax in axes]
+    ['step', 'error', 'lag (steps)']
+    """
+    if index is None:
+        index = getattr(y, "index", np.arange(len(y)))
+    name = getattr(y, "name", None) or "target"
+    errors = np.asarray(forecast, dtype=float) - np.asarray(y, dtype=float)
+    figure, axes = _pyplot().subplots(1, 3, figsize=(14, 3.5),
+                                      gridspec_kw={"width_ratios": [2, 1, 1]})
+    over_time, histogram, correlation = axes
+    over_time.plot(index, errors, linewidth=0.8)
+    over_time.axhline(0.0, color="black", linewidth=0.5)
+    over_time.set_ylabel(f"error ({units})" if units else "error")
+    over_time.set_xlabel("time" if hasattr(index, "dtype") and index.dtype.kind == "M"
+                         else "step")
+    finite = errors[np.isfinite(errors)]
+    histogram.hist(finite, bins=40)
+    histogram.set_xlabel(f"error ({units})" if units else "error")
+    histogram.set_ylabel("count")
+    plot_error_autocorrelation(errors, max_lag=max_lag, ax=correlation, lag_unit=lag_unit)
+    figure.suptitle(title or f"residuals of {name}: mean {finite.mean():.3g}, "
+                             f"std {finite.std():.3g}")
+    figure.tight_layout()
+    return over_time, histogram, correlation
 
 
 def _correlation_bars(ax, lags, correlation, bound, label, xlabel):
@@ -113,20 +162,24 @@ def _correlation_bars(ax, lags, correlation, bound, label, xlabel):
     ax.axhline(-bound, color="red", linestyle=":")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("correlation")
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
     return ax
 
 
-def plot_error_autocorrelation(errors, max_lag=20, ax=None):
+def plot_error_autocorrelation(errors, max_lag=20, ax=None, lag_unit="steps"):
     """Bars of :func:`error_autocorrelation` with its confidence band (``ploterrcorr``)."""
     return _correlation_bars(ax, *error_autocorrelation(errors, max_lag),
-                             "error autocorrelation", "lag")
+                             "error autocorrelation", f"lag ({lag_unit})")
 
 
-def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None):
-    """Bars of :func:`input_error_correlation` with its confidence band (``plotinerrcorr``)."""
+def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None, lag_unit="steps",
+                                 name=None):
+    """Bars of :func:`input_error_correlation` with its confidence band (``plotinerrcorr``);
+    the input is named by ``name`` or its pandas name."""
+    name = name or getattr(inputs, "name", None) or "input"
     return _correlation_bars(ax, *input_error_correlation(inputs, errors, max_lag),
-                             "input-error correlation", "lag (input before error)")
+                             f"{name}-error correlation",
+                             f"lag ({lag_unit}; {name} before error)")
 
 
 def plot_training_curves(estimators, ax=None):

@@ -87,3 +87,30 @@ def test_every_plot_renders(tmp_path, rng):
     ax = plotting.plot_skill_by_horizon(scores)
     assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[0.1, 0.3], [-0.2, 0.2]]
     _png(ax.figure, tmp_path / "skill.png")
+
+
+def test_residual_diagnostic_in_one_call_and_labels_that_speak(tmp_path):
+    """plot_residuals: the residuals over time, their histogram and their autocorrelation;
+    axes named after the pandas target and its units, lags in the unit given."""
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2020-01-01", periods=300, freq="h")
+    y = pd.Series(np.sin(np.arange(300) / 10), index=index, name="ghi")
+    forecast = y.to_numpy() + rng.normal(0, 0.1, 300)
+    forecast[:5] = np.nan
+    over_time, histogram, correlation = plotting.plot_residuals(
+        y, forecast, max_lag=12, lag_unit="hours", units="W/m2")
+    errors = forecast - y.to_numpy()
+    np.testing.assert_array_equal(over_time.lines[0].get_ydata(), errors)
+    assert sum(patch.get_height() for patch in histogram.patches) == 295
+    _, expected, _ = plotting.error_autocorrelation(errors, max_lag=12)
+    np.testing.assert_allclose([p.get_height() for p in correlation.patches], expected)
+    assert (over_time.get_xlabel(), over_time.get_ylabel()) == ("time", "error (W/m2)")
+    assert correlation.get_xlabel() == "lag (hours)"
+    assert "residuals of ghi" in over_time.figure.texts[0].get_text()
+    response, _ = plotting.plot_response(y, {"model": forecast}, units="W/m2")
+    assert response.get_ylabel() == "ghi (W/m2)"
+    temperature = pd.Series(rng.normal(size=300), name="temperature")
+    ax = plotting.plot_input_error_correlation(temperature, errors, max_lag=5,
+                                               lag_unit="hours")
+    assert ax.get_xlabel() == "lag (hours; temperature before error)"
+    _png(over_time.figure, tmp_path / "residuals.png")
