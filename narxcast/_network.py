@@ -117,11 +117,11 @@ class NetworkForecaster(BaseForecaster):
         """Say when forecasts (user units, targets last) were held at the bounds."""
         if self.clip_forecasts is None:
             return
-        low, high = self.target_range_
-        margin = self.clip_forecasts * (high - low)
-        tiny = 1e-9 * (high - low + margin)
-        if ((lowest <= low - margin + tiny) | (highest >= high + margin - tiny)).any():
-            held = (forecasts <= low - margin + tiny) | (forecasts >= high + margin - tiny)
+        # the kernels' bounds, in user units
+        lower, upper = self.target_scaler_.inverse(np.stack(self._forecast_bounds()))
+        tiny = 1e-9 * (upper - lower)
+        if ((lowest <= lower + tiny) | (highest >= upper - tiny)).any():
+            held = (forecasts <= lower + tiny) | (forecasts >= upper - tiny)
             warnings.warn(f"{held.sum()} forecasts were held at the bounds of the training "
                           f"range widened by clip_forecasts={self.clip_forecasts} of it: the "
                           "model runs away on these inputs (outside the training range, or "

@@ -46,20 +46,24 @@ def read_table(path, time_column):
         times = pd.to_datetime(raw, format="ISO8601")
     except (ValueError, TypeError, OverflowError) as error:
         if "timezone" in str(error).lower() or "offset" in str(error).lower():
-            raise InputError(f"{path}: column {time_column!r}: times with different time-zone "
-                             "offsets (or with and without one): write every time in one "
-                             "offset, or in UTC.") from None
+            raise _mixed_offsets(path, time_column) from None
         bad = _first_unparsable(raw)
         raise InputError(f"{path}: column {time_column!r}: unparsable time "
                          f"{raw.iloc[bad]!r} (row {bad + 1}).") from None
     if not isinstance(times.dtype, (np.dtypes.DateTime64DType, pd.DatetimeTZDtype)):
-        raise InputError(f"{path}: column {time_column!r}: times with different time-zone "
-                         "offsets (or with and without one): write every time in one offset, "
-                         "or in UTC.")
+        raise _mixed_offsets(path, time_column)
     if times.isna().any():
         bad = int(np.flatnonzero(times.isna().to_numpy())[0])
         raise InputError(f"{path}: column {time_column!r}: missing time (row {bad + 1}).")
     return frame.drop(columns=time_column).set_index(pd.DatetimeIndex(times, name=time_column))
+
+
+def _mixed_offsets(path, time_column):
+    """The error of a time column whose times do not share one time-zone offset (pandas
+    either raises on them or leaves them as objects)."""
+    return InputError(f"{path}: column {time_column!r}: times with different time-zone "
+                      "offsets (or with and without one): write every time in one offset, "
+                      "or in UTC.")
 
 
 def _first_unparsable(raw):

@@ -285,10 +285,7 @@ def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
     n = targets_t.shape[1]
     first = max(network._first_origin(), start - longest)
     origins = np.arange(first, n - 1, dtype=np.int64)
-    padding = np.full((inputs_t.shape[0], longest), np.nan)
-    inputs_padded = np.ascontiguousarray(np.hstack([inputs_t, padding]))
-    targets_padded = np.ascontiguousarray(
-        np.hstack([targets_t, np.full((targets_t.shape[0], longest), np.nan)]))
+    inputs_padded, targets_padded = _padded(inputs_t, longest), _padded(targets_t, longest)
     scored = [(h, (origins + h >= start) & (origins + h < n)) for h in horizons]
     truths = [targets_t[:, origins[rows] + h] for h, rows in scored]
     totals = [np.sum((t - t.mean(axis=1, keepdims=True)) ** 2) for t in truths]
@@ -304,10 +301,7 @@ def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
 def _validation_scorer(network, inputs_t, targets_t, start, horizon):
     """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n)."""
     n = targets_t.shape[1]
-    inputs_padded = np.ascontiguousarray(
-        np.hstack([inputs_t, np.full((inputs_t.shape[0], horizon), np.nan)]))
-    targets_padded = np.ascontiguousarray(
-        np.hstack([targets_t, np.full((targets_t.shape[0], horizon), np.nan)]))
+    inputs_padded, targets_padded = _padded(inputs_t, horizon), _padded(targets_t, horizon)
     origins = np.arange(start - 1, n - 1, horizon, dtype=np.int64)
     truth = targets_t[:, start:]
     total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
@@ -319,3 +313,10 @@ def _validation_scorer(network, inputs_t, targets_t, start, horizon):
         return 1.0 - np.sum((forecasts - truth) ** 2) / total
 
     return score
+
+
+def _padded(array_t, steps):
+    """A (rows, time) array with ``steps`` NaN columns after it, contiguous: forecasts from the
+    last origins then read inside the array, and are NaN past its end."""
+    return np.ascontiguousarray(np.hstack([array_t, np.full((array_t.shape[0], steps), np.nan)]))
+
