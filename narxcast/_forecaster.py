@@ -10,6 +10,7 @@ import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
@@ -268,8 +269,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        ndarray
-            Forecasts in the units of ``y``; 1-D targets give 1-D rows.
+        ndarray, or pandas Series / DataFrame
+            Forecasts in the units of ``y``; 1-D targets give 1-D rows. Given pandas (``y``
+            with a segment, else ``X``), the forecasts come back with its index: a Series
+            named as ``y``, a DataFrame of ``y``'s columns, or with ``all_horizons`` a
+            DataFrame with a column per lead time (``1..horizon``; ``(target, lead)`` for
+            several targets). NumPy in, NumPy out.
         """
         check_is_fitted(self, "input_scaler_")
         if y is None:
@@ -294,7 +299,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                           "the training range).", RuntimeWarning, stacklevel=2)
         if self._y_ndim == 1:
             forecasts = forecasts[..., 0]
-        return forecasts
+        return as_pandas(forecasts, X, y, all_horizons)
 
     def _continue(self, X, horizon):
         if X is None:
@@ -388,6 +393,37 @@ def forecast_r2(estimator, X, y, horizon=None, sample_weight=None):
     formed = np.isfinite(forecasts.reshape(len(forecasts), -1)).all(axis=1)
     weights = None if sample_weight is None else np.asarray(sample_weight)[formed]
     return r2_score(truth[formed], forecasts[formed], sample_weight=weights)
+
+
+def as_pandas(forecasts, X, y, all_horizons=False):
+    """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
+    when that argument is pandas, with its index: see :meth:`BaseForecaster.predict`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = pd.Series([1.0, 2.0], index=pd.date_range("2024-01-01", periods=2, freq="h"),
+    ...               name="ghi")
+    >>> as_pandas(np.array([[0.5, 0.25], [1.5, 1.0]]), None, y, True).columns.tolist()
+    [1, 2]
+    """
+    rows = y if y is not None else X
+    if not hasattr(rows, "index") or not hasattr(rows, "ndim") or \
+            len(rows.index) != len(forecasts):
+        return forecasts
+    index = rows.index
+    if forecasts.ndim == 1:
+        return pd.Series(forecasts, index=index, name=getattr(y, "name", None))
+    names = list(y.columns) if getattr(y, "ndim", 1) == 2 else None
+    if not all_horizons:
+        return pd.DataFrame(forecasts, index=index, columns=names)
+    leads = pd.RangeIndex(1, forecasts.shape[1] + 1, name="horizon")
+    if forecasts.ndim == 2:
+        return pd.DataFrame(forecasts, index=index, columns=leads)
+    columns = pd.MultiIndex.from_product(
+        [names or range(forecasts.shape[2]), leads], names=["target", "horizon"])
+    return pd.DataFrame(forecasts.transpose(0, 2, 1).reshape(len(forecasts), -1),
+                        index=index, columns=columns)
 
 
 def _require(condition, name, rule, value):

@@ -201,7 +201,15 @@ class FeedbackMixin:
         return (normalize_delays(self.input_delays, "input_delays", 0),
                 normalize_delays(self.feedback_delays, "feedback_delays", 1))
 
+    _auto_loop = ("open", "closed")  # what loop="auto" trains with one gradient or LM solver
+
     def _training_loop(self):
+        """``loop``, with "auto" resolved: this network's :attr:`_auto_loop` for a single
+        gradient or Levenberg–Marquardt solver, open loop for evolution (which uses
+        ``fitness``) and for a sequence of solvers (one stage each)."""
+        if isinstance(self.loop, str) and self.loop == "auto":
+            single = isinstance(self.solver, str) and self.solver not in ("ga", "cmaes")
+            return self._auto_loop if single else "open"
         return self.loop
 
     def _horizon_weights(self, window, closed, targets_t, first_target, end):

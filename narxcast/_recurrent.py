@@ -82,7 +82,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                              "one recurrent layer. Got ().")
         super()._check_regressors()
 
-    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
+    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
                  bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
                  batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,

@@ -116,7 +116,7 @@ NETWORK_PARAMETER_CONSTRAINTS = {
 FEEDBACK_PARAMETER_CONSTRAINTS = {
     "input_delays": [numbers.Integral, "array-like"],
     "feedback_delays": [numbers.Integral, "array-like"],
-    "loop": [StrOptions({"open", "closed"}), tuple, list],
+    "loop": [StrOptions({"auto", "open", "closed"}), tuple, list],
     "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left")],
     "solver": [StrOptions({"adam", "sgd", "lm", "ga", "cmaes"}), tuple, list],
     "population_size": [Interval(numbers.Integral, 3, None, closed="left")],

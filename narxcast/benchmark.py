@@ -460,7 +460,8 @@ def demo(site="colorado-2017", seed=0, out=sys.stdout):
     for name, forecaster in forecasters.items():
         if forecaster is not model:
             forecaster.fit(X_train, y_train)
-        rows[name] = {h: forecaster.predict(X_test, y_test, horizon=h) for h in (1, 24)}
+        rows[name] = {h: forecaster.predict(X_test, y_test, horizon=h).to_numpy()
+                      for h in (1, 24)}
     truth = y_test.to_numpy()
     daytime = daytime_mask(X_test["clearsky_ghi"])
     # score every forecaster on the same rows: daytime, and every forecast formed

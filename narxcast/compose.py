@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._forecaster import as_pandas
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
@@ -122,11 +123,11 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         clearsky_rows = self._clearsky(X)  # checked before any work
         index_y = None if y is None else self._index(X, y)
-        index = self.estimator_.predict(X, y=index_y, horizon=horizon,
-                                        all_horizons=all_horizons)
+        index = np.asarray(self.estimator_.predict(X, y=index_y, horizon=horizon,
+                                                   all_horizons=all_horizons))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
-        return self._irradiance(X, index)
+        return as_pandas(self._irradiance(X, index), X, y, all_horizons)
 
     def update(self, X, y):
         """Append measurements (as clear-sky indices) to the inner forecaster's history."""
@@ -177,12 +178,14 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         """As the inner forecaster's ``predict``, held within the physical bounds."""
         check_is_fitted(self, "estimator_")
         clearsky = self._clearsky(X)  # checked before any work
-        forecasts = self.estimator_.predict(X, y=y, horizon=horizon, all_horizons=all_horizons)
+        forecasts = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
+                                                       all_horizons=all_horizons))
         if forecasts.shape[0] != clearsky.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         upper = np.where(daytime_mask(clearsky, self.min_clearsky),
                          self.max_index * clearsky, 0.0)
-        return np.clip(forecasts, 0.0, upper[:, None] if forecasts.ndim == 2 else upper)
+        upper = upper.reshape(-1, *[1] * (forecasts.ndim - 1))
+        return as_pandas(np.clip(forecasts, 0.0, upper), X, y, all_horizons)
 
     def update(self, X, y):
         """Append measurements to the inner forecaster's history."""
@@ -270,13 +273,14 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         """The members' forecasts combined, as each member's ``predict``; with ``return_std``
         also their standard deviation across members (the seed's share of the error)."""
         check_is_fitted(self, "estimators_")
-        forecasts = np.stack([member.predict(X, y=y, horizon=horizon,
-                                             all_horizons=all_horizons)
+        forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
+                                                        all_horizons=all_horizons))
                               for member in self.estimators_])
         combined = (forecasts.mean(axis=0) if self.combine == "mean"
                     else np.median(forecasts, axis=0))
+        combined = as_pandas(combined, X, y, all_horizons)
         if return_std:
-            return combined, forecasts.std(axis=0)
+            return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
 
     def update(self, X, y):

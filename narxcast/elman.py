@@ -21,9 +21,13 @@ class ElmanRegressor(RecurrentForecaster):
         Fed-back target delays (int ``k``: ``1..k``); ``()`` for none.
     hidden_layer_sizes : tuple of int, default=(10,)
         Units per recurrent layer.
-    loop : {"open", "closed"} or sequence of them, default="open"
+    loop : {"auto", "open", "closed"} or sequence of them, default="auto"
         The loop the model is trained in (teacher forcing or its own forecasts fed back); a
-        sequence trains in stages, as in :class:`~narxcast.NARXRegressor`.
+        sequence trains in stages, as in :class:`~narxcast.NARXRegressor`. "auto" is
+        ``("open", "closed")`` for Elman with a gradient solver (the bundled data's 24 h
+        forecasts 2-50% better over three seeds) and ``"open"`` for LSTM and GRU, where
+        closing the loop helped at one site and hurt at another (``benchmarks/NOTES.md``,
+        session 8); open for evolution.
     bptt_steps : int, default=24
         Scored steps per training window.
     burn_in : int, default=24

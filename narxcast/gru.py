@@ -29,3 +29,4 @@ class GRURegressor(RecurrentForecaster):
     """
 
     _cell = GRU
+    _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)

@@ -38,9 +38,10 @@ class LSTMRegressor(RecurrentForecaster):
     """
 
     _cell = LSTM
+    _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)
     _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
 
-    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="open",
+    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
                  bptt_steps=24, burn_in=24, washout=0, peephole=False, solver="adam",
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,

@@ -233,8 +233,8 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             fit_seconds[name] += time.perf_counter() - started
             stop = min(n, end + horizon)
             segment = np.arange(stop)
-            predicted = model.predict(_rows(X, segment), y=_rows(y, segment), horizon=horizon,
-                                      all_horizons=True)
+            predicted = np.asarray(model.predict(_rows(X, segment), y=_rows(y, segment),
+                                                 horizon=horizon, all_horizons=True))
             for h in horizons:
                 targets = np.arange(first + h, min(end + h, stop))
                 forecasts[name, h][targets] = predicted[targets, h - 1]

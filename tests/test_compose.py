@@ -67,3 +67,26 @@ def test_clear_sky_column_errors_are_named(rng):
     fitted = ClearSkyIndexRegressor(NARXRegressor(max_iter=2)).fit(X, y)
     with pytest.raises(ValueError, match="`X` is required"):
         fitted.predict(None, horizon=3)
+
+
+def test_meta_estimators_return_pandas_with_the_input_index(rng):
+    from narxcast.compose import EnsembleRegressor, IrradianceRegressor
+
+    X, y = _solar(rng, days=20)
+    X.index = y.index = pd.date_range("2024-06-01", periods=len(y), freq="h")
+    y.name = "ghi"
+    inner = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=5)
+    for model in (IrradianceRegressor(inner.set_params(random_state=0)),
+                  ClearSkyIndexRegressor(inner.set_params(random_state=0)),
+                  EnsembleRegressor(inner, n_estimators=2, random_state=0)):
+        model.fit(X[:400], y[:400])
+        leads = model.predict(X[400:], y[400:], horizon=3, all_horizons=True)
+        assert leads.index.equals(X.index[400:]) and leads.columns.tolist() == [1, 2, 3]
+        step = model.predict(X[400:], y[400:], horizon=3)
+        assert step.name == "ghi"
+        np.testing.assert_array_equal(step.to_numpy(), leads[3].to_numpy())
+        continued = model.predict(X[400:410])
+        assert continued.index.equals(X.index[400:410])
+        np.testing.assert_array_equal(
+            model.predict(X[400:410].to_numpy() if isinstance(model, EnsembleRegressor)
+                          else X[400:410]), continued)

@@ -47,8 +47,8 @@ def test_forecast_at_an_origin_ignores_everything_after_it(rng, name):
     changed.iloc[origin + 1:] = rng.uniform(0, 900, len(y) - origin - 1)
     X_changed = X.copy()
     X_changed.iloc[origin + 7:] += 3.0  # exogenous inputs past the last target forecast
-    before = model.predict(X, y, horizon=6, all_horizons=True)
-    after = model.predict(X_changed, changed, horizon=6, all_horizons=True)
+    before = model.predict(X, y, horizon=6, all_horizons=True).to_numpy()
+    after = model.predict(X_changed, changed, horizon=6, all_horizons=True).to_numpy()
     for lead in range(1, 7):
         np.testing.assert_array_equal(before[origin + lead, lead - 1],
                                       after[origin + lead, lead - 1])
@@ -61,7 +61,7 @@ def test_backtest_equals_one_fit_and_segment_forecasts(rng):
     result = backtest({"narx": narx, "naive": PersistenceRegressor()}, X, y, horizons=(1, 6),
                       train_size=500, progress=False)
     reference = NARXRegressor(**narx.get_params()).fit(X[:500], y[:500])
-    expected = reference.predict(X, y, horizon=6, all_horizons=True)
+    expected = reference.predict(X, y, horizon=6, all_horizons=True).to_numpy()
     for h in (1, 6):
         got = result.forecasts["narx", h].to_numpy()
         assert np.isnan(got[:499 + h]).all()  # only origins from 499 on

@@ -26,8 +26,8 @@ def _data(rng, n=300, n_features=2, n_targets=1):
 
 def _fitted(rng, **params):
     X, y = _data(rng)
-    defaults = dict(input_delays=1, feedback_delays=2, hidden_layer_sizes=(5,), max_iter=5,
-                    random_state=0)
+    defaults = dict(loop="open", input_delays=1, feedback_delays=2, hidden_layer_sizes=(5,),
+                    max_iter=5, random_state=0)
     defaults.update(params)
     return NARXRegressor(**defaults).fit(X, y), X, y
 
@@ -169,9 +169,34 @@ def test_pandas_feature_names_are_checked(rng):
     frame = pd.DataFrame(X, columns=["irradiance", "temperature"])
     model = NARXRegressor(max_iter=3, random_state=0).fit(frame, pd.Series(y))
     np.testing.assert_array_equal(model.feature_names_in_, ["irradiance", "temperature"])
-    assert isinstance(model.predict(frame[:5]), np.ndarray)
+    assert isinstance(model.predict(frame.to_numpy()[:5]), np.ndarray)  # NumPy in, NumPy out
     with pytest.raises(ValueError, match="Feature names"):
         model.predict(frame[["temperature", "irradiance"]][:5])
+
+
+def test_pandas_in_pandas_out(rng):
+    X, y = _data(rng, n_targets=2)
+    index = pd.date_range("2024-03-01", periods=len(y), freq="h", name="time")
+    frame = pd.DataFrame(X, index=index, columns=["u1", "u2"])
+    targets = pd.DataFrame(y, index=index, columns=["a", "b"])
+    model = NARXRegressor(max_iter=3, random_state=0).fit(frame[:200], targets[:200])
+    expected = model.predict(X[200:], y[200:], horizon=3, all_horizons=True)
+    leads = model.predict(frame[200:], targets[200:], horizon=3, all_horizons=True)
+    assert leads.index.equals(index[200:])
+    assert leads.columns.tolist() == [(t, h) for t in "ab" for h in (1, 2, 3)]
+    np.testing.assert_array_equal(leads["b"].to_numpy(), expected[:, :, 1])
+    step = model.predict(frame[200:], targets[200:], horizon=2)
+    assert step.columns.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(step.to_numpy(), expected[:, 1])
+    continued = model.predict(frame[200:205])  # continuation: the index of X
+    assert continued.index.equals(index[200:205]) and continued.shape == (5, 2)
+    one = NARXRegressor(max_iter=3, random_state=0).fit(frame, targets["a"].rename("ghi"))
+    forecast = one.predict(frame, targets["a"].rename("ghi"), horizon=2)
+    assert isinstance(forecast, pd.Series) and forecast.name == "ghi"
+    assert forecast.index.equals(index) and forecast.iloc[:2].isna().all()
+    table = one.predict(frame, targets["a"], horizon=4, all_horizons=True)
+    assert table.columns.tolist() == [1, 2, 3, 4] and table.columns.name == "horizon"
+    np.testing.assert_array_equal(table[2].to_numpy(), forecast.to_numpy())
 
 
 def test_training_reduces_loss_and_warm_start_continues(rng):
@@ -229,6 +254,7 @@ def test_ctrl_c_keeps_best_weights_and_a_usable_estimator(rng, monkeypatch):
         model.fit(X, y)
     assert model.stopped_by_ == "interrupted"
     assert 0 < model.n_iter_ < 100
+    assert model.stages_ == ["adam, open loop"]  # Ctrl-C ends the fit, not only its stage
     assert np.isfinite(model.predict(X[:10])).all()
 
 

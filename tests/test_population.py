@@ -196,7 +196,8 @@ def test_levenberg_marquardt_reaches_the_noise_level_on_the_narx_plant(rng):
     u = rng.uniform(-1, 1, 1500)
     y = narendra_plant(u, noise=0.02, rng=rng)
     model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(10,),
-                          solver="lm", max_iter=60, random_state=0).fit(u[:1000, None], y[:1000])
+                          solver="lm", loop="open", max_iter=60,
+                          random_state=0).fit(u[:1000, None], y[:1000])
     assert model.n_iter_ <= 60 and model.stopped_by_ == "converged"
     assert np.all(np.diff(model.loss_curve_) < 0)  # only steps that lower the loss are taken
     one_step = model.predict(u[1000:, None], y[1000:], horizon=1)
@@ -229,7 +230,7 @@ def test_levenberg_marquardt_closed_loop_lowers_the_free_run_error(rng):
     u = rng.uniform(-1, 1, 800)
     y = narendra_plant(u, noise=0.02, rng=rng)
     model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(6,),
-                          solver="lm", max_iter=8, bptt_steps=50, random_state=0)
+                          solver="lm", loop="open", max_iter=8, bptt_steps=50, random_state=0)
     model.fit(u[:600, None], y[:600])
     before = np.sqrt(np.mean((model.predict(u[600:, None]) - y[600:]) ** 2))
     model.set_params(loop="closed", warm_start=True).fit(u[:600, None], y[:600])
@@ -275,18 +276,23 @@ def test_lm_is_refused_for_recurrent_models(rng):
 
 
 
-@pytest.mark.parametrize("estimator", [NARXRegressor, GRURegressor])
+@pytest.mark.parametrize("estimator", [NARXRegressor, ElmanRegressor, GRURegressor])
 def test_loop_stages_in_one_fit_equal_the_recipe_by_hand(rng, estimator):
     """``loop=("open", "closed")``: train open, close the loop and retrain, in one fit (so it
     works inside backtest and GridSearchCV), exactly as two fits with a warm start."""
     X, y = _arx_data(rng, n=300)
     options = dict(input_delays=1, feedback_delays=2, hidden_layer_sizes=(4,), max_iter=15,
                    bptt_steps=12, early_stopping=True, random_state=0)
-    by_hand = estimator(**options).fit(X, y)
+    by_hand = estimator(loop="open", **options).fit(X, y)
     first_stage = (list(by_hand.loss_curve_), list(by_hand.validation_scores_))
     by_hand.set_params(loop="closed", warm_start=True).fit(X, y)
     staged = estimator(loop=("open", "closed"), **options).fit(X, y)
     np.testing.assert_array_equal(staged.theta_, by_hand.theta_)
+    # loop="auto" (the default): open then closed for NARX and Elman, open for GRU and LSTM
+    auto = estimator(**options).fit(X, y)
+    open_only = estimator(loop="open", **options).fit(X, y)
+    expected = open_only if estimator in (GRURegressor, LSTMRegressor) else staged
+    np.testing.assert_array_equal(auto.theta_, expected.theta_)
     # the curves keep both stages, one after the other
     split = staged.stage_starts_[1]
     assert staged.stage_starts_ == [0, len(first_stage[0])]

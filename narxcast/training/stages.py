@@ -157,10 +157,13 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
     if warm or network.n_init == 1:
         return _train_from(network, stages, inputs_t, targets_t, warm, seed)
-    fits = [_train_from(network, stages, inputs_t, targets_t, warm,
-                        seed if k == 0 else int(np.random.SeedSequence([seed, k])
-                                                .generate_state(1)[0] >> 1))
-            for k in range(network.n_init)]
+    fits = []
+    for k in range(network.n_init):
+        fits.append(_train_from(network, stages, inputs_t, targets_t, warm,
+                                seed if k == 0 else int(np.random.SeedSequence([seed, k])
+                                                        .generate_state(1)[0] >> 1)))
+        if fits[-1].stopped_by == "interrupted":
+            break  # Ctrl-C: the best of the restarts so far
     scores = [fit.score() for fit in fits]
     best = fits[int(np.argmin(scores))]
     best.init_scores = scores
@@ -194,6 +197,8 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
                           result.fitness_curve, [], (result.fitness_curve[-1]
                                                      if result.fitness_curve else np.inf),
                           None, result.n_generations, result.stopped_by)
+            if result.stopped_by == "interrupted":
+                break  # Ctrl-C ends the fit, not only this stage
             continue
         validation_score = None
         if network.early_stopping and network.validation_horizons is not None:
@@ -220,6 +225,8 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
                       result.best_loss,
                       result.best_validation_score if network.early_stopping else None,
                       result.n_iter, result.stopped_by)
+        if result.stopped_by == "interrupted":
+            break
     if network.early_stopping and len(fit.validation_scores) < len(fit.loss_curve):
         fit.validation_scores += [np.nan] * (len(fit.loss_curve) - len(fit.validation_scores))
     return fit
