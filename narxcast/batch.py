@@ -91,9 +91,43 @@ def make_model(name, params):
     return cls(**params)
 
 
+def build_model(name, params, exog, features):
+    """The estimator of a run: ``make_model(name, params)``, kept physical by
+    :class:`~narxcast.compose.IrradianceRegressor` (never negative, zero at night, at most 1.5
+    times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"."""
+    model = make_model(name, params)
+    if "solar" in features:
+        from .compose import IrradianceRegressor
+
+        model = IrradianceRegressor(model, clearsky=list(exog).index("clearsky_ghi"))
+    return model
+
+
+def read_columns(exog, features):
+    """The exogenous columns read from the data: ``exog``, then what ``features`` need."""
+    from .features import COMMAND_FEATURES
+
+    columns = list(exog)
+    for name in features:
+        columns += [c for c in COMMAND_FEATURES[name][0] if c not in columns]
+    return columns
+
+
+def model_inputs(values, index, features):
+    """The model's inputs: the exogenous ``values`` (rows of the DatetimeIndex ``index``),
+    then the columns ``features`` derive from the times; None when there are none."""
+    from .features import COMMAND_FEATURES, hour_of_day
+
+    derived = [c for name in features for c in COMMAND_FEATURES[name][1]]
+    if derived:
+        hours = hour_of_day(index)
+        values = np.column_stack([values, hours[list(dict.fromkeys(derived))].to_numpy()])
+    return values if values.shape[1] else None
+
+
 @dataclass
 class Spec:
-    """What to read and fit: columns and the model."""
+    """What to read and fit: columns, derived features and the model."""
 
     time_column: str = "time"
     target: str = None
@@ -101,16 +135,23 @@ class Spec:
     series_column: str = None
     model: str = "narx"
     params: dict = field(default_factory=dict)
+    features: list = field(default_factory=list)
 
     def columns(self):
-        return [self.target, *self.exog]
+        """The columns read: the target, then the exogenous inputs (with those that
+        ``features`` need)."""
+        return [self.target, *read_columns(self.exog, self.features)]
+
+    def build_model(self):
+        return build_model(self.model, self.params, self.columns()[1:], self.features)
 
 
 # the keys of a config file: {table: {key: (type, description)}}
 CONFIG_KEYS = {
     "data": {"time_column": (str, "a column name"), "target": (str, "a column name"),
              "exog": ((str, list), "a column name or a list of them"),
-             "series_column": (str, "a column name")},
+             "series_column": (str, "a column name"),
+             "features": ((str, list), "a feature set name or a list of them")},
     "model": {"name": (str, "a model name"), "params": (dict, "a table of parameters")},
 }
 
@@ -138,7 +179,7 @@ def _check_config(config, settings):
 
 
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
-              model=None, params=(), need_target=True, seed=None):
+              model=None, params=(), need_target=True, seed=None, features=None):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
     optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
     ``"key=value"`` texts; ``seed`` becomes the model's ``random_state`` where it has one and
@@ -159,14 +200,22 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
             raise InputError(f"{config}: not valid TOML: {error}.") from None
         _check_config(config, settings)
     data, model_table = settings.get("data", {}), settings.get("model", {})
-    if isinstance(data.get("exog"), str):  # one column, not its characters
-        data["exog"] = [data["exog"]]
+    for key in ("exog", "features"):
+        if isinstance(data.get(key), str):  # one name, not its characters
+            data[key] = [data[key]]
     spec = Spec(time_column=time_column or data.get("time_column", "time"),
                 target=target or data.get("target"),
                 exog=list(exog if exog is not None else data.get("exog", [])),
                 series_column=series_column or data.get("series_column"),
                 model=model or model_table.get("name", "narx"),
-                params=dict(model_table.get("params", {})))
+                params=dict(model_table.get("params", {})),
+                features=list(features if features is not None else data.get("features", [])))
+    from .features import COMMAND_FEATURES
+
+    for name in spec.features:
+        if name not in COMMAND_FEATURES:
+            raise InputError(f"--features must be among {', '.join(COMMAND_FEATURES)}. Got "
+                             f"{name!r}.")
     for text in params:
         key, value = parse_param(text)
         spec.params[key] = value
@@ -227,10 +276,11 @@ def fit_series(series, path, frame, spec):
     step = check_times(frame.index, path, spec.time_column)
     values = numeric(frame, path, spec.columns())
     check_complete(values, frame.index, path, spec.columns(), "training rows need every value")
-    model = make_model(spec.model, spec.params)
-    model.fit(values[:, 1:] if spec.exog else None, values[:, 0])
+    model = spec.build_model()
+    model.fit(model_inputs(values[:, 1:], frame.index, spec.features), values[:, 0])
     return ModelFile(model=model, series=series, model_name=spec.model, target=spec.target,
-                     exog=list(spec.exog), time_column=spec.time_column, step=step,
+                     exog=spec.columns()[1:], features=list(spec.features),
+                     time_column=spec.time_column, step=step,
                      training_start=frame.index[0], training_end=frame.index[-1],
                      last_time=frame.index[-1], n_training_rows=len(frame),
                      narxcast_version=__version__)
@@ -244,7 +294,7 @@ def model_path(out, series, single):
 
 def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
     """``narxcast fit``: a model per series of ``data``, saved under ``out``."""
-    make_model(spec.model, spec.params)  # bad model settings stop before any work
+    spec.build_model()  # bad model settings stop before any work
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     single = len(series) == 1 and spec.series_column is None and not Path(data).is_dir()
     check_output(out, "file" if single else "directory")
@@ -270,6 +320,7 @@ def forecast_series(model_file, path, frame, horizon):
     file's rows with an empty target. Returns ``(forecasts, updated model file)``; forecasts
     that are not finite fail the series."""
     target, exog, step = model_file.target, model_file.exog, model_file.step
+    features = model_file.features
     time_column, last_time = model_file.time_column, model_file.last_time
     columns = [target, *exog]
     frame = _frame(frame)
@@ -297,7 +348,8 @@ def forecast_series(model_file, path, frame, horizon):
     if n_measured:
         measured = values[:n_measured]
         check_complete(measured, index, path, columns, "measured rows need every value")
-        model.update(measured[:, 1:] if exog else None, measured[:, 0])
+        model.update(model_inputs(measured[:, 1:], index[:n_measured], features),
+                     measured[:, 0])
         last_time = index[n_measured - 1]
     times = pd.date_range(last_time + step, periods=horizon, freq=step, name=time_column)
     if exog:
@@ -309,7 +361,9 @@ def forecast_series(model_file, path, frame, horizon):
                              f"exogenous inputs for the {horizon} steps after {last_time}; the "
                              f"file gives {n_given} (future rows have an empty target and "
                              "filled inputs).")
-        forecast = model.predict(given)
+        forecast = model.predict(model_inputs(given, times, features))
+    elif features:
+        forecast = model.predict(model_inputs(np.empty((horizon, 0)), times, features))
     else:
         forecast = model.predict(None, horizon=horizon)
     forecast = np.asarray(forecast, float).reshape(horizon)
@@ -412,10 +466,11 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     if daytime:
         check_columns(frame, path, [daytime])
         mask = daytime_mask(frame[daytime])
+    inputs = model_inputs(frame[spec.columns()[1:]].to_numpy(dtype=float), frame.index,
+                          spec.features)
     try:
-        result = backtest({spec.model: model}, frame[spec.exog] if spec.exog else None,
-                          frame[spec.target], horizons=horizons, train_size=train_size,
-                          refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
+        result = backtest({spec.model: model}, inputs, frame[spec.target], horizons=horizons,
+                          train_size=train_size, refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
                           progress=False)
     except ValueError as error:
         if "train_size" in str(error) or "horizons" in str(error):
@@ -440,7 +495,7 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
     """``narxcast backtest``: every series of ``data`` backtested; ``metrics.csv`` and
     ``forecasts.csv`` of those that succeeded go to the directory ``out``, as a set. Returns
     ``(outcomes, scores)`` (``scores`` None when every series failed)."""
-    model = make_model(spec.model, spec.params)
+    model = spec.build_model()
     check_output(out, "directory")
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     _check_lone_series(series, spec.columns())

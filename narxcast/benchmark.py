@@ -187,7 +187,7 @@ def search(target, quick=False, progress=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = backtest(_over_seeds({"narx": model}, seeds), X, y, horizons=HORIZONS,
-                              train_size=0.8, mask=mask, progress=progress)
+                              train_size=0.8, mask=mask, reference=None, progress=progress)
         rmse = result.scores.query("metric == 'rmse'").groupby("horizon")["value"]
         mean, spread = rmse.mean(), rmse.std(ddof=1)
         rows.append({**{k: str(v) for k, v in config.items()},
@@ -215,7 +215,7 @@ def evaluate(site, target, config, quick=False, progress=False, cv=None):
         warnings.simplefilter("ignore")
         result = backtest(entries, X, y, horizons=HORIZONS, train_size=TRAIN_FRACTION,
                           cv=cv, metrics=("rmse", "mae", "nrmse"), mask=mask,
-                          progress=progress)
+                          reference=None, progress=progress)  # skill below, as the best
     seconds = result.fit_seconds.rename("value").rename_axis("model").reset_index()
     seconds["metric"], seconds["horizon"] = "fit_seconds", 0
     scores = _mean_over_seeds(pd.concat([result.scores.rename(columns={"estimator": "model"}),

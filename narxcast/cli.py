@@ -23,6 +23,7 @@ CONFIG_EXAMPLE = """\
 time_column = "timestamp"
 target = "ghi"
 exog = ["temperature", "clearsky_ghi"]
+features = ["hour"]           # optional: "solar" (see --features), "hour"
 series_column = "site"        # optional: a long table of many series
 
 [model]
@@ -44,6 +45,14 @@ def _data_arguments(parser, target=True):
                            help="exogenous input columns (future values are needed to "
                                 "forecast)")
     group.add_argument("--series-column", help="a series-id column: one model per series")
+    if target:
+        group.add_argument("--features", nargs="*", metavar="SET", choices=["solar", "hour"],
+                           help="inputs derived from the times, added to --exog: 'hour' the "
+                                "hour of day (sine and cosine), 'solar' the library's "
+                                "solar_features (clear-sky GHI, temperature, hour of day: "
+                                "columns clearsky_ghi and temperature) with the forecasts kept "
+                                "physical (never negative, zero at night, at most 1.5x "
+                                "clear-sky)")
     group.add_argument("--config", help="a TOML file with [data] and [model] tables")
 
 
@@ -100,7 +109,7 @@ def _spec(args, need_target=True):
                      target=getattr(args, "target", None), exog=getattr(args, "exog", None),
                      series_column=args.series_column, model=getattr(args, "model", None),
                      params=getattr(args, "param", []), need_target=need_target,
-                     seed=getattr(args, "seed", None))
+                     seed=getattr(args, "seed", None), features=getattr(args, "features", None))
 
 
 def _report(outcomes, out=sys.stdout):

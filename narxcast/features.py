@@ -25,6 +25,29 @@ def daytime_mask(clearsky, threshold=DAYTIME_CLEARSKY):
         return clearsky > threshold
 
 
+def hour_of_day(index):
+    """The hour of day of a DatetimeIndex as a sine and cosine (of the interval's middle):
+    the daily cycle as two smooth inputs, continuous across midnight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hours = hour_of_day(pd.date_range("2024-01-01", periods=24, freq="h"))
+    >>> list(hours.columns), round(float(hours["hour_sin"].iloc[5]), 3)
+    (['hour_sin', 'hour_cos'], 0.991)
+    """
+    hour = index.hour + index.minute / 60 + 0.5
+    return pd.DataFrame({"hour_sin": np.sin(2 * np.pi * hour / 24),
+                         "hour_cos": np.cos(2 * np.pi * hour / 24)}, index=index)
+
+
+# the command's --features: {name: (columns the data must have, columns derived)}
+COMMAND_FEATURES = {
+    "solar": (["clearsky_ghi", "temperature"], ["hour_sin", "hour_cos"]),
+    "hour": ([], ["hour_sin", "hour_cos"]),
+}
+
+
 def solar_features(frame):
     """Exogenous inputs for irradiance forecasting: clear-sky GHI (the sun's cycle, known
     ahead), temperature and the hour of day (sine and cosine of the interval's middle).
@@ -38,8 +61,5 @@ def solar_features(frame):
     >>> list(solar_features(load_solar_wind("miami-tmy2")).columns)
     ['clearsky_ghi', 'temperature', 'hour_sin', 'hour_cos']
     """
-    hour = frame.index.hour + frame.index.minute / 60 + 0.5
-    return pd.DataFrame({
-        "clearsky_ghi": frame["clearsky_ghi"], "temperature": frame["temperature"],
-        "hour_sin": np.sin(2 * np.pi * hour / 24), "hour_cos": np.cos(2 * np.pi * hour / 24),
-    }, index=frame.index)
+    return pd.concat([frame[["clearsky_ghi", "temperature"]], hour_of_day(frame.index)],
+                     axis=1)

@@ -7,7 +7,7 @@ import hashlib
 import os
 import string
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +74,7 @@ class ModelFile:
     last_time: pd.Timestamp
     n_training_rows: int
     narxcast_version: str
+    features: list = field(default_factory=list)  # derived inputs after exog (--features)
 
     @property
     def params(self):
@@ -101,13 +102,14 @@ class ModelFile:
                     "training_end": self.training_end.isoformat(),
                     "last_time": self.last_time.isoformat(),
                     "n_training_rows": int(self.n_training_rows),
-                    "narxcast_version": self.narxcast_version}
+                    "narxcast_version": self.narxcast_version, "features": list(self.features)}
         dump(self.model, path, metadata={"model_file": metadata})
 
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`, checked against this narxcast's version."""
         from . import __version__
+        from .features import COMMAND_FEATURES
         from .serialization import ModelFileError, load_with_metadata
 
         try:
@@ -122,11 +124,14 @@ class ModelFile:
             raise InputError(f"{path}: written by narxcast {fields.get('narxcast_version')}, "
                              f"this is {__version__}: refit the model.")
         try:
-            exog = fields["exog"]
+            exog, features = fields["exog"], fields.get("features", [])
             names = [fields[key] for key in ("series", "model_name", "target", "time_column")]
             if not (all(isinstance(v, str) for v in names) and isinstance(exog, list)
                     and all(isinstance(v, str) for v in exog)):
                 raise TypeError("names must be strings")
+            if not (isinstance(features, list)
+                    and all(isinstance(v, str) and v in COMMAND_FEATURES for v in features)):
+                raise ValueError(f"unknown features {features!r}")
             return cls(model=model, series=fields["series"], model_name=fields["model_name"],
                        target=fields["target"], exog=exog, time_column=fields["time_column"],
                        step=pd.Timedelta(int(fields["step_ns"]), unit="ns"),
@@ -134,7 +139,7 @@ class ModelFile:
                        training_end=pd.Timestamp(fields["training_end"]),
                        last_time=pd.Timestamp(fields["last_time"]),
                        n_training_rows=int(fields["n_training_rows"]),
-                       narxcast_version=fields["narxcast_version"])
+                       narxcast_version=fields["narxcast_version"], features=features)
         except (KeyError, TypeError, ValueError) as error:
             raise InputError(f"{path}: its metadata is incomplete or malformed "
                              f"({type(error).__name__}: {error}).") from None

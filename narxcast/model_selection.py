@@ -87,6 +87,9 @@ class BacktestResult(NamedTuple):
     """Forecasts indexed like ``y``, columns (estimator, horizon); NaN where none was made."""
     fit_seconds: pd.Series
     """Total fitting time per estimator (every refit included)."""
+    reference: pd.Series = None
+    """The reference of the skill at each horizon (with ``reference="persistence"``: which
+    persistence was best there)."""
 
 
 def _rows(data, selection):
@@ -121,7 +124,7 @@ def _origin_blocks(n, train_size, refit, cv):
 
 
 def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
-             metrics=("rmse", "mae"), reference=None, mask=None, progress=True):
+             metrics=("rmse", "mae"), reference="persistence", mask=None, progress=True):
     """Rolling-origin evaluation of several forecasters at several lead times.
 
     Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
@@ -148,8 +151,13 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
         order, such as :class:`sklearn.model_selection.TimeSeriesSplit`.
     metrics : sequence of str or callable, default=("rmse", "mae")
         Names in :data:`narxcast.metrics.METRICS` or callables ``f(y_true, y_pred)``.
-    reference : str, optional
-        An estimator's name: adds the metric ``"skill"`` (``1 - RMSE / RMSE_reference``).
+    reference : str or None, default="persistence"
+        What the metric ``"skill"`` (``1 - RMSE / RMSE_reference``) compares with: an
+        estimator's name; "persistence" (unless an estimator has that name) the best, at each
+        horizon, of naive, seasonal (24 steps) and, when ``X`` has a ``clearsky_ghi`` column,
+        clear-sky persistence (:class:`~narxcast.PersistenceRegressor`, forecast alongside
+        and scored on the same rows; ``BacktestResult.reference`` says which won), so that
+        no skill is measured against a weak persistence; None: no skill.
     mask : array-like of bool, optional
         Rows to score (e.g. :func:`narxcast.metrics.daytime_mask`). At each horizon every
         estimator is scored on the same rows: masked in, and forecast by all of them.
@@ -182,15 +190,23 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     from sklearn.base import clone
     from tqdm.auto import tqdm
 
-    from .metrics import skill_score
+    from .metrics import rmse, skill_score
 
     if not isinstance(estimators, dict) or not estimators:
         raise TypeError("`estimators` must be a non-empty dict of name -> estimator. Got "
                         f"{type(estimators).__name__}.")
     horizons = sorted({check_horizon(h) for h in horizons})
-    if reference is not None and reference not in estimators:
-        raise ValueError(f"`reference` must name one of the estimators {list(estimators)}. "
-                         f"Got {reference!r}.")
+    references = {}
+    if reference == "persistence" and reference not in estimators:
+        from .persistence import PersistenceRegressor
+
+        references = {"naive persistence": PersistenceRegressor(kind="naive"),
+                      "seasonal persistence": PersistenceRegressor(kind="seasonal")}
+        if "clearsky_ghi" in getattr(X, "columns", ()):
+            references["clear-sky persistence"] = PersistenceRegressor(kind="clearsky")
+    elif reference is not None and reference not in estimators:
+        raise ValueError(f"`reference` must name one of the estimators {list(estimators)} "
+                         f"or be 'persistence'. Got {reference!r}.")
     scorers = {}
     for metric in metrics:
         if isinstance(metric, str):
@@ -222,10 +238,11 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
                          f"{list(horizons)}.")
 
     horizon = max(horizons)
-    forecasts = {(name, h): np.full(n, np.nan) for name in estimators for h in horizons}
-    fit_seconds = dict.fromkeys(estimators, 0.0)
-    bar = tqdm(total=len(estimators) * len(blocks), desc="backtest", disable=not progress)
-    for name, estimator in estimators.items():
+    every = {**estimators, **references}
+    forecasts = {(name, h): np.full(n, np.nan) for name in every for h in horizons}
+    fit_seconds = dict.fromkeys(every, 0.0)
+    bar = tqdm(total=len(every) * len(blocks), desc="backtest", disable=not progress)
+    for name, estimator in every.items():
         for train, first, end in blocks:
             model = clone(estimator)
             started = time.perf_counter()
@@ -241,25 +258,32 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             bar.update()
     bar.close()
 
-    records = []
+    records, used = [], {}
     for h in horizons:
-        scored = mask & np.all([np.isfinite(forecasts[name, h]) for name in estimators], axis=0)
+        scored = mask & np.all([np.isfinite(forecasts[name, h]) for name in every], axis=0)
         scored &= np.isfinite(y_values)
         if not scored.any():
             continue
         truth = y_values[scored]
+        if references:  # the best persistence on these rows
+            used[h] = min(references, key=lambda name: rmse(truth, forecasts[name, h][scored]))
+        elif reference is not None:
+            used[h] = reference
         for name in estimators:
             predicted = forecasts[name, h][scored]
             for metric, scorer in scorers.items():
                 records.append((name, h, metric, scorer(truth, predicted)))
-            if reference is not None:
+            if h in used:
                 records.append((name, h, "skill", skill_score(
-                    truth, predicted, forecasts[reference, h][scored])))
+                    truth, predicted, forecasts[used[h], h][scored])))
     scores = pd.DataFrame.from_records(records, columns=["estimator", "horizon", "metric",
                                                          "value"])
-    frame = pd.DataFrame({key: values for key, values in forecasts.items()}, index=index)
+    frame = pd.DataFrame({key: values for key, values in forecasts.items()
+                          if key[0] in estimators}, index=index)
     frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["estimator", "horizon"])
-    return BacktestResult(scores, frame, pd.Series(fit_seconds, name="fit_seconds"))
+    return BacktestResult(scores, frame, pd.Series({name: fit_seconds[name] for name in
+                                                    estimators}, name="fit_seconds"),
+                          pd.Series(used, name="reference", dtype=object).rename_axis("horizon"))
 
 
 class ForecastingGridSearch(RegressorMixin, BaseEstimator):

@@ -167,7 +167,7 @@ def test_backtest_command_writes_metrics_and_forecasts(files, tmp_path):
                     "--daytime", "clearsky_ghi", "--out", tmp_path)
     assert run.returncode == 0, run.stderr
     metrics = pd.read_csv(tmp_path / "metrics.csv")
-    assert set(metrics.metric) == {"rmse", "mae", "nrmse", "mbe"}
+    assert set(metrics.metric) == {"rmse", "mae", "nrmse", "mbe", "skill"}
     forecasts = pd.read_csv(tmp_path / "forecasts.csv", index_col=0)
     assert list(forecasts.columns) == ["ghi", "ghi_forecast_h1", "ghi_forecast_h6", "series"]
     day = frame.clearsky_ghi.iloc[:1200].to_numpy() > 10

@@ -104,6 +104,29 @@ def test_time_series_split_with_gap(rng):
     np.testing.assert_array_equal(forecasts[tested], y.to_numpy()[np.flatnonzero(tested) - 1])
 
 
+def test_skill_is_against_the_best_persistence_at_each_horizon(rng):
+    X, y = _solar_like(rng)
+    day = X["clearsky_ghi"].to_numpy() > 10
+    model = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=5, random_state=0)
+    result = backtest({"narx": model}, X, y, horizons=(1, 6, 24), mask=day, progress=False)
+    kinds = {"naive persistence": "naive", "seasonal persistence": "seasonal",
+             "clear-sky persistence": "clearsky"}
+    by_hand = backtest({name: PersistenceRegressor(kind=kind) for name, kind in kinds.items()}
+                       | {"narx": model}, X, y, horizons=(1, 6, 24), mask=day, reference=None,
+                       progress=False).scores.set_index(["estimator", "horizon", "metric"])
+    scores = result.scores.set_index(["estimator", "horizon", "metric"])["value"]
+    assert list(result.forecasts.columns.levels[0]) == ["narx"]  # the references stay inside
+    for h in (1, 6, 24):
+        rmses = {name: by_hand.loc[(name, h, "rmse"), "value"] for name in kinds}
+        best = min(rmses, key=rmses.get)
+        assert result.reference[h] == best
+        assert scores["narx", h, "skill"] == pytest.approx(
+            1 - scores["narx", h, "rmse"] / rmses[best])
+    assert result.reference[6] != "naive persistence"  # 6 h from a daily cycle
+    numpy_only = backtest({"narx": model}, X.to_numpy(), y, horizons=(1,), progress=False)
+    assert numpy_only.reference[1] in ("naive persistence", "seasonal persistence")
+
+
 def test_scores_skill_mask_and_errors(rng):
     X, y = _solar_like(rng)
     day = X["clearsky_ghi"].to_numpy() > 10
@@ -124,7 +147,8 @@ def test_scores_skill_mask_and_errors(rng):
         np.max(np.abs(forecasts[rows] - y[rows])))
     assert scores["naive", 1, "mbe"] == pytest.approx(np.mean(forecasts[rows] - y[rows]))
     with pytest.raises(ValueError, match=re.escape("`reference` must name one of the "
-                                                   "estimators ['naive']. Got 'best'.")):
+                                                   "estimators ['naive'] or be 'persistence'. "
+                                                   "Got 'best'.")):
         backtest({"naive": PersistenceRegressor()}, X, y, reference="best")
     with pytest.raises(ValueError, match="`metrics` must hold names in"):
         backtest({"naive": PersistenceRegressor()}, X, y, metrics=("accuracy",))
