@@ -470,8 +470,8 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
                           spec.features)
     try:
         result = backtest({spec.model: model}, inputs, frame[spec.target], horizons=horizons,
-                          train_size=train_size, refit=refit, metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
-                          progress=False)
+                          train_size=train_size, refit=refit,
+                          metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask, progress=False)
     except ValueError as error:
         if "train_size" in str(error) or "horizons" in str(error):
             raise InputError(f"{path}: {error}") from None

@@ -188,7 +188,11 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     [('narx', 1), ('narx', 6), ('persistence', 1), ('persistence', 6)]
     """
     from sklearn.base import clone
-    from tqdm.auto import tqdm
+
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in a notebook without ipywidgets, even for a disabled bar
+        from tqdm import tqdm
 
     from .metrics import rmse, skill_score
 
@@ -395,7 +399,7 @@ class ForecastingGridSearch(RegressorMixin, BaseEstimator):
             model = clone(self.estimator).set_params(**params)
             entries = {seed: clone(model).set_params(random_state=seed) for seed in seeds}
             result = backtest(entries, X, y, horizons=horizons, train_size=n_train,
-                              metrics=("rmse",), progress=False)
+                              metrics=("rmse",), reference=None, progress=False)
             rmse = result.scores.pivot(index="estimator", columns="horizon", values="value")
             per_seed = rmse.mean(axis=1)
             rows.append({"params": params,

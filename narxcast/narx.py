@@ -180,7 +180,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
                  activation="tanh", solver="adam", loop="auto", bptt_steps=24,
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto",
-                 tol=1e-4,                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
+                 tol=1e-4, clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, population_size=100, n_generations=50,
                  crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,

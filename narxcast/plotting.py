@@ -185,19 +185,22 @@ def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None, lag_unit="
 def plot_training_curves(estimators, ax=None):
     """Loss per epoch / iteration / generation of fitted estimators (``{name: estimator}``),
     on a log scale, one line per stage of a staged fit (``stages_``), drawn one after the
-    other."""
-    ax = _axes(ax, figsize=(7, 4))
-    for name, estimator in estimators.items():
+    other: one colour per estimator, one line style per stage, the legend beside the axes
+    (where it covers no curve)."""
+    ax = _axes(ax, figsize=(10, 4))
+    styles = ("-", "--", ":", "-.")
+    for k, (name, estimator) in enumerate(estimators.items()):
         loss = list(estimator.loss_curve_)
         starts = list(getattr(estimator, "stage_starts_", [0])) or [0]
         stages = list(getattr(estimator, "stages_", [])) or [None]
-        for start, stop, stage in zip(starts, [*starts[1:], len(loss)], stages):
+        for j, (start, stop, stage) in enumerate(zip(starts, [*starts[1:], len(loss)], stages)):
             label = name if len(starts) == 1 else f"{name} ({stage})"
-            ax.plot(np.arange(start + 1, stop + 1), loss[start:stop], label=label)
+            ax.plot(np.arange(start + 1, stop + 1), loss[start:stop], label=label,
+                    color=f"C{k % 10}", linestyle=styles[j % len(styles)])
     ax.set_yscale("log")
     ax.set_xlabel("epoch / iteration / generation")
     ax.set_ylabel("training loss (MSE / 2, scaled)")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
     return ax
 
 

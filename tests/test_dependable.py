@@ -245,7 +245,7 @@ def test_grid_search_scores_only_the_rows_it_is_given_over_seeds():
         for seed in (0, 1):
             model = clone(base).set_params(random_state=seed, **row.params)
             result = backtest({"m": model}, X[:400], y[:400], horizons=(1, 4), train_size=320,
-                              metrics=("rmse",), progress=False)
+                              metrics=("rmse",), reference=None, progress=False)
             per_seed.append(result.scores.value.mean())
         assert row.mean_rmse == pytest.approx(np.mean(per_seed), rel=1e-12)
         assert row.std_rmse == pytest.approx(np.std(per_seed, ddof=1), rel=1e-9)
