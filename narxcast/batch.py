@@ -91,11 +91,20 @@ def make_model(name, params):
     return cls(**params)
 
 
-def build_model(name, params, exog, features):
-    """The estimator of a run: ``make_model(name, params)``, kept physical by
+def build_model(name, params, exog, features, ensemble=None):
+    """The estimator of a run: ``make_model(name, params)``; with ``ensemble`` an
+    :class:`~narxcast.compose.EnsembleRegressor` of that many members (seeds drawn from the
+    model's ``random_state``); kept physical by
     :class:`~narxcast.compose.IrradianceRegressor` (never negative, zero at night, at most 1.5
     times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"."""
     model = make_model(name, params)
+    if ensemble:
+        from .compose import EnsembleRegressor
+
+        if "random_state" not in params:
+            raise InputError(f"--ensemble needs a model with a seed; {name} has none.")
+        model = EnsembleRegressor(model, n_estimators=ensemble,
+                                  random_state=params["random_state"])
     if "solar" in features:
         from .compose import IrradianceRegressor
 
@@ -136,6 +145,7 @@ class Spec:
     model: str = "narx"
     params: dict = field(default_factory=dict)
     features: list = field(default_factory=list)
+    ensemble: int = None
 
     def columns(self):
         """The columns read: the target, then the exogenous inputs (with those that
@@ -143,7 +153,8 @@ class Spec:
         return [self.target, *read_columns(self.exog, self.features)]
 
     def build_model(self):
-        return build_model(self.model, self.params, self.columns()[1:], self.features)
+        return build_model(self.model, self.params, self.columns()[1:], self.features,
+                           self.ensemble)
 
 
 # the keys of a config file: {table: {key: (type, description)}}
@@ -179,7 +190,8 @@ def _check_config(config, settings):
 
 
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
-              model=None, params=(), need_target=True, seed=None, features=None):
+              model=None, params=(), need_target=True, seed=None, features=None,
+              ensemble=None):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
     optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
     ``"key=value"`` texts; ``seed`` becomes the model's ``random_state`` where it has one and
@@ -219,6 +231,11 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
     for text in params:
         key, value = parse_param(text)
         spec.params[key] = value
+    if ensemble is not None:
+        if isinstance(ensemble, bool) or not isinstance(ensemble, int) or not \
+                1 <= ensemble <= 1000:
+            raise InputError(f"--ensemble must be an integer in [1, 1000]. Got {ensemble!r}.")
+        spec.ensemble = ensemble
     if need_target and not spec.target:
         raise InputError("--target (or target in the config's [data]) is required.")
     if seed is not None and "random_state" not in spec.params and spec.model in models() \

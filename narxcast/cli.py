@@ -64,6 +64,9 @@ def _model_arguments(parser):
                             "models and files)")
     group.add_argument("--model", help="narx (default), elman, lstm, gru, tdnn, arima or "
                                        "persistence")
+    group.add_argument("--ensemble", type=int, metavar="N",
+                       help="average N copies of the model trained from different seeds "
+                            "(narxcast.compose.EnsembleRegressor; seeds drawn from --seed)")
     group.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="an estimator parameter, a Python literal "
                             "(e.g. --param 'feedback_delays=[1, 2, 24]'); repeatable")
@@ -109,7 +112,8 @@ def _spec(args, need_target=True):
                      target=getattr(args, "target", None), exog=getattr(args, "exog", None),
                      series_column=args.series_column, model=getattr(args, "model", None),
                      params=getattr(args, "param", []), need_target=need_target,
-                     seed=getattr(args, "seed", None), features=getattr(args, "features", None))
+                     seed=getattr(args, "seed", None), features=getattr(args, "features", None),
+                     ensemble=getattr(args, "ensemble", None))
 
 
 def _report(outcomes, out=sys.stdout):

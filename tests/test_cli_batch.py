@@ -4,6 +4,7 @@ in a subprocess for the main paths, ``main()`` in-process for the many bad input
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 
 import joblib
@@ -248,3 +249,44 @@ def test_bad_model_files_and_settings(files, tmp_path, capsys):
     assert code != 0 and "other_columns.csv: missing column 'clearsky_ghi'" in \
         capsys.readouterr().err
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_features_and_ensemble_equal_the_python_api(files):
+    """--features solar --ensemble 2: the library's solar_features, an EnsembleRegressor of
+    two seeds, bounded by IrradianceRegressor; forecasts as the same model in Python."""
+    from narxcast.compose import EnsembleRegressor, IrradianceRegressor
+    from narxcast.features import hour_of_day
+
+    root, frame = files
+    params = ["--param", "input_delays=[0, 1]", "--param", "feedback_delays=[1, 24]",
+              "--param", "max_iter=5", "--seed", "7"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["fit", str(root / "train.csv"), "--time-column", "timestamp", "--target",
+                     "ghi", "--features", "solar", "--ensemble", "2", *params, "--out",
+                     str(root / "ensemble.narxcast"), "--quiet"]) == 0
+        assert main(["forecast", str(root / "ensemble.narxcast"), str(root / "latest.csv"),
+                     "--horizon", "24", "--out", str(root / "ensemble.csv"), "--quiet"]) == 0
+    model_file = ModelFile.load(root / "ensemble.narxcast")
+    assert model_file.exog == ["clearsky_ghi", "temperature"]
+    assert model_file.features == ["solar"]
+    model = model_file.model
+    assert isinstance(model, IrradianceRegressor)
+    assert isinstance(model.estimator_, EnsembleRegressor) and len(model.estimator_.seeds_) == 2
+
+    def inputs(rows):
+        return np.column_stack([frame[["clearsky_ghi", "temperature"]].iloc[rows],
+                                hour_of_day(frame.index[rows]).to_numpy()])
+
+    expected = IrradianceRegressor(
+        EnsembleRegressor(NARXRegressor(input_delays=[0, 1], feedback_delays=[1, 24],
+                                        max_iter=5, random_state=7), n_estimators=2,
+                          random_state=7), clearsky=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected.fit(inputs(slice(0, 1200)), frame.ghi[:1200])
+        expected.update(inputs(slice(1200, 1276)), frame.ghi[1200:1276].to_numpy())
+        forecast = expected.predict(inputs(slice(1276, 1300)))
+    got = pd.read_csv(root / "ensemble.csv").ghi_forecast.to_numpy()
+    np.testing.assert_allclose(got, forecast, rtol=1e-9, atol=1e-9)
+    assert (got >= 0).all() and (got[frame.clearsky_ghi.iloc[1276:1300] <= 10] == 0).all()
