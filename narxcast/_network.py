@@ -121,11 +121,12 @@ class NetworkForecaster(BaseForecaster):
         lower, upper = self.target_scaler_.inverse(np.stack(self._forecast_bounds()))
         tiny = 1e-9 * (upper - lower)
         if ((lowest <= lower + tiny) | (highest >= upper - tiny)).any():
-            held = (forecasts <= lower + tiny) | (forecasts >= upper - tiny)
-            warnings.warn(f"{held.sum()} forecasts were held at the bounds of the training "
-                          f"range widened by clip_forecasts={self.clip_forecasts} of it: the "
-                          "model runs away on these inputs (outside the training range, or "
-                          "an unstable closed loop).", RuntimeWarning, stacklevel=3)
+            # one message whatever the count, so that Python shows it once per place, not
+            # once per call of a search or a backtest
+            warnings.warn("Forecasts were held at the bounds of the training range widened by "
+                          f"clip_forecasts={self.clip_forecasts} of it: the model runs away on "
+                          "these inputs (outside the training range, or an unstable closed "
+                          "loop).", RuntimeWarning, stacklevel=3)
 
     def _fit_scaled(self, inputs_t, targets_t, warm):
         announce_compilation(self._kernel_module)

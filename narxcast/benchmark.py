@@ -506,7 +506,8 @@ def add_arguments(parser):
 
     parser.add_argument("--sites", nargs="+", choices=list(list_datasets().index),
                         help="bundled sites (default: all)")
-    parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
+    parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS),
+                        help="targets to forecast (default: all)")
     parser.add_argument("--out", default="benchmarks/results",
                         help="directory for solar_wind.md, solar_wind.csv and the figures")
     parser.add_argument("--quick", action="store_true",

@@ -20,7 +20,7 @@ work (nothing written).
 
 CONFIG_EXAMPLE = """\
 [data]
-time_column = "timestamp"
+time_column = "time"          # the default
 target = "ghi"
 exog = ["temperature", "clearsky_ghi"]
 features = ["hour"]           # optional: "solar" (see --features), "hour"
@@ -179,15 +179,19 @@ def _bench(args):
 
 def _demo(args):
     from .benchmark import demo
+    from .datasets import list_datasets
+    from .tables import InputError
+
+    if args.site not in list_datasets().index:
+        raise InputError(f"--site must be one of {', '.join(list_datasets().index)}; got "
+                         f"{args.site!r}")
 
     demo(args.site, args.seed)
     return 0
 
 
-def main(argv=None):
-    """Entry point of the ``narxcast`` command."""
-    from .tables import InputError
-
+def build_parser():
+    """The ``narxcast`` argument parser, every subcommand with its options."""
     parser = argparse.ArgumentParser(
         prog="narxcast", description="Forecast time series with NARX, Elman, LSTM and GRU "
         "networks, and compare them with TDNN, ARIMA and persistence.",
@@ -201,8 +205,9 @@ def main(argv=None):
         description="Fit a model to each series of DATA and save it with its metadata "
                     "(narxcast version, columns, time step, delays, training period) to "
                     "--out: a file for one series, a directory of <series>.narxcast for many.",
-        epilog="example:\n  narxcast fit data.csv --time-column timestamp --target ghi "
-               "--exog temperature clearsky_ghi --model narx --out model.narxcast\n\n"
+        epilog="example (a bundled year as CSV: see the README's command line):\n"
+               "  narxcast fit data.csv --target ghi --features solar "
+               "--param 'feedback_delays=[1, 2, 3, 24]' --out model.narxcast\n\n"
                "a config file (--config):\n" + CONFIG_EXAMPLE)
     fit.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     fit.add_argument("--out", required=True, help="model file, or directory for many series")
@@ -236,7 +241,8 @@ def main(argv=None):
                     "mae, nrmse, mbe by series and horizon) and forecasts.csv to --out.")
     back.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     back.add_argument("--out", required=True, help="output directory")
-    back.add_argument("--horizons", type=int, nargs="+", default=[1, 6, 24])
+    back.add_argument("--horizons", type=int, nargs="+", default=[1, 6, 24],
+                      help="lead times to score, in steps (default 1 6 24)")
     back.add_argument("--train-size", type=_train_size, default=0.75,
                       help="rows (an integer, e.g. 300) or fraction (e.g. 0.75) of the first "
                            "training period (default 0.75)")
@@ -265,13 +271,15 @@ def main(argv=None):
                              help="bundled site (see narxcast.datasets.list_datasets())")
     demo_parser.add_argument("--seed", type=int, default=0, help="random_state of the NARX")
     demo_parser.set_defaults(run=_demo)
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        from .datasets import list_datasets
+    return parser
 
-        if args.site not in list_datasets().index:
-            demo_parser.error(f"--site must be one of {', '.join(list_datasets().index)}; "
-                              f"got {args.site!r}")
+
+def main(argv=None):
+    """Entry point of the ``narxcast`` command."""
+    from .tables import InputError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
     except InputError as error:

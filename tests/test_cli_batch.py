@@ -180,10 +180,29 @@ def test_backtest_command_writes_metrics_and_forecasts(files, tmp_path):
 
 @pytest.mark.parametrize("command", ["fit", "forecast", "backtest", "bench", "demo"])
 def test_every_command_has_help(command, capsys):
+    from narxcast.cli import build_parser
+
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])
     assert exit_.value.code == 0
     assert len(capsys.readouterr().out) > 300
+    subcommand = build_parser()._subparsers._group_actions[0].choices[command]
+    undocumented = [action.option_strings or action.dest for action in subcommand._actions
+                    if not action.help]
+    assert not undocumented
+
+
+def test_the_help_examples_parse():
+    """The examples in --help are commands the parser accepts, as written."""
+    import shlex
+
+    from narxcast.cli import build_parser
+
+    parser = build_parser()
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        for line in (sub.epilog or "").splitlines():
+            if line.strip().startswith("narxcast "):
+                parser.parse_args(shlex.split(line)[1:])
 
 
 def _fit_args(data, out, *extra):

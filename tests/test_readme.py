@@ -188,3 +188,15 @@ def test_command_line_example_runs_and_stays_physical(tmp_path, monkeypatch):
     assert truth.isna().all()  # the forecast day was never shown to the model
     metrics = pd.read_csv("results/metrics.csv").set_index(["metric", "horizon"])["value"]
     assert (metrics["skill"] > 0).all()  # against the best persistence at 1, 6 and 24 h
+
+
+def test_grid_search_example_runs_without_warning_spam(quickstart):
+    """As a script shows them (once per message and place), the README's grid search prints at
+    most one warning line: no message that changes from fit to fit."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        namespace = dict(quickstart[0])
+        exec(compile(_section("Forecasting modes", block=1), "README grid search", "exec"),
+             namespace)
+    assert namespace["search"].best_params_["hidden_layer_sizes"] in [(5,), (10,)]
+    assert len({(w.category, str(w.message)) for w in caught}) <= 1
