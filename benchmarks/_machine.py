@@ -15,9 +15,34 @@ def describe():
     from narxcast.benchmark import cpu_name
 
     return (f"{date.today()}, {cpu_name()}, {os.cpu_count()} logical CPUs, {platform.system()} "
-            f"{platform.machine()}, Python {sys.version.split()[0]}, NumPy {numpy.__version__}, "
-            f"Numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), scikit-learn "
-            f"{sklearn.__version__}")
+            f"{platform.machine()}, SIMD {simd_level()}, BLAS {blas_cores()}, Python "
+            f"{sys.version.split()[0]}, NumPy {numpy.__version__}, Numba {numba.__version__} "
+            f"({numba.config.NUMBA_NUM_THREADS} threads), scikit-learn {sklearn.__version__}")
+
+
+def simd_level():
+    """The widest x86 vector extension the CPU reports (Linux), else the machine name."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next(line for line in info if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return platform.machine()
+    for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
+                       ("sse4_2", "SSE4.2")):
+        if flag in flags:
+            return name
+    return "baseline"
+
+
+def blas_cores():
+    """The BLAS libraries loaded and the core type each chose (threadpoolctl)."""
+    import numpy  # noqa: F401  (loads its BLAS)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    found = [f"{info.get('internal_api')} {info.get('version')} {info.get('architecture')}"
+             for info in threadpool_info() if info.get("user_api") == "blas"]
+    return "; ".join(dict.fromkeys(found)) or "unknown"
 
 
 def best_of(function, repeats=5):

@@ -46,13 +46,15 @@ def load():
 
 
 
-def numpy_forecast(model, X, y, horizon):
-    """Reference: the all-origins closed-loop forecast in NumPy, vectorised over origins."""
+def numpy_forecast(model, X, y, horizon, n_paths=1, residuals=None, rng=None):
+    """Reference: the all-origins closed-loop forecast in NumPy, vectorised over origins;
+    with ``residuals`` (user units), ``n_paths`` sample paths per origin, a residual drawn by
+    ``rng`` added to every step's output before it is fed back."""
     Xs = model.input_scaler_.transform(X)
     ys = model.target_scaler_.transform(y[:, None])[:, 0]
     layers = list(zip(model.coefs_, model.intercepts_))
     n, max_delay = len(y), model.max_delay_
-    origins = np.arange(max_delay - 1, n - horizon)
+    origins = np.repeat(np.arange(max_delay - 1, n - horizon), n_paths)
     predictions = np.empty((horizon, origins.size))
     for step in range(horizon):
         t = origins + step + 1
@@ -66,6 +68,9 @@ def numpy_forecast(model, X, y, horizon):
             if index < len(layers) - 1:
                 a = np.tanh(a)
         predictions[step] = a[:, 0]
+        if residuals is not None:
+            scaled = residuals / model.target_scaler_.scale[0]
+            predictions[step] += scaled[rng.integers(scaled.size, size=origins.size)]
     return model.target_scaler_.inverse(predictions[..., None])
 
 

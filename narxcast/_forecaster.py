@@ -18,6 +18,9 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from ._validation import check_horizon
 
+MAX_PATHS = 100_000
+MAX_PATH_VALUES = 500_000_000  # 4 GB of float64
+
 
 class Scaler:
     """Column-wise standardisation kept with the model (identity when ``enabled`` is False).
@@ -301,7 +304,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             forecasts = forecasts[..., 0]
         return as_pandas(forecasts, X, y, all_horizons)
 
-    def _continue(self, X, horizon):
+    def _continuation(self, X, horizon):
+        """The stored history followed by the future inputs ``X`` (targets NaN): ``(inputs,
+        targets, origin, n_steps)``."""
         if X is None:
             if horizon is None:
                 raise ValueError("`horizon` is required when `X` is None.")
@@ -314,8 +319,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         future = self._validate_inputs(X, n_steps, reset=False)
         inputs = np.concatenate([self.history_X_, future])
         targets = np.concatenate([self.history_y_, np.full((n_steps, self.n_targets_), np.nan)])
-        out = self._forecast_continuation(*self._scaled_t(inputs, targets),
-                                          len(self.history_y_) - 1, n_steps)
+        return inputs, targets, len(self.history_y_) - 1, n_steps
+
+    def _continue(self, X, horizon):
+        inputs, targets, origin, n_steps = self._continuation(X, horizon)
+        out = self._forecast_continuation(*self._scaled_t(inputs, targets), origin, n_steps)
         return self.target_scaler_.inverse(out)
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
@@ -323,7 +331,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         origins = np.array([origin], dtype=np.int64)
         return self._forecast_scaled(inputs_t, targets_t, origins, n_steps)[:, :, 0]
 
-    def _predict_segment(self, X, y, horizon):
+    def _predict_segment(self, X, y, horizon, forecast=None):
+        """Forecasts (n, horizon, n_targets, ...) of the segment from every origin, by
+        ``forecast`` (default ``_forecast_scaled``; its output (horizon, n_targets, n_origins,
+        ...) may carry trailing axes, such as sample paths)."""
         inputs, targets = self._validate_segment(X, y, reset=False, max_delay=self.max_delay_,
                                                   extra_rows=1)
         n = len(targets)
@@ -331,15 +342,91 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         inputs = np.concatenate([inputs, np.full((horizon, inputs.shape[1]), np.nan)])
         targets = np.concatenate([targets, np.full((horizon, targets.shape[1]), np.nan)])
         origins = np.arange(self._first_origin(), n - 1, dtype=np.int64)
-        out = self._forecast_scaled(*self._scaled_t(inputs, targets), origins, horizon)
-        out *= self.target_scaler_.scale[:, None]
-        out += self.target_scaler_.mean[:, None]
-        forecasts = np.full((n, horizon, self.n_targets_), np.nan)
+        out = (forecast or self._forecast_scaled)(*self._scaled_t(inputs, targets), origins,
+                                                  horizon)
+        per_target = (1, -1) + (1,) * (out.ndim - 2)
+        out *= self.target_scaler_.scale.reshape(per_target)
+        out += self.target_scaler_.mean.reshape(per_target)
+        forecasts = np.full((n, horizon, self.n_targets_, *out.shape[3:]), np.nan)
         for step in range(horizon):
             first = self._first_origin() + step + 1  # the row forecast from the first origin
             if first < n:
-                forecasts[first:, step] = out[step, :, :n - first].T
+                forecasts[first:, step] = np.moveaxis(out[step, :, :n - first], 1, 0)
         return forecasts
+
+    # ------------------------------------------------------------------------ sample paths
+    # a family with sample paths implements ``_sample_scaled(inputs_t, targets_t, origins,
+    # horizon, residuals_t, seed)``: (horizon, n_targets, n_origins) scaled closed-loop
+    # forecasts with a bootstrapped residual added to each step's output before it is fed back
+
+    def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, residuals=None,
+                     random_state=None):
+        """Closed-loop sample paths: forecasts in which a residual drawn at random from
+        ``residuals`` (a residual bootstrap) is added to every step's output and fed back, so
+        that the spread grows with the lead time through the model's own dynamics. One
+        kernel call for all origins and paths, parallel over them.
+
+        Parameters
+        ----------
+        X, y, horizon
+            As :meth:`predict`: without ``y``, ``n_steps`` paths continuing after the data
+            seen; with ``y``, paths of ``horizon`` steps from every origin of the segment.
+        n_paths : int, default=100
+        residuals : array-like of shape (n_residuals,) or (n_residuals, n_targets)
+            One-step-ahead errors ``y - forecast`` in the units of ``y``, best measured on
+            data the model was not fitted on (:class:`narxcast.intervals.ConformalRegressor`
+            passes those of its calibration block).
+        random_state : int, RandomState instance or None
+
+        Returns
+        -------
+        ndarray
+            Continuation: (n_steps, n_paths); segment: (n_samples, horizon, n_paths), entry
+            ``[t, j - 1, p]`` path ``p``'s value of ``y_t`` from origin ``t - j`` (NaN where no
+            forecast is formed); a trailing target axis for several targets.
+        """
+        check_is_fitted(self, "input_scaler_")
+        from sklearn.utils import check_random_state
+
+        if not hasattr(self, "_sample_scaled"):
+            raise ValueError(f"{type(self).__name__} has no sample paths yet (NARX has); its "
+                             "intervals come from ConformalRegressor's conformal quantiles.")
+        if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or \
+                not 1 <= n_paths <= MAX_PATHS:
+            raise ValueError(f"`n_paths` must be an integer in [1, {MAX_PATHS}]. Got "
+                             f"{n_paths!r}.")
+        if residuals is None:
+            raise ValueError("`residuals` (one-step errors in the units of y) are required.")
+        residuals = np.asarray(residuals, dtype=float)
+        residuals = residuals.reshape(len(residuals), -1) if residuals.ndim == 1 else residuals
+        if residuals.ndim != 2 or residuals.shape[1] != self.n_targets_ or \
+                not len(residuals) or not np.isfinite(residuals).all():
+            raise ValueError(f"`residuals` must be finite, one column per target "
+                             f"({self.n_targets_}), at least one row. Got shape "
+                             f"{residuals.shape}.")
+        residuals_t = np.ascontiguousarray(residuals / self.target_scaler_.scale)
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max // 2))
+
+        def sample(inputs_t, targets_t, origins, steps):
+            if origins.size * n_paths * steps * self.n_targets_ > MAX_PATH_VALUES:
+                raise ValueError(f"`n_paths`={n_paths} from {origins.size} origins over "
+                                 f"{steps} steps would hold more than {MAX_PATH_VALUES:.0e} "
+                                 "values; ask for fewer paths or a shorter segment.")
+            out = self._sample_scaled(inputs_t, targets_t, np.repeat(origins, n_paths), steps,
+                                      residuals_t, seed)
+            return out.reshape(steps, self.n_targets_, origins.size, n_paths)
+
+        if y is None:
+            inputs, targets, origin, n_steps = self._continuation(X, horizon)
+            out = sample(*self._scaled_t(inputs, targets), np.array([origin]), n_steps)[:, :, 0]
+            out = out * self.target_scaler_.scale[:, None] + self.target_scaler_.mean[:, None]
+            paths = out.transpose(0, 2, 1)  # (n_steps, n_paths, n_targets)
+        else:
+            horizon = 1 if horizon is None else check_horizon(horizon)
+            self._check_forecast_horizon(horizon)
+            paths = self._predict_segment(X, y, horizon, sample).transpose(0, 1, 3, 2)
+        return paths[..., 0] if self._y_ndim == 1 else paths
+
 
     def _scaled_t(self, inputs, targets):
         inputs_t = np.ascontiguousarray(self.input_scaler_.transform(inputs).T)
@@ -378,6 +465,29 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         tags.target_tags.multi_output = True
         tags.regressor_tags.poor_score = True
         return tags
+
+
+class DelegatingForecaster:
+    """``predict``, ``update`` and ``score`` of a meta-estimator that forecasts with one
+    fitted forecaster, its attribute ``_delegate`` (e.g. "estimator_")."""
+
+    _delegate = "estimator_"
+
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+        """The fitted forecaster's forecasts (every predict mode)."""
+        check_is_fitted(self, self._delegate)
+        return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
+                                                    all_horizons=all_horizons)
+
+    def update(self, X, y):
+        """Append measurements to the fitted forecaster's history."""
+        check_is_fitted(self, self._delegate)
+        getattr(self, self._delegate).update(X, y)
+        return self
+
+    def score(self, X, y, sample_weight=None, horizon=None):
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        return forecast_r2(self, X, y, horizon, sample_weight)
 
 
 def forecast_r2(estimator, X, y, horizon=None, sample_weight=None):

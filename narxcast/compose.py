@@ -107,6 +107,14 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         index = np.clip(index, 0.0, self.max_index)
         return index * (clearsky[:, None] if index.ndim == 2 else clearsky)
 
+    def physical_bounds(self, X):
+        """The bounds of a forecast at each row of ``X``: ``(lower, upper)``, 0 and ``max_index``
+        times the clear-sky irradiance (0 where it is not daytime)."""
+        clearsky = self._clearsky(X)
+        upper = np.where(daytime_mask(clearsky, self.min_clearsky), self.max_index * clearsky,
+                         0.0)
+        return np.zeros_like(upper), upper
+
     def _check_fitted_state(self):
         """The inner forecaster (checked when it was loaded) is a narxcast forecaster."""
         if not _is_forecaster(self.estimator_):
@@ -182,10 +190,10 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
                                                        all_horizons=all_horizons))
         if forecasts.shape[0] != clearsky.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
-        upper = np.where(daytime_mask(clearsky, self.min_clearsky),
-                         self.max_index * clearsky, 0.0)
-        upper = upper.reshape(-1, *[1] * (forecasts.ndim - 1))
-        return as_pandas(np.clip(forecasts, 0.0, upper), X, y, all_horizons)
+        lower, upper = self.physical_bounds(X)
+        shape = (-1, *[1] * (forecasts.ndim - 1))
+        return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
+                         all_horizons)
 
     def update(self, X, y):
         """Append measurements to the inner forecaster's history."""
@@ -300,5 +308,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
 def _is_forecaster(estimator):
     """A narxcast forecaster: an estimator of the package or one of these meta-estimators."""
     from ._forecaster import BaseForecaster
+    from .intervals import ConformalRegressor
 
-    return isinstance(estimator, (BaseForecaster, ClearSkyIndexRegressor, EnsembleRegressor))
+    return isinstance(estimator, (BaseForecaster, ClearSkyIndexRegressor, EnsembleRegressor,
+                                  ConformalRegressor))

@@ -7,8 +7,9 @@ import numpy as np
 
 from .features import daytime_mask
 
-__all__ = ["GREATER_IS_BETTER", "METRICS", "daytime_mask", "mae", "mbe", "nrmse", "r2", "rmse",
-           "skill_score"]
+__all__ = ["GREATER_IS_BETTER", "METRICS", "coverage", "crps_gaussian", "crps_quantiles",
+           "crps_samples", "daytime_mask", "interval_score", "interval_width", "mae", "mbe",
+           "nrmse", "pinball_loss", "r2", "rmse", "skill_score"]
 
 
 def _pairs(y_true, y_pred, *others):
@@ -106,6 +107,147 @@ def r2(y_true, y_pred):
     """
     y_true, y_pred = _pairs(y_true, y_pred)
     return float(1.0 - np.sum((y_pred - y_true) ** 2) / np.sum((y_true - y_true.mean()) ** 2))
+
+
+# ------------------------------------------------------------------ probabilistic forecasts
+def _interval(y_true, lower, upper):
+    y_true, lower, upper = (np.asarray(a, dtype=float) for a in (y_true, lower, upper))
+    if not y_true.shape == lower.shape == upper.shape:
+        raise ValueError(f"`y_true`, `lower` and `upper` must have the same shape. Got "
+                         f"{y_true.shape}, {lower.shape} and {upper.shape}.")
+    valid = ~(np.isnan(y_true) | np.isnan(lower) | np.isnan(upper))
+    if not valid.any():
+        raise ValueError("No row has a measurement and both bounds; nothing to score.")
+    return y_true[valid], lower[valid], upper[valid]
+
+
+def coverage(y_true, lower, upper):
+    """The fraction of measurements inside their interval ``[lower, upper]`` (rows with a NaN
+    skipped; infinite bounds are fine).
+
+    Examples
+    --------
+    >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 2.5, 2.0, 3.0], [2.0, 3.0, 4.0, 5.0])
+    0.75
+    """
+    y_true, lower, upper = _interval(y_true, lower, upper)
+    return float(np.mean((lower <= y_true) & (y_true <= upper)))
+
+
+def interval_width(lower, upper):
+    """The mean width ``upper - lower`` of the intervals (NaN rows skipped).
+
+    Examples
+    --------
+    >>> interval_width([0.0, 1.0], [2.0, 4.0])
+    2.5
+    """
+    _, lower, upper = _interval(np.zeros(np.shape(lower)), lower, upper)
+    return float(np.mean(upper - lower))
+
+
+def interval_score(y_true, lower, upper, coverage):
+    """The interval (Winkler) score of central intervals of nominal ``coverage`` (lower is
+    better): the width, plus ``2 / (1 - coverage)`` times how far a measurement falls outside
+    (Gneiting & Raftery 2007, eq. 43), averaged over the rows.
+
+    Examples
+    --------
+    >>> interval_score([1.0, 5.0], [0.0, 0.0], [2.0, 4.0], coverage=0.8)   # (2 + 4 + 10) / 2
+    8.0
+    """
+    if not 0.0 < coverage < 1.0:
+        raise ValueError(f"`coverage` must be in (0, 1). Got {coverage!r}.")
+    y_true, lower, upper = _interval(y_true, lower, upper)
+    alpha = 1.0 - coverage
+    score = (upper - lower + 2.0 / alpha * np.maximum(lower - y_true, 0.0)
+             + 2.0 / alpha * np.maximum(y_true - upper, 0.0))
+    return float(np.mean(score))
+
+
+def pinball_loss(y_true, y_quantile, quantile):
+    """The pinball (quantile) loss of forecasts ``y_quantile`` of the ``quantile`` level:
+    ``quantile * (y - q)`` where the measurement is above, ``(1 - quantile) * (q - y)`` where
+    below, averaged over the finite pairs.
+
+    Examples
+    --------
+    >>> pinball_loss([1.0, 3.0], [2.0, 2.0], quantile=0.9)   # (0.1 * 1 + 0.9 * 1) / 2
+    0.5
+    """
+    if not 0.0 < quantile < 1.0:
+        raise ValueError(f"`quantile` must be in (0, 1). Got {quantile!r}.")
+    y_true, y_quantile = _pairs(y_true, y_quantile)
+    difference = y_true - y_quantile
+    return float(np.mean(np.maximum(quantile * difference, (quantile - 1.0) * difference)))
+
+
+def crps_samples(y_true, samples):
+    """The continuous ranked probability score of an ensemble or sample paths (lower is
+    better): ``E|X - y| - E|X - X'| / 2`` under the empirical distribution of each row's
+    samples (``samples`` of shape (n, n_samples); NaN samples of a row are dropped), averaged
+    over the rows with a measurement and a sample. In the units of ``y``; a point forecast's
+    CRPS is its absolute error.
+
+    Examples
+    --------
+    >>> crps_samples([0.0], [[1.0, -1.0]])     # E|X - y| = 1, E|X - X'| / 2 = 0.5
+    0.5
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    samples = np.asarray(samples, dtype=float)
+    if samples.ndim != 2 or samples.shape[0] != y_true.size or y_true.ndim != 1:
+        raise ValueError(f"`samples` must be (n, n_samples) for `y_true` of shape (n,). Got "
+                         f"{samples.shape} and {y_true.shape}.")
+    scores = []
+    for value, row in zip(y_true, samples):
+        row = np.sort(row[~np.isnan(row)])
+        if np.isnan(value) or not row.size:
+            continue
+        m = row.size
+        # E|X - X'| over all ordered pairs of the sorted sample, in O(m)
+        spread = 2.0 * np.sum((2.0 * np.arange(1, m + 1) - m - 1) * row) / m ** 2
+        scores.append(np.mean(np.abs(row - value)) - 0.5 * spread)
+    if not scores:
+        raise ValueError("No row has a measurement and a sample; nothing to score.")
+    return float(np.mean(scores))
+
+
+def crps_quantiles(y_true, y_quantiles, quantiles):
+    """The CRPS approximated from forecast quantiles: twice the mean pinball loss over the
+    ``quantiles`` levels (``y_quantiles`` of shape (n, len(quantiles))), exact as the levels
+    fill (0, 1) evenly (Gneiting & Ranjan 2011); NaN rows skipped.
+
+    Examples
+    --------
+    >>> round(crps_quantiles([0.0], [[-1.0, 0.0, 1.0]], [0.25, 0.5, 0.75]), 4)
+    0.3333
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    y_quantiles = np.asarray(y_quantiles, dtype=float)
+    quantiles = np.asarray(quantiles, dtype=float)
+    if y_quantiles.shape != (y_true.size, quantiles.size):
+        raise ValueError(f"`y_quantiles` must be (n, n_quantiles) = ({y_true.size}, "
+                         f"{quantiles.size}). Got {y_quantiles.shape}.")
+    return float(2.0 * np.mean([pinball_loss(y_true, y_quantiles[:, k], level)
+                                for k, level in enumerate(quantiles)]))
+
+
+def crps_gaussian(y_true, mean, std):
+    """The CRPS of Gaussian forecasts ``N(mean, std^2)``, in closed form (Gneiting et al.
+    2005): ``std * (z (2 Phi(z) - 1) + 2 phi(z) - 1 / sqrt(pi))`` with ``z = (y - mean) / std``.
+
+    Examples
+    --------
+    >>> round(crps_gaussian([0.0], [0.0], [1.0]), 4)    # (sqrt(2) - 1) / sqrt(pi)
+    0.2337
+    """
+    from scipy.stats import norm
+
+    y_true, mean, std = (np.asarray(a, dtype=float) for a in (y_true, mean, std))
+    z = (y_true - mean) / std
+    score = std * (z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * norm.pdf(z) - 1.0 / np.sqrt(np.pi))
+    return float(np.nanmean(score))
 
 
 METRICS = {"rmse": rmse, "mae": mae, "mbe": mbe, "nrmse": nrmse, "r2": r2}

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted
 
+from ._forecaster import DelegatingForecaster
 from ._validation import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
@@ -290,7 +290,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
                           pd.Series(used, name="reference", dtype=object).rename_axis("horizon"))
 
 
-class ForecastingGridSearch(RegressorMixin, BaseEstimator):
+class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Choose a forecaster's delays and size on its training data alone, over several seeds.
 
     ``fit(X, y)`` holds out the last ``validation_fraction`` of the rows it is given (time
@@ -345,6 +345,7 @@ class ForecastingGridSearch(RegressorMixin, BaseEstimator):
     {'feedback_delays': 3}
     """
 
+    _delegate = "best_estimator_"
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict"])],
         "param_grid": [dict, None],
@@ -418,19 +419,4 @@ class ForecastingGridSearch(RegressorMixin, BaseEstimator):
         self.best_estimator_ = best.fit(X, y)
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
-        """The best estimator's forecasts (every predict mode)."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict(X, y=y, horizon=horizon, all_horizons=all_horizons)
 
-    def update(self, X, y):
-        """Append measurements to the best estimator's history."""
-        check_is_fitted(self, "best_estimator_")
-        self.best_estimator_.update(X, y)
-        return self
-
-    def score(self, X, y, sample_weight=None, horizon=None):
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
-        from ._forecaster import forecast_r2
-
-        return forecast_r2(self, X, y, horizon, sample_weight)

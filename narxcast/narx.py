@@ -226,12 +226,19 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     def _n_outputs(self):
         return self.n_targets_
 
-    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True,
+                        residuals=None, seed=0):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
+        if residuals is None:
+            residuals = np.empty((0, self.n_targets_))
         out = np.empty((horizon, self.n_targets_, origins.size))
         kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon,
-                         *self._forecast_bounds(bounded), out)
+                         *self._forecast_bounds(bounded), residuals, seed, out)
         return out
+
+    def _sample_scaled(self, inputs_t, targets_t, origins, horizon, residuals_t, seed):
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon,
+                                    residuals=residuals_t, seed=seed)
 
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
@@ -272,11 +279,12 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         steps = np.arange(window)[:, None] + 1
         measured = targets_t[:, origins[None, :] + steps].transpose(1, 0, 2)
         unbounded = self._forecast_bounds(bounded=False)  # training sees the model as it is
+        no_residuals = np.empty((0, self.n_targets_))
 
         def residuals(theta):
             out = np.empty(shape)
             kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, *unbounded,
-                             out)
+                             no_residuals, 0, out)
             return ((out - measured) * roots if closed else out - measured).ravel()
 
         return LeastSquaresProblem(residuals_jacobian, residuals)

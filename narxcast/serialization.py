@@ -54,11 +54,12 @@ def _classes():
 
     from ._forecaster import Scaler
     from .compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
+    from .intervals import ConformalRegressor
 
     classes = [getattr(narxcast, name) for name in narxcast.__all__ if name.endswith("Regressor")]
     return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
                                                     IrradianceRegressor, EnsembleRegressor,
-                                                    Scaler)}
+                                                    ConformalRegressor, Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing

@@ -93,8 +93,12 @@ def _kernel_args(layout_args, activation, input_delays, feedback_delays):
 
 
 def _unbounded(n_targets):
-    """The forecast kernels' (lower, upper): no bounds."""
-    return np.full(n_targets, -np.inf), np.full(n_targets, np.inf)
+    """The NARX forecast kernel's (lower, upper, residuals, seed): no bounds, no paths."""
+    return np.full(n_targets, -np.inf), np.full(n_targets, np.inf), *_no_paths(n_targets)
+
+
+def _no_paths(n_targets):
+    return np.empty((0, n_targets)), 0
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -139,8 +143,35 @@ def test_forecast_is_held_within_bounds_before_it_is_fed_back(rng):
             np.ascontiguousarray(Y.T), origins, 6)
     narx.forecast(theta, *args, *_unbounded(1), out)
     np.testing.assert_array_equal(out[:, 0, 0], [2, 4, 8, 16, 32, 64])
-    narx.forecast(theta, *args, np.array([-5.0]), np.array([10.0]), out)
+    narx.forecast(theta, *args, np.array([-5.0]), np.array([10.0]), *_no_paths(1), out)
     np.testing.assert_array_equal(out[:, 0, 0], [2, 4, 8, 10, 10, 10])
+
+
+def test_sample_paths_feed_the_drawn_residual_back(rng):
+    """A one-value residual pool is a known shift: each step's output plus that value, fed
+    back (checked against the naive forecast of a model whose output bias holds the shift);
+    a pool of zeros gives the plain forecasts; draws repeat for a seed and differ across
+    paths."""
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
+                                               n=narx.CHUNK + 60)
+    origins = np.repeat(np.arange(1, len(Y) - 5, dtype=np.int64), 3)
+    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+            np.ascontiguousarray(Y.T), origins, 5, *_unbounded(1)[:2])
+    out = np.empty((5, 1, origins.size))
+    narx.forecast(theta, *args, np.array([[0.3]]), 7, out)
+    shifted = theta.copy()
+    shifted[-1] += 0.3  # the output bias is θ's last entry
+    expected = narx_forecast(shifted, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 5)
+    np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
+    narx.forecast(theta, *args, np.zeros((4, 1)), 7, out)
+    plain = narx_forecast(theta, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 5)
+    np.testing.assert_allclose(out.transpose(2, 0, 1), plain, rtol=1e-12, atol=1e-12)
+    pool = rng.normal(size=(50, 1))
+    first, again = np.empty_like(out), np.empty_like(out)
+    narx.forecast(theta, *args, pool, 7, first)
+    narx.forecast(theta, *args, pool, 7, again)
+    np.testing.assert_array_equal(first, again)
+    assert np.ptp(first[-1, 0].reshape(-1, 3), axis=1).min() > 0  # the 3 paths differ
 
 
 def test_forecast_nan_input_gives_nan_only_downstream(rng):

@@ -24,25 +24,39 @@ from .mlp import backward, forward, output_jacobian
 @njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
              input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower, upper,
-             out):
+             residuals, seed, out):
     """Closed-loop forecasts of ``horizon`` steps from every origin.
 
     ``out`` is ``(horizon, n_targets, n_origins)``; ``out[j, :, b]`` is the forecast of the target
     at ``origins[b] + j + 1``, held within ``[lower, upper]`` (per target) before it is fed back.
     The caller guarantees every index is inside the arrays (pad with NaN for targets past the
     end); NaN inputs give NaN forecasts.
+
+    With ``residuals`` (n_residuals, n_targets; none: shape (0, n_targets)) each forecast is a
+    sample path instead: a row of ``residuals`` drawn at random (a residual bootstrap) is added
+    to every step's output before it is stored and fed back, so the spread grows through the
+    model's own dynamics; repeat an origin in ``origins`` for several paths from it. Draws
+    are seeded per chunk of origins from ``seed``: the same call gives the same paths.
     """
     n_origins = origins.shape[0]
+    n_residuals = residuals.shape[0]
     out_row = unit_offsets[-1]
     for chunk in prange(n_chunks(n_origins, CHUNK)):
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
         units = np.empty((sizes.sum(), n_batch))
         forecasts = out[:, :, start:start + n_batch]
+        if n_residuals:
+            np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
         for step in range(horizon):
             gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
                               input_delays, feedback_delays, True, units)
             forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch)
+            if n_residuals:
+                for b in range(n_batch):
+                    drawn = np.random.randint(n_residuals)
+                    for i in range(forecasts.shape[1]):
+                        units[out_row + i, b] += residuals[drawn, i]
             store_bounded(units, out_row, lower, upper, forecasts[step], n_batch)
 
 

@@ -1,0 +1,388 @@
+"""Probabilistic forecasts for any narxcast forecaster: intervals and quantiles at every lead
+time, calibrated on a block of data the model was not fitted on.
+
+:class:`ConformalRegressor` wraps a forecaster. ``fit`` trains it on all but the last rows,
+forecasts those rows from every origin (``predict(X, y, horizon=max_horizon,
+all_horizons=True)``: each forecast reads only measurements up to its origin) and keeps the
+errors per lead time; it then refits on every row. Quantiles are the forecast plus the
+order statistics of those errors with the split-conformal finite-sample correction
+("conformal"), or the quantiles of closed-loop sample paths through a NARX whose one-step
+errors are bootstrapped and fed back ("bootstrap"). Irradiance errors grow with the sun:
+``conditional="clearsky_ghi"`` keeps separate errors per clear-sky level.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._forecaster import DelegatingForecaster, as_pandas
+from ._validation import check_horizon
+
+MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
+
+
+def conformal_offsets(errors, quantiles):
+    """The offsets to add to a forecast for its ``quantiles``: order statistics of the
+    calibration ``errors`` (``y - forecast``, NaN dropped) with the split-conformal
+    correction, so that ``P(y <= forecast + offset) >= q`` for ``q >= 0.5`` (and ``<= q`` below)
+    when the errors are exchangeable with the new one: the ``ceil((n + 1) q)``-th smallest
+    error above the median, the ``floor((n + 1) q)``-th below; ``+-inf`` where ``n`` errors
+    cannot support the level. Non-decreasing in ``q``.
+
+    Examples
+    --------
+    >>> conformal_offsets(np.arange(1.0, 20.0), [0.05, 0.5, 0.95]).tolist()   # n = 19
+    [1.0, 10.0, 19.0]
+    >>> conformal_offsets(np.arange(1.0, 10.0), [0.05, 0.95]).tolist()   # too few for 90%
+    [-inf, inf]
+    """
+    errors = np.asarray(errors, dtype=float)
+    return _order_statistics(np.sort(errors)[:, None], np.array([np.sum(~np.isnan(errors))]),
+                             np.asarray(quantiles, dtype=float))[0]
+
+
+def _order_statistics(ordered, counts, quantiles):
+    """:func:`conformal_offsets` of every column of ``ordered`` (sorted along axis 0, NaN
+    last; ``counts`` valid values per column) at once: (n_columns, n_quantiles)."""
+    n = counts[:, None]
+    rank = np.where(quantiles >= 0.5, np.ceil((n + 1) * quantiles - 1e-9),
+                    np.floor((n + 1) * quantiles + 1e-9)).astype(np.int64)
+    inside = (rank >= 1) & (rank <= n)
+    columns = np.broadcast_to(np.arange(ordered.shape[1])[:, None], rank.shape)
+    offsets = np.where(rank < 1, -np.inf, np.inf)
+    offsets[inside] = ordered[rank[inside] - 1, columns[inside]]
+    return offsets
+
+
+def _head(data, n):
+    """The first ``n`` rows of an array or pandas object (its index kept), or None."""
+    if data is None:
+        return None
+    return data.iloc[:n] if hasattr(data, "iloc") else np.asarray(data)[:n]
+
+
+def _check_quantiles(quantiles):
+    quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    if quantiles.ndim != 1 or not quantiles.size or not ((quantiles > 0) & (quantiles < 1)).all():
+        raise ValueError(f"`quantiles` must be levels in (0, 1). Got {quantiles!r}.")
+    return np.sort(quantiles)
+
+
+def _check_coverage(coverage):
+    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real) or \
+            not 0.0 < coverage < 1.0:
+        raise ValueError(f"`coverage` must be a fraction in (0, 1), e.g. 0.9. Got "
+                         f"{coverage!r}.")
+    return float(coverage)
+
+
+class ConformalRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
+    """Intervals, quantiles and sample paths from any narxcast forecaster, calibrated per
+    lead time on the last block of the training rows (split conformal prediction).
+
+    Parameters
+    ----------
+    estimator : narxcast forecaster
+        Any estimator of the package or meta-estimator (ensembles, irradiance wrappers: GHI
+        intervals are then held within ``[0, max_index * clear-sky]`` and zero at night).
+    max_horizon : int, default=24
+        The longest lead time calibrated; quantiles further ahead are refused.
+    calibration_fraction : float, default=0.2
+        The last fraction of the rows given to ``fit`` that calibrates: the model fitted on
+        the rows before forecasts them from every origin, and its errors per lead time are
+        kept (``errors_``).
+    refit : bool, default=True
+        Refit the estimator on every row after calibrating (``estimator_``), as a
+        deployed model would be; its errors are, if anything, smaller than the calibrated
+        ones, so intervals err on the wide side. False keeps the model that was calibrated.
+    conditional : str, int or None, default=None
+        A column of ``X`` (name or position) whose value at the target time the errors are
+        conditioned on: its calibration values are cut into ``n_bins`` bins of equal counts,
+        and each forecast uses the errors of its bin (irradiance errors grow with the sun:
+        ``"clearsky_ghi"``). Bins with fewer than 30 errors at a lead time use all bins'.
+    n_bins : int, default=4
+    method : {"conformal", "bootstrap"}, default="conformal"
+        "conformal": the forecast plus conformal order statistics of the calibration errors
+        at that lead (:func:`conformal_offsets`); "bootstrap": quantiles of ``n_paths``
+        closed-loop sample paths (:meth:`sample_paths`, NARX only), which spread through the
+        model's dynamics from the one-step errors alone.
+    n_paths : int, default=200
+        Paths per origin for "bootstrap".
+    random_state : int, RandomState instance or None, default=None
+        Draws the bootstrap's residuals.
+
+    Attributes
+    ----------
+    estimator_ : fitted forecaster
+    errors_ : ndarray of shape (n_calibration, max_horizon)
+        ``y - forecast`` of each calibration row at each lead (NaN where none was formed).
+    bin_edges_ : ndarray
+        The inner edges of the ``conditional`` bins (empty without ``conditional``).
+    calibration_bins_ : ndarray of int
+        The bin of each calibration row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import NARXRegressor
+    >>> from narxcast.intervals import ConformalRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> u = rng.uniform(-1, 1, 1500)
+    >>> y = np.zeros(1500)
+    >>> for k in range(1499):
+    ...     y[k + 1] = 0.6 * y[k] + np.tanh(u[k]) + 0.1 * rng.normal()
+    >>> model = ConformalRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1],
+    ...                                          max_iter=30, random_state=0), max_horizon=6)
+    >>> model = model.fit(u[:1200, None], y[:1200])
+    >>> bounds = model.predict_interval(u[1200:, None], y[1200:], horizon=6, coverage=0.9)
+    >>> inside = (bounds[:, 0] <= y[1200:]) & (y[1200:] <= bounds[:, 1])
+    >>> bool(0.85 < inside[6:].mean() < 0.97)
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "max_horizon": [Interval(numbers.Integral, 1, 10_000, closed="both")],
+        "calibration_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "refit": ["boolean"],
+        "conditional": [str, Interval(numbers.Integral, 0, None, closed="left"), None],
+        "n_bins": [Interval(numbers.Integral, 1, 100, closed="both")],
+        "method": [StrOptions({"conformal", "bootstrap"})],
+        "n_paths": [Interval(numbers.Integral, 1, 100_000, closed="both")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator, max_horizon=24, calibration_fraction=0.2, refit=True,
+                 conditional=None, n_bins=4, method="conformal", n_paths=200,
+                 random_state=None):
+        self.estimator = estimator
+        self.max_horizon = max_horizon
+        self.calibration_fraction = calibration_fraction
+        self.refit = refit
+        self.conditional = conditional
+        self.n_bins = n_bins
+        self.method = method
+        self.n_paths = n_paths
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------------ fit
+    def _condition(self, X, n_rows):
+        """The ``conditional`` column of ``X`` (checked before any work), or None."""
+        if self.conditional is None:
+            return None
+        if X is None:
+            raise ValueError(f"`conditional`={self.conditional!r} needs `X`.")
+        if isinstance(self.conditional, str):
+            if not hasattr(X, "columns") or self.conditional not in X.columns:
+                raise ValueError(f"`X` must be a DataFrame with the column "
+                                 f"{self.conditional!r} (parameter `conditional`).")
+            values = np.asarray(X[self.conditional], dtype=float)
+        else:
+            array = np.asarray(X, dtype=float)
+            if array.ndim != 2 or self.conditional >= array.shape[1]:
+                raise ValueError(f"`conditional`={self.conditional} is not a column of `X` "
+                                 f"with shape {array.shape}.")
+            values = array[:, self.conditional]
+        if values.shape[0] != n_rows:
+            raise ValueError("`X` and the forecasts do not have the same rows.")
+        return values
+
+    def fit(self, X, y):
+        """Fit on the rows before the calibration block, keep the errors of its forecasts of
+        the block at every lead time, then (``refit``) fit on every row."""
+        self._validate_params()
+        targets = np.asarray(y, dtype=float)
+        if targets.ndim != 1:
+            raise ValueError(f"`y` must be 1-D for ConformalRegressor. Got shape "
+                             f"{targets.shape}.")
+        n = targets.size
+        n_calibration = int(np.ceil(self.calibration_fraction * n))
+        first = n - n_calibration
+        if n_calibration < 20 or first < 2:
+            raise ValueError(f"`calibration_fraction`={self.calibration_fraction} of {n} rows "
+                             "leaves too few rows to fit or to calibrate (at least 20).")
+        condition = self._condition(X, n)
+        model = clone(self.estimator).fit(_head(X, first), _head(y, first))
+        forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
+                                             all_horizons=True), dtype=float)
+        self.errors_ = (targets[:, None] - forecasts)[first:]
+        if condition is None:
+            self.bin_edges_ = np.zeros(0)
+        else:
+            levels = np.linspace(0, 1, self.n_bins + 1)[1:-1]
+            self.bin_edges_ = np.unique(np.nanquantile(condition[first:], levels))
+        self.calibration_bins_ = self._bins(None if condition is None else condition[first:],
+                                            n_calibration)
+        self.estimator_ = clone(self.estimator).fit(X, y) if self.refit else model
+        return self
+
+    def _bins(self, condition, n_rows):
+        if condition is None:
+            return np.zeros(n_rows, dtype=np.int64)
+        return np.searchsorted(self.bin_edges_, condition, side="right").astype(np.int64)
+
+    def _check_fitted_state(self):
+        from .compose import _is_forecaster
+
+        if not _is_forecaster(self.estimator_):
+            raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
+        errors, bins = self.errors_, self.calibration_bins_
+        if not (isinstance(errors, np.ndarray) and errors.ndim == 2
+                and errors.shape[1] == self.max_horizon and errors.dtype == np.float64
+                and isinstance(bins, np.ndarray) and bins.shape == (errors.shape[0],)
+                and bins.dtype.kind == "i" and isinstance(self.bin_edges_, np.ndarray)
+                and self.bin_edges_.ndim == 1 and np.isfinite(self.bin_edges_).all()
+                and (bins.size == 0 or 0 <= bins.min() <= bins.max() <= self.bin_edges_.size)):
+            raise ValueError("`errors_`, `calibration_bins_` and `bin_edges_` do not describe "
+                             "a calibration of this estimator.")
+
+    # -------------------------------------------------------------------------- predict
+    # predict, update (the calibration is kept) and score: estimator_'s (DelegatingForecaster)
+
+    def _point_and_leads(self, X, y, horizon, all_horizons):
+        """Point forecasts (n, m) and the lead time of each of their columns (m,) or, for a
+        continuation, of each row ((n, 1))."""
+        if y is None:
+            if all_horizons:
+                raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
+            point = np.asarray(self.estimator_.predict(X, horizon=horizon), dtype=float)
+            leads = np.arange(1, point.shape[0] + 1)[:, None]
+            point = point[:, None]
+        else:
+            horizon = 1 if horizon is None else check_horizon(horizon)
+            if horizon > self.max_horizon:
+                raise ValueError(f"`horizon` must be at most max_horizon={self.max_horizon}, "
+                                 f"the longest lead calibrated. Got {horizon}.")
+            point = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
+                                                       all_horizons=True), dtype=float)
+            leads = np.arange(1, horizon + 1)[None, :]
+            if not all_horizons:
+                point, leads = point[:, -1:], leads[:, -1:]
+        if leads.max() > self.max_horizon:
+            raise ValueError(f"Forecasts {leads.max()} steps ahead; the calibration covers "
+                             f"max_horizon={self.max_horizon}.")
+        return point, leads
+
+    def _offsets(self, quantiles, leads):
+        """Conformal offsets of the ``leads`` (an array of lead times), shape (*leads.shape,
+        n_bins, n_quantiles): the errors of every lead used (and bin) sorted at once."""
+        def offsets(errors):
+            return _order_statistics(np.sort(errors, axis=0), np.sum(~np.isnan(errors), axis=0),
+                                     quantiles)
+
+        used, where = np.unique(leads, return_inverse=True)
+        errors = self.errors_[:, used - 1]
+        pooled = offsets(errors)
+        n_bins = self.bin_edges_.size + 1
+        table = np.repeat(pooled[:, None, :], n_bins, axis=1)
+        for b in range(n_bins if n_bins > 1 else 0):
+            in_bin = errors[self.calibration_bins_ == b]
+            enough = np.sum(~np.isnan(in_bin), axis=0) >= MIN_BIN_ERRORS
+            table[enough, b] = offsets(in_bin)[enough]
+        return table[where.reshape(leads.shape)]
+
+    def _bounded(self, X, values):
+        """Held within the physical bounds of an irradiance wrapper, if ``estimator_`` is one
+        (``values`` has rows first)."""
+        bounds = getattr(self.estimator_, "physical_bounds", None)
+        if bounds is None:
+            return values
+        lower, upper = bounds(X)
+        shape = (-1,) + (1,) * (values.ndim - 1)
+        return np.clip(values, lower.reshape(shape), upper.reshape(shape))
+
+    def _quantiles(self, X, y, horizon, quantiles, all_horizons):
+        """Quantiles (n, m, n_quantiles), m leads (1 unless all_horizons)."""
+        if self.method == "bootstrap":
+            paths = self.sample_paths(X, y, horizon=horizon, n_paths=self.n_paths,
+                                      random_state=self.random_state)
+            if y is None:
+                paths = paths[:, None, :]
+            elif not all_horizons:
+                paths = paths[:, -1:, :]
+            formed = ~np.isnan(paths).all(axis=-1)
+            values = np.full((*paths.shape[:2], quantiles.size), np.nan)
+            values[formed] = np.quantile(paths[formed], quantiles, axis=-1).T
+        else:
+            point, leads = self._point_and_leads(X, y, horizon, all_horizons)
+            condition = self._condition(X, point.shape[0]) if self.conditional is not None \
+                else None
+            table = self._offsets(quantiles, leads)  # (*leads.shape, n_bins, n_quantiles)
+            values = np.empty((*point.shape, quantiles.size))
+            if condition is None:  # one bin: the same offsets for every row
+                offsets = table[..., 0, :]
+                for k in range(quantiles.size):  # per level: numpy's inner loop runs long
+                    np.add(point, offsets[..., k], out=values[..., k])
+            else:
+                bins = self._bins(condition, point.shape[0])
+                rows = np.arange(leads.shape[0])[:, None] if leads.shape[0] > 1 else 0
+                np.add(point[:, :, None],
+                       table[rows, np.arange(leads.shape[1])[None, :], bins[:, None]],
+                       out=values)
+        return self._bounded(X, values)
+
+    def predict_quantiles(self, X=None, y=None, horizon=None, quantiles=(0.05, 0.5, 0.95),
+                          all_horizons=False):
+        """Forecast quantiles in every predict mode (as :meth:`predict`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_quantiles), or (n_samples, horizon, n_quantiles) with
+        ``all_horizons``
+            Non-decreasing along the quantiles; NaN where the point forecast is NaN. Given
+            pandas, a DataFrame with the input's index and a column per level (``(horizon,
+            quantile)`` with ``all_horizons``).
+        """
+        check_is_fitted(self, "estimator_")
+        quantiles = _check_quantiles(quantiles)
+        values = self._quantiles(X, y, horizon, quantiles, all_horizons)
+        values = values if all_horizons else values[:, 0]
+        return self._frame(values, X, y, quantiles, "quantile")
+
+    def predict_interval(self, X=None, y=None, horizon=None, coverage=0.9,
+                         all_horizons=False):
+        """Central intervals of nominal ``coverage`` (the ``(1 - coverage) / 2`` and ``(1 +
+        coverage) / 2`` quantiles) in every predict mode.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2), or (n_samples, horizon, 2) with ``all_horizons``
+            Lower and upper bounds; a DataFrame with columns ``lower``, ``upper`` (``(horizon,
+            bound)`` with ``all_horizons``) when given pandas.
+        """
+        check_is_fitted(self, "estimator_")
+        coverage = _check_coverage(coverage)
+        levels = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
+        values = self._quantiles(X, y, horizon, levels, all_horizons)
+        values = values if all_horizons else values[:, 0]
+        return self._frame(values, X, y, np.array(["lower", "upper"]), "bound")
+
+    @staticmethod
+    def _frame(values, X, y, labels, name):
+        import pandas as pd
+
+        framed = as_pandas(values.reshape(values.shape[0], -1), X, y, all_horizons=False)
+        if isinstance(framed, np.ndarray):
+            return values
+        if values.ndim == 3:
+            framed.columns = pd.MultiIndex.from_product(
+                [range(1, values.shape[1] + 1), labels.tolist()], names=["horizon", name])
+        else:
+            framed.columns = pd.Index(labels.tolist(), name=name)
+        return framed
+
+    def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, random_state=None):
+        """Closed-loop sample paths of ``estimator_`` (a NARX) with the one-step errors of
+        the calibration block bootstrapped and fed back: see
+        :meth:`narxcast.NARXRegressor.sample_paths` (shapes, modes)."""
+        check_is_fitted(self, "estimator_")
+        if not hasattr(self.estimator_, "_sample_scaled"):
+            raise ValueError(f"{type(self.estimator_).__name__} has no sample paths yet (NARX "
+                             "has); `method='bootstrap'` needs a NARX.")
+        one_step = self.errors_[:, 0]
+        return self.estimator_.sample_paths(X, y, horizon=horizon, n_paths=n_paths,
+                                            residuals=one_step[~np.isnan(one_step)],
+                                            random_state=random_state)

@@ -1,0 +1,205 @@
+"""Intervals, quantiles and sample paths (issue 19): coverage within binomial tolerance on
+data whose errors are exchangeable, bootstrap paths against the known predictive distribution
+of a linear plant, quantiles that never cross, physical bounds, no look-ahead."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom, norm
+
+from narxcast import ARIMARegressor, NARXRegressor, PersistenceRegressor
+from narxcast.compose import IrradianceRegressor
+from narxcast.intervals import ConformalRegressor, conformal_offsets
+from narxcast.serialization import dump, load
+
+A, B, SIGMA = 0.7, 1.0, 0.2  # y_t = A y_{t-1} + B u_{t-1} + e_t, e ~ N(0, SIGMA^2)
+
+
+def _linear_plant(n, seed=0):
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-1, 1, n)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = A * y[t - 1] + B * u[t - 1] + SIGMA * rng.normal()
+    return u[:, None], y
+
+
+def _arx():
+    """A linear ARX model of the plant (the exact model class), fitted by LM."""
+    return NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(),
+                         solver="lm", loop="open", random_state=0)
+
+
+def _predictive_std(lead):
+    """The exact h-step predictive standard deviation of the plant, inputs known."""
+    return SIGMA * np.sqrt(np.sum(A ** (2 * np.arange(lead))))
+
+
+def test_conformal_offsets_are_order_statistics_with_the_finite_sample_correction():
+    errors = np.array([3.0, -1.0, np.nan, 2.0, 0.5, -2.0])  # n = 5 after the NaN
+    # ranks ceil(6 q) above the median, floor(6 q) below: q=0.5 -> 3rd, 0.8 -> 5th (4.8),
+    # 0.2 -> 1st (1.2), 0.1 -> floor(0.6) = 0 -> -inf, 0.9 -> ceil(5.4) = 6 > 5 -> +inf
+    got = conformal_offsets(errors, [0.1, 0.2, 0.5, 0.8, 0.9])
+    np.testing.assert_array_equal(got, [-np.inf, -2.0, 0.5, 3.0, np.inf])
+
+
+def test_coverage_is_nominal_within_binomial_tolerance():
+    """Fitted and calibrated on one stretch of the plant, scored on a later one: at every
+    lead the empirical coverage of 80% and 95% intervals lies within the binomial band of a
+    correct coverage (plus the calibration's own finite-sample slack)."""
+    X, y = _linear_plant(6000)
+    model = ConformalRegressor(_arx(), max_horizon=6, calibration_fraction=0.5).fit(X[:4000],
+                                                                                y[:4000])
+    test = slice(4000, None)
+    for coverage in (0.8, 0.95):
+        bounds = model.predict_interval(X[test], y[test], horizon=6, coverage=coverage,
+                                        all_horizons=True)
+        inside = (bounds[..., 0] <= y[test, None]) & (y[test, None] <= bounds[..., 1])
+        formed = ~np.isnan(bounds[..., 0])
+        for lead in range(6):
+            n = formed[:, lead].sum()
+            low, high = binom.interval(0.998, n, coverage) / np.array(n)
+            slack = 1.0 / 2000  # n_calibration: the conformal rank's granularity
+            assert low - slack <= inside[formed[:, lead], lead].mean() <= high + slack
+
+
+def test_bootstrap_paths_match_the_known_predictive_distribution():
+    """Sample paths of the fitted ARX with its one-step errors fed back: at each lead their
+    quantiles are those of N(forecast, sigma_h^2) with sigma_h the plant's exact h-step
+    predictive standard deviation; the conformal intervals per lead agree."""
+    X, y = _linear_plant(5000)
+    model = ConformalRegressor(_arx(), max_horizon=8, calibration_fraction=0.4,
+                               method="bootstrap", n_paths=400, random_state=0)
+    model.fit(X[:4000], y[:4000])
+    paths = model.sample_paths(X[4000:4400], y[4000:4400], horizon=8, n_paths=400,
+                               random_state=1)
+    assert paths.shape == (400, 8, 400)
+    point = model.predict(X[4000:4400], y[4000:4400], horizon=8, all_horizons=True)
+    for lead in (1, 4, 8):
+        rows = slice(lead + 1, None)
+        spread = np.std(paths[rows, lead - 1] - point[rows, lead - 1, None])
+        assert spread == pytest.approx(_predictive_std(lead), rel=0.06)
+        np.testing.assert_allclose(np.mean(paths[rows, lead - 1], axis=1), point[rows, lead - 1],
+                                   atol=4 * _predictive_std(lead) / np.sqrt(400))
+    z = norm.ppf(0.95)
+    bootstrap = model.predict_interval(X[4000:], y[4000:], horizon=8, coverage=0.9,
+                                       all_horizons=True)
+    conformal = ConformalRegressor(_arx(), max_horizon=8, calibration_fraction=0.4).fit(
+        X[:4000], y[:4000]).predict_interval(X[4000:], y[4000:], horizon=8, coverage=0.9,
+                                             all_horizons=True)
+    for lead in (1, 4, 8):
+        expected = 2 * z * _predictive_std(lead)
+        for bounds in (bootstrap, conformal):
+            width = np.nanmean(bounds[:, lead - 1, 1] - bounds[:, lead - 1, 0])
+            assert width == pytest.approx(expected, rel=0.08)
+
+
+def test_paths_are_reproducible_and_continue_from_the_history():
+    X, y = _linear_plant(1500)
+    model = ConformalRegressor(_arx(), max_horizon=5).fit(X[:1200], y[:1200])
+    first = model.sample_paths(X[1200:1210], n_paths=50, random_state=3)
+    again = model.sample_paths(X[1200:1210], n_paths=50, random_state=3)
+    assert first.shape == (10, 50)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, model.sample_paths(X[1200:1210], n_paths=50,
+                                                        random_state=4))
+    # path spread grows with the lead time
+    assert np.std(first[0]) < np.std(first[4])
+    with pytest.raises(ValueError, match="`n_paths` must be an integer"):
+        model.sample_paths(X[1200:1210], n_paths=0)
+    with pytest.raises(ValueError, match="`residuals` must be finite"):
+        model.estimator_.sample_paths(X[1200:1210], residuals=[np.nan])
+    with pytest.raises(ValueError, match="has no sample paths"):
+        ConformalRegressor(ARIMARegressor(order=(1, 0, 0)), max_horizon=3).fit(
+            X[:300], y[:300]).sample_paths(X[300:310])
+
+
+def test_quantiles_never_cross_and_are_nan_where_the_forecast_is():
+    X, y = _linear_plant(1500)
+    for estimator in (_arx(), PersistenceRegressor()):
+        model = ConformalRegressor(estimator, max_horizon=6).fit(X[:1200], y[:1200])
+        levels = (0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.98)
+        table = model.predict_quantiles(X[1200:], y[1200:], horizon=6, quantiles=levels,
+                                        all_horizons=True)
+        assert table.shape == (300, 6, 7)
+        point = np.asarray(model.predict(X[1200:], y[1200:], horizon=6, all_horizons=True))
+        np.testing.assert_array_equal(np.isnan(table).all(axis=-1), np.isnan(point))
+        formed = ~np.isnan(point)
+        assert (np.diff(table[formed], axis=-1) >= 0).all()
+        one = model.predict_quantiles(X[1200:], y[1200:], horizon=4, quantiles=levels)
+        np.testing.assert_array_equal(one, table[:, 3])  # horizon=4 is the 4th lead
+
+
+def test_no_look_ahead_intervals_from_an_origin_ignore_later_data():
+    X, y = _linear_plant(1500)
+    model = ConformalRegressor(_arx(), max_horizon=6).fit(X[:1200], y[:1200])
+    before = model.predict_interval(X[1200:], y[1200:], horizon=6, all_horizons=True)
+    changed = y[1200:].copy()
+    changed[101:] += 5.0  # everything after origin 100 of the segment
+    after = model.predict_interval(X[1200:], changed, horizon=6, all_horizons=True)
+    for lead in range(1, 7):
+        np.testing.assert_array_equal(before[100 + lead, lead - 1], after[100 + lead, lead - 1])
+    # the calibration used only the rows given to fit: its last block
+    assert model.errors_.shape == (240, 6)
+
+
+def test_irradiance_intervals_are_physical_and_conditional_bins_follow_the_sun():
+    rng = np.random.default_rng(0)
+    hour = np.arange(24 * 120) % 24
+    clearsky = np.maximum(900 * np.sin(np.pi * (hour - 6) / 12), 0.0)
+    weather = np.clip(0.75 + 0.25 * np.sin(np.arange(hour.size) / 30)
+                      + 0.1 * rng.normal(size=hour.size), 0, 1.2)
+    index = pd.date_range("2024-03-01", periods=hour.size, freq="h")
+    X = pd.DataFrame({"clearsky_ghi": clearsky}, index=index)
+    y = pd.Series(weather * clearsky, index=index, name="ghi")
+    inner = IrradianceRegressor(NARXRegressor(input_delays=0, feedback_delays=[1, 24],
+                                              max_iter=20, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConformalRegressor(inner, max_horizon=6, conditional="clearsky_ghi",
+                                   n_bins=3).fit(X[:2400], y[:2400])
+        bounds = model.predict_interval(X[2400:], y[2400:], horizon=6, coverage=0.9)
+    assert isinstance(bounds, pd.DataFrame) and list(bounds.columns) == ["lower", "upper"]
+    assert bounds.index.equals(index[2400:])
+    lower, upper = bounds["lower"].to_numpy(), bounds["upper"].to_numpy()
+    sky = clearsky[2400:]
+    formed = ~np.isnan(lower)
+    assert (lower[formed] >= 0).all() and (upper[formed] <= 1.5 * sky[formed] + 1e-9).all()
+    assert (upper[formed & (sky <= 10)] == 0).all()  # night: no irradiance, no spread
+    width = upper - lower
+    noon, morning = formed & (sky > 800), formed & (sky > 10) & (sky < 300)
+    assert np.mean(width[noon]) > 1.5 * np.mean(width[morning])  # errors grow with the sun
+    leads = model.predict_quantiles(X[2400:], y[2400:], horizon=3, all_horizons=True)
+    assert leads.columns.tolist()[:3] == [(1, 0.05), (1, 0.5), (1, 0.95)]
+    continued = model.predict_interval(X[2400:2406])
+    assert continued.index.equals(index[2400:2406])
+
+
+def test_archive_round_trip_keeps_the_intervals(tmp_path):
+    X, y = _linear_plant(1500)
+    model = ConformalRegressor(_arx(), max_horizon=4, conditional=0, n_bins=2).fit(X[:1200],
+                                                                                y[:1200])
+    dump(model, tmp_path / "model.narxcast")
+    loaded = load(tmp_path / "model.narxcast")
+    np.testing.assert_array_equal(
+        loaded.predict_interval(X[1200:], y[1200:], horizon=4),
+        model.predict_interval(X[1200:], y[1200:], horizon=4))
+
+
+def test_bad_arguments_are_named():
+    X, y = _linear_plant(600)
+    model = ConformalRegressor(_arx(), max_horizon=4).fit(X[:500], y[:500])
+    with pytest.raises(ValueError, match="`coverage` must be a fraction"):
+        model.predict_interval(X[500:], y[500:], coverage=90)
+    with pytest.raises(ValueError, match="`quantiles` must be levels"):
+        model.predict_quantiles(X[500:], y[500:], quantiles=(0.5, 1.0))
+    with pytest.raises(ValueError, match="`horizon` must be at most max_horizon=4"):
+        model.predict_interval(X[500:], y[500:], horizon=5)
+    with pytest.raises(ValueError, match="calibration covers max_horizon=4"):
+        model.predict_interval(X[500:510])
+    with pytest.raises(ValueError, match="`calibration_fraction`"):
+        ConformalRegressor(_arx(), calibration_fraction=0.01).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="column 'clearsky_ghi'"):
+        ConformalRegressor(_arx(), conditional="clearsky_ghi").fit(X, y)
