@@ -91,12 +91,14 @@ def make_model(name, params):
     return cls(**params)
 
 
-def build_model(name, params, exog, features, ensemble=None):
+def build_model(name, params, exog, features, ensemble=None, calibrate=None):
     """The estimator of a run: ``make_model(name, params)``; with ``ensemble`` an
     :class:`~narxcast.compose.EnsembleRegressor` of that many members (seeds drawn from the
     model's ``random_state``); kept physical by
     :class:`~narxcast.compose.IrradianceRegressor` (never negative, zero at night, at most 1.5
-    times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"."""
+    times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"; with
+    ``calibrate`` (a lead time) a :class:`~narxcast.intervals.ConformalRegressor` calibrated
+    up to it, for intervals."""
     model = make_model(name, params)
     if ensemble:
         from .compose import EnsembleRegressor
@@ -109,6 +111,11 @@ def build_model(name, params, exog, features, ensemble=None):
         from .compose import IrradianceRegressor
 
         model = IrradianceRegressor(model, clearsky=list(exog).index("clearsky_ghi"))
+    if calibrate:
+        from .intervals import ConformalRegressor
+
+        conditional = list(exog).index("clearsky_ghi") if "solar" in features else None
+        model = ConformalRegressor(model, max_horizon=calibrate, conditional=conditional)
     return model
 
 
@@ -146,6 +153,7 @@ class Spec:
     params: dict = field(default_factory=dict)
     features: list = field(default_factory=list)
     ensemble: int = None
+    calibrate: int = None
 
     def columns(self):
         """The columns read: the target, then the exogenous inputs (with those that
@@ -154,7 +162,7 @@ class Spec:
 
     def build_model(self):
         return build_model(self.model, self.params, self.columns()[1:], self.features,
-                           self.ensemble)
+                           self.ensemble, self.calibrate)
 
 
 # the keys of a config file: {table: {key: (type, description)}}
@@ -191,7 +199,7 @@ def _check_config(config, settings):
 
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
               model=None, params=(), need_target=True, seed=None, features=None,
-              ensemble=None):
+              ensemble=None, calibrate=None):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
     optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
     ``"key=value"`` texts; ``seed`` becomes the model's ``random_state`` where it has one and
@@ -236,6 +244,12 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
                 1 <= ensemble <= 1000:
             raise InputError(f"--ensemble must be an integer in [1, 1000]. Got {ensemble!r}.")
         spec.ensemble = ensemble
+    if calibrate is not None:
+        if isinstance(calibrate, bool) or not isinstance(calibrate, int) or \
+                not 1 <= calibrate <= 10_000:
+            raise InputError(f"--calibrate must be a lead time in [1, 10000] steps. Got "
+                             f"{calibrate!r}.")
+        spec.calibrate = calibrate
     if need_target and not spec.target:
         raise InputError("--target (or target in the config's [data]) is required.")
     if seed is not None and "random_state" not in spec.params and spec.model in models() \
@@ -331,11 +345,12 @@ def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
 
 
 # -------------------------------------------------------------------------- forecast
-def forecast_series(model_file, path, frame, horizon):
+def forecast_series(model_file, path, frame, horizon, coverage=()):
     """Update a model with the rows of ``frame`` measured after the model's last time, and
     forecast ``horizon`` steps after the last measurement; future exogenous inputs are the
-    file's rows with an empty target. Returns ``(forecasts, updated model file)``; forecasts
-    that are not finite fail the series."""
+    file's rows with an empty target; with ``coverage``, the bounds of central intervals of
+    those coverages too (the model must be calibrated: ``narxcast fit --calibrate``). Returns
+    ``(forecasts, updated model file)``; forecasts that are not finite fail the series."""
     target, exog, step = model_file.target, model_file.exog, model_file.step
     features = model_file.features
     time_column, last_time = model_file.time_column, model_file.last_time
@@ -369,6 +384,7 @@ def forecast_series(model_file, path, frame, horizon):
                      measured[:, 0])
         last_time = index[n_measured - 1]
     times = pd.date_range(last_time + step, periods=horizon, freq=step, name=time_column)
+    future = None
     if exog:
         given = values[n_measured:n_measured + horizon, 1:]
         complete = ~np.isnan(given).any(axis=1)
@@ -378,11 +394,10 @@ def forecast_series(model_file, path, frame, horizon):
                              f"exogenous inputs for the {horizon} steps after {last_time}; the "
                              f"file gives {n_given} (future rows have an empty target and "
                              "filled inputs).")
-        forecast = model.predict(model_inputs(given, times, features))
+        future = model_inputs(given, times, features)
     elif features:
-        forecast = model.predict(model_inputs(np.empty((horizon, 0)), times, features))
-    else:
-        forecast = model.predict(None, horizon=horizon)
+        future = model_inputs(np.empty((horizon, 0)), times, features)
+    forecast = model.predict(future, horizon=None if future is not None else horizon)
     forecast = np.asarray(forecast, float).reshape(horizon)
     if not np.isfinite(forecast).all():
         first = times[int(np.argmin(np.isfinite(forecast)))]
@@ -390,14 +405,22 @@ def forecast_series(model_file, path, frame, horizon):
                                  "runs away on these inputs); nothing written for this series")
     forecasts = pd.DataFrame({time_column: times, "series": model_file.series,
                               "step": np.arange(1, horizon + 1), f"{target}_forecast": forecast})
+    for c in coverage:
+        bounds = np.asarray(model.predict_interval(
+            future, horizon=None if future is not None else horizon, coverage=c))
+        forecasts[f"{target}_lower_{100 * c:g}"] = bounds[:, 0]
+        forecasts[f"{target}_upper_{100 * c:g}"] = bounds[:, 1]
     return forecasts, model_file.updated(model, last_time)
 
 
-def forecast_job(series, model_path, data_path, frame, horizon, update_model):
+def forecast_job(series, model_path, data_path, frame, horizon, update_model, coverage=()):
     """One series of ``narxcast forecast``: load its model file, update, forecast. Returns
     ``(forecasts, updated model file or None)``."""
     model_file = ModelFile.load(model_path)
-    forecasts, updated = forecast_series(model_file, data_path, frame, horizon)
+    if coverage and not hasattr(model_file.model, "predict_interval"):
+        raise InputError(f"{model_path}: --coverage needs a model fitted with --calibrate "
+                         "(intervals calibrated on its training data).")
+    forecasts, updated = forecast_series(model_file, data_path, frame, horizon, coverage)
     forecasts["series"] = series
     return forecasts, (updated if update_model else None)
 
@@ -442,15 +465,16 @@ def pair_model_files(model_source, data, series_column=None, time_column=None):
 
 
 def forecast_command(model_source, data, out, horizon, series_column=None, time_column=None,
-                     update_model=False, n_jobs=1, scheduler=None, progress=False):
+                     update_model=False, n_jobs=1, scheduler=None, progress=False, coverage=()):
     """``narxcast forecast``: update each series' model and forecast ``horizon`` steps; the
     forecasts of every series that succeeded go to the CSV ``out``."""
     if horizon < 1:
         raise InputError(f"--horizon must be >= 1. Got {horizon}.")
+    _check_coverage(coverage)
     check_output(out, "file")
     series, model_files, missing = pair_model_files(model_source, data, series_column,
                                                     time_column)
-    jobs = {name: (model_files[name], path, frame, horizon, update_model)
+    jobs = {name: (model_files[name], path, frame, horizon, update_model, tuple(coverage))
             for name, (path, frame) in series.items() if name in model_files}
     outcomes = run_jobs(forecast_job, jobs, n_jobs, scheduler, progress, "forecast")
     outcomes += [Outcome(name, False, 0.0, error=f"no model file {series_file_name(name)} in "
@@ -466,9 +490,15 @@ def forecast_command(model_source, data, out, horizon, series_column=None, time_
     return outcomes
 
 
+def _check_coverage(coverage):
+    for c in coverage:
+        if not 0.0 < c < 1.0:
+            raise InputError(f"--coverage must be fractions in (0, 1), e.g. 0.8 0.95. Got {c}.")
+
+
 # -------------------------------------------------------------------------- backtest
 def backtest_series(series, path, frame, spec, model, horizons, train_size, refit=False,
-                    daytime=None):
+                    daytime=None, coverage=()):
     """One series of ``narxcast backtest``: ``(scores, forecasts)``, scored on the rows where
     the clear-sky column ``daytime`` (if given) says it is day. Forecasts that overflow, or a
     horizon with no row to score, fail the series."""
@@ -488,7 +518,8 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     try:
         result = backtest({spec.model: model}, inputs, frame[spec.target], horizons=horizons,
                           train_size=train_size, refit=refit,
-                          metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask, progress=False)
+                          metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
+                          coverage=coverage, progress=False)
     except ValueError as error:
         if "train_size" in str(error) or "horizons" in str(error):
             raise InputError(f"{path}: {error}") from None
@@ -508,15 +539,20 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
 
 
 def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refit=False,
-                     daytime=None, n_jobs=1, scheduler=None, progress=False):
+                     daytime=None, n_jobs=1, scheduler=None, progress=False, coverage=()):
     """``narxcast backtest``: every series of ``data`` backtested; ``metrics.csv`` and
-    ``forecasts.csv`` of those that succeeded go to the directory ``out``, as a set. Returns
-    ``(outcomes, scores)`` (``scores`` None when every series failed)."""
+    ``forecasts.csv`` of those that succeeded go to the directory ``out``, as a set; with
+    ``coverage`` the model is calibrated up to the longest horizon and its intervals scored
+    too. Returns ``(outcomes, scores)`` (``scores`` None when every series failed)."""
+    _check_coverage(coverage)
+    if coverage and not spec.calibrate:
+        spec.calibrate = max(horizons)
     model = spec.build_model()
     check_output(out, "directory")
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     _check_lone_series(series, spec.columns())
-    jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime)
+    jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime,
+                   tuple(coverage))
             for name, (path, frame) in series.items()}
     outcomes = run_jobs(backtest_series, jobs, n_jobs, scheduler, progress, "backtest")
     good = [o for o in outcomes if o.ok]

@@ -67,6 +67,10 @@ def _model_arguments(parser):
     group.add_argument("--ensemble", type=int, metavar="N",
                        help="average N copies of the model trained from different seeds "
                             "(narxcast.compose.EnsembleRegressor; seeds drawn from --seed)")
+    group.add_argument("--calibrate", type=int, metavar="STEPS",
+                       help="calibrate prediction intervals up to STEPS ahead on the last "
+                            "20%% of the training rows (narxcast.intervals.ConformalRegressor), "
+                            "for `forecast --coverage`")
     group.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="an estimator parameter, a Python literal "
                             "(e.g. --param 'feedback_delays=[1, 2, 24]'); repeatable")
@@ -113,7 +117,8 @@ def _spec(args, need_target=True):
                      series_column=args.series_column, model=getattr(args, "model", None),
                      params=getattr(args, "param", []), need_target=need_target,
                      seed=getattr(args, "seed", None), features=getattr(args, "features", None),
-                     ensemble=getattr(args, "ensemble", None))
+                     ensemble=getattr(args, "ensemble", None),
+                     calibrate=getattr(args, "calibrate", None))
 
 
 def _report(outcomes, out=sys.stdout):
@@ -153,7 +158,7 @@ def _forecast(args):
     return _report(forecast_command(
         args.model_file, args.data, args.out, args.horizon, series_column=args.series_column,
         time_column=args.time_column, update_model=args.update_model, n_jobs=args.n_jobs,
-        scheduler=args.scheduler, progress=not args.quiet))
+        scheduler=args.scheduler, progress=not args.quiet, coverage=args.coverage))
 
 
 def _backtest(args):
@@ -163,7 +168,7 @@ def _backtest(args):
     outcomes, scores = backtest_command(
         args.data, args.out, spec, horizons=args.horizons, train_size=args.train_size,
         refit=args.refit or False, daytime=args.daytime, n_jobs=args.n_jobs,
-        scheduler=args.scheduler, progress=not args.quiet)
+        scheduler=args.scheduler, progress=not args.quiet, coverage=args.coverage)
     if scores is not None:
         print(scores.pivot_table(index=["series", "metric"], columns="horizon",
                                  values="value").round(4).to_string())
@@ -229,6 +234,11 @@ def build_parser():
     forecast.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     forecast.add_argument("--horizon", type=int, required=True, help="steps to forecast")
     forecast.add_argument("--out", required=True, help="the forecasts CSV")
+    forecast.add_argument("--coverage", type=float, nargs="+", default=[], metavar="C",
+                          help="also write the bounds of central prediction intervals of these "
+                               "coverages (e.g. 0.8 0.95: columns <target>_lower_80, "
+                               "<target>_upper_80, ...); the model must be fitted with "
+                               "--calibrate")
     forecast.add_argument("--update-model", action="store_true",
                           help="save each updated model over its file (default: leave it)")
     _series_arguments(forecast, _forecast, model=False)
@@ -247,6 +257,10 @@ def build_parser():
                       help="rows (an integer, e.g. 300) or fraction (e.g. 0.75) of the first "
                            "training period (default 0.75)")
     back.add_argument("--refit", type=int, help="refit every REFIT steps (default: never)")
+    back.add_argument("--coverage", type=float, nargs="+", default=[], metavar="C",
+                      help="also score central prediction intervals of these coverages "
+                           "(coverage, width, interval score, CRPS), calibrated on the last "
+                           "20%% of each training period")
     back.add_argument("--daytime", metavar="CLEARSKY_COLUMN",
                       help="score only rows where this clear-sky column exceeds 10")
     _series_arguments(back, _backtest)

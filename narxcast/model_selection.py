@@ -123,8 +123,32 @@ def _origin_blocks(n, train_size, refit, cv):
             for start in range(train_size - 1, n - 1, refit)]
 
 
+def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
+    """Score records of quantile forecasts (rows, levels): coverage, width and interval score
+    of each central interval, and the CRPS from the quantiles."""
+    from .metrics import coverage as empirical_coverage
+    from .metrics import crps_quantiles, interval_score, interval_width
+
+    formed = ~np.isnan(quantiles).any(axis=1)
+    if not formed.any():
+        return []
+    truth, quantiles = truth[formed], quantiles[formed]
+    records = []
+    for c in coverage:
+        lower = quantiles[:, np.argmin(np.abs(levels - (1 - c) / 2))]
+        upper = quantiles[:, np.argmin(np.abs(levels - (1 + c) / 2))]
+        tag = f"{100 * c:g}"
+        records += [(name, horizon, f"coverage_{tag}", empirical_coverage(truth, lower, upper)),
+                    (name, horizon, f"width_{tag}", interval_width(lower, upper)),
+                    (name, horizon, f"interval_score_{tag}",
+                     interval_score(truth, lower, upper, c))]
+    records.append((name, horizon, "crps", crps_quantiles(truth, quantiles, levels)))
+    return records
+
+
 def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
-             metrics=("rmse", "mae"), reference="persistence", mask=None, progress=True):
+             metrics=("rmse", "mae"), reference="persistence", mask=None, coverage=(),
+             progress=True):
     """Rolling-origin evaluation of several forecasters at several lead times.
 
     Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
@@ -161,6 +185,13 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     mask : array-like of bool, optional
         Rows to score (e.g. :func:`narxcast.metrics.daytime_mask`). At each horizon every
         estimator is scored on the same rows: masked in, and forecast by all of them.
+    coverage : sequence of float, default=()
+        Nominal coverages of central intervals to score for the estimators that forecast
+        quantiles (:class:`narxcast.intervals.ConformalRegressor`): at each horizon the
+        metrics ``coverage_80`` (empirical coverage of the 80% interval), ``width_80`` (mean
+        width), ``interval_score_80`` (Winkler), and ``crps`` (from the 5%, 10%, ..., 95%
+        quantiles and the intervals' bounds). The intervals, like the forecasts, read only
+        measurements up to their origin, from a model calibrated on its training rows.
     progress : bool, default=True
         Show a progress bar (tqdm) over the fits.
 
@@ -241,6 +272,16 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
                          f"forecast origin: no target lies {max(horizons)} steps ahead. Got "
                          f"{list(horizons)}.")
 
+    coverage = [float(c) for c in coverage]
+    if any(not 0.0 < c < 1.0 for c in coverage):
+        raise ValueError(f"`coverage` must hold fractions in (0, 1), e.g. (0.8, 0.95). Got "
+                         f"{coverage!r}.")
+    levels = np.unique(np.round(np.concatenate(
+        [np.arange(1, 20) / 20, *[[(1 - c) / 2, (1 + c) / 2] for c in coverage]]), 10))
+    probabilistic = {name for name, estimator in estimators.items()
+                     if coverage and hasattr(estimator, "predict_quantiles")}
+    quantile_forecasts = {name: np.full((n, len(horizons), levels.size), np.nan)
+                          for name in probabilistic}
     horizon = max(horizons)
     every = {**estimators, **references}
     forecasts = {(name, h): np.full(n, np.nan) for name in every for h in horizons}
@@ -256,14 +297,20 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             segment = np.arange(stop)
             predicted = np.asarray(model.predict(_rows(X, segment), y=_rows(y, segment),
                                                  horizon=horizon, all_horizons=True))
-            for h in horizons:
+            quantiles = None if name not in probabilistic else np.asarray(
+                model.predict_quantiles(_rows(X, segment), y=_rows(y, segment),
+                                        horizon=horizon, quantiles=levels, all_horizons=True)
+            ).reshape(stop, horizon, levels.size)  # pandas gives (horizon, level) columns
+            for k, h in enumerate(horizons):
                 targets = np.arange(first + h, min(end + h, stop))
                 forecasts[name, h][targets] = predicted[targets, h - 1]
+                if quantiles is not None:
+                    quantile_forecasts[name][targets, k] = quantiles[targets, h - 1]
             bar.update()
     bar.close()
 
     records, used = [], {}
-    for h in horizons:
+    for k, h in enumerate(horizons):
         scored = mask & np.all([np.isfinite(forecasts[name, h]) for name in every], axis=0)
         scored &= np.isfinite(y_values)
         if not scored.any():
@@ -280,6 +327,10 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             if h in used:
                 records.append((name, h, "skill", skill_score(
                     truth, predicted, forecasts[used[h], h][scored])))
+            if name in probabilistic:
+                records += _probabilistic_scores(name, h, truth,
+                                                 quantile_forecasts[name][scored, k], levels,
+                                                 coverage)
     scores = pd.DataFrame.from_records(records, columns=["estimator", "horizon", "metric",
                                                          "value"])
     frame = pd.DataFrame({key: values for key, values in forecasts.items()

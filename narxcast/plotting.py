@@ -84,13 +84,16 @@ def _target_label(y, units):
     return f"{name} ({units})" if units else str(name)
 
 
-def plot_response(y, forecasts, index=None, ax=None, title=None, units=None):
+def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, bands=None):
     """Measured series against forecasts (e.g. ``{"open loop": ..., "closed loop": ...}``),
     with their errors in a second panel. Returns the two axes.
 
     ``ax`` may be a pair of axes (response, errors); ``index`` the time axis (default: the
     index of ``y`` if it has one, else row numbers); the target's name comes from a pandas
-    ``y`` and ``units`` (e.g. "W/m2") label the axes.
+    ``y`` and ``units`` (e.g. "W/m2") label the axes. ``bands`` shades prediction intervals:
+    ``{"90% interval": bounds}`` with ``bounds`` of shape (n, 2) (lower, upper), as
+    :meth:`narxcast.intervals.ConformalRegressor.predict_interval` returns; wider bands
+    first.
     """
     if index is None:
         index = getattr(y, "index", np.arange(len(y)))
@@ -100,6 +103,11 @@ def plot_response(y, forecasts, index=None, ax=None, title=None, units=None):
         _, ax = _pyplot().subplots(2, 1, sharex=True, figsize=(10, 6),
                                    gridspec_kw={"height_ratios": [3, 1]})
     response, residual = ax
+    for shade, (name, bounds) in zip(np.linspace(0.15, 0.35, len(bands or {})),
+                                     (bands or {}).items()):
+        bounds = np.asarray(bounds, dtype=float)
+        response.fill_between(index, bounds[:, 0], bounds[:, 1], color="tab:blue",
+                              alpha=shade, linewidth=0, label=name)
     response.plot(index, y, color="black", linewidth=1.0, label="measured")
     for name, values in forecasts.items():
         values = np.asarray(values, dtype=float)
@@ -216,4 +224,68 @@ def plot_skill_by_horizon(scores, metric="skill", ax=None):
     ax.set_xlabel("horizon (steps)")
     ax.set_ylabel(metric)
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_reliability(y, quantile_forecasts, quantiles, ax=None, label=None):
+    """Reliability diagram: the fraction of measurements at or below each forecast quantile
+    (empirical) against its level (nominal); a calibrated forecast lies on the diagonal.
+
+    ``quantile_forecasts`` has shape (n, n_quantiles), or (n, n_leads, n_quantiles) for one
+    line per lead time (as ``predict_quantiles(..., all_horizons=True)`` returns); NaN rows
+    are skipped. Returns the axes.
+    """
+    ax = _axes(ax, figsize=(5, 5))
+    y = np.asarray(y, dtype=float)
+    values = np.asarray(quantile_forecasts, dtype=float)
+    quantiles = np.asarray(quantiles, dtype=float)
+    leads = values[:, None, :] if values.ndim == 2 else values
+    for lead in range(leads.shape[1]):
+        forecast = leads[:, lead]
+        formed = ~np.isnan(y) & ~np.isnan(forecast).any(axis=1)
+        below = (y[formed, None] <= forecast[formed]).mean(axis=0)
+        name = label if leads.shape[1] == 1 else f"{lead + 1} step{'s' * (lead > 0)} ahead"
+        ax.plot(quantiles, below, marker="o", markersize=3, label=name)
+    ax.plot([0, 1], [0, 1], color="black", linestyle=":", linewidth=0.8, label="calibrated")
+    ax.set_xlabel("nominal quantile level")
+    ax.set_ylabel("fraction of measurements below")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def probability_integral_transform(y, samples):
+    """The probability integral transform of each measurement under its forecast samples
+    (n, n_samples): the fraction of samples below it (ties count half); uniform on [0, 1]
+    for a calibrated forecast. Rows without a measurement or samples are NaN.
+
+    Examples
+    --------
+    >>> probability_integral_transform([0.5, 3.0], [[0.0, 1.0], [1.0, 2.0]]).tolist()
+    [0.5, 1.0]
+    """
+    y = np.asarray(y, dtype=float)
+    samples = np.asarray(samples, dtype=float)
+    counted = (~np.isnan(samples)).sum(axis=1)
+    below = (samples < y[:, None]).sum(axis=1) + 0.5 * (samples == y[:, None]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isnan(y) | (counted == 0), np.nan, below / counted)
+
+
+def plot_pit(y, samples, bins=10, ax=None, title=None):
+    """PIT histogram of sample forecasts (:func:`probability_integral_transform`): flat for
+    a calibrated forecast, U-shaped when too narrow, a hump when too wide. Returns the
+    axes."""
+    ax = _axes(ax, figsize=(5, 3.5))
+    values = probability_integral_transform(y, samples)
+    values = values[~np.isnan(values)]
+    ax.hist(values, bins=bins, range=(0, 1), density=True, color="tab:blue", alpha=0.7,
+            label=f"{values.size} forecasts")
+    ax.axhline(1.0, color="black", linestyle=":", linewidth=0.8, label="calibrated")
+    ax.set_xlabel("probability integral transform")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper center", fontsize="small")
+    if title:
+        ax.set_title(title)
     return ax

@@ -1,6 +1,8 @@
 """The ``narxcast`` fit / forecast / backtest commands on the bundled data: the real command
 in a subprocess for the main paths, ``main()`` in-process for the many bad inputs."""
 
+import contextlib
+import io
 import re
 import subprocess
 import sys
@@ -309,3 +311,39 @@ def test_features_and_ensemble_equal_the_python_api(files):
     got = pd.read_csv(root / "ensemble.csv").ghi_forecast.to_numpy()
     np.testing.assert_allclose(got, forecast, rtol=1e-9, atol=1e-9)
     assert (got >= 0).all() and (got[frame.clearsky_ghi.iloc[1276:1300] <= 10] == 0).all()
+
+
+def test_calibrated_intervals_from_the_command_line(files, tmp_path):
+    """fit --calibrate, forecast --coverage: nested, physical bounds from the model file's
+    ConformalRegressor; backtest --coverage scores them; an uncalibrated model is refused."""
+    from narxcast.intervals import ConformalRegressor
+
+    root, frame = files
+    common = ["--time-column", "timestamp", "--target", "ghi", "--features", "solar",
+              "--param", "feedback_delays=[1, 24]", "--param", "max_iter=10", "--quiet"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["fit", str(root / "train.csv"), *common, "--calibrate", "24", "--out",
+                     str(tmp_path / "model.narxcast")]) == 0
+        assert main(["forecast", str(tmp_path / "model.narxcast"), str(root / "latest.csv"),
+                     "--horizon", "24", "--coverage", "0.8", "0.95", "--out",
+                     str(tmp_path / "forecasts.csv"), "--quiet"]) == 0
+        assert main(["backtest", str(root / "train.csv"), *common, "--horizons", "1", "6",
+                     "--coverage", "0.9", "--out", str(tmp_path / "results")]) == 0
+    model = ModelFile.load(tmp_path / "model.narxcast").model
+    assert isinstance(model, ConformalRegressor) and model.max_horizon == 24
+    table = pd.read_csv(tmp_path / "forecasts.csv")
+    bounds = table[["ghi_lower_95", "ghi_lower_80", "ghi_upper_80", "ghi_upper_95"]].to_numpy()
+    assert (np.diff(bounds, axis=1) >= -1e-9).all() and (bounds >= 0).all()
+    night = frame.clearsky_ghi.iloc[1276:1300].to_numpy() <= 10
+    assert (bounds[night] == 0).all()
+    metrics = pd.read_csv(tmp_path / "results" / "metrics.csv")
+    assert {"coverage_90", "width_90", "interval_score_90", "crps"} <= set(metrics.metric)
+    with contextlib.redirect_stderr(io.StringIO()) as stderr, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["fit", str(root / "train.csv"), *common, "--out",
+                     str(tmp_path / "plain.narxcast")]) == 0
+        assert main(["forecast", str(tmp_path / "plain.narxcast"), str(root / "latest.csv"),
+                     "--horizon", "24", "--coverage", "0.8", "--out",
+                     str(tmp_path / "plain.csv"), "--quiet"]) == 1
+    assert "--coverage needs a model fitted with --calibrate" in stderr.getvalue()

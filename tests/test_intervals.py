@@ -203,3 +203,35 @@ def test_bad_arguments_are_named():
         ConformalRegressor(_arx(), calibration_fraction=0.01).fit(X[:100], y[:100])
     with pytest.raises(ValueError, match="column 'clearsky_ghi'"):
         ConformalRegressor(_arx(), conditional="clearsky_ghi").fit(X, y)
+
+
+def test_backtest_scores_intervals_as_fitted_on_the_training_rows_alone():
+    """backtest(coverage=...) scores the intervals of a model fitted (and calibrated) on the
+    training block only: its coverage and width equal those of that model's own intervals
+    over the segment, and only entries with quantiles get the probabilistic metrics."""
+    from narxcast.metrics import coverage as empirical_coverage
+    from narxcast.metrics import crps_quantiles
+    from narxcast.model_selection import backtest
+
+    X, y = _linear_plant(1600)
+    conformal = ConformalRegressor(_arx(), max_horizon=6)
+    result = backtest({"arx": conformal, "naive": PersistenceRegressor()}, X, y,
+                      horizons=(1, 6), train_size=1200, coverage=(0.8,), progress=False)
+    scores = result.scores.set_index(["estimator", "horizon", "metric"])["value"]
+    assert ("naive", 1, "coverage_80") not in scores.index
+    fitted = ConformalRegressor(_arx(), max_horizon=6).fit(X[:1200], y[:1200])
+    bounds = fitted.predict_interval(X, y, horizon=6, coverage=0.8, all_horizons=True)
+    levels = np.arange(1, 20) / 20
+    table = fitted.predict_quantiles(X, y, horizon=6, quantiles=levels, all_horizons=True)
+    for h in (1, 6):
+        rows = np.arange(1199 + h, 1600)
+        rows = rows[~np.isnan(result.forecasts["naive", h].to_numpy()[rows])]
+        expected = empirical_coverage(y[rows], bounds[rows, h - 1, 0], bounds[rows, h - 1, 1])
+        assert scores["arx", h, "coverage_80"] == pytest.approx(expected, abs=1e-12)
+        assert scores["arx", h, "width_80"] == pytest.approx(
+            np.mean(bounds[rows, h - 1, 1] - bounds[rows, h - 1, 0]))
+        assert scores["arx", h, "crps"] == pytest.approx(
+            crps_quantiles(y[rows], table[rows, h - 1], levels), rel=0.05)
+        assert abs(scores["arx", h, "coverage_80"] - 0.8) < 0.08
+    with pytest.raises(ValueError, match="`coverage` must hold fractions"):
+        backtest({"arx": conformal}, X, y, coverage=(80,), progress=False)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -114,3 +115,35 @@ def test_residual_diagnostic_in_one_call_and_labels_that_speak(tmp_path):
                                                lag_unit="hours")
     assert ax.get_xlabel() == "lag (hours; temperature before error)"
     _png(over_time.figure, tmp_path / "residuals.png")
+
+
+def test_interval_plots_show_what_was_forecast(tmp_path, rng):
+    """Bands span the given bounds; the reliability diagram plots the fraction below each
+    quantile (computed here by hand); the PIT of calibrated samples is flat."""
+    y = rng.normal(size=2000)
+    quantiles = np.array([0.1, 0.5, 0.9])
+    forecasts = np.tile(norm.ppf(quantiles), (2000, 1))  # the true N(0, 1) quantiles
+    ax = plotting.plot_reliability(y, forecasts, quantiles, label="N(0, 1)")
+    below = (y[:, None] <= forecasts).mean(axis=0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), below)
+    assert np.abs(below - quantiles).max() < 0.03
+    _png(ax.figure, tmp_path / "reliability.png")
+    leads = plotting.plot_reliability(y, np.stack([forecasts, forecasts + 1], axis=1),
+                                      quantiles)
+    assert [line.get_label() for line in leads.lines][:2] == ["1 step ahead", "2 steps ahead"]
+    samples = rng.normal(size=(2000, 99))
+    pit = plotting.probability_integral_transform(y, samples)
+    counts, _ = np.histogram(pit, bins=5, range=(0, 1))
+    assert counts.min() > 0.8 * 400  # flat: 400 a bin
+    narrow = plotting.probability_integral_transform(y, 0.3 * samples)
+    assert np.mean((narrow < 0.1) | (narrow > 0.9)) > 0.5  # too narrow: U-shaped
+    ax = plotting.plot_pit(y, samples)
+    assert sum(p.get_height() for p in ax.patches) == pytest.approx(10.0)  # density, 10 bins
+    _png(ax.figure, tmp_path / "pit.png")
+    bounds = np.column_stack([y - 1, y + 1])
+    response, _ = plotting.plot_response(y[:50], {"forecast": y[:50]},
+                                         bands={"90% interval": bounds[:50]})
+    band = response.collections[0]
+    assert band.get_label() == "90% interval"
+    np.testing.assert_allclose(band.get_paths()[0].vertices[:, 1].min(), bounds[:50, 0].min())
+    _png(response.figure, tmp_path / "bands.png")
