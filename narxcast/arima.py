@@ -10,9 +10,10 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._forecaster import BaseForecaster
+from .intervals import QuantileForecaster, gaussian_quantiles
 
 
-class ARIMARegressor(BaseForecaster):
+class ARIMARegressor(QuantileForecaster, BaseForecaster):
     """Seasonal ARIMA with exogenous regressors (statsmodels SARIMAX) as a forecaster.
 
     The parameters are estimated once, by maximum likelihood on the data given to ``fit``.
@@ -23,6 +24,13 @@ class ARIMARegressor(BaseForecaster):
     one vectorised pass over the filtered states (``a_{o+1|o}``, then ``a_{o+j|o} =
     c_{o+j-1} + T a_{o+j-1|o}``, ``y_{o+j|o} = Z a_{o+j|o} + d_{o+j}``), which equals
     statsmodels' dynamic prediction from each origin.
+
+    ``predict_interval`` and ``predict_quantiles`` (every predict mode) are Gaussian with
+    the model's own state-space forecast variance at each lead time (statsmodels'
+    ``get_forecast(...).var_pred_mean``): exact when continuing from the data seen; for the
+    forecasts of a segment from every origin, the variance from the end of the data seen is
+    used at every origin (the Kalman filter's steady state, reached after a few dozen rows of
+    a stationary model).
 
     Parameters
     ----------
@@ -209,6 +217,19 @@ class ARIMARegressor(BaseForecaster):
                 state = transition @ state + _at(filtered.state_intercept, origins + step)
             out[step] = design @ state + _at(filtered.obs_intercept, origins + step + 1)
         return out
+
+    def _check_quantiles_fitted(self):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "results_")
+
+    def _quantiles(self, X, y, horizon, quantiles, all_horizons):
+        point, leads = self._point_and_leads(X, y, horizon, all_horizons)
+        n_leads = int(leads.max())
+        exog = np.zeros((n_leads, self.n_features_in_)) if self.n_features_in_ else None
+        variance = self.results_.get_forecast(n_leads, exog=exog).var_pred_mean
+        return gaussian_quantiles(point, np.broadcast_to(leads, point.shape),
+                                  np.sqrt(np.asarray(variance, dtype=float)).ravel(), quantiles)
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
         future = inputs_t[:, origin + 1:].T

@@ -79,7 +79,99 @@ def _check_coverage(coverage):
     return float(coverage)
 
 
-class ConformalRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
+class QuantileForecaster:
+    """``predict_quantiles`` and ``predict_interval`` in every predict mode, for a forecaster
+    that gives ``_quantiles(X, y, horizon, quantiles, all_horizons)``: (n, n_leads,
+    n_quantiles) arrays, n_leads 1 unless ``all_horizons``. ``_max_lead`` (None: no limit) is
+    the longest lead time it can give."""
+
+    _max_lead = None
+
+    def _point_and_leads(self, X, y, horizon, all_horizons):
+        """Point forecasts (n, m) and the lead time of each of their columns (m,) or, for a
+        continuation, of each row ((n, 1))."""
+        if y is None:
+            if all_horizons:
+                raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
+            point = np.asarray(self.predict(X, horizon=horizon), dtype=float)
+            leads = np.arange(1, point.shape[0] + 1)[:, None]
+            point = point[:, None]
+        else:
+            horizon = 1 if horizon is None else check_horizon(horizon)
+            if self._max_lead is not None and horizon > self._max_lead:
+                raise ValueError(f"`horizon` must be at most max_horizon={self._max_lead}, "
+                                 f"the longest lead calibrated. Got {horizon}.")
+            point = np.asarray(self.predict(X, y=y, horizon=horizon,
+                                                       all_horizons=True), dtype=float)
+            leads = np.arange(1, horizon + 1)[None, :]
+            if not all_horizons:
+                point, leads = point[:, -1:], leads[:, -1:]
+        if self._max_lead is not None and leads.max() > self._max_lead:
+            raise ValueError(f"Forecasts {leads.max()} steps ahead; the calibration covers "
+                             f"max_horizon={self._max_lead}.")
+        return point, leads
+
+    def predict_quantiles(self, X=None, y=None, horizon=None, quantiles=(0.05, 0.5, 0.95),
+                          all_horizons=False):
+        """Forecast quantiles in every predict mode (as :meth:`predict`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_quantiles), or (n_samples, horizon, n_quantiles) with
+        ``all_horizons``
+            Non-decreasing along the quantiles; NaN where the point forecast is NaN. Given
+            pandas, a DataFrame with the input's index and a column per level (``(horizon,
+            quantile)`` with ``all_horizons``).
+        """
+        self._check_quantiles_fitted()
+        quantiles = _check_quantiles(quantiles)
+        values = self._quantiles(X, y, horizon, quantiles, all_horizons)
+        values = values if all_horizons else values[:, 0]
+        return self._frame(values, X, y, quantiles, "quantile")
+
+    def predict_interval(self, X=None, y=None, horizon=None, coverage=0.9,
+                         all_horizons=False):
+        """Central intervals of nominal ``coverage`` (the ``(1 - coverage) / 2`` and ``(1 +
+        coverage) / 2`` quantiles) in every predict mode.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2), or (n_samples, horizon, 2) with ``all_horizons``
+            Lower and upper bounds; a DataFrame with columns ``lower``, ``upper`` (``(horizon,
+            bound)`` with ``all_horizons``) when given pandas.
+        """
+        self._check_quantiles_fitted()
+        coverage = _check_coverage(coverage)
+        levels = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
+        values = self._quantiles(X, y, horizon, levels, all_horizons)
+        values = values if all_horizons else values[:, 0]
+        return self._frame(values, X, y, np.array(["lower", "upper"]), "bound")
+
+    @staticmethod
+    def _frame(values, X, y, labels, name):
+        import pandas as pd
+
+        framed = as_pandas(values.reshape(values.shape[0], -1), X, y, all_horizons=False)
+        if isinstance(framed, np.ndarray):
+            return values
+        if values.ndim == 3:
+            framed.columns = pd.MultiIndex.from_product(
+                [range(1, values.shape[1] + 1), labels.tolist()], names=["horizon", name])
+        else:
+            framed.columns = pd.Index(labels.tolist(), name=name)
+        return framed
+
+
+def gaussian_quantiles(point, leads, std, quantiles):
+    """Quantiles of ``N(point, std[lead - 1]^2)`` for point forecasts (n, m) at ``leads``
+    (broadcast to (n, m)): (n, m, n_quantiles)."""
+    from scipy.stats import norm
+
+    return point[:, :, None] + std[leads - 1][:, :, None] * norm.ppf(quantiles)
+
+
+class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixin,
+                         BaseEstimator):
     """Intervals, quantiles and sample paths from any narxcast forecaster, calibrated per
     lead time on the last block of the training rows (split conformal prediction).
 
@@ -242,29 +334,12 @@ class ConformalRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
     # -------------------------------------------------------------------------- predict
     # predict, update (the calibration is kept) and score: estimator_'s (DelegatingForecaster)
 
-    def _point_and_leads(self, X, y, horizon, all_horizons):
-        """Point forecasts (n, m) and the lead time of each of their columns (m,) or, for a
-        continuation, of each row ((n, 1))."""
-        if y is None:
-            if all_horizons:
-                raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
-            point = np.asarray(self.estimator_.predict(X, horizon=horizon), dtype=float)
-            leads = np.arange(1, point.shape[0] + 1)[:, None]
-            point = point[:, None]
-        else:
-            horizon = 1 if horizon is None else check_horizon(horizon)
-            if horizon > self.max_horizon:
-                raise ValueError(f"`horizon` must be at most max_horizon={self.max_horizon}, "
-                                 f"the longest lead calibrated. Got {horizon}.")
-            point = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
-                                                       all_horizons=True), dtype=float)
-            leads = np.arange(1, horizon + 1)[None, :]
-            if not all_horizons:
-                point, leads = point[:, -1:], leads[:, -1:]
-        if leads.max() > self.max_horizon:
-            raise ValueError(f"Forecasts {leads.max()} steps ahead; the calibration covers "
-                             f"max_horizon={self.max_horizon}.")
-        return point, leads
+    @property
+    def _max_lead(self):
+        return self.max_horizon
+
+    def _check_quantiles_fitted(self):
+        check_is_fitted(self, "estimator_")
 
     def _offsets(self, quantiles, leads):
         """Conformal offsets of the ``leads`` (an array of lead times), shape (*leads.shape,
@@ -323,56 +398,6 @@ class ConformalRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
                        table[rows, np.arange(leads.shape[1])[None, :], bins[:, None]],
                        out=values)
         return self._bounded(X, values)
-
-    def predict_quantiles(self, X=None, y=None, horizon=None, quantiles=(0.05, 0.5, 0.95),
-                          all_horizons=False):
-        """Forecast quantiles in every predict mode (as :meth:`predict`).
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_quantiles), or (n_samples, horizon, n_quantiles) with
-        ``all_horizons``
-            Non-decreasing along the quantiles; NaN where the point forecast is NaN. Given
-            pandas, a DataFrame with the input's index and a column per level (``(horizon,
-            quantile)`` with ``all_horizons``).
-        """
-        check_is_fitted(self, "estimator_")
-        quantiles = _check_quantiles(quantiles)
-        values = self._quantiles(X, y, horizon, quantiles, all_horizons)
-        values = values if all_horizons else values[:, 0]
-        return self._frame(values, X, y, quantiles, "quantile")
-
-    def predict_interval(self, X=None, y=None, horizon=None, coverage=0.9,
-                         all_horizons=False):
-        """Central intervals of nominal ``coverage`` (the ``(1 - coverage) / 2`` and ``(1 +
-        coverage) / 2`` quantiles) in every predict mode.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 2), or (n_samples, horizon, 2) with ``all_horizons``
-            Lower and upper bounds; a DataFrame with columns ``lower``, ``upper`` (``(horizon,
-            bound)`` with ``all_horizons``) when given pandas.
-        """
-        check_is_fitted(self, "estimator_")
-        coverage = _check_coverage(coverage)
-        levels = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
-        values = self._quantiles(X, y, horizon, levels, all_horizons)
-        values = values if all_horizons else values[:, 0]
-        return self._frame(values, X, y, np.array(["lower", "upper"]), "bound")
-
-    @staticmethod
-    def _frame(values, X, y, labels, name):
-        import pandas as pd
-
-        framed = as_pandas(values.reshape(values.shape[0], -1), X, y, all_horizons=False)
-        if isinstance(framed, np.ndarray):
-            return values
-        if values.ndim == 3:
-            framed.columns = pd.MultiIndex.from_product(
-                [range(1, values.shape[1] + 1), labels.tolist()], names=["horizon", name])
-        else:
-            framed.columns = pd.Index(labels.tolist(), name=name)
-        return framed
 
     def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, random_state=None):
         """Closed-loop sample paths of ``estimator_`` (a NARX) with the one-step errors of

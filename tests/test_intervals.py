@@ -235,3 +235,27 @@ def test_backtest_scores_intervals_as_fitted_on_the_training_rows_alone():
         assert abs(scores["arx", h, "coverage_80"] - 0.8) < 0.08
     with pytest.raises(ValueError, match="`coverage` must hold fractions"):
         backtest({"arx": conformal}, X, y, coverage=(80,), progress=False)
+
+
+def test_arima_intervals_are_its_own_state_space_intervals():
+    """ARIMA's quantiles are Gaussian with statsmodels' forecast variance: continuing from
+    the data seen they equal get_forecast's confidence interval; from every origin of a
+    segment their width is the exact h-step one of the AR(1) plant, and they cover."""
+    rng = np.random.default_rng(0)
+    y = np.zeros(3000)
+    for t in range(1, 3000):
+        y[t] = A * y[t - 1] + SIGMA * rng.normal()
+    model = ARIMARegressor(order=(1, 0, 0)).fit(None, y[:2000])
+    continued = model.predict_interval(None, horizon=5, coverage=0.9)
+    expected = model.results_.get_forecast(5).conf_int(alpha=0.1)
+    np.testing.assert_allclose(continued, expected, rtol=1e-9)
+    bounds = model.predict_interval(None, y[2000:], horizon=4, coverage=0.9, all_horizons=True)
+    for lead in (1, 4):
+        width = bounds[lead:, lead - 1, 1] - bounds[lead:, lead - 1, 0]
+        assert np.mean(width) == pytest.approx(2 * norm.ppf(0.95) * _predictive_std(lead),
+                                               rel=0.05)
+        inside = ((bounds[lead:, lead - 1, 0] <= y[2000 + lead:])
+                  & (y[2000 + lead:] <= bounds[lead:, lead - 1, 1]))
+        assert abs(inside.mean() - 0.9) < 0.04
+    table = model.predict_quantiles(None, y[2000:], horizon=2, quantiles=(0.1, 0.5, 0.9))
+    np.testing.assert_allclose(table[:, 1], model.predict(None, y[2000:], horizon=2))
