@@ -3,17 +3,20 @@
 
 For every bundled site and both targets (global horizontal irradiance, wind speed), every
 model is trained on the first 75% of the year and forecasts the rest from every origin, 1, 6
-and 24 hours ahead (``backtest`` with ``refit=False``): NARX trained by Adam, by
-Levenberg–Marquardt (alone, and as an ensemble of five trained from different seeds) and by a
-GA then LM, each open then closed loop; Elman, LSTM and GRU; a direct TDNN; seasonal ARIMA;
-naive, seasonal and (GHI) clear-sky persistence. Every entry with a random seed runs from
-five seeds: its RMSE is their mean ± their standard deviation. colorado-2017 is also scored
+and 24 hours ahead (``backtest`` with ``refit=False``): NARX trained by Adam (alone, and as an
+ensemble of five trained from different seeds), by Levenberg–Marquardt (alone, and as an
+ensemble of five) and by a GA then LM; Elman, LSTM and GRU; a direct TDNN; seasonal ARIMA;
+naive, seasonal and (GHI) clear-sky persistence; and two probabilistic entries, the Adam
+ensemble and persistence (clear-sky for GHI, naive for wind) each in a
+:class:`~narxcast.intervals.ConformalRegressor`, whose 80% and 95% intervals and CRPS are
+scored. Every entry with a random seed runs from five seeds: its RMSE is their mean ± their
+standard deviation. colorado-2017 is also scored
 by an expanding-window chronological cross-validation (three refits, seed 0). GHI is scored
 on daytime hours (clear-sky GHI > 10 W/m2). Skill is ``1 - RMSE / RMSE`` of the best
 persistence at that site, target and horizon (of the mean RMSE over seeds).
 
-The NARX settings (feedback delays, hidden size, clear-sky-index target, closed-loop training)
-come from :func:`search`: a grid scored on the *training* block of colorado-2017 only (its
+The NARX settings (feedback delays, hidden size, clear-sky-index target, closed-loop training,
+Adam's learning rate with or without early stopping) come from :func:`search`: a grid scored on the *training* block of colorado-2017 only (its
 last fifth held out, each configuration by its mean over three seeds), never on a test
 block.
 """
@@ -38,7 +41,12 @@ TRAIN_FRACTION = 0.75
 SEARCH_SITE = "colorado-2017"
 INPUT_DELAYS = [0, 1]
 PERSISTENCE = ("naive persistence", "seasonal persistence", "clear-sky persistence")
+PROBABILISTIC_REFERENCE = "persistence, conformal"  # the CRPS skill's reference
 SEEDS = (0, 1, 2, 3, 4)  # every entry with a random_state runs from each: mean ± std
+COVERAGES = (0.8, 0.95)  # the probabilistic entries' intervals, scored on the last quarter
+# Adam's settings the search chooses between: session 6's, and the library's defaults
+RECIPES = {"lr 3e-3, early stopping": dict(learning_rate_init=3e-3, early_stopping=True),
+           "defaults": dict(learning_rate_init=1e-3, early_stopping=False)}
 SEARCH_SEEDS = (0, 1, 2)  # each configuration of the search: its mean over these
 
 
@@ -54,7 +62,7 @@ def _narx(config, target, **params):
 
     options = dict(input_delays=INPUT_DELAYS, feedback_delays=config["feedback_delays"],
                    hidden_layer_sizes=config["hidden_layer_sizes"], loop=config["loop"],
-                   learning_rate_init=3e-3, early_stopping=True, random_state=0)
+                   random_state=0, **RECIPES[config.get("recipe", "lr 3e-3, early stopping")])
     options.update(params)
     model = NARXRegressor(**options)
     if target == "ghi" and config["clearsky_index"]:
@@ -80,8 +88,10 @@ def estimators(target, config, quick=False):
 
     ensemble = EnsembleRegressor(_narx({**config, "clearsky_index": False}, target,
                                        solver="lm", max_iter=30), n_estimators=5)
+    adam_ensemble = EnsembleRegressor(_narx(config, target), n_estimators=5)
     entries = {
         "NARX adam": _narx(config, target),
+        "NARX adam ensemble of 5": adam_ensemble,
         "NARX lm": _narx(config, target, solver="lm", max_iter=30),
         "NARX lm ensemble of 5": (ClearSkyIndexRegressor(ensemble)
                                   if target == "ghi" and config["clearsky_index"] else ensemble),
@@ -98,6 +108,15 @@ def estimators(target, config, quick=False):
         if target == "ghi" and config["clearsky_index"]:
             model = ClearSkyIndexRegressor(model)
         entries[name] = model
+    # probabilistic: intervals calibrated on the last fifth of the training block, errors
+    # conditioned on the clear-sky level for GHI; the reference is persistence calibrated alike
+    from .intervals import ConformalRegressor
+
+    conditional = "clearsky_ghi" if target == "ghi" else None
+    persistence = PersistenceRegressor(kind="clearsky" if target == "ghi" else "naive")
+    entries["NARX adam ensemble of 5, conformal"] = ConformalRegressor(
+        adam_ensemble, conditional=conditional)
+    entries[PROBABILISTIC_REFERENCE] = ConformalRegressor(persistence, conditional=conditional)
     entries["TDNN"] = TDNNRegressor(max_horizon=24, input_delays=1, target_delays=24,
                                     early_stopping=True, random_state=0)
     entries["ARIMA"] = ARIMARegressor(order=(2, 0, 1), seasonal_order=(1, 0, 0, 24))
@@ -107,7 +126,8 @@ def estimators(target, config, quick=False):
         entries["clear-sky persistence"] = PersistenceRegressor(kind="clearsky")
     if quick:
         keep = ("NARX adam", "NARX lm", "GRU", "naive persistence", "seasonal persistence",
-                "clear-sky persistence", "NARX lm ensemble of 5")
+                "clear-sky persistence", "NARX lm ensemble of 5",
+                "NARX adam ensemble of 5, conformal", PROBABILISTIC_REFERENCE)
         entries = {name: model for name, model in entries.items() if name in keep}
         for model in entries.values():
             for key in model.get_params():
@@ -118,22 +138,23 @@ def estimators(target, config, quick=False):
     return entries
 
 
-def _seed_key(model):
-    """The outermost ``random_state`` parameter of ``model`` (None: deterministic)."""
-    keys = [key for key in model.get_params() if key.split("__")[-1] == "random_state"]
-    return min(keys, key=len) if keys else None
+def _seed_keys(model):
+    """Every ``random_state`` parameter of ``model``, nested ones included (an ensemble draws
+    its members' seeds from its own; a conformal wrapper's is its inner model's)."""
+    return [key for key in model.get_params() if key.split("__")[-1] == "random_state"]
 
 
 def _over_seeds(entries, seeds):
-    """Each entry with a random_state once per seed, named ``"<name> [seed s]"``."""
+    """Each entry with a random_state once per seed (every random_state in it set to the
+    seed), named ``"<name> [seed s]"``."""
     out = {}
     for name, model in entries.items():
-        key = _seed_key(model)
-        if key is None:
+        keys = _seed_keys(model)
+        if not keys:
             out[name] = model
             continue
         for seed in seeds:
-            out[f"{name} [seed {seed}]"] = clone(model).set_params(**{key: seed})
+            out[f"{name} [seed {seed}]"] = clone(model).set_params(**dict.fromkeys(keys, seed))
     return out
 
 
@@ -176,10 +197,11 @@ def search(target, quick=False, progress=False):
     grid = {"feedback_delays": [[1, 2, 3], [1, 2, 3, 24]],
             "hidden_layer_sizes": [(5,), (10,), (20,)],
             "loop": ["open", ("open", "closed")],
-            "clearsky_index": [False, True] if target == "ghi" else [False]}
+            "clearsky_index": [False, True] if target == "ghi" else [False],
+            "recipe": list(RECIPES)}
     if quick:
         grid = {"feedback_delays": [[1, 2, 3, 24]], "hidden_layer_sizes": [(5,)],
-                "loop": ["open"], "clearsky_index": [False]}
+                "loop": ["open"], "clearsky_index": [False], "recipe": list(RECIPES)[:1]}
     rows = []
     for values in itertools.product(*grid.values()):
         config = dict(zip(grid, values))
@@ -211,12 +233,17 @@ def evaluate(site, target, config, quick=False, progress=False, cv=None):
 
     X, y, mask = _problem(site, target)
     seeds = (0,) if quick or cv is not None else SEEDS
-    entries = _over_seeds(estimators(target, config, quick=quick), seeds)
+    entries = estimators(target, config, quick=quick)
+    if cv is not None:  # intervals are scored on the last quarter only
+        entries = {name: model for name, model in entries.items()
+                   if not hasattr(model, "predict_interval")}
+    entries = _over_seeds(entries, seeds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = backtest(entries, X, y, horizons=HORIZONS, train_size=TRAIN_FRACTION,
                           cv=cv, metrics=("rmse", "mae", "nrmse"), mask=mask,
-                          reference=None, progress=progress)  # skill below, as the best
+                          reference=None, coverage=COVERAGES if cv is None else (),
+                          progress=progress)  # skill below, against the best persistence
     seconds = result.fit_seconds.rename("value").rename_axis("model").reset_index()
     seconds["metric"], seconds["horizon"] = "fit_seconds", 0
     scores = _mean_over_seeds(pd.concat([result.scores.rename(columns={"estimator": "model"}),
@@ -228,6 +255,12 @@ def evaluate(site, target, config, quick=False, progress=False, cv=None):
     best_persistence = rmse[[name for name in PERSISTENCE if name in rmse]].min(axis=1)
     skill = (1.0 - rmse.div(best_persistence, axis=0)).stack().rename("value").reset_index()
     skill["metric"] = "skill"
+    crps = scores.query("metric == 'crps'").pivot(index="horizon", columns="model",
+                                                  values="value")
+    if PROBABILISTIC_REFERENCE in crps:
+        crps_skill = (1.0 - crps.div(crps[PROBABILISTIC_REFERENCE], axis=0)).stack()
+        crps_skill = crps_skill.rename("value").reset_index().assign(metric="crps_skill")
+        skill = pd.concat([skill, crps_skill], ignore_index=True)
     scores = pd.concat([scores, skill], ignore_index=True)
     scores.insert(0, "split", "last quarter" if cv is None else "expanding-window CV")
     scores.insert(0, "target", target)
@@ -280,6 +313,24 @@ def _winners(scores):
     best["skill"] = [skill[(r.site, r.target, r.split, r.horizon, r.model)]
                      for r in best.itertuples()]
     return best[["site", "target", "split", "horizon", "model", "value", "skill", "network"]]
+
+
+def _probabilistic(scores):
+    """Per site, target and horizon (last quarter): coverage of the nominal 80% and 95%
+    intervals (daytime for GHI), the 80% interval's mean width, CRPS and CRPS skill against
+    persistence calibrated alike."""
+    part = scores[(scores.split == "last quarter")
+                  & scores.metric.isin(["coverage_80", "coverage_95", "width_80", "crps",
+                                        "crps_skill"])]
+    table = part.pivot_table(index=["site", "target", "horizon", "model"], columns="metric",
+                             values="value", sort=False).reset_index()
+    out = table[["site", "target", "horizon", "model"]].copy()
+    for c in ("80", "95"):
+        out[f"coverage {c}%"] = table[f"coverage_{c}"].map("{:.1%}".format)
+    out["width 80%"] = table["width_80"].map("{:.3g}".format)
+    out["CRPS"] = table["crps"].map("{:.3g}".format)
+    out["CRPS skill"] = table["crps_skill"].map("{:+.3f}".format)
+    return out
 
 
 def _clearsky_skill(scores):
@@ -421,6 +472,13 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
               f"A narxcast network is the best entry in {int(winners.network.sum())} of "
               f"{len(winners)} cases.", "", "## GHI one hour ahead against clear-sky "
               "persistence", "", _markdown(_clearsky_skill(scores)), "",
+              "## Probabilistic forecasts", "",
+              "Intervals and quantiles from `ConformalRegressor`: errors of the model fitted on "
+              "the first 80% of the training block, on its last 20%, per lead (and, for GHI, "
+              "per clear-sky level); the reference is the best persistence for the target "
+              "(clear-sky for GHI, naive for wind) calibrated alike. CRPS from the 5%, 10%, "
+              "..., 95% quantiles; means over five seeds.", "",
+              _markdown(_probabilistic(scores)), "",
               "## All scores", "", _summary(scores), "",
               "## Figures", ""]
     lines += [f"![{path.stem}]({path.name})" for path in figure_paths]
