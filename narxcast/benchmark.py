@@ -16,9 +16,9 @@ on daytime hours (clear-sky GHI > 10 W/m2). Skill is ``1 - RMSE / RMSE`` of the 
 persistence at that site, target and horizon (of the mean RMSE over seeds).
 
 The NARX settings (feedback delays, hidden size, clear-sky-index target, closed-loop training,
-Adam's learning rate with or without early stopping) come from :func:`search`: a grid scored on the *training* block of colorado-2017 only (its
-last fifth held out, each configuration by its mean over three seeds), never on a test
-block.
+Adam's learning rate with or without early stopping) come from :func:`search`: a grid scored
+on the *training* block of colorado-2017 only (its last fifth held out, each configuration by
+its mean over three seeds), never on a test block.
 """
 
 import argparse
