@@ -19,6 +19,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from .model_files import (
     MODEL_SUFFIX,
@@ -98,7 +99,8 @@ def build_model(name, params, exog, features, ensemble=None, calibrate=None):
     :class:`~narxcast.compose.IrradianceRegressor` (never negative, zero at night, at most 1.5
     times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"; with
     ``calibrate`` (a lead time) a :class:`~narxcast.intervals.ConformalRegressor` calibrated
-    up to it, for intervals."""
+    up to it, for intervals: errors relative to clear-sky GHI and per clear-sky level with
+    "solar", rolled over the last 30 days (:func:`calibration_window`)."""
     model = make_model(name, params)
     if ensemble:
         from .compose import EnsembleRegressor
@@ -114,8 +116,20 @@ def build_model(name, params, exog, features, ensemble=None, calibrate=None):
     if calibrate:
         from .intervals import ConformalRegressor
 
-        conditional = list(exog).index("clearsky_ghi") if "solar" in features else None
-        model = ConformalRegressor(model, max_horizon=calibrate, conditional=conditional)
+        clearsky = list(exog).index("clearsky_ghi") if "solar" in features else None
+        model = ConformalRegressor(model, max_horizon=calibrate, scale=clearsky,
+                                   conditional=clearsky, window=CALIBRATION_DAYS * 24)
+    return model
+
+
+CALIBRATION_DAYS = 30  # the rolling calibration window of the command's intervals
+
+
+def calibration_window(model, step):
+    """Set a calibrated model's rolling window to :data:`CALIBRATION_DAYS` of rows of
+    ``step`` (the data's time step, known once they are read)."""
+    if hasattr(model, "window"):
+        model.set_params(window=max(10, int(pd.Timedelta(days=CALIBRATION_DAYS) / step)))
     return model
 
 
@@ -307,7 +321,7 @@ def fit_series(series, path, frame, spec):
     step = check_times(frame.index, path, spec.time_column)
     values = numeric(frame, path, spec.columns())
     check_complete(values, frame.index, path, spec.columns(), "training rows need every value")
-    model = spec.build_model()
+    model = calibration_window(spec.build_model(), step)
     model.fit(model_inputs(values[:, 1:], frame.index, spec.features), values[:, 0])
     return ModelFile(model=model, series=series, model_name=spec.model, target=spec.target,
                      exog=spec.columns()[1:], features=list(spec.features),
@@ -507,8 +521,9 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
 
     frame = _frame(frame)
     check_columns(frame, path, spec.columns())
-    check_times(frame.index, path, spec.time_column)
+    step = check_times(frame.index, path, spec.time_column)
     check_finite(frame, path, spec.columns(), "backtests need every value")
+    model = calibration_window(clone(model), step)
     mask = None
     if daytime:
         check_columns(frame, path, [daytime])

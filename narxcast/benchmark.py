@@ -108,15 +108,17 @@ def estimators(target, config, quick=False):
         if target == "ghi" and config["clearsky_index"]:
             model = ClearSkyIndexRegressor(model)
         entries[name] = model
-    # probabilistic: intervals calibrated on the last fifth of the training block, errors
-    # conditioned on the clear-sky level for GHI; the reference is persistence calibrated alike
+    # probabilistic: intervals calibrated on the last fifth of the training block, then on the
+    # last 30 days verified at each origin, errors relative to clear-sky GHI for GHI; the
+    # reference is persistence calibrated alike
     from .intervals import ConformalRegressor
 
-    conditional = "clearsky_ghi" if target == "ghi" else None
+    clearsky = "clearsky_ghi" if target == "ghi" else None
+    calibration = dict(scale=clearsky, conditional=clearsky, window=30 * 24)
     persistence = PersistenceRegressor(kind="clearsky" if target == "ghi" else "naive")
-    entries["NARX adam ensemble of 5, conformal"] = ConformalRegressor(
-        adam_ensemble, conditional=conditional)
-    entries[PROBABILISTIC_REFERENCE] = ConformalRegressor(persistence, conditional=conditional)
+    entries["NARX adam ensemble of 5, conformal"] = ConformalRegressor(adam_ensemble,
+                                                                       **calibration)
+    entries[PROBABILISTIC_REFERENCE] = ConformalRegressor(persistence, **calibration)
     entries["TDNN"] = TDNNRegressor(max_horizon=24, input_delays=1, target_delays=24,
                                     early_stopping=True, random_state=0)
     entries["ARIMA"] = ARIMARegressor(order=(2, 0, 1), seasonal_order=(1, 0, 0, 24))
@@ -474,9 +476,11 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
               "persistence", "", _markdown(_clearsky_skill(scores)), "",
               "## Probabilistic forecasts", "",
               "Intervals and quantiles from `ConformalRegressor`: errors of the model fitted on "
-              "the first 80% of the training block, on its last 20%, per lead (and, for GHI, "
-              "per clear-sky level); the reference is the best persistence for the target "
-              "(clear-sky for GHI, naive for wind) calibrated alike. CRPS from the 5%, 10%, "
+              "the first 80% of the training block, on its last 20%, then at each origin the "
+              "last 30 days of errors verified by then (`window`), per lead (for GHI relative "
+              "to clear-sky GHI, `scale`, and per clear-sky level, `conditional`); the "
+              "reference is the best persistence for the "
+              "target (clear-sky for GHI, naive for wind) calibrated alike. CRPS from the 5%, 10%, "
               "..., 95% quantiles; means over five seeds.", "",
               _markdown(_probabilistic(scores)), "",
               "## All scores", "", _summary(scores), "",

@@ -64,6 +64,41 @@ def _head(data, n):
     return data.iloc[:n] if hasattr(data, "iloc") else np.asarray(data)[:n]
 
 
+def _scaled(errors, scale):
+    """``errors / scale`` where ``scale`` is positive, NaN elsewhere (left out)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(scale > 0, errors / scale, np.nan)
+
+
+def _index_label(index):
+    """The last label of a pandas index, storable (ISO text for times), or None."""
+    import pandas as pd
+
+    if index is None or not len(index) or not index.is_monotonic_increasing:
+        return None
+    if isinstance(index, pd.DatetimeIndex):
+        return index[-1].isoformat()
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return int(index[-1])
+    return None
+
+
+def _last_fitted_row(index, label):
+    """The position in ``index`` of the last row at or before ``label`` (-1: every row is
+    after it), or None when the index cannot be placed."""
+    import pandas as pd
+
+    if index is None or label is None or not index.is_monotonic_increasing:
+        return None
+    if isinstance(index, pd.DatetimeIndex) and isinstance(label, str):
+        label = pd.Timestamp(label)
+        if (index.tz is None) != (label.tz is None):
+            return None
+    elif not (pd.api.types.is_integer_dtype(index.dtype) and isinstance(label, int)):
+        return None
+    return int(index.searchsorted(label, side="right")) - 1
+
+
 def _check_quantiles(quantiles):
     quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
     if quantiles.ndim != 1 or not quantiles.size or not ((quantiles > 0) & (quantiles < 1)).all():
@@ -196,6 +231,20 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         and each forecast uses the errors of its bin (irradiance errors grow with the sun:
         ``"clearsky_ghi"``). Bins with fewer than 30 errors at a lead time use all bins'.
     n_bins : int, default=4
+    scale : str, int or None, default=None
+        A column of ``X`` the errors are proportional to (locally weighted conformal): each
+        error is divided by its value at the target time (rows where it is not positive are
+        left out), and the offsets are multiplied by it again, so intervals widen and narrow
+        with it (irradiance: ``"clearsky_ghi"``, zero-width at night).
+    window : int or None, default=None
+        Rolling calibration: from every origin of a segment given as pandas whose index
+        continues the training data's (a backtest over the whole series, or new data), the
+        offsets come from the last ``window`` errors verified by that origin (target time at
+        or before it): the calibration block's, then the forecasts' own after the data
+        fitted on, so the intervals follow the season (with ``conditional``, those of the
+        row's bin; a bin with fewer than 30 in the window keeps the calibration block's).
+        Rows the model was fitted on, numpy segments and continuations keep the calibration
+        block's errors (its last ``window``).
     method : {"conformal", "bootstrap"}, default="conformal"
         "conformal": the forecast plus conformal order statistics of the calibration errors
         at that lead (:func:`conformal_offsets`); "bootstrap": quantiles of ``n_paths``
@@ -215,6 +264,11 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         The inner edges of the ``conditional`` bins (empty without ``conditional``).
     calibration_bins_ : ndarray of int
         The bin of each calibration row.
+    calibration_scale_ : ndarray
+        The ``scale`` column at each calibration row (empty without ``scale``).
+    fitted_until_ : str, int or None
+        The index label of the last row fitted on (ISO time for a DatetimeIndex), which
+        places a pandas segment for ``window``; None for arrays.
 
     Examples
     --------
@@ -242,45 +296,54 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         "refit": ["boolean"],
         "conditional": [str, Interval(numbers.Integral, 0, None, closed="left"), None],
         "n_bins": [Interval(numbers.Integral, 1, 100, closed="both")],
+        "scale": [str, Interval(numbers.Integral, 0, None, closed="left"), None],
+        "window": [Interval(numbers.Integral, 10, None, closed="left"), None],
         "method": [StrOptions({"conformal", "bootstrap"})],
         "n_paths": [Interval(numbers.Integral, 1, 100_000, closed="both")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, estimator, max_horizon=24, calibration_fraction=0.2, refit=True,
-                 conditional=None, n_bins=4, method="conformal", n_paths=200,
-                 random_state=None):
+                 conditional=None, n_bins=4, scale=None, window=None, method="conformal",
+                 n_paths=200, random_state=None):
         self.estimator = estimator
         self.max_horizon = max_horizon
         self.calibration_fraction = calibration_fraction
         self.refit = refit
         self.conditional = conditional
         self.n_bins = n_bins
+        self.scale = scale
+        self.window = window
         self.method = method
         self.n_paths = n_paths
         self.random_state = random_state
 
     # ------------------------------------------------------------------------------ fit
-    def _condition(self, X, n_rows):
-        """The ``conditional`` column of ``X`` (checked before any work), or None."""
-        if self.conditional is None:
+    def _column(self, X, n_rows, name):
+        """The column of ``X`` that parameter ``name`` ("conditional", "scale") names, checked
+        before any work, or None."""
+        column = getattr(self, name)
+        if column is None:
             return None
         if X is None:
-            raise ValueError(f"`conditional`={self.conditional!r} needs `X`.")
-        if isinstance(self.conditional, str):
-            if not hasattr(X, "columns") or self.conditional not in X.columns:
-                raise ValueError(f"`X` must be a DataFrame with the column "
-                                 f"{self.conditional!r} (parameter `conditional`).")
-            values = np.asarray(X[self.conditional], dtype=float)
+            raise ValueError(f"`{name}`={column!r} needs `X`.")
+        if isinstance(column, str):
+            if not hasattr(X, "columns") or column not in X.columns:
+                raise ValueError(f"`X` must be a DataFrame with the column {column!r} "
+                                 f"(parameter `{name}`).")
+            values = np.asarray(X[column], dtype=float)
         else:
             array = np.asarray(X, dtype=float)
-            if array.ndim != 2 or self.conditional >= array.shape[1]:
-                raise ValueError(f"`conditional`={self.conditional} is not a column of `X` "
-                                 f"with shape {array.shape}.")
-            values = array[:, self.conditional]
+            if array.ndim != 2 or column >= array.shape[1]:
+                raise ValueError(f"`{name}`={column} is not a column of `X` with shape "
+                                 f"{array.shape}.")
+            values = array[:, column]
         if values.shape[0] != n_rows:
             raise ValueError("`X` and the forecasts do not have the same rows.")
         return values
+
+    def _condition(self, X, n_rows):
+        return self._column(X, n_rows, "conditional")
 
     def fit(self, X, y):
         """Fit on the rows before the calibration block, keep the errors of its forecasts of
@@ -297,6 +360,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             raise ValueError(f"`calibration_fraction`={self.calibration_fraction} of {n} rows "
                              "leaves too few rows to fit or to calibrate (at least 20).")
         condition = self._condition(X, n)
+        scale = self._column(X, n, "scale")
         model = clone(self.estimator).fit(_head(X, first), _head(y, first))
         forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
                                              all_horizons=True), dtype=float)
@@ -308,6 +372,8 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             self.bin_edges_ = np.unique(np.nanquantile(condition[first:], levels))
         self.calibration_bins_ = self._bins(None if condition is None else condition[first:],
                                             n_calibration)
+        self.calibration_scale_ = np.zeros(0) if scale is None else scale[first:].copy()
+        self.fitted_until_ = _index_label(getattr(y, "index", None))
         self.estimator_ = clone(self.estimator).fit(X, y) if self.refit else model
         return self
 
@@ -330,6 +396,14 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                 and (bins.size == 0 or 0 <= bins.min() <= bins.max() <= self.bin_edges_.size)):
             raise ValueError("`errors_`, `calibration_bins_` and `bin_edges_` do not describe "
                              "a calibration of this estimator.")
+        scale = self.calibration_scale_
+        if not (isinstance(scale, np.ndarray) and scale.dtype == np.float64 and scale.ndim == 1
+                and scale.size in (0, errors.shape[0])
+                and (scale.size == 0) == (self.scale is None)
+                and (self.fitted_until_ is None
+                     or isinstance(self.fitted_until_, (str, int)))):
+            raise ValueError("`calibration_scale_` and `fitted_until_` do not describe a "
+                             "calibration of this estimator.")
 
     # -------------------------------------------------------------------------- predict
     # predict, update (the calibration is kept) and score: estimator_'s (DelegatingForecaster)
@@ -349,15 +423,58 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                                      quantiles)
 
         used, where = np.unique(leads, return_inverse=True)
-        errors = self.errors_[:, used - 1]
+        recent = slice(-self.window if self.window else None, None)
+        errors = self._scores()[recent, used - 1]
         pooled = offsets(errors)
         n_bins = self.bin_edges_.size + 1
         table = np.repeat(pooled[:, None, :], n_bins, axis=1)
         for b in range(n_bins if n_bins > 1 else 0):
-            in_bin = errors[self.calibration_bins_ == b]
+            in_bin = errors[self.calibration_bins_[recent] == b]
             enough = np.sum(~np.isnan(in_bin), axis=0) >= MIN_BIN_ERRORS
             table[enough, b] = offsets(in_bin)[enough]
         return table[where.reshape(leads.shape)]
+
+    def _scores(self):
+        """The calibration errors, divided by the ``scale`` column where it is positive (NaN
+        elsewhere)."""
+        if not self.calibration_scale_.size:
+            return self.errors_
+        return _scaled(self.errors_, self.calibration_scale_[:, None])
+
+    def _rolling(self, offsets, point, leads, y, scale, bins, quantiles):
+        """Replace the offsets of the rows after the data fitted on with those of the last
+        ``window`` errors verified at each one's origin (see ``window``), in the row's bin."""
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        last = _last_fitted_row(getattr(y, "index", None), self.fitted_until_)
+        if last is None:
+            return offsets
+        n, n_calibration = point.shape[0], self.errors_.shape[0]
+        targets = np.arange(max(last + 1, 0), n)
+        measured = np.asarray(y, dtype=float)
+        calibration = self._scores()
+        offsets = np.array(np.broadcast_to(offsets, (*point.shape, quantiles.size)))
+        # one timeline: the calibration rows, then the segment's rows after them; row r of
+        # the segment sits at n_calibration - 1 + r - last
+        timeline_bins = np.concatenate([np.full(self.window - 1, -1), self.calibration_bins_,
+                                        bins[last + 1:]])
+        for j, lead in enumerate(leads[0]):
+            errors = measured - point[:, j]
+            if scale is not None:
+                errors = _scaled(errors, scale)
+            timeline = np.concatenate([np.full(self.window - 1, np.nan),
+                                       calibration[:, lead - 1], errors[last + 1:]])
+            ends = n_calibration - 1 + targets - lead - last  # the last error verified
+            for b in np.unique(bins[targets]):
+                in_bin = np.where(timeline_bins == b, timeline, np.nan)
+                chosen = (ends >= 0) & (bins[targets] == b)
+                pools = np.sort(sliding_window_view(in_bin, self.window)[ends[chosen]], axis=1)
+                counts = np.sum(~np.isnan(pools), axis=1)
+                enough = counts >= MIN_BIN_ERRORS if self.bin_edges_.size else counts > 0
+                rows = targets[chosen][enough]
+                offsets[rows, j] = _order_statistics(pools[enough].T, counts[enough],
+                                                     quantiles)
+        return offsets
 
     def _bounded(self, X, values):
         """Held within the physical bounds of an irradiance wrapper, if ``estimator_`` is one
@@ -383,31 +500,38 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             values[formed] = np.quantile(paths[formed], quantiles, axis=-1).T
         else:
             point, leads = self._point_and_leads(X, y, horizon, all_horizons)
-            condition = self._condition(X, point.shape[0]) if self.conditional is not None \
-                else None
+            condition = self._condition(X, point.shape[0])
+            scale = self._column(X, point.shape[0], "scale")
             table = self._offsets(quantiles, leads)  # (*leads.shape, n_bins, n_quantiles)
-            values = np.empty((*point.shape, quantiles.size))
+            bins = self._bins(condition, point.shape[0])
             if condition is None:  # one bin: the same offsets for every row
                 offsets = table[..., 0, :]
-                for k in range(quantiles.size):  # per level: numpy's inner loop runs long
-                    np.add(point, offsets[..., k], out=values[..., k])
             else:
-                bins = self._bins(condition, point.shape[0])
                 rows = np.arange(leads.shape[0])[:, None] if leads.shape[0] > 1 else 0
-                np.add(point[:, :, None],
-                       table[rows, np.arange(leads.shape[1])[None, :], bins[:, None]],
-                       out=values)
+                offsets = table[rows, np.arange(leads.shape[1])[None, :], bins[:, None]]
+            if self.window and y is not None:
+                offsets = self._rolling(offsets, point, leads, y, scale, bins, quantiles)
+            if scale is not None:  # no spread where the scale is not positive (night)
+                positive = (scale > 0)[:, None, None]
+                with np.errstate(invalid="ignore"):
+                    offsets = np.where(positive, offsets * np.where(positive, scale[:, None, None],
+                                                                    1.0), 0.0)
+            values = np.empty((*point.shape, quantiles.size))
+            for k in range(quantiles.size):  # per level: numpy's inner loop runs long
+                np.add(point, offsets[..., k], out=values[..., k])
         return self._bounded(X, values)
 
     def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, random_state=None):
         """Closed-loop sample paths of ``estimator_`` (a NARX) with the one-step errors of
-        the calibration block bootstrapped and fed back: see
+        the calibration block (centred) bootstrapped and fed back: see
         :meth:`narxcast.NARXRegressor.sample_paths` (shapes, modes)."""
         check_is_fitted(self, "estimator_")
         if not hasattr(self.estimator_, "_sample_scaled"):
             raise ValueError(f"{type(self.estimator_).__name__} has no sample paths yet (NARX "
                              "has); `method='bootstrap'` needs a NARX.")
-        one_step = self.errors_[:, 0]
+        one_step = self.errors_[:, 0][~np.isnan(self.errors_[:, 0])]
+        # centred, as a residual bootstrap's are: the paths spread by the errors' noise
+        # without compounding the calibration block's bias step after step
         return self.estimator_.sample_paths(X, y, horizon=horizon, n_paths=n_paths,
-                                            residuals=one_step[~np.isnan(one_step)],
+                                            residuals=one_step - one_step.mean(),
                                             random_state=random_state)

@@ -259,3 +259,80 @@ def test_arima_intervals_are_its_own_state_space_intervals():
         assert abs(inside.mean() - 0.9) < 0.04
     table = model.predict_quantiles(None, y[2000:], horizon=2, quantiles=(0.1, 0.5, 0.9))
     np.testing.assert_allclose(table[:, 1], model.predict(None, y[2000:], horizon=2))
+
+
+def _shifting_plant(n, change, seed=0):
+    """The linear plant whose noise grows threefold at row ``change``, as a pandas frame with
+    an hourly index."""
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-1, 1, n)
+    sigma = np.where(np.arange(n) < change, SIGMA, 3 * SIGMA)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = A * y[t - 1] + B * u[t - 1] + sigma[t] * rng.normal()
+    index = pd.date_range("2024-01-01", periods=n, freq="h")
+    return pd.DataFrame({"u": u}, index=index), pd.Series(y, index=index, name="y")
+
+
+def test_rolling_calibration_follows_a_change_and_never_looks_ahead():
+    """After the noise triples, split intervals under-cover; rolling ones (the last 300
+    verified errors at each origin) come back to nominal once their window has filled. An
+    interval from an origin does not change when later data do."""
+    X, y = _shifting_plant(4000, change=2500)
+    split = ConformalRegressor(_arx(), max_horizon=4).fit(X[:2000], y[:2000])
+    rolling = ConformalRegressor(_arx(), max_horizon=4, window=300).fit(X[:2000], y[:2000])
+    assert rolling.fitted_until_ == X.index[1999].isoformat()
+    late = slice(3000, None)  # 500 rows after the change: the window holds only new errors
+    # split: P(|Z| < 1.645 / 3) = 0.42; rolling: nominal
+    for model, low, high in ((split, 0.36, 0.48), (rolling, 0.86, 0.94)):
+        bounds = model.predict_interval(X, y, horizon=4, coverage=0.9)
+        inside = (bounds["lower"] <= y) & (y <= bounds["upper"])
+        assert low < inside[late].mean() < high
+    # before the change both use the same, calibration-like errors
+    early = slice(2010, 2300)
+    np.testing.assert_allclose(
+        (split.predict_interval(X, y, horizon=4)["upper"] - split.predict(X, y, horizon=4))
+        [early].mean(),
+        (rolling.predict_interval(X, y, horizon=4)["upper"] - rolling.predict(X, y, horizon=4))
+        [early].mean(), rtol=0.15)
+    before = rolling.predict_interval(X, y, horizon=4, all_horizons=True)
+    changed = y.copy()
+    changed.iloc[3201:] += 10.0  # everything after origin 3200
+    after = rolling.predict_interval(X, changed, horizon=4, all_horizons=True)
+    for lead in range(1, 5):
+        np.testing.assert_array_equal(before.loc[X.index[3200 + lead], lead].to_numpy(),
+                                      after.loc[X.index[3200 + lead], lead].to_numpy())
+    # arrays cannot be placed in time: the calibration block's last `window` errors
+    plain = rolling.predict_interval(X.to_numpy(), y.to_numpy(), horizon=4)
+    tail = ConformalRegressor(_arx(), max_horizon=4).fit(X[:2000], y[:2000])
+    tail.errors_ = tail.errors_[-300:]
+    tail.calibration_bins_ = tail.calibration_bins_[-300:]
+    np.testing.assert_allclose(plain, tail.predict_interval(X.to_numpy(), y.to_numpy(),
+                                                            horizon=4))
+
+
+def test_scaled_errors_give_intervals_proportional_to_the_scale_column():
+    """Noise proportional to a known column: scaled intervals are narrow where it is small and
+    cover at both ends; unscaled ones over-cover the quiet rows and under-cover the loud."""
+    rng = np.random.default_rng(1)
+    n = 4000
+    level = 0.2 + 2 * (np.sin(np.arange(n) / 50) > 0)  # quiet and loud stretches
+    u = rng.uniform(-1, 1, n)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = A * y[t - 1] + B * u[t - 1] + 0.2 * level[t] * rng.normal()
+    X = np.column_stack([u, level])
+    arx = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(),
+                        solver="lm", loop="open", random_state=0)
+    scaled = ConformalRegressor(arx, max_horizon=1, scale=1).fit(X[:3000], y[:3000])
+    plain = ConformalRegressor(arx, max_horizon=1).fit(X[:3000], y[:3000])
+    quiet, loud = level[3000:] < 1, level[3000:] > 1
+    for model, expect_quiet, expect_loud in ((scaled, (0.85, 0.95), (0.85, 0.95)),
+                                             (plain, (0.97, 1.01), (0.6, 0.9))):
+        bounds = model.predict_interval(X[3000:], y[3000:], coverage=0.9)
+        inside = (bounds[:, 0] <= y[3000:]) & (y[3000:] <= bounds[:, 1])
+        assert expect_quiet[0] < inside[1:][quiet[1:]].mean() < expect_quiet[1]
+        assert expect_loud[0] < inside[1:][loud[1:]].mean() < expect_loud[1]
+    width = np.diff(scaled.predict_interval(X[3000:], y[3000:]), axis=1)[:, 0]
+    assert np.nanmean(width[loud]) / np.nanmean(width[quiet]) == pytest.approx(2.2 / 0.2,
+                                                                                  rel=1e-6)

@@ -200,3 +200,18 @@ def test_grid_search_example_runs_without_warning_spam(quickstart):
              namespace)
     assert namespace["search"].best_params_["hidden_layer_sizes"] in [(5,), (10,)]
     assert len({(w.category, str(w.message)) for w in caught}) <= 1
+
+
+def test_probabilistic_example_prints_what_the_readme_says(quickstart):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        namespace = _run("Probabilistic forecasts", quickstart[0])
+    got = [float(v) for v in re.findall(r"cover ([\d.]+)%", printed.getvalue())]
+    claimed = re.search(r"This prints ([\d.]+)% and ([\d.]+)% \(nominal",
+                        README.read_text()).groups()
+    np.testing.assert_allclose(got, [float(v) for v in claimed], atol=1.0)
+    quantiles = namespace["quantiles"]
+    assert list(quantiles.columns) == [0.1, 0.5, 0.9]
+    formed = quantiles.notna().all(axis=1)
+    assert (quantiles[formed].diff(axis=1).iloc[:, 1:] >= 0).all().all()
+    assert (quantiles[formed] >= 0).all().all()
