@@ -354,6 +354,73 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 forecasts[first:, step] = np.moveaxis(out[step, :, :n - first], 1, 0)
         return forecasts
 
+    def simulate(self, X, y_initial):
+        """Free-run simulation over a new input record from its first measured rows.
+
+        The model's own outputs are fed back after the initial conditions ``y_initial`` (the
+        record's first measured targets: at least the largest delay; a recurrent model runs
+        its state over them from zero, so more rows warm it up): MATLAB's ``net(X, Xi, Ai)``
+        after ``closeloop``, sysidentpy's ``predict(X, y=y_initial)``. The fitted model's
+        stored history is not touched.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The record's inputs, every row (the initial rows' too).
+        y_initial : array-like of shape (n_initial,) or (n_initial, n_targets)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) (or (n_samples, n_targets)), pandas with ``X``'s index
+        when ``X`` is pandas: NaN for the initial rows, the simulation after them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from narxcast import NARXRegressor
+        >>> u = np.random.default_rng(0).uniform(-1, 1, 600)
+        >>> y = np.zeros(600)
+        >>> for k in range(599):
+        ...     y[k + 1] = 0.5 * y[k] + np.tanh(u[k])
+        >>> model = NARXRegressor(input_delays=[1], feedback_delays=[1], max_iter=50,
+        ...                       random_state=0).fit(u[:400, None], y[:400])
+        >>> simulated = model.simulate(u[400:, None], y[400:402])
+        >>> simulated.shape, bool(np.isnan(simulated[:2]).all())
+        ((200,), True)
+        """
+        check_is_fitted(self, "input_scaler_")
+        if X is None:
+            raise ValueError("`X` is required: the inputs of the record to simulate.")
+        n_steps = _num_samples(X)
+        try:
+            finite = np.isfinite(np.asarray(y_initial, dtype=float)).all()
+        except (TypeError, ValueError):
+            finite = False
+        if not finite:
+            raise ValueError("`y_initial` must be finite numbers: the measured initial rows.")
+        initial = self._validate_targets(y_initial, reset=False)
+        n_initial = len(initial)
+        if n_initial < self.max_delay_:
+            raise ValueError(f"`y_initial` must hold at least the largest delay "
+                             f"({self.max_delay_}) of initial rows. Got {n_initial}.")
+        if n_steps <= n_initial:
+            raise ValueError(f"`X` must have more rows ({n_steps}) than `y_initial` "
+                             f"({n_initial}): the rows after them are simulated.")
+        horizon = n_steps - n_initial
+        self._check_forecast_horizon(horizon)
+        inputs = self._validate_inputs(X, n_steps, reset=False)
+        targets = np.concatenate([initial, np.full((horizon, self.n_targets_), np.nan)])
+        out = self._forecast_scaled(*self._scaled_t(inputs, targets),
+                                    np.array([n_initial - 1], dtype=np.int64), horizon)
+        simulated = np.full((n_steps, self.n_targets_), np.nan)
+        simulated[n_initial:] = self.target_scaler_.inverse(out[:, :, 0])
+        if self._y_ndim == 1:
+            simulated = simulated[:, 0]
+        result = as_pandas(simulated, X, None)
+        if hasattr(result, "name"):
+            result.name = getattr(y_initial, "name", None)
+        return result
+
     # ------------------------------------------------------------------------ sample paths
     # a family with sample paths implements ``_sample_scaled(inputs_t, targets_t, origins,
     # horizon, residuals_t, seed)``: (horizon, n_targets, n_origins) scaled closed-loop

@@ -82,11 +82,12 @@ def test_forecasting_modes_run(quickstart):
             results[line] = eval(line, namespace) if "=" not in line.split("(")[0] else \
                 exec(line, namespace)
     X_test, y_test = namespace["X_test"], namespace["y_test"]
-    continued, step, day, leads = (results[line] for line in lines[1:5])
+    continued, step, day, leads, simulated = (results[line] for line in lines[1:6])
     assert continued.index.equals(X_test.index[:24]) and continued.notna().all()
     assert step.index.equals(y_test.index) and day.name == "ghi"
     assert leads.shape == (len(y_test), 24) and list(leads.columns) == list(range(1, 25))
     np.testing.assert_array_equal(leads[24].to_numpy(), day.to_numpy())
+    assert simulated.iloc[:24].isna().all() and simulated.iloc[24:].notna().all()
     assert namespace["model"].history_y_[-1, 0] == y_test.iloc[23]  # updated to the new rows
 
 
