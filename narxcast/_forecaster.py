@@ -181,8 +181,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         return inputs, targets
 
     # ------------------------------------------------------------------------------- fit
-    def fit(self, X, y):
-        """Fit the model to a series.
+    def fit(self, X, y, groups=None):
+        """Fit the model to a series, or to several records of one system (``groups``).
 
         Parameters
         ----------
@@ -190,6 +190,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             Exogenous inputs at the target times; None for a purely autoregressive model.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             The series to forecast, in time order at a regular step.
+        groups : array-like of shape (n_samples,), optional
+            Segment ids: several independent records (experiments of one plant, say) given
+            one after the other, each a contiguous run of rows with one id. No training
+            window, regressor, free run or recurrent state crosses from one record into the
+            next: each starts from its own first rows (its initial conditions), as MATLAB's
+            ``catsamples`` and fastcan's ``session_sizes``. None (the default) reads the
+            first level of a pandas MultiIndex of ``y`` (or ``X``) as the ids when there is
+            one, else one record. The history kept for ``predict(X_future)`` is the last
+            record's.
 
         Returns
         -------
@@ -198,14 +207,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._validate_params()
         fitted_state = self.__dict__.copy()
         try:
-            return self._fit(X, y)
+            return self._fit(X, y, groups)
         except BaseException:
             # a rejected or failed fit leaves a previously fitted model exactly as it was
             self.__dict__.clear()
             self.__dict__.update(fitted_state)
             raise
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, groups=None):
         warm = self._warm_started()
         input_delays, target_delays = self._delays()
         max_delay = int(max(input_delays.max(initial=0), target_delays.max(initial=0)))
@@ -230,9 +239,21 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "
                              "there is nothing to forecast.")
-        self._fit_scaled(*self._scaled_t(inputs, targets), warm)
-        self._store_history(inputs, targets, reset=True)
+        segments = segment_bounds(_groups_of(groups, X, y), len(targets), max_delay + 2)
+        if segments is not None and not self._fits_segments:
+            raise ValueError(f"{type(self).__name__} cannot be fitted on several records "
+                             "(`groups`): fit one model per record.")
+        self._segments = segments
+        try:
+            self._fit_scaled(*self._scaled_t(inputs, targets), warm)
+        finally:
+            del self._segments
+        last = segments[-1][0] if segments else 0
+        self._store_history(inputs[last:], targets[last:], reset=True)
         return self
+
+    _segments = None  # while fitting on several records: their (start, end) rows
+    _fits_segments = True  # False: the family cannot be fitted on several records
 
     @abstractmethod
     def _fit_scaled(self, inputs_t, targets_t, warm):
@@ -251,7 +272,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self.history_y_ = targets[len(targets) - keep:].copy()
 
     # --------------------------------------------------------------------------- predict
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
         """Forecast, continuing from the stored history or over a segment of measurements.
 
         Parameters
@@ -269,6 +290,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         all_horizons : bool, default False
             With ``y``: return every lead time ``1..horizon``, shape (n_samples, horizon[,
             n_targets]); column ``j - 1`` of row ``t`` is the forecast of ``y_t`` from ``t - j``.
+        groups : array-like of shape (n_samples,), optional
+            With ``y``: several records one after the other (as in :meth:`fit`; a pandas
+            MultiIndex's first level by default): each is forecast from its own initial
+            conditions, as if given alone.
 
         Returns
         -------
@@ -280,6 +305,17 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             several targets). NumPy in, NumPy out.
         """
         check_is_fitted(self, "input_scaler_")
+        segments = None if y is None else segment_bounds(_groups_of(groups, X, y),
+                                                         _num_samples(y), 1)
+        if groups is not None and y is None:
+            raise ValueError("`groups` needs segments of measurements: pass `y`.")
+        if segments is not None:  # each record on its own, put back in order
+            parts = [self.predict(None if X is None else _take(X, start, end),
+                                  _take(y, start, end), horizon=horizon,
+                                  all_horizons=all_horizons) for start, end in segments]
+            if all(isinstance(part, np.ndarray) for part in parts):
+                return np.concatenate(parts)
+            return pd.concat(parts)
         if y is None:
             if all_horizons:
                 raise ValueError("`all_horizons=True` needs a segment: pass `y`.")
@@ -540,11 +576,12 @@ class DelegatingForecaster:
 
     _delegate = "estimator_"
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
         """The fitted forecaster's forecasts (every predict mode)."""
         check_is_fitted(self, self._delegate)
+        extra = {} if groups is None else {"groups": groups}
         return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
-                                                    all_horizons=all_horizons)
+                                                    all_horizons=all_horizons, **extra)
 
     def update(self, X, y):
         """Append measurements to the fitted forecaster's history."""
@@ -570,6 +607,54 @@ def forecast_r2(estimator, X, y, horizon=None, sample_weight=None):
     formed = np.isfinite(forecasts.reshape(len(forecasts), -1)).all(axis=1)
     weights = None if sample_weight is None else np.asarray(sample_weight)[formed]
     return r2_score(truth[formed], forecasts[formed], sample_weight=weights)
+
+
+def _groups_of(groups, X, y):
+    """The segment ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
+    ``X``, else None."""
+    if groups is not None:
+        return groups
+    for data in (y, X):
+        index = getattr(data, "index", None)
+        if index is not None and getattr(index, "nlevels", 1) > 1:
+            return index.get_level_values(0)
+    return None
+
+
+def _take(data, start, end):
+    """Rows ``start:end`` of an array or pandas object."""
+    return data.iloc[start:end] if hasattr(data, "iloc") else np.asarray(data)[start:end]
+
+
+def segment_bounds(groups, n_rows, min_rows):
+    """The (start, end) rows of the segments of ``groups`` (ids, one per row, each id one
+    contiguous run of at least ``min_rows`` rows); None for no ``groups`` or a single run.
+
+    Examples
+    --------
+    >>> segment_bounds(["a", "a", "a", "b", "b", "b"], 6, 3)
+    [(0, 3), (3, 6)]
+    """
+    if groups is None:
+        return None
+    ids = pd.Series(np.asarray(groups))
+    if ids.ndim != 1 or len(ids) != n_rows:
+        raise ValueError(f"`groups` must give one segment id per row ({n_rows}). Got "
+                         f"{len(ids)}.")
+    if ids.isna().any():
+        raise ValueError("`groups` must not hold missing ids.")
+    change = np.flatnonzero(ids.to_numpy()[1:] != ids.to_numpy()[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    runs = ids.iloc[starts]
+    if runs.duplicated().any():
+        raise ValueError(f"`groups`: segment {runs[runs.duplicated()].iloc[0]!r} is not one "
+                         "contiguous run of rows (give each record's rows together).")
+    bounds = list(zip(starts.tolist(), [*change.tolist(), n_rows]))
+    short = [ids.iloc[start] for start, end in bounds if end - start < min_rows]
+    if short:
+        raise ValueError(f"`groups`: segment {short[0]!r} has fewer than {min_rows} rows (the "
+                         "largest delay and two targets).")
+    return bounds if len(bounds) > 1 else None
 
 
 def as_pandas(forecasts, X, y, all_horizons=False):

@@ -23,7 +23,7 @@ from .kernels.recurrent import (
     W_HH,
     W_IH,
 )
-from .training.stages import TrainingProblem
+from .training.stages import TrainingProblem, segment_origins
 
 
 class RecurrentLayout(NamedTuple):
@@ -252,9 +252,25 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
     # ------------------------------------------------------------------ states
     def _states(self, theta, inputs_t, targets_t, initial=None, first=None):
         """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
-        at the step of target ``first`` (the first complete regressor if None)."""
+        at the step of target ``first`` (the first complete regressor if None). While the
+        model is fitted on several segments (``groups``) the state restarts from zero at each
+        one's start (the last one runs on to the end of the arrays, past any padding)."""
         layout = self.layout_
         self._check_theta(theta)
+        segments = self._segments
+        if segments and len(segments) > 1 and initial is None and first is None:
+            states = np.zeros((layout.n_layers, layout.state_width, targets_t.shape[1]))
+            ends = [end for _, end in segments[1:]] + [targets_t.shape[1]]
+            self._segments = None
+            try:
+                for (start, _), end in zip(segments, ends):
+                    if end - start > self.max_delay_:
+                        states[:, :, start:end] = self._states(
+                            theta, np.ascontiguousarray(inputs_t[:, start:end]),
+                            np.ascontiguousarray(targets_t[:, start:end]))
+            finally:
+                self._segments = segments
+            return states
         first = self.max_delay_ if first is None else first
         if initial is None:
             initial = np.zeros((layout.n_layers, layout.state_width))
@@ -323,7 +339,8 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
         window = min(self.bptt_steps, end - first_target)
         burn_in = min(self.burn_in, max(0, end - first_target - window))
-        origins = np.arange(first_target - 1 + burn_in, end - window, dtype=np.int64)
+        origins = segment_origins(self, targets_t.shape[1], first_target - 1 + burn_in, end,
+                                  self.max_delay_ - 1 + burn_in, window)
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
         dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64

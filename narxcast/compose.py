@@ -120,19 +120,21 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
 
-    def fit(self, X, y):
-        """Fit a clone of ``estimator`` to the clear-sky index of ``y``."""
+    def fit(self, X, y, groups=None):
+        """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
+        records, as the estimator's ``fit``)."""
         self._validate_params()
-        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y))
+        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **_segments(groups))
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
         """As the inner forecaster's ``predict``, in irradiance units."""
         check_is_fitted(self, "estimator_")
         clearsky_rows = self._clearsky(X)  # checked before any work
         index_y = None if y is None else self._index(X, y)
         index = np.asarray(self.estimator_.predict(X, y=index_y, horizon=horizon,
-                                                   all_horizons=all_horizons))
+                                                   all_horizons=all_horizons,
+                                                   **_segments(groups)))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return as_pandas(self._irradiance(X, index), X, y, all_horizons)
@@ -175,19 +177,20 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     (0.0, 0.0)
     """
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
         self._validate_params()
         self._clearsky(X)
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = clone(self.estimator).fit(X, y, **_segments(groups))
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False):
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
         """As the inner forecaster's ``predict``, held within the physical bounds."""
         check_is_fitted(self, "estimator_")
         clearsky = self._clearsky(X)  # checked before any work
         forecasts = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
-                                                       all_horizons=all_horizons))
+                                                       all_horizons=all_horizons,
+                                                       **_segments(groups)))
         if forecasts.shape[0] != clearsky.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         lower, upper = self.physical_bounds(X)
@@ -259,16 +262,17 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         self.combine = combine
         self.random_state = random_state
 
-    def fit(self, X, y):
-        """Fit ``n_estimators`` clones of ``estimator``, each with its own seed."""
+    def fit(self, X, y, groups=None):
+        """Fit ``n_estimators`` clones of ``estimator``, each with its own seed (``groups``:
+        the records, as the estimator's ``fit``)."""
         self._validate_params()
         if "random_state" not in self.estimator.get_params():
             raise ValueError(f"`estimator` {type(self.estimator).__name__} has no "
                              "random_state: its members would all be the same.")
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_estimators)
-        self.estimators_ = [clone(self.estimator).set_params(random_state=int(seed)).fit(X, y)
-                            for seed in seeds]
+        self.estimators_ = [clone(self.estimator).set_params(random_state=int(seed))
+                            .fit(X, y, **_segments(groups)) for seed in seeds]
         self.seeds_ = [int(seed) for seed in seeds]
         return self
 
@@ -277,12 +281,14 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
                 and all(map(_is_forecaster, self.estimators_))):
             raise ValueError("`estimators_` must be fitted narxcast forecasters.")
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False):
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
+                groups=None):
         """The members' forecasts combined, as each member's ``predict``; with ``return_std``
         also their standard deviation across members (the seed's share of the error)."""
         check_is_fitted(self, "estimators_")
         forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
-                                                        all_horizons=all_horizons))
+                                                        all_horizons=all_horizons,
+                                                        **_segments(groups)))
                               for member in self.estimators_])
         combined = (forecasts.mean(axis=0) if self.combine == "mean"
                     else np.median(forecasts, axis=0))
@@ -303,6 +309,12 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         from ._forecaster import forecast_r2
 
         return forecast_r2(self, X, y, horizon, sample_weight)
+
+
+def _segments(groups):
+    """The ``groups`` keyword for an inner fit: only when given, so that an estimator without
+    records support is fitted as it always was."""
+    return {} if groups is None else {"groups": groups}
 
 
 def _is_forecaster(estimator):

@@ -7,7 +7,7 @@ from ._network import FeedbackMixin
 from ._validation import FEEDBACK_PARAMETER_CONSTRAINTS
 from .kernels import narx as kernels
 from .kernels import population as population_kernels
-from .training.stages import LeastSquaresProblem, TrainingProblem
+from .training.stages import LeastSquaresProblem, TrainingProblem, segment_origins
 
 
 class NARXRegressor(FeedbackMixin, MLPForecaster):
@@ -243,7 +243,8 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
         window = min(self.bptt_steps, end - first_target)
-        origins = np.arange(first_target - 1, end - window, dtype=np.int64)
+        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
+                                  self.max_delay_ - 1, window)
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
 
@@ -258,7 +259,8 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         training target (open loop), or free-running windows of ``bptt_steps`` from every
         ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
         window = min(self.bptt_steps, end - first_target) if closed else 1
-        origins = np.arange(first_target - 1, end - window, window, dtype=np.int64)
+        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
+                                  self.max_delay_ - 1, window, step=window)
         layout = self.layout_
         n_params = layout.n_params
         shape = (window, self.n_targets_, origins.size)

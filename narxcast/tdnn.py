@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval
 from ._mlp import MLPForecaster
 from ._validation import normalize_delays
 from .kernels import tdnn as kernels
-from .training.stages import TrainingProblem
+from .training.stages import TrainingProblem, segment_origins
 
 
 class TDNNRegressor(MLPForecaster):
@@ -142,7 +142,8 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
     def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
         """Every origin whose ``max_horizon`` targets lie in the training block (a direct
         model has no loop, so ``closed`` is always False)."""
-        origins = np.arange(first_target - 1, end - self.max_horizon, dtype=np.int64)
+        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
+                                  self.max_delay_ - 1, self.max_horizon)
         if origins.size == 0:
             raise ValueError(f"`y` needs more than max_horizon={self.max_horizon} rows after "
                              f"the largest delay ({first_target}) to train on. Got "

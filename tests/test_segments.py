@@ -68,3 +68,123 @@ def test_simulation_arguments_are_checked_before_any_work():
                          random_state=0).fit(X[:400], y[:400])
     with pytest.raises(ValueError, match="horizon"):
         tdnn.simulate(X[400:], y[400:402])  # a direct model forecasts at most max_horizon
+
+
+def _linear_records(offsets=(0.0, 40.0), n=300, seed=0):
+    """Records of y_t = 0.9 y_{t-1} + u_{t-1} (noiseless), each from its own initial value:
+    where one record ends and the next begins, the jump is one the plant cannot make."""
+    rng = np.random.default_rng(seed)
+    X, y, groups = [], [], []
+    for k, start in enumerate(offsets):
+        u = rng.uniform(-1, 1, n)
+        record = np.zeros(n)
+        record[0] = start
+        for t in range(1, n):
+            record[t] = 0.9 * record[t - 1] + u[t - 1]
+        X.append(u)
+        y.append(record)
+        groups += [f"run {k}"] * n
+    return np.concatenate(X)[:, None], np.concatenate(y), np.array(groups)
+
+
+def test_records_are_fitted_without_a_false_jump_between_them():
+    """A linear ARX fitted by LM on two records of a noiseless plant: with `groups` it recovers
+    the plant exactly; without, the one step across the boundary biases it."""
+    X, y, groups = _linear_records()
+    options = dict(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(), solver="lm",
+                   loop="open", alpha=0.0, scale=False, random_state=0)
+    separate = NARXRegressor(**options).fit(X, y, groups=groups)
+    np.testing.assert_allclose(separate.coefs_[0][:, 0], [1.0, 0.9], atol=1e-6)
+    joined = NARXRegressor(**options).fit(X, y)
+    assert np.abs(joined.coefs_[0][:, 0] - [1.0, 0.9]).max() > 1e-3
+    # a pandas MultiIndex whose first level is the record names them too
+    index = pd.MultiIndex.from_arrays([groups, np.arange(len(y))])
+    by_index = NARXRegressor(**options).fit(pd.DataFrame(X, index=index),
+                                            pd.Series(y, index=index))
+    np.testing.assert_array_equal(by_index.theta_, separate.theta_)
+    # the history kept to continue is the last record's
+    np.testing.assert_array_equal(separate.history_y_[:, 0], y[-1:])
+
+
+@pytest.mark.parametrize("loop", ["open", "closed"])
+def test_training_windows_lie_inside_one_record(loop):
+    """The origins of every training problem (gradient windows, LM windows, validation) are
+    those of each record alone, by hand."""
+    from narxcast.training.stages import segment_origins
+
+    X, y, groups = _linear_records(n=100)
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1, 2, 3], bptt_steps=8,
+                          loop=loop, max_iter=2, random_state=0).fit(X, y, groups=groups)
+    model._segments = [(0, 100), (100, 200)]
+    inputs_t, targets_t = model._scaled_t(X, y[:, None])
+    problem = model._training_problem(inputs_t, targets_t, 3, 200, loop == "closed")
+    window = problem.window
+    by_hand = [o for start in (0, 100) for o in range(start + 2, start + 100 - window)]
+    np.testing.assert_array_equal(problem.origins, by_hand)
+    # every 8th origin of the second record from 150: the last one's window ends at row 198
+    assert segment_origins(model, 200, 150, 200, 2, 8, step=8).tolist() == [150, 158, 166,
+                                                                            174, 182, 190]
+    del model._segments
+
+
+def test_evolution_runs_free_from_each_records_initial_conditions():
+    """GA's fitness over two records is the mean squared free-run error of each record run
+    from its own first rows (checked with simulate, which does the same)."""
+    X, y, groups = _linear_records(offsets=(0.0, 5.0), n=200)
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(3,),
+                          solver="ga", population_size=20, n_generations=5,
+                          clip_forecasts=None, random_state=0).fit(X, y, groups=groups)
+    errors = []
+    for rows in (slice(0, 200), slice(200, 400)):
+        simulated = model.simulate(X[rows], y[rows][:1])
+        errors.append(((simulated[1:] - y[rows][1:]) / model.target_scaler_.scale[0]) ** 2)
+    assert model.fitness_curve_[-1] == pytest.approx(0.5 * np.mean(np.concatenate(errors)),
+                                                     rel=1e-9)
+
+
+def test_recurrent_states_restart_at_each_record():
+    X, y, groups = _linear_records(n=150)
+    model = GRURegressor(input_delays=0, feedback_delays=[1], hidden_layer_sizes=(4,),
+                         bptt_steps=12, burn_in=6, max_iter=3, early_stopping=True,
+                         random_state=0).fit(X, y, groups=groups)
+    inputs_t, targets_t = model._scaled_t(X, y[:, None])
+    model._segments = [(0, 150), (150, 300)]
+    joined = model._states(model.theta_, inputs_t, targets_t)
+    del model._segments
+    second = model._states(model.theta_, np.ascontiguousarray(inputs_t[:, 150:]),
+                           np.ascontiguousarray(targets_t[:, 150:]))
+    np.testing.assert_allclose(joined[:, :, 150:], second, rtol=1e-12)
+    np.testing.assert_allclose(model.state_, second[:, :, -1], rtol=1e-10)
+
+
+def test_records_are_checked():
+    from narxcast import ARIMARegressor
+
+    X, y, groups = _linear_records(n=50)
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1], max_iter=2)
+    with pytest.raises(ValueError, match="segment 'run 1' is not one contiguous run"):
+        model.fit(X, y, groups=np.roll(groups, 10))
+    with pytest.raises(ValueError, match="one segment id per row"):
+        model.fit(X, y, groups=groups[:-1])
+    with pytest.raises(ValueError, match="has fewer than 3 rows"):
+        model.fit(X, y, groups=["a"] * 98 + ["b"] * 2)
+    with pytest.raises(ValueError, match="ARIMARegressor cannot be fitted on several"):
+        ARIMARegressor().fit(X, y, groups=groups)
+
+
+def test_predict_forecasts_each_record_from_its_own_initial_conditions():
+    X, y, groups = _linear_records(n=120)
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1, 2], max_iter=5,
+                          random_state=0).fit(X, y, groups=groups)
+    together = model.predict(X, y, horizon=3, all_horizons=True, groups=groups)
+    for rows in (slice(0, 120), slice(120, 240)):
+        np.testing.assert_array_equal(together[rows],
+                                      model.predict(X[rows], y[rows], horizon=3,
+                                                    all_horizons=True))
+    assert np.isnan(together[120:122]).all()  # the second record's initial conditions
+    index = pd.MultiIndex.from_arrays([groups, np.arange(240)])
+    framed = model.predict(pd.DataFrame(X, index=index), pd.Series(y, index=index), horizon=3)
+    np.testing.assert_array_equal(framed.to_numpy(), together[:, 2])
+    assert framed.index.equals(index)
+    with pytest.raises(ValueError, match="`groups` needs segments of measurements"):
+        model.predict(X[:5], groups=groups[:5])

@@ -261,15 +261,25 @@ def _evolve(network, theta, method, inputs_t, targets_t, first_target, end, rng,
     training rows, a generation per parallel kernel call; the first generation is ``theta``
     and fresh initialisations (``around_theta``: ``theta`` plus noise). Returns the
     :class:`~narxcast.training.EvolutionResult`."""
-    inputs_t = np.ascontiguousarray(inputs_t[:, :end])
-    targets_t = np.ascontiguousarray(targets_t[:, :end])
-    kernel_loss = network._population_problem(inputs_t, targets_t, first_target,
-                                              network.fitness == "closed")
+    # one free run (or one-step pass) per segment, from its own initial conditions
+    parts = []
+    for start, stop in segments_of(network, targets_t.shape[1]):
+        stop = min(stop, end)
+        if stop - start > first_target:
+            loss = network._population_problem(
+                np.ascontiguousarray(inputs_t[:, start:stop]),
+                np.ascontiguousarray(targets_t[:, start:stop]), first_target,
+                network.fitness == "closed")
+            parts.append((loss, stop - start - first_target))
+    total = sum(weight for _, weight in parts)
     chunk = chunk_size(network.population_size)
 
     def population_loss(thetas):
-        losses = np.empty(thetas.shape[0])
-        kernel_loss(np.ascontiguousarray(thetas.T), chunk, losses)
+        thetas_t = np.ascontiguousarray(thetas.T)
+        losses, part = np.zeros(thetas.shape[0]), np.empty(thetas.shape[0])
+        for kernel_loss, weight in parts:  # the mean over every segment's targets
+            kernel_loss(thetas_t, chunk, part)
+            losses += part * (weight / total)
         return losses
 
     initial = np.empty((network.population_size, theta.size))
@@ -291,9 +301,10 @@ def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
     longest = horizons[-1]
     n = targets_t.shape[1]
     first = max(network._first_origin(), start - longest)
-    origins = np.arange(first, n - 1, dtype=np.int64)
+    origins = segment_origins(network, n, first, n, network._first_origin(), 1)
     inputs_padded, targets_padded = _padded(inputs_t, longest), _padded(targets_t, longest)
-    scored = [(h, (origins + h >= start) & (origins + h < n)) for h in horizons]
+    ends = _segment_end(network, n, origins)
+    scored = [(h, (origins + h >= start) & (origins + h < ends)) for h in horizons]
     truths = [targets_t[:, origins[rows] + h] for h, rows in scored]
     totals = [np.sum((t - t.mean(axis=1, keepdims=True)) ** 2) for t in truths]
 
@@ -306,20 +317,46 @@ def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
 
 
 def _validation_scorer(network, inputs_t, targets_t, start, horizon):
-    """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n)."""
+    """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n) (of
+    each segment), over the targets they reach in their segment."""
     n = targets_t.shape[1]
     inputs_padded, targets_padded = _padded(inputs_t, horizon), _padded(targets_t, horizon)
-    origins = np.arange(start - 1, n - 1, horizon, dtype=np.int64)
-    truth = targets_t[:, start:]
+    origins = segment_origins(network, n, start - 1, n, network._first_origin(), 1, horizon)
+    rows = origins[None, :] + np.arange(1, horizon + 1)[:, None]  # (horizon, n_origins)
+    reached = rows < _segment_end(network, n, origins)[None, :]
+    truth = targets_padded[:, rows][:, reached]
     total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
-    n_targets = targets_t.shape[0]
 
     def score(theta):
         out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon)
-        forecasts = out.transpose(1, 2, 0).reshape(n_targets, -1)[:, :n - start]
-        return 1.0 - np.sum((forecasts - truth) ** 2) / total
+        return 1.0 - np.sum((out.transpose(1, 0, 2)[:, reached] - truth) ** 2) / total
 
     return score
+
+
+def _segment_end(network, n, origins):
+    """The end row of the segment of each origin."""
+    bounds = segments_of(network, n)
+    starts = np.array([start for start, _ in bounds])
+    ends = np.array([end for _, end in bounds])
+    return ends[np.searchsorted(starts, origins, side="right") - 1]
+
+
+def segments_of(network, n):
+    """The (start, end) row ranges of the segments the network is being fitted on (one,
+    ``(0, n)``, without ``groups``)."""
+    segments = getattr(network, "_segments", None)
+    return list(segments) if segments else [(0, n)]
+
+
+def segment_origins(network, n, first, stop, reach_back, reach_ahead, step=1):
+    """Origins ``o`` in ``[first, stop - reach_ahead)`` (every ``step``-th in a segment) whose
+    rows ``o - reach_back .. o + reach_ahead`` lie inside one segment of the fit: no training
+    window, regressor or forecast straddles the boundary of two records."""
+    origins = [np.arange(max(first, start + reach_back), min(stop, end) - reach_ahead, step,
+                         dtype=np.int64)
+               for start, end in segments_of(network, n)]
+    return np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)
 
 
 def _padded(array_t, steps):
