@@ -216,3 +216,13 @@ def test_probabilistic_example_prints_what_the_readme_says(quickstart):
     formed = quantiles.notna().all(axis=1)
     assert (quantiles[formed].diff(axis=1).iloc[:, 1:] >= 0).all().all()
     assert (quantiles[formed] >= 0).all().all()
+
+
+def test_records_example_identifies_the_plant(quickstart):
+    namespace = _run("Several records of one system", quickstart[0])
+    simulated, u = namespace["simulated"], namespace["u_new"]
+    truth = np.zeros(len(u))
+    for k in range(len(u) - 1):
+        truth[k + 1] = truth[k] / (1 + truth[k] ** 2) + u[k] ** 3
+    assert np.isnan(simulated[0])
+    assert np.sqrt(np.mean((simulated[1:] - truth[1:]) ** 2)) / np.std(truth) < 0.05
