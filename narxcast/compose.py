@@ -1,9 +1,11 @@
 """Meta-estimators over narxcast forecasters: a transformed target (the clear-sky index),
-physical bounds for irradiance, and an ensemble over seeds."""
+physical bounds for irradiance, an ensemble over seeds, and one global model over many
+series."""
 
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -311,6 +313,165 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         return forecast_r2(self, X, y, horizon, sample_weight)
 
 
+class GlobalRegressor(RegressorMixin, BaseEstimator):
+    """One forecaster trained across many series (a global model), each series standardised by
+    its own statistics.
+
+    Sites with a short history have too little data for a network of their own; series that
+    share their dynamics up to a gain and an offset (one plant at several operating points,
+    wind at several sites) can share one model. ``fit(X, y, groups)`` standardises the target
+    (and, with ``scale_inputs``, the inputs) of each series by its own mean and standard
+    deviation, optionally appends the series' one-hot id as inputs (``series_inputs``: a
+    learned per-series offset), and fits ``estimator`` on all series as separate records
+    (:meth:`narxcast.NARXRegressor.fit`'s ``groups``: no window crosses from one series into
+    the next). ``predict(X, y, horizon=..., groups=...)`` forecasts each series from its
+    own measurements, in its own units.
+
+    Parameters
+    ----------
+    estimator : narxcast forecaster
+        Fitted (as a clone, ``estimator_``) on the standardised series.
+    scale_inputs : bool, default=True
+        Standardise each series' inputs by their own statistics too.
+    series_inputs : bool, default=False
+        Append the one-hot series id to the inputs.
+
+    Attributes
+    ----------
+    series_ : ndarray of str
+        The series ids seen by ``fit``, in order.
+    target_mean_, target_scale_ : ndarray of shape (n_series,)
+    input_mean_, input_scale_ : ndarray of shape (n_series, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from narxcast import NARXRegressor
+    >>> from narxcast.compose import GlobalRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X, y, ids = [], [], []
+    >>> for site, (gain, offset) in enumerate([(1.0, 0.0), (3.0, 10.0), (0.5, -2.0)]):
+    ...     u = rng.uniform(-1, 1, 80)
+    ...     z = np.zeros(80)
+    ...     for k in range(79):
+    ...         z[k + 1] = 0.6 * z[k] + np.tanh(u[k])
+    ...     X.append(u)
+    ...     y.append(gain * z + offset)
+    ...     ids += [f"site {site}"] * 80
+    >>> model = GlobalRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1],
+    ...                                       max_iter=30, random_state=0))
+    >>> model = model.fit(np.concatenate(X)[:, None], np.concatenate(y), groups=ids)
+    >>> model.series_.tolist()
+    ['site 0', 'site 1', 'site 2']
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "scale_inputs": ["boolean"],
+        "series_inputs": ["boolean"],
+    }
+
+    def __init__(self, estimator, scale_inputs=True, series_inputs=False):
+        self.estimator = estimator
+        self.scale_inputs = scale_inputs
+        self.series_inputs = series_inputs
+
+    def _series(self, groups, X, y, n_rows, known):
+        """Each row's series index (into ``series_``), checked."""
+        from ._forecaster import _groups_of, segment_bounds
+
+        ids = _groups_of(groups, X, y)
+        if ids is None:
+            raise ValueError("`groups` (one series id per row, or a pandas MultiIndex whose "
+                             "first level is the series) is required.")
+        segment_bounds(ids, n_rows, 1)  # one contiguous run per series
+        ids = np.asarray(ids).astype(str)
+        if known is None:
+            return ids, np.unique(ids, return_inverse=True)[1]
+        lookup = {name: k for k, name in enumerate(known)}
+        unknown = [str(name) for name in dict.fromkeys(ids) if name not in lookup]
+        if unknown:
+            raise ValueError(f"`groups`: series {unknown[0]!r} was not seen by fit; a global "
+                             "model forecasts the series it was fitted on.")
+        return ids, np.array([lookup[name] for name in ids])
+
+    def _inputs(self, X, rows, n_rows):
+        inputs = np.zeros((n_rows, 0)) if X is None else np.asarray(X, dtype=float)
+        if inputs.ndim != 2 or inputs.shape[0] != n_rows:
+            raise ValueError(f"`X` must be 2-D with one row per row of `y` ({n_rows}).")
+        if self.scale_inputs and inputs.shape[1]:
+            inputs = (inputs - self.input_mean_[rows]) / self.input_scale_[rows]
+        if self.series_inputs:
+            inputs = np.hstack([inputs, np.eye(len(self.series_))[rows]])
+        return inputs if inputs.shape[1] else None
+
+    def fit(self, X, y, groups=None):
+        """Standardise each series by its own statistics and fit one model on all of them."""
+        self._validate_params()
+        targets = np.asarray(y, dtype=float)
+        if targets.ndim != 1:
+            raise ValueError(f"`y` must be 1-D for GlobalRegressor. Got shape {targets.shape}.")
+        ids, rows = self._series(groups, X, y, targets.size, None)
+        self.series_ = np.unique(ids)
+        n_series = len(self.series_)
+        frame = pd.DataFrame({"series": rows, "y": targets})
+        stats = frame.groupby("series")["y"].agg(["mean", "std"]).reindex(range(n_series))
+        self.target_mean_ = stats["mean"].to_numpy()
+        self.target_scale_ = np.where(stats["std"].to_numpy() > 0, stats["std"].to_numpy(), 1.0)
+        n_features = 0 if X is None else np.asarray(X).shape[1]
+        self.input_mean_ = np.zeros((n_series, n_features))
+        self.input_scale_ = np.ones((n_series, n_features))
+        if self.scale_inputs and n_features:
+            inputs = pd.DataFrame(np.asarray(X, dtype=float)).groupby(rows)
+            self.input_mean_ = inputs.mean().to_numpy()
+            spread = inputs.std().fillna(0.0).to_numpy()
+            self.input_scale_ = np.where(spread > 0, spread, 1.0)
+        standardised = (targets - self.target_mean_[rows]) / self.target_scale_[rows]
+        self.estimator_ = clone(self.estimator).fit(self._inputs(X, rows, targets.size),
+                                                    standardised, groups=ids)
+        return self
+
+    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+        """Forecasts of each series' segment ``(X, y)`` from its own measurements (as a
+        forecaster's ``predict`` with ``y``), in each series' units."""
+        check_is_fitted(self, "estimator_")
+        if y is None:
+            raise ValueError("`y` is required: a global model forecasts each series from its "
+                             "own recent measurements (give them as a segment).")
+        targets = np.asarray(y, dtype=float)
+        ids, rows = self._series(groups, X, y, targets.size, self.series_)
+        standardised = (targets - self.target_mean_[rows]) / self.target_scale_[rows]
+        forecasts = np.asarray(self.estimator_.predict(
+            self._inputs(X, rows, targets.size), standardised, horizon=horizon,
+            all_horizons=all_horizons, groups=ids))
+        shape = (-1,) + (1,) * (forecasts.ndim - 1)
+        forecasts = (forecasts * self.target_scale_[rows].reshape(shape)
+                     + self.target_mean_[rows].reshape(shape))
+        return as_pandas(forecasts, X, y, all_horizons)
+
+    def score(self, X, y, sample_weight=None, horizon=1, groups=None):
+        """R^2 of the ``horizon``-step forecasts of every series' segment."""
+        from sklearn.metrics import r2_score
+
+        forecasts = np.asarray(self.predict(X, y, horizon=horizon, groups=groups))
+        formed = np.isfinite(forecasts)
+        weights = None if sample_weight is None else np.asarray(sample_weight)[formed]
+        return r2_score(np.asarray(y, dtype=float)[formed], forecasts[formed],
+                        sample_weight=weights)
+
+    def _check_fitted_state(self):
+        if not _is_forecaster(self.estimator_):
+            raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
+        n_series = len(self.series_)
+        arrays = (self.target_mean_, self.target_scale_, self.input_mean_, self.input_scale_)
+        if not (all(isinstance(a, np.ndarray) and np.isfinite(a).all() for a in arrays)
+                and self.target_mean_.shape == self.target_scale_.shape == (n_series,)
+                and self.input_mean_.shape == self.input_scale_.shape
+                and self.input_mean_.shape[0] == n_series
+                and (self.target_scale_ > 0).all() and (self.input_scale_ > 0).all()):
+            raise ValueError("The series statistics do not describe the fitted series.")
+
+
 def _segments(groups):
     """The ``groups`` keyword for an inner fit: only when given, so that an estimator without
     records support is fitted as it always was."""
@@ -323,4 +484,4 @@ def _is_forecaster(estimator):
     from .intervals import ConformalRegressor
 
     return isinstance(estimator, (BaseForecaster, ClearSkyIndexRegressor, EnsembleRegressor,
-                                  ConformalRegressor))
+                                  ConformalRegressor, GlobalRegressor))

@@ -53,13 +53,19 @@ def _classes():
     import narxcast
 
     from ._forecaster import Scaler
-    from .compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
+    from .compose import (
+        ClearSkyIndexRegressor,
+        EnsembleRegressor,
+        GlobalRegressor,
+        IrradianceRegressor,
+    )
     from .intervals import ConformalRegressor
 
     classes = [getattr(narxcast, name) for name in narxcast.__all__ if name.endswith("Regressor")]
     return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
                                                     IrradianceRegressor, EnsembleRegressor,
-                                                    ConformalRegressor, Scaler)}
+                                                    ConformalRegressor, GlobalRegressor,
+                                                    Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing
