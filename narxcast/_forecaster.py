@@ -556,12 +556,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._store_history(inputs, targets, reset=False)
         return self
 
-    def score(self, X, y, sample_weight=None, horizon=None):
+    def score(self, X, y, sample_weight=None, horizon=None, groups=None):
         """R^2 of forecasts of ``y`` (:func:`forecast_r2`): without ``horizon``, of the
         closed-loop continuation ``predict(X)`` after the data seen (scikit-learn's
         convention); with it, of the ``horizon``-step forecasts of the segment ``(X, y)``
-        from every origin, as ``predict(X, y, horizon=horizon)``, over the rows formed."""
-        return forecast_r2(self, X, y, horizon, sample_weight)
+        from every origin, as ``predict(X, y, horizon=horizon, groups=groups)``, over the
+        rows formed."""
+        return forecast_r2(self, X, y, horizon, sample_weight, groups)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -594,7 +595,7 @@ class DelegatingForecaster:
         return forecast_r2(self, X, y, horizon, sample_weight)
 
 
-def forecast_r2(estimator, X, y, horizon=None, sample_weight=None):
+def forecast_r2(estimator, X, y, horizon=None, sample_weight=None, groups=None):
     """R^2 of ``estimator``'s forecasts of ``y``: the continuation ``predict(X)`` (``horizon``
     rows when ``X`` is None), or with ``horizon`` the ``horizon``-step forecasts of the
     segment ``(X, y)`` over the rows whose forecast is formed (the first rows, the initial
@@ -602,7 +603,8 @@ def forecast_r2(estimator, X, y, horizon=None, sample_weight=None):
     if horizon is None:
         steps = _num_samples(y) if X is None else None
         return r2_score(y, estimator.predict(X, horizon=steps), sample_weight=sample_weight)
-    forecasts = np.asarray(estimator.predict(X, y, horizon=horizon))
+    extra = {} if groups is None else {"groups": groups}
+    forecasts = np.asarray(estimator.predict(X, y, horizon=horizon, **extra))
     truth = np.asarray(y, dtype=float)
     formed = np.isfinite(forecasts.reshape(len(forecasts), -1)).all(axis=1)
     weights = None if sample_weight is None else np.asarray(sample_weight)[formed]

@@ -188,6 +188,11 @@ def test_predict_forecasts_each_record_from_its_own_initial_conditions():
     assert framed.index.equals(index)
     with pytest.raises(ValueError, match="`groups` needs segments of measurements"):
         model.predict(X[:5], groups=groups[:5])
+    from sklearn.metrics import r2_score
+
+    formed = ~np.isnan(together[:, 0])
+    assert model.score(X, y, horizon=1, groups=groups) == pytest.approx(
+        r2_score(y[formed], together[formed, 0]))
 
 
 def _sites(n_sites=12, n=90, seed=0):
