@@ -8,6 +8,8 @@ as compile-time constants: after changing one, clear Numba's cache
 
 # error_model="numpy": a float division must not branch to raise ZeroDivisionError, which
 # stops vectorisation; "contract" lets LLVM fuse multiply-adds. No "nnan": NaN must propagate.
+# Kernels copy arrays element by element, never ``a[...] = b[...]``: a slice copy makes Numba
+# compile its shape-mismatch error (string formatting: ~3 s of a first NARX fit's 10 s).
 JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
 # Gradient sums over the batch may be reassociated so that the reductions vectorise.
 GRADIENT_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}

@@ -103,5 +103,6 @@ def route_feedback_gradient(d_inputs, first_row, feedback_delays, step, d_foreca
         lead = step + 1 - k
         for i in range(n_outputs):
             if lead >= 1:
-                d_forecasts[lead - 1, i] += d_inputs[row]
+                for b in range(d_forecasts.shape[2]):
+                    d_forecasts[lead - 1, i, b] += d_inputs[row, b]
             row += 1

@@ -141,7 +141,8 @@ def output_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, co
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         w0, b0, in0 = weight_offsets[layer], bias_offsets[layer], unit_offsets[layer]
         for o in range(fan_out):
-            jacobian[b0 + o, :n_batch] = delta[o, :n_batch]
+            for b in range(n_batch):
+                jacobian[b0 + o, b] = delta[o, b]
         for i in range(fan_in):
             source = units[in0 + i]
             below = delta_below[i]

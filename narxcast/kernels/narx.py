@@ -83,7 +83,9 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
                           input_delays, feedback_delays, closed, units[step])
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units[step],
                 n_batch)
-        forecasts[step] = units[step, out_row:out_row + n_outputs]
+        for i in range(n_outputs):  # element loops, not slice copies: see config.py
+            for b in range(n_batch):
+                forecasts[step, i, b] = units[step, out_row + i, b]
 
     d_forecasts = np.empty((window, n_outputs, n_batch))
     loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
@@ -92,7 +94,9 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     delta = np.empty((width, n_batch))
     scratch = np.empty((width, n_batch))
     for step in range(window - 1, -1, -1):
-        delta[:n_outputs] = d_forecasts[step]
+        for i in range(n_outputs):
+            for b in range(n_batch):
+                delta[i, b] = d_forecasts[step, i, b]
         d_inputs = backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                             units[step], n_batch, delta, scratch, grad)
         if closed:
@@ -130,7 +134,8 @@ def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets,
             forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch)
             for i in range(n_outputs):
-                forecasts[step, i] = units[out_row + i, :n_batch]
+                for b in range(n_batch):
+                    forecasts[step, i, b] = units[out_row + i, b]
                 block = jacobian[:, step, i, start:start + n_batch]
                 d_inputs = output_jacobian(theta, sizes, weight_offsets, bias_offsets,
                                            unit_offsets, code, units, n_batch, i, delta,

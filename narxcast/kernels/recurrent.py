@@ -183,7 +183,9 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
     flat_gates = gates.reshape(-1)
     if cell == ELMAN:
         _activate_rows(flat_gates, n_batch, 0, n_hidden, TANH)
-        state[:n_hidden] = gates[:n_hidden]
+        for r in range(n_hidden):
+            for b in range(n_batch):
+                state[r, b] = gates[r, b]
     elif cell == LSTM:
         half = state.shape[0] // 2
         shared = peep.shape[1] == 1
@@ -270,17 +272,21 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
     origin = np.empty(1, dtype=np.int64)
     units = np.empty((sizes[0], 1))
     state_previous = np.empty((n_layers, width, 1))
-    state_previous[:, :, 0] = initial
     state = np.zeros((n_layers, width, 1))
     gates = np.empty((n_layers, scratch_rows(cell, width), 1))
-    for t in range(first):
-        states[:, :, t] = initial
+    for layer in range(n_layers):  # element loops, not slice copies: see config.py
+        for r in range(width):
+            state_previous[layer, r, 0] = initial[layer, r]
+            for t in range(first):
+                states[layer, r, t] = initial[layer, r]
     for t in range(first, n):
         origin[0] = t - 1
         gather_regressors(inputs_t, targets_t, no_forecasts(), origin, 0, 1, 0, input_delays,
                           target_delays, False, units)
         _step(theta, sizes, offsets, cell, units, state_previous, state, gates, 1)
-        states[:, :, t] = state[:, :, 0]
+        for layer in range(states.shape[0]):
+            for r in range(states.shape[1]):
+                states[layer, r, t] = state[layer, r, 0]
         state_previous, state = state, state_previous
 
 
@@ -547,8 +553,10 @@ def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_
     head_sums = np.zeros((n_outputs, top * n_batch), dtype)
     for k in range(burn_in + window - 1, -1, -1):
         scored = k - burn_in
-        d_state[:] = d_state_next
-        d_state_next[:] = 0.0
+        flat, flat_next = d_state.reshape(-1), d_state_next.reshape(-1)
+        for e in range(flat.size):  # element loops, not slice copies: see config.py
+            flat[e] = flat_next[e]
+            flat_next[e] = 0.0
         if scored >= 0:
             d_out = d_forecasts[scored]
             h_top = states[k + 1, n_layers - 1]

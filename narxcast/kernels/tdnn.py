@@ -27,7 +27,8 @@ def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, inpu
                           input_delays, target_delays, False, units)
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
         for k in range(n_outputs):
-            out[k, start:start + n_batch] = units[out_row + k, :n_batch]
+            for b in range(n_batch):
+                out[k, start + b] = units[out_row + k, b]
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
