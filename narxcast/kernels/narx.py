@@ -17,6 +17,8 @@ from .core import (
     route_feedback_gradient,
     squared_error,
     store_bounded,
+    total_units,
+    widest_layer,
 )
 from .mlp import backward, forward, output_jacobian
 
@@ -43,7 +45,7 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
     out_row = unit_offsets[-1]
     for chunk in prange(n_chunks(n_origins, CHUNK)):
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((sizes.sum(), n_batch))
+        units = np.empty((total_units(sizes), n_batch))
         forecasts = out[:, :, start:start + n_batch]
         if n_residuals:
             np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
@@ -76,7 +78,7 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
-    units = np.empty((window, sizes.sum(), n_batch))
+    units = np.empty((window, total_units(sizes), n_batch))
     forecasts = np.empty((window, n_outputs, n_batch))
     for step in range(window):
         gather_regressors(inputs_t, targets_t, forecasts, origins, 0, n_batch, step,
@@ -90,7 +92,7 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     d_forecasts = np.empty((window, n_outputs, n_batch))
     loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
     grad[:] = 0.0
-    width = max(sizes.max(), 1)
+    width = widest_layer(sizes)
     delta = np.empty((width, n_batch))
     scratch = np.empty((width, n_batch))
     for step in range(window - 1, -1, -1):
@@ -121,10 +123,10 @@ def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets,
     n_params = jacobian.shape[0]
     out_row = unit_offsets[-1]
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
-    width = max(sizes.max(), 1)
+    width = widest_layer(sizes)
     for chunk in prange(n_chunks(n_origins, CHUNK)):
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((sizes.sum(), n_batch))
+        units = np.empty((total_units(sizes), n_batch))
         delta = np.empty((width, n_batch))
         scratch = np.empty((width, n_batch))
         forecasts = residuals[:, :, start:start + n_batch]

@@ -15,7 +15,7 @@ from numba import get_num_threads, njit, prange
 
 from .activations import activate_inplace
 from .config import JIT_OPTIONS, POPULATION_VECTOR
-from .core import chunk_bounds, n_chunks
+from .core import chunk_bounds, n_chunks, total_units
 from .recurrent import (
     B_HH,
     B_IH,
@@ -156,7 +156,7 @@ def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, i
     for chunk in prange(n_chunks(n_individuals, chunk_size)):
         start, n_batch = chunk_bounds(chunk, chunk_size, n_individuals)
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
-        units = np.empty((sizes.sum(), n_batch))
+        units = np.empty((total_units(sizes), n_batch))
         own = np.empty((n_ring, n_outputs, n_batch))
         sse = np.zeros(n_batch)
         for t in range(first, n):

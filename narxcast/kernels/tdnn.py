@@ -9,7 +9,14 @@ import numpy as np
 from numba import njit, prange
 
 from .config import CHUNK, GRADIENT_JIT_OPTIONS, JIT_OPTIONS
-from .core import chunk_bounds, gather_regressors, n_chunks, no_forecasts
+from .core import (
+    chunk_bounds,
+    gather_regressors,
+    n_chunks,
+    no_forecasts,
+    total_units,
+    widest_layer,
+)
 from .mlp import backward, forward
 
 
@@ -22,7 +29,7 @@ def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, inpu
     out_row = unit_offsets[-1]
     for chunk in prange(n_chunks(n_origins, CHUNK)):
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((sizes.sum(), n_batch))
+        units = np.empty((total_units(sizes), n_batch))
         gather_regressors(inputs_t, targets_t, no_forecasts(), origins, start, n_batch, 0,
                           input_delays, target_delays, False, units)
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
@@ -39,11 +46,11 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     n_outputs = sizes[-1]
     n_targets = targets_t.shape[0]
     out_row = unit_offsets[-1]
-    units = np.empty((sizes.sum(), n_batch))
+    units = np.empty((total_units(sizes), n_batch))
     gather_regressors(inputs_t, targets_t, no_forecasts(), origins, 0, n_batch, 0,
                       input_delays, target_delays, False, units)
     forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
-    width = max(sizes.max(), 1)
+    width = widest_layer(sizes)
     delta = np.empty((width, n_batch))
     scale = 1.0 / (n_batch * n_outputs)
     loss = 0.0
