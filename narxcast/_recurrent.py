@@ -92,7 +92,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
                  clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None):
+                 horizon_weights=None, n_jobs=None):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -130,6 +130,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.clip_forecasts = clip_forecasts
         self.validation_horizons = validation_horizons
         self.horizon_weights = horizon_weights
+        self.n_jobs = n_jobs
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout

@@ -45,7 +45,8 @@ class ElmanRegressor(RecurrentForecaster):
     alpha, batch_size, learning_rate_init, max_iter, tol, clip_norm, early_stopping, \
 validation_fraction, n_iter_no_change, momentum, nesterovs_momentum, beta_1, beta_2, \
 epsilon, population_size, n_generations, crossover_rate, mutation_rate, sigma, fitness, \
-scale, random_state, verbose, warm_start
+scale, random_state, verbose, warm_start, n_init, clip_forecasts, validation_horizons, \
+horizon_weights, n_jobs
         As in :class:`~narxcast.NARXRegressor`; evolution's fitness skips the ``washout``.
 
     Attributes

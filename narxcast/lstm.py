@@ -51,7 +51,7 @@ class LSTMRegressor(RecurrentForecaster):
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
                  clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None):
+                 horizon_weights=None, n_jobs=None):
         super().__init__(
             input_delays=input_delays, feedback_delays=feedback_delays,
             hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
@@ -65,7 +65,8 @@ class LSTMRegressor(RecurrentForecaster):
             mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
             random_state=random_state, verbose=verbose, warm_start=warm_start,
             n_init=n_init, clip_forecasts=clip_forecasts,
-            validation_horizons=validation_horizons, horizon_weights=horizon_weights)
+            validation_horizons=validation_horizons, horizon_weights=horizon_weights,
+            n_jobs=n_jobs)
         self.peephole = peephole
 
     def _has_peepholes(self):

@@ -34,7 +34,8 @@ class TDNNRegressor(MLPForecaster):
         end of each block, its forecasts standing in for the measurements.
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate_init, max_iter, \
 tol, clip_norm, early_stopping, validation_fraction, n_iter_no_change, momentum, \
-nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_start
+nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_start, \
+n_init, clip_forecasts, validation_horizons, n_jobs
         As in :class:`~narxcast.NARXRegressor`; ``batch_size`` counts origins ("auto": 200).
 
     Attributes
@@ -75,7 +76,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  scale=True, random_state=None, verbose=False, warm_start=False, n_init=1,
-                 clip_forecasts=0.25, validation_horizons=None):
+                 clip_forecasts=0.25, validation_horizons=None, n_jobs=None):
         self.input_delays = input_delays
         self.target_delays = target_delays
         self.max_horizon = max_horizon
@@ -101,6 +102,7 @@ nesterovs_momentum, beta_1, beta_2, epsilon, scale, random_state, verbose, warm_
         self.verbose = verbose
         self.warm_start = warm_start
         self.n_init = n_init
+        self.n_jobs = n_jobs
         self.clip_forecasts = clip_forecasts
         self.validation_horizons = validation_horizons
 

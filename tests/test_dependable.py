@@ -306,3 +306,16 @@ def test_score_with_a_horizon_is_the_r2_of_those_forecasts():
         assert model.score(X[500:], y[500:]) == pytest.approx(
             1 - np.sum((continuation - y[500:]) ** 2) / np.sum((y[500:] - y[500:].mean()) ** 2),
             rel=1e-12)
+
+
+def test_restarts_in_processes_are_the_restarts_one_after_the_other():
+    """n_init restarts on two processes (n_jobs=2) give exactly the sequential fit."""
+    rng = np.random.default_rng(3)
+    u = rng.uniform(-1, 1, 400)
+    y = narendra_example_4(u, noise=0.005, rng=rng)
+    options = dict(input_delays=[1, 2], feedback_delays=[1, 2, 3], hidden_layer_sizes=(6,),
+                   max_iter=20, n_init=3, early_stopping=True, random_state=0)
+    sequential = NARXRegressor(**options).fit(u[:, None], y)
+    parallel = NARXRegressor(**options, n_jobs=2).fit(u[:, None], y)
+    np.testing.assert_array_equal(parallel.theta_, sequential.theta_)
+    assert parallel.init_scores_ == sequential.init_scores_

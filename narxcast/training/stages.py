@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import joblib
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -157,13 +158,19 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
     if warm or network.n_init == 1:
         return _train_from(network, stages, inputs_t, targets_t, warm, seed)
-    fits = []
-    for k in range(network.n_init):
-        fits.append(_train_from(network, stages, inputs_t, targets_t, warm,
-                                seed if k == 0 else int(np.random.SeedSequence([seed, k])
-                                                        .generate_state(1)[0] >> 1)))
-        if fits[-1].stopped_by == "interrupted":
-            break  # Ctrl-C: the best of the restarts so far
+    seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+             for k in range(network.n_init)]
+    n_jobs = min(joblib.effective_n_jobs(network.n_jobs), network.n_init)
+    if n_jobs > 1:  # restarts in processes: the same fits, in any order
+        fits = joblib.Parallel(n_jobs=n_jobs)(
+            joblib.delayed(_train_from)(network, stages, inputs_t, targets_t, warm, s)
+            for s in seeds)
+    else:
+        fits = []
+        for s in seeds:
+            fits.append(_train_from(network, stages, inputs_t, targets_t, warm, s))
+            if fits[-1].stopped_by == "interrupted":
+                break  # Ctrl-C: the best of the restarts so far
     scores = [fit.score() for fit in fits]
     best = fits[int(np.argmin(scores))]
     best.init_scores = scores
