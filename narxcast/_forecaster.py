@@ -462,6 +462,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     # horizon, residuals_t, seed)``: (horizon, n_targets, n_origins) scaled closed-loop
     # forecasts with a bootstrapped residual added to each step's output before it is fed back
 
+    def _sample_continuation(self, inputs_t, targets_t, origin, n_steps, n_paths, residuals_t,
+                             seed):
+        """Paths (n_steps, n_targets, n_paths) continuing after the stored history."""
+        origins = np.full(n_paths, origin, dtype=np.int64)
+        return self._sample_scaled(inputs_t, targets_t, origins, n_steps, residuals_t, seed)
+
     def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, residuals=None,
                      random_state=None):
         """Closed-loop sample paths: forecasts in which a residual drawn at random from
@@ -492,8 +498,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         from sklearn.utils import check_random_state
 
         if not hasattr(self, "_sample_scaled"):
-            raise ValueError(f"{type(self).__name__} has no sample paths yet (NARX has); its "
-                             "intervals come from ConformalRegressor's conformal quantiles.")
+            raise ValueError(f"{type(self).__name__} has no sample paths (NARX, Elman, LSTM "
+                             "and GRU have); its intervals come from ConformalRegressor's "
+                             "conformal quantiles.")
         if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or \
                 not 1 <= n_paths <= MAX_PATHS:
             raise ValueError(f"`n_paths` must be an integer in [1, {MAX_PATHS}]. Got "
@@ -521,7 +528,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
         if y is None:
             inputs, targets, origin, n_steps = self._continuation(X, horizon)
-            out = sample(*self._scaled_t(inputs, targets), np.array([origin]), n_steps)[:, :, 0]
+            out = self._sample_continuation(*self._scaled_t(inputs, targets), origin, n_steps,
+                                            n_paths, residuals_t, seed)
             out = out * self.target_scaler_.scale[:, None] + self.target_scaler_.mean[:, None]
             paths = out.transpose(0, 2, 1)  # (n_steps, n_paths, n_targets)
         else:

@@ -292,7 +292,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                                             initial, bounded)
 
     def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial,
-                            bounded):
+                            bounded, residuals_t=None, seed=0):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         if initial is None:
             states = self._states(theta, inputs_t, targets_t)
@@ -301,9 +301,28 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         if initial.shape != (self.layout_.n_layers, self.layout_.state_width, origins.size):
             raise ValueError("The initial states do not match the fitted model.")
         out = np.empty((horizon, self.n_targets_, origins.size))
+        if residuals_t is None:
+            residuals_t = np.empty((0, self.n_targets_))
         recurrent_kernels.forecast(theta, *self.layout_, inputs_t, targets_t, initial, origins,
-                                   horizon, *self._forecast_bounds(bounded), out)
+                                   horizon, *self._forecast_bounds(bounded), residuals_t, seed,
+                                   out)
         return out
+
+    def _sample_scaled(self, inputs_t, targets_t, origins, horizon, residuals_t, seed,
+                       initial=None):
+        with single_threaded_blas():
+            return self._recurrent_forecast(self.theta_, inputs_t, targets_t, origins, horizon,
+                                            initial, True, residuals_t, seed)
+
+    def _sample_continuation(self, inputs_t, targets_t, origin, n_steps, n_paths, residuals_t,
+                             seed):
+        """Paths continuing from the stored state (as ``predict(X_future)``)."""
+        if self.state_ is None:
+            self._forecast_continuation(inputs_t, targets_t, origin, n_steps)  # its error
+        initial = np.ascontiguousarray(np.repeat(self.state_[:, :, None], n_paths, axis=2))
+        origins = np.full(n_paths, origin, dtype=np.int64)
+        return self._sample_scaled(inputs_t, targets_t, origins, n_steps, residuals_t, seed,
+                                   initial)
 
     def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
         if self.state_ is None:

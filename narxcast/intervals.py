@@ -522,13 +522,14 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         return self._bounded(X, values)
 
     def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, random_state=None):
-        """Closed-loop sample paths of ``estimator_`` (a NARX) with the one-step errors of
+        """Closed-loop sample paths of ``estimator_`` (a NARX or recurrent network) with the
+        one-step errors of
         the calibration block (centred) bootstrapped and fed back: see
         :meth:`narxcast.NARXRegressor.sample_paths` (shapes, modes)."""
         check_is_fitted(self, "estimator_")
         if not hasattr(self.estimator_, "_sample_scaled"):
-            raise ValueError(f"{type(self.estimator_).__name__} has no sample paths yet (NARX "
-                             "has); `method='bootstrap'` needs a NARX.")
+            raise ValueError(f"{type(self.estimator_).__name__} has no sample paths; "
+                             "`method='bootstrap'` needs a NARX, Elman, LSTM or GRU.")
         one_step = self.errors_[:, 0][~np.isnan(self.errors_[:, 0])]
         # centred, as a residual bootstrap's are: the paths spread by the errors' noise
         # without compounding the calibration block's bias step after step

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from scipy.stats import binom, norm
 
-from narxcast import ARIMARegressor, NARXRegressor, PersistenceRegressor
+from narxcast import (
+    ARIMARegressor,
+    GRURegressor,
+    LSTMRegressor,
+    NARXRegressor,
+    PersistenceRegressor,
+)
 from narxcast.compose import IrradianceRegressor
 from narxcast.intervals import ConformalRegressor, conformal_offsets
 from narxcast.serialization import dump, load
@@ -336,3 +342,23 @@ def test_scaled_errors_give_intervals_proportional_to_the_scale_column():
     width = np.diff(scaled.predict_interval(X[3000:], y[3000:]), axis=1)[:, 0]
     assert np.nanmean(width[loud]) / np.nanmean(width[quiet]) == pytest.approx(2.2 / 0.2,
                                                                                   rel=1e-6)
+
+
+@pytest.mark.parametrize("cls", [GRURegressor, LSTMRegressor])
+def test_recurrent_sample_paths_feed_the_drawn_residuals_back(cls):
+    """Recurrent paths: a pool of zeros gives the point forecasts (from every origin, and
+    continuing from the stored state); real residuals spread more with the lead time; the
+    same seed, the same paths."""
+    X, y = _linear_plant(700)
+    model = cls(input_delays=[0], feedback_delays=[1], hidden_layer_sizes=(4,), max_iter=3,
+                random_state=0).fit(X[:500], y[:500])
+    zeros = model.sample_paths(X[500:], y[500:], horizon=5, n_paths=3, residuals=np.zeros(4))
+    point = model.predict(X[500:], y[500:], horizon=5, all_horizons=True)
+    np.testing.assert_allclose(zeros, np.repeat(point[:, :, None], 3, axis=2), rtol=1e-12)
+    continued = model.sample_paths(X[500:510], n_paths=2, residuals=[0.0])
+    np.testing.assert_allclose(continued[:, 1], model.predict(X[500:510]), rtol=1e-12)
+    pool = np.random.default_rng(0).normal(0, SIGMA, 200)
+    paths = model.sample_paths(X[500:510], n_paths=300, residuals=pool, random_state=0)
+    assert np.std(paths[0]) < np.std(paths[-1])
+    np.testing.assert_array_equal(paths, model.sample_paths(X[500:510], n_paths=300,
+                                                            residuals=pool, random_state=0))

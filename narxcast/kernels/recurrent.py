@@ -292,14 +292,17 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
 
 @njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-             targets_t, initial_states, origins, horizon, lower, upper, out):
+             targets_t, initial_states, origins, horizon, lower, upper, residuals, seed, out):
     """Closed-loop forecasts of ``horizon`` steps from every origin, each held within
     ``[lower, upper]`` (per target) before it is fed back.
 
     ``initial_states[:, :, b]`` is the state at ``origins[b]``; ``out`` is
     ``(horizon, n_targets, n_origins)`` with ``out[j, :, b]`` the forecast of the target at
-    ``origins[b] + j + 1``. Indices must stay inside the arrays (pad with NaN).
+    ``origins[b] + j + 1``. Indices must stay inside the arrays (pad with NaN). With
+    ``residuals`` (n_residuals, n_targets), sample paths as :func:`.narx.forecast`'s: a
+    drawn row added to every step's output before it is stored and fed back.
     """
+    n_residuals = residuals.shape[0]
     n_origins = origins.shape[0]
     n_layers = sizes.shape[0] - 2
     n_outputs = sizes[-1]
@@ -313,11 +316,18 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
         units = np.empty((sizes[0], n_batch))
         forecasts = out[:, :, start:start + n_batch]
         head_out = np.empty((n_outputs, n_batch))
+        if n_residuals:
+            np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
         for step in range(horizon):
             gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
                               input_delays, target_delays, True, units)
             _step(own_theta, sizes, offsets, cell, units, state_previous, state, gates, n_batch)
             _head(own_theta, head, sizes[-2], n_outputs, state[n_layers - 1], head_out, n_batch)
+            if n_residuals:
+                for b in range(n_batch):
+                    drawn = np.random.randint(n_residuals)
+                    for i in range(n_outputs):
+                        head_out[i, b] += residuals[drawn, i]
             store_bounded(head_out, 0, lower, upper, forecasts[step], n_batch)
             state_previous, state = state, state_previous
 
