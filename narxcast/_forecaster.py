@@ -434,7 +434,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             finite = False
         if not finite:
             raise ValueError("`y_initial` must be finite numbers: the measured initial rows.")
-        initial = self._validate_targets(y_initial, reset=False)
+        try:
+            initial = self._validate_targets(y_initial, reset=False)
+        except ValueError as error:
+            raise ValueError(f"`y_initial`: {error}") from None
         n_initial = len(initial)
         if n_initial < self.max_delay_:
             raise ValueError(f"`y_initial` must hold at least the largest delay "
@@ -657,10 +660,10 @@ def segment_bounds(groups, n_rows, min_rows):
     starts = np.concatenate([[0], change])
     runs = ids.iloc[starts]
     if runs.duplicated().any():
-        raise ValueError(f"`groups`: segment {runs[runs.duplicated()].iloc[0]!r} is not one "
+        raise ValueError(f"`groups`: segment {str(runs[runs.duplicated()].iloc[0])!r} is not one "
                          "contiguous run of rows (give each record's rows together).")
     bounds = list(zip(starts.tolist(), [*change.tolist(), n_rows]))
-    short = [ids.iloc[start] for start, end in bounds if end - start < min_rows]
+    short = [str(ids.iloc[start]) for start, end in bounds if end - start < min_rows]
     if short:
         raise ValueError(f"`groups`: segment {short[0]!r} has fewer than {min_rows} rows (the "
                          "largest delay and two targets).")

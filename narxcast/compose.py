@@ -412,7 +412,7 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
         if targets.ndim != 1:
             raise ValueError(f"`y` must be 1-D for GlobalRegressor. Got shape {targets.shape}.")
         ids, rows = self._series(groups, X, y, targets.size, None)
-        self.series_ = np.unique(ids)
+        self.series_ = np.unique(ids).astype(object)  # strings, as feature_names_in_
         n_series = len(self.series_)
         frame = pd.DataFrame({"series": rows, "y": targets})
         stats = frame.groupby("series")["y"].agg(["mean", "std"]).reindex(range(n_series))
@@ -462,6 +462,9 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
     def _check_fitted_state(self):
         if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
+        if not (isinstance(self.series_, np.ndarray) and self.series_.ndim == 1
+                and all(isinstance(name, str) for name in self.series_)):
+            raise ValueError("`series_` must list the series ids as strings.")
         n_series = len(self.series_)
         arrays = (self.target_mean_, self.target_scale_, self.input_mean_, self.input_scale_)
         if not (all(isinstance(a, np.ndarray) and np.isfinite(a).all() for a in arrays)

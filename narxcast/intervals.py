@@ -100,7 +100,10 @@ def _last_fitted_row(index, label):
 
 
 def _check_quantiles(quantiles):
-    quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    try:
+        quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"`quantiles` must be levels in (0, 1). Got {quantiles!r}.") from None
     if quantiles.ndim != 1 or not quantiles.size or not ((quantiles > 0) & (quantiles < 1)).all():
         raise ValueError(f"`quantiles` must be levels in (0, 1). Got {quantiles!r}.")
     return np.sort(quantiles)

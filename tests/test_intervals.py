@@ -199,8 +199,9 @@ def test_bad_arguments_are_named():
     model = ConformalRegressor(_arx(), max_horizon=4).fit(X[:500], y[:500])
     with pytest.raises(ValueError, match="`coverage` must be a fraction"):
         model.predict_interval(X[500:], y[500:], coverage=90)
-    with pytest.raises(ValueError, match="`quantiles` must be levels"):
-        model.predict_quantiles(X[500:], y[500:], quantiles=(0.5, 1.0))
+    for bad in ((0.5, 1.0), "abc", [[0.1]], (0.5, np.nan)):
+        with pytest.raises(ValueError, match="`quantiles` must be levels"):
+            model.predict_quantiles(X[500:], y[500:], quantiles=bad)
     with pytest.raises(ValueError, match="`horizon` must be at most max_horizon=4"):
         model.predict_interval(X[500:], y[500:], horizon=5)
     with pytest.raises(ValueError, match="calibration covers max_horizon=4"):

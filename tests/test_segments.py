@@ -64,6 +64,8 @@ def test_simulation_arguments_are_checked_before_any_work():
         model.simulate(X[400:], [0.0, np.nan])
     with pytest.raises(ValueError, match="`X` is required"):
         model.simulate(None, y[400:402])
+    with pytest.raises(ValueError, match="`y_initial`: .*target columns"):
+        model.simulate(X[400:], [[0.0, 1.0], [0.0, 1.0]])
     tdnn = TDNNRegressor(input_delays=1, target_delays=2, max_horizon=6, max_iter=3,
                          random_state=0).fit(X[:400], y[:400])
     with pytest.raises(ValueError, match="horizon"):
@@ -168,6 +170,8 @@ def test_records_are_checked():
         model.fit(X, y, groups=groups[:-1])
     with pytest.raises(ValueError, match="has fewer than 3 rows"):
         model.fit(X, y, groups=["a"] * 98 + ["b"] * 2)
+    with pytest.raises(ValueError, match="segment '0' is not one contiguous run"):
+        model.fit(X, y, groups=np.arange(100) % 2)
     with pytest.raises(ValueError, match="ARIMARegressor cannot be fitted on several"):
         ARIMARegressor().fit(X, y, groups=groups)
 
