@@ -44,10 +44,10 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         before stopped (with ``solver`` a name repeated, or a sequence as long):
         ``("open", "closed")`` is MATLAB's "train open, close the loop, retrain" in one
         ``fit`` (so it works inside ``backtest`` and ``GridSearchCV``). "auto" is that
-        recipe for a single gradient or LM ``solver`` (on the bundled data it forecasts 6 and
-        24 h ahead 2-28% better than open loop alone over three seeds, at about the same 1 h
-        error: ``benchmarks/NOTES.md``, session 8), and open loop for evolution or a sequence
-        of solvers. By hand: ``fit`` with ``loop="open"``, then ``set_params(loop="closed",
+        recipe for a single gradient or LM ``solver`` (on five bundled site/target problems it
+        forecasts 24 h ahead 2-23% better than open loop alone over three seeds, 6 h better in
+        four of five, 1 h about the same: ``benchmarks/NOTES.md``, session 8), and open loop
+        for evolution or a sequence of solvers. By hand: ``fit`` with ``loop="open"``, then ``set_params(loop="closed",
         warm_start=True)`` and ``fit`` again. Evolution stages use ``fitness`` instead.
     horizon_weights : "persistence", sequence of float or None, default=None
         Closed-loop stages weight the error at each step of a window: "persistence" by the
