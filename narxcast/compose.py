@@ -449,6 +449,26 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
                      + self.target_mean_[rows].reshape(shape))
         return as_pandas(forecasts, X, y, all_horizons)
 
+    def simulate(self, X, y_initial, series):
+        """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
+        from its first measured rows ``y_initial``, in the series' units: the way to forecast
+        a series after its latest measurements (give them as ``y_initial`` and the future
+        inputs after them in ``X``). See :meth:`narxcast.NARXRegressor.simulate`."""
+        check_is_fitted(self, "estimator_")
+        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+        _, rows = self._series([str(series)] * n_rows, None, None, n_rows, self.series_)
+        k = rows[0]
+        try:
+            initial = np.asarray(y_initial, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError("`y_initial` must be finite numbers: the measured initial "
+                             "rows.") from None
+        simulated = self.estimator_.simulate(
+            self._inputs(X, rows, n_rows),
+            (initial - self.target_mean_[k]) / self.target_scale_[k])
+        simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
+        return as_pandas(simulated, X, None)
+
     def score(self, X, y, sample_weight=None, horizon=1, groups=None):
         """R^2 of the ``horizon``-step forecasts of every series' segment."""
         from sklearn.metrics import r2_score

@@ -243,5 +243,11 @@ def test_a_global_model_beats_models_of_one_short_series_each():
     assert np.mean(errors["global"]) < 0.92 * np.mean(errors["per site"])
     with pytest.raises(ValueError, match="series 'elsewhere' was not seen by fit"):
         model.predict(X[:10], y[:10], groups=["elsewhere"] * 10)
+    # a series continued after its latest measurements: simulate from them, in its units
+    site = ids == "site 03"
+    continued = model.simulate(X[site][95:], y[site][95:101], series="site 03")
+    one_step = forecasts[(ids[~train] == "site 03")]  # the site's rows 100..129
+    assert np.isnan(continued[:6]).all() and np.isfinite(continued[6:]).all()
+    np.testing.assert_allclose(continued[6], one_step[1], rtol=1e-9)  # row 101 from 100
     with pytest.raises(ValueError, match="`groups` .* is required"):
         GlobalRegressor(NARXRegressor()).fit(X, y)
