@@ -38,8 +38,9 @@ def main():
     from _machine import describe
 
     from narxcast import NARXRegressor
-    from narxcast.batch import Spec, fit_series, forecast_job, run_jobs
+    from narxcast.batch import fit_series, forecast_job, run_jobs
     from narxcast.datasets import load_solar_wind
+    from narxcast.specs import Spec
     from narxcast.tables import read_series
 
     frame = load_solar_wind("colorado-2017")[["ghi", "temperature", "clearsky_ghi"]]

@@ -16,10 +16,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
+from ._rows import as_pandas, groups_of, segment_bounds, take
+from ._simulation import FreeRunMixin
 from ._validation import check_horizon
-
-MAX_PATHS = 100_000
-MAX_PATH_VALUES = 500_000_000  # 4 GB of float64
 
 
 class Scaler:
@@ -48,7 +47,7 @@ class Scaler:
         return data * self.scale + self.mean
 
 
-class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Fit/predict/update machinery for models forecasting from delayed inputs and targets.
 
     A subclass provides ``_delays``, ``_fit_scaled`` (train on scaled, time-innermost arrays)
@@ -239,7 +238,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "
                              "there is nothing to forecast.")
-        segments = segment_bounds(_groups_of(groups, X, y), len(targets), max_delay + 2)
+        segments = segment_bounds(groups_of(groups, X, y), len(targets), max_delay + 2)
         if segments is not None and not self._fits_segments:
             raise ValueError(f"{type(self).__name__} cannot be fitted on several records "
                              "(`groups`): fit one model per record.")
@@ -305,13 +304,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             several targets). NumPy in, NumPy out.
         """
         check_is_fitted(self, "input_scaler_")
-        segments = None if y is None else segment_bounds(_groups_of(groups, X, y),
+        segments = None if y is None else segment_bounds(groups_of(groups, X, y),
                                                          _num_samples(y), 1)
         if groups is not None and y is None:
             raise ValueError("`groups` needs segments of measurements: pass `y`.")
         if segments is not None:  # each record on its own, put back in order
-            parts = [self.predict(None if X is None else _take(X, start, end),
-                                  _take(y, start, end), horizon=horizon,
+            parts = [self.predict(None if X is None else take(X, start, end),
+                                  take(y, start, end), horizon=horizon,
                                   all_horizons=all_horizons) for start, end in segments]
             if all(isinstance(part, np.ndarray) for part in parts):
                 return np.concatenate(parts)
@@ -389,158 +388,6 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             if first < n:
                 forecasts[first:, step] = np.moveaxis(out[step, :, :n - first], 1, 0)
         return forecasts
-
-    def simulate(self, X, y_initial):
-        """Free-run simulation over a new input record from its first measured rows.
-
-        The model's own outputs are fed back after the initial conditions ``y_initial`` (the
-        record's first measured targets: at least the largest delay; a recurrent model runs
-        its state over them from zero, so more rows warm it up): MATLAB's ``net(X, Xi, Ai)``
-        after ``closeloop``, sysidentpy's ``predict(X, y=y_initial)``. The fitted model's
-        stored history is not touched.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The record's inputs, every row (the initial rows' too).
-        y_initial : array-like of shape (n_initial,) or (n_initial, n_targets)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) (or (n_samples, n_targets)), pandas with ``X``'s index
-        when ``X`` is pandas: NaN for the initial rows, the simulation after them.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from narxcast import NARXRegressor
-        >>> u = np.random.default_rng(0).uniform(-1, 1, 600)
-        >>> y = np.zeros(600)
-        >>> for k in range(599):
-        ...     y[k + 1] = 0.5 * y[k] + np.tanh(u[k])
-        >>> model = NARXRegressor(input_delays=[1], feedback_delays=[1], max_iter=50,
-        ...                       random_state=0).fit(u[:400, None], y[:400])
-        >>> simulated = model.simulate(u[400:, None], y[400:402])
-        >>> simulated.shape, bool(np.isnan(simulated[:2]).all())
-        ((200,), True)
-        """
-        check_is_fitted(self, "input_scaler_")
-        if X is None:
-            raise ValueError("`X` is required: the inputs of the record to simulate.")
-        n_steps = _num_samples(X)
-        try:
-            finite = np.isfinite(np.asarray(y_initial, dtype=float)).all()
-        except (TypeError, ValueError):
-            finite = False
-        if not finite:
-            raise ValueError("`y_initial` must be finite numbers: the measured initial rows.")
-        try:
-            initial = self._validate_targets(y_initial, reset=False)
-        except ValueError as error:
-            raise ValueError(f"`y_initial`: {error}") from None
-        n_initial = len(initial)
-        if n_initial < self.max_delay_:
-            raise ValueError(f"`y_initial` must hold at least the largest delay "
-                             f"({self.max_delay_}) of initial rows. Got {n_initial}.")
-        if n_steps <= n_initial:
-            raise ValueError(f"`X` must have more rows ({n_steps}) than `y_initial` "
-                             f"({n_initial}): the rows after them are simulated.")
-        horizon = n_steps - n_initial
-        self._check_forecast_horizon(horizon)
-        inputs = self._validate_inputs(X, n_steps, reset=False)
-        targets = np.concatenate([initial, np.full((horizon, self.n_targets_), np.nan)])
-        out = self._forecast_scaled(*self._scaled_t(inputs, targets),
-                                    np.array([n_initial - 1], dtype=np.int64), horizon)
-        simulated = np.full((n_steps, self.n_targets_), np.nan)
-        simulated[n_initial:] = self.target_scaler_.inverse(out[:, :, 0])
-        if self._y_ndim == 1:
-            simulated = simulated[:, 0]
-        result = as_pandas(simulated, X, None)
-        if hasattr(result, "name"):
-            result.name = getattr(y_initial, "name", None)
-        return result
-
-    # ------------------------------------------------------------------------ sample paths
-    # a family with sample paths implements ``_sample_scaled(inputs_t, targets_t, origins,
-    # horizon, residuals_t, seed)``: (horizon, n_targets, n_origins) scaled closed-loop
-    # forecasts with a bootstrapped residual added to each step's output before it is fed back
-
-    def _sample_continuation(self, inputs_t, targets_t, origin, n_steps, n_paths, residuals_t,
-                             seed):
-        """Paths (n_steps, n_targets, n_paths) continuing after the stored history."""
-        origins = np.full(n_paths, origin, dtype=np.int64)
-        return self._sample_scaled(inputs_t, targets_t, origins, n_steps, residuals_t, seed)
-
-    def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, residuals=None,
-                     random_state=None):
-        """Closed-loop sample paths: forecasts in which a residual drawn at random from
-        ``residuals`` (a residual bootstrap) is added to every step's output and fed back, so
-        that the spread grows with the lead time through the model's own dynamics. One
-        kernel call for all origins and paths, parallel over them.
-
-        Parameters
-        ----------
-        X, y, horizon
-            As :meth:`predict`: without ``y``, ``n_steps`` paths continuing after the data
-            seen; with ``y``, paths of ``horizon`` steps from every origin of the segment.
-        n_paths : int, default=100
-        residuals : array-like of shape (n_residuals,) or (n_residuals, n_targets)
-            One-step-ahead errors ``y - forecast`` in the units of ``y``, best measured on
-            data the model was not fitted on (:class:`narxcast.intervals.ConformalRegressor`
-            passes those of its calibration block).
-        random_state : int, RandomState instance or None
-
-        Returns
-        -------
-        ndarray
-            Continuation: (n_steps, n_paths); segment: (n_samples, horizon, n_paths), entry
-            ``[t, j - 1, p]`` path ``p``'s value of ``y_t`` from origin ``t - j`` (NaN where no
-            forecast is formed); a trailing target axis for several targets.
-        """
-        check_is_fitted(self, "input_scaler_")
-        from sklearn.utils import check_random_state
-
-        if not hasattr(self, "_sample_scaled"):
-            raise ValueError(f"{type(self).__name__} has no sample paths (NARX, Elman, LSTM "
-                             "and GRU have); its intervals come from ConformalRegressor's "
-                             "conformal quantiles.")
-        if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or \
-                not 1 <= n_paths <= MAX_PATHS:
-            raise ValueError(f"`n_paths` must be an integer in [1, {MAX_PATHS}]. Got "
-                             f"{n_paths!r}.")
-        if residuals is None:
-            raise ValueError("`residuals` (one-step errors in the units of y) are required.")
-        residuals = np.asarray(residuals, dtype=float)
-        residuals = residuals.reshape(len(residuals), -1) if residuals.ndim == 1 else residuals
-        if residuals.ndim != 2 or residuals.shape[1] != self.n_targets_ or \
-                not len(residuals) or not np.isfinite(residuals).all():
-            raise ValueError(f"`residuals` must be finite, one column per target "
-                             f"({self.n_targets_}), at least one row. Got shape "
-                             f"{residuals.shape}.")
-        residuals_t = np.ascontiguousarray(residuals / self.target_scaler_.scale)
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max // 2))
-
-        def sample(inputs_t, targets_t, origins, steps):
-            if origins.size * n_paths * steps * self.n_targets_ > MAX_PATH_VALUES:
-                raise ValueError(f"`n_paths`={n_paths} from {origins.size} origins over "
-                                 f"{steps} steps would hold more than {MAX_PATH_VALUES:.0e} "
-                                 "values; ask for fewer paths or a shorter segment.")
-            out = self._sample_scaled(inputs_t, targets_t, np.repeat(origins, n_paths), steps,
-                                      residuals_t, seed)
-            return out.reshape(steps, self.n_targets_, origins.size, n_paths)
-
-        if y is None:
-            inputs, targets, origin, n_steps = self._continuation(X, horizon)
-            out = self._sample_continuation(*self._scaled_t(inputs, targets), origin, n_steps,
-                                            n_paths, residuals_t, seed)
-            out = out * self.target_scaler_.scale[:, None] + self.target_scaler_.mean[:, None]
-            paths = out.transpose(0, 2, 1)  # (n_steps, n_paths, n_targets)
-        else:
-            horizon = 1 if horizon is None else check_horizon(horizon)
-            self._check_forecast_horizon(horizon)
-            paths = self._predict_segment(X, y, horizon, sample).transpose(0, 1, 3, 2)
-        return paths[..., 0] if self._y_ndim == 1 else paths
-
 
     def _scaled_t(self, inputs, targets):
         inputs_t = np.ascontiguousarray(self.input_scaler_.transform(inputs).T)
@@ -620,85 +467,6 @@ def forecast_r2(estimator, X, y, horizon=None, sample_weight=None, groups=None):
     formed = np.isfinite(forecasts.reshape(len(forecasts), -1)).all(axis=1)
     weights = None if sample_weight is None else np.asarray(sample_weight)[formed]
     return r2_score(truth[formed], forecasts[formed], sample_weight=weights)
-
-
-def _groups_of(groups, X, y):
-    """The segment ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
-    ``X``, else None."""
-    if groups is not None:
-        return groups
-    for data in (y, X):
-        index = getattr(data, "index", None)
-        if index is not None and getattr(index, "nlevels", 1) > 1:
-            return index.get_level_values(0)
-    return None
-
-
-def _take(data, start, end):
-    """Rows ``start:end`` of an array or pandas object."""
-    return data.iloc[start:end] if hasattr(data, "iloc") else np.asarray(data)[start:end]
-
-
-def segment_bounds(groups, n_rows, min_rows):
-    """The (start, end) rows of the segments of ``groups`` (ids, one per row, each id one
-    contiguous run of at least ``min_rows`` rows); None for no ``groups`` or a single run.
-
-    Examples
-    --------
-    >>> segment_bounds(["a", "a", "a", "b", "b", "b"], 6, 3)
-    [(0, 3), (3, 6)]
-    """
-    if groups is None:
-        return None
-    ids = pd.Series(np.asarray(groups))
-    if ids.ndim != 1 or len(ids) != n_rows:
-        raise ValueError(f"`groups` must give one segment id per row ({n_rows}). Got "
-                         f"{len(ids)}.")
-    if ids.isna().any():
-        raise ValueError("`groups` must not hold missing ids.")
-    change = np.flatnonzero(ids.to_numpy()[1:] != ids.to_numpy()[:-1]) + 1
-    starts = np.concatenate([[0], change])
-    runs = ids.iloc[starts]
-    if runs.duplicated().any():
-        raise ValueError(f"`groups`: segment {str(runs[runs.duplicated()].iloc[0])!r} is not one "
-                         "contiguous run of rows (give each record's rows together).")
-    bounds = list(zip(starts.tolist(), [*change.tolist(), n_rows]))
-    short = [str(ids.iloc[start]) for start, end in bounds if end - start < min_rows]
-    if short:
-        raise ValueError(f"`groups`: segment {short[0]!r} has fewer than {min_rows} rows (the "
-                         "largest delay and two targets).")
-    return bounds if len(bounds) > 1 else None
-
-
-def as_pandas(forecasts, X, y, all_horizons=False):
-    """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
-    when that argument is pandas, with its index: see :meth:`BaseForecaster.predict`.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> y = pd.Series([1.0, 2.0], index=pd.date_range("2024-01-01", periods=2, freq="h"),
-    ...               name="ghi")
-    >>> as_pandas(np.array([[0.5, 0.25], [1.5, 1.0]]), None, y, True).columns.tolist()
-    [1, 2]
-    """
-    rows = y if y is not None else X
-    if not hasattr(rows, "index") or not hasattr(rows, "ndim") or \
-            len(rows.index) != len(forecasts):
-        return forecasts
-    index = rows.index
-    if forecasts.ndim == 1:
-        return pd.Series(forecasts, index=index, name=getattr(y, "name", None))
-    names = list(y.columns) if getattr(y, "ndim", 1) == 2 else None
-    if not all_horizons:
-        return pd.DataFrame(forecasts, index=index, columns=names)
-    leads = pd.RangeIndex(1, forecasts.shape[1] + 1, name="horizon")
-    if forecasts.ndim == 2:
-        return pd.DataFrame(forecasts, index=index, columns=leads)
-    columns = pd.MultiIndex.from_product(
-        [names or range(forecasts.shape[2]), leads], names=["target", "horizon"])
-    return pd.DataFrame(forecasts.transpose(0, 2, 1).reshape(len(forecasts), -1),
-                        index=index, columns=columns)
 
 
 def _require(condition, name, rule, value):

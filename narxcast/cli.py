@@ -110,7 +110,7 @@ def _series_arguments(parser, run, model=True):
 
 def _spec(args, need_target=True):
     """The data/model settings from the TOML config, overridden by flags."""
-    from .batch import load_spec
+    from .specs import load_spec
 
     return load_spec(config=getattr(args, "config", None), time_column=args.time_column,
                      target=getattr(args, "target", None), exog=getattr(args, "exog", None),

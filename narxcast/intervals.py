@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster, as_pandas
+from ._forecaster import DelegatingForecaster
+from ._rows import as_pandas, take
 from ._validation import check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
@@ -55,13 +56,6 @@ def _order_statistics(ordered, counts, quantiles):
     offsets = np.where(rank < 1, -np.inf, np.inf)
     offsets[inside] = ordered[rank[inside] - 1, columns[inside]]
     return offsets
-
-
-def _head(data, n):
-    """The first ``n`` rows of an array or pandas object (its index kept), or None."""
-    if data is None:
-        return None
-    return data.iloc[:n] if hasattr(data, "iloc") else np.asarray(data)[:n]
 
 
 def _scaled(errors, scale):
@@ -364,7 +358,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                              "leaves too few rows to fit or to calibrate (at least 20).")
         condition = self._condition(X, n)
         scale = self._column(X, n, "scale")
-        model = clone(self.estimator).fit(_head(X, first), _head(y, first))
+        model = clone(self.estimator).fit(take(X, 0, first), take(y, 0, first))
         forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
                                              all_horizons=True), dtype=float)
         self.errors_ = (targets[:, None] - forecasts)[first:]

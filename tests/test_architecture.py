@@ -9,10 +9,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 # top to bottom, as ARCHITECTURE.md draws them
 LAYERS = [
     ["cli"],
-    ["batch", "tables", "model_files", "serialization", "benchmark", "plotting"],
+    ["batch", "specs", "tables", "model_files", "serialization", "benchmark", "plotting"],
     ["model_selection", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
-     "_mlp",
+     "_mlp", "_rows", "_simulation",
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],
     ["kernels"],

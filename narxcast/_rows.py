@@ -1,0 +1,84 @@
+"""The rows a forecaster is given: several records one after the other (``groups``), their
+rows, and forecasts handed back as pandas with the input's index."""
+
+import numpy as np
+import pandas as pd
+
+
+def groups_of(groups, X, y):
+    """The segment ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
+    ``X``, else None."""
+    if groups is not None:
+        return groups
+    for data in (y, X):
+        index = getattr(data, "index", None)
+        if index is not None and getattr(index, "nlevels", 1) > 1:
+            return index.get_level_values(0)
+    return None
+
+
+def take(data, start, end):
+    """Rows ``start:end`` of an array or pandas object."""
+    return data.iloc[start:end] if hasattr(data, "iloc") else np.asarray(data)[start:end]
+
+
+def segment_bounds(groups, n_rows, min_rows):
+    """The (start, end) rows of the segments of ``groups`` (ids, one per row, each id one
+    contiguous run of at least ``min_rows`` rows); None for no ``groups`` or a single run.
+
+    Examples
+    --------
+    >>> segment_bounds(["a", "a", "a", "b", "b", "b"], 6, 3)
+    [(0, 3), (3, 6)]
+    """
+    if groups is None:
+        return None
+    ids = pd.Series(np.asarray(groups))
+    if ids.ndim != 1 or len(ids) != n_rows:
+        raise ValueError(f"`groups` must give one segment id per row ({n_rows}). Got "
+                         f"{len(ids)}.")
+    if ids.isna().any():
+        raise ValueError("`groups` must not hold missing ids.")
+    change = np.flatnonzero(ids.to_numpy()[1:] != ids.to_numpy()[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    runs = ids.iloc[starts]
+    if runs.duplicated().any():
+        raise ValueError(f"`groups`: segment {str(runs[runs.duplicated()].iloc[0])!r} is not one "
+                         "contiguous run of rows (give each record's rows together).")
+    bounds = list(zip(starts.tolist(), [*change.tolist(), n_rows]))
+    short = [str(ids.iloc[start]) for start, end in bounds if end - start < min_rows]
+    if short:
+        raise ValueError(f"`groups`: segment {short[0]!r} has fewer than {min_rows} rows (the "
+                         "largest delay and two targets).")
+    return bounds if len(bounds) > 1 else None
+
+
+def as_pandas(forecasts, X, y, all_horizons=False):
+    """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
+    when that argument is pandas, with its index (see a forecaster's ``predict``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = pd.Series([1.0, 2.0], index=pd.date_range("2024-01-01", periods=2, freq="h"),
+    ...               name="ghi")
+    >>> as_pandas(np.array([[0.5, 0.25], [1.5, 1.0]]), None, y, True).columns.tolist()
+    [1, 2]
+    """
+    rows = y if y is not None else X
+    if not hasattr(rows, "index") or not hasattr(rows, "ndim") or \
+            len(rows.index) != len(forecasts):
+        return forecasts
+    index = rows.index
+    if forecasts.ndim == 1:
+        return pd.Series(forecasts, index=index, name=getattr(y, "name", None))
+    names = list(y.columns) if getattr(y, "ndim", 1) == 2 else None
+    if not all_horizons:
+        return pd.DataFrame(forecasts, index=index, columns=names)
+    leads = pd.RangeIndex(1, forecasts.shape[1] + 1, name="horizon")
+    if forecasts.ndim == 2:
+        return pd.DataFrame(forecasts, index=index, columns=leads)
+    columns = pd.MultiIndex.from_product(
+        [names or range(forecasts.shape[2]), leads], names=["target", "horizon"])
+    return pd.DataFrame(forecasts.transpose(0, 2, 1).reshape(len(forecasts), -1),
+                        index=index, columns=columns)
