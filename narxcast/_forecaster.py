@@ -309,9 +309,9 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         if groups is not None and y is None:
             raise ValueError("`groups` needs segments of measurements: pass `y`.")
         if segments is not None:  # each record on its own, put back in order
-            parts = [self.predict(None if X is None else take(X, start, end),
-                                  take(y, start, end), horizon=horizon,
-                                  all_horizons=all_horizons) for start, end in segments]
+            parts = [self.predict(take(X, slice(start, end)), take(y, slice(start, end)),
+                                  horizon=horizon, all_horizons=all_horizons)
+                     for start, end in segments]
             if all(isinstance(part, np.ndarray) for part in parts):
                 return np.concatenate(parts)
             return pd.concat(parts)

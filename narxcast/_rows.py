@@ -17,9 +17,12 @@ def groups_of(groups, X, y):
     return None
 
 
-def take(data, start, end):
-    """Rows ``start:end`` of an array or pandas object."""
-    return data.iloc[start:end] if hasattr(data, "iloc") else np.asarray(data)[start:end]
+def take(data, rows):
+    """The ``rows`` (a slice or positions) of an array or a pandas object (keeping its names
+    and index); None stays None."""
+    if data is None:
+        return None
+    return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
 
 
 def segment_bounds(groups, n_rows, min_rows):

@@ -358,7 +358,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                              "leaves too few rows to fit or to calibrate (at least 20).")
         condition = self._condition(X, n)
         scale = self._column(X, n, "scale")
-        model = clone(self.estimator).fit(take(X, 0, first), take(y, 0, first))
+        model = clone(self.estimator).fit(take(X, slice(first)), take(y, slice(first)))
         forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
                                              all_horizons=True), dtype=float)
         self.errors_ = (targets[:, None] - forecasts)[first:]

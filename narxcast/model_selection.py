@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ._forecaster import DelegatingForecaster
+from ._rows import take
 from ._validation import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
@@ -90,13 +91,6 @@ class BacktestResult(NamedTuple):
     reference: pd.Series = None
     """The reference of the skill at each horizon (with ``reference="persistence"``: which
     persistence was best there)."""
-
-
-def _rows(data, selection):
-    """Rows of an array, a pandas object (keeping names and index), or None."""
-    if data is None:
-        return None
-    return data.iloc[selection] if hasattr(data, "iloc") else np.asarray(data)[selection]
 
 
 def _origin_blocks(n, train_size, refit, cv):
@@ -291,14 +285,14 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
         for train, first, end in blocks:
             model = clone(estimator)
             started = time.perf_counter()
-            model.fit(_rows(X, train), _rows(y, train))
+            model.fit(take(X, train), take(y, train))
             fit_seconds[name] += time.perf_counter() - started
             stop = min(n, end + horizon)
             segment = np.arange(stop)
-            predicted = np.asarray(model.predict(_rows(X, segment), y=_rows(y, segment),
+            predicted = np.asarray(model.predict(take(X, segment), y=take(y, segment),
                                                  horizon=horizon, all_horizons=True))
             quantiles = None if name not in probabilistic else np.asarray(
-                model.predict_quantiles(_rows(X, segment), y=_rows(y, segment),
+                model.predict_quantiles(take(X, segment), y=take(y, segment),
                                         horizon=horizon, quantiles=levels, all_horizons=True)
             ).reshape(stop, horizon, levels.size)  # pandas gives (horizon, level) columns
             for k, h in enumerate(horizons):
