@@ -11,7 +11,7 @@ before any work). Settings are :class:`narxcast.specs.Spec`, tables are read by
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import joblib
@@ -178,7 +178,8 @@ def forecast_series(model_file, path, frame, horizon, coverage=()):
         future = model_inputs(given, times, features)
     elif features:
         future = model_inputs(np.empty((horizon, 0)), times, features)
-    forecast = model.predict(future, horizon=None if future is not None else horizon)
+    steps = None if future is not None else horizon  # the future rows give the steps
+    forecast = model.predict(future, horizon=steps)
     forecast = np.asarray(forecast, float).reshape(horizon)
     if not np.isfinite(forecast).all():
         first = times[int(np.argmin(np.isfinite(forecast)))]
@@ -186,11 +187,12 @@ def forecast_series(model_file, path, frame, horizon, coverage=()):
                                  "runs away on these inputs); nothing written for this series")
     forecasts = pd.DataFrame({time_column: times, "series": model_file.series,
                               "step": np.arange(1, horizon + 1), f"{target}_forecast": forecast})
-    for c in coverage:
-        bounds = np.asarray(model.predict_interval(
-            future, horizon=None if future is not None else horizon, coverage=c))
-        forecasts[f"{target}_lower_{100 * c:g}"] = bounds[:, 0]
-        forecasts[f"{target}_upper_{100 * c:g}"] = bounds[:, 1]
+    if coverage:  # every interval's bounds from one call: the quantiles of all of them
+        levels = sorted({q for c in coverage for q in ((1 - c) / 2, (1 + c) / 2)})
+        bounds = np.asarray(model.predict_quantiles(future, horizon=steps, quantiles=levels))
+        for c in coverage:
+            forecasts[f"{target}_lower_{100 * c:g}"] = bounds[:, levels.index((1 - c) / 2)]
+            forecasts[f"{target}_upper_{100 * c:g}"] = bounds[:, levels.index((1 + c) / 2)]
     return forecasts, model_file.updated(model, last_time)
 
 
@@ -198,7 +200,7 @@ def forecast_job(series, model_path, data_path, frame, horizon, update_model, co
     """One series of ``narxcast forecast``: load its model file, update, forecast. Returns
     ``(forecasts, updated model file or None)``."""
     model_file = ModelFile.load(model_path)
-    if coverage and not hasattr(model_file.model, "predict_interval"):
+    if coverage and not hasattr(model_file.model, "predict_quantiles"):
         raise InputError(f"{model_path}: --coverage needs a model fitted with --calibrate "
                          "(intervals calibrated on its training data).")
     forecasts, updated = forecast_series(model_file, data_path, frame, horizon, coverage)
@@ -327,8 +329,8 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
     ``coverage`` the model is calibrated up to the longest horizon and its intervals scored
     too. Returns ``(outcomes, scores)`` (``scores`` None when every series failed)."""
     _check_coverage(coverage)
-    if coverage and not spec.calibrate:
-        spec.calibrate = max(horizons)
+    if coverage and not spec.calibrate:  # the caller's spec is left as it was
+        spec = replace(spec, calibrate=max(horizons))
     model = spec.build_model()
     check_output(out, "directory")
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
