@@ -25,6 +25,33 @@ def take(data, rows):
     return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
 
 
+def column_of(X, column, parameter, purpose, kind="column"):
+    """The column of ``X`` that ``column`` names (a DataFrame's name) or numbers, as floats;
+    ``column`` is the value of the estimator's ``parameter``; ``purpose`` (what it gives) and
+    ``kind`` (what it is) word the errors.
+
+    Examples
+    --------
+    >>> column_of(np.array([[1, 2], [3, 4]]), 1, "scale", "the scale").tolist()
+    [2.0, 4.0]
+    """
+    if X is None:
+        raise ValueError(f"`X` is required: {purpose} comes from its column {column!r} "
+                         f"(parameter `{parameter}`).")
+    if isinstance(column, str):
+        if not hasattr(X, "columns") or column not in X.columns:
+            raise ValueError(f"`X` must be a DataFrame with the {kind} {column!r} (parameter "
+                             f"`{parameter}`).")
+        values = X[column]
+    else:
+        array = np.asarray(X)
+        if array.ndim != 2 or column >= array.shape[1]:
+            raise ValueError(f"`{parameter}`={column} is not a column of `X` with shape "
+                             f"{array.shape}.")
+        values = array[:, column]
+    return np.asarray(values, dtype=float)
+
+
 def segment_bounds(groups, n_rows, min_rows):
     """The (start, end) rows of the segments of ``groups`` (ids, one per row, each id one
     contiguous run of at least ``min_rows`` rows); None for no ``groups`` or a single run.

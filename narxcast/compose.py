@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._rows import as_pandas
+from ._rows import as_pandas, column_of
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
@@ -75,21 +75,8 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         self.max_index = max_index
 
     def _clearsky(self, X):
-        if X is None:
-            raise ValueError("`X` is required: the clear-sky irradiance at the target times "
-                             f"comes from its column {self.clearsky!r}.")
-        if isinstance(self.clearsky, str):
-            if not hasattr(X, "columns") or self.clearsky not in X.columns:
-                raise ValueError(f"`X` must be a DataFrame with the clear-sky column "
-                                 f"{self.clearsky!r} (parameter `clearsky`).")
-            values = X[self.clearsky]
-        else:
-            array = np.asarray(X)
-            if array.ndim != 2 or self.clearsky >= array.shape[1]:
-                raise ValueError(f"`clearsky`={self.clearsky} is not a column of `X` with "
-                                 f"shape {array.shape}.")
-            values = array[:, self.clearsky]
-        return np.asarray(values, dtype=float)
+        return column_of(X, self.clearsky, "clearsky",
+                         "the clear-sky irradiance at the target times", "clear-sky column")
 
     def _index(self, X, y):
         clearsky = self._clearsky(X)

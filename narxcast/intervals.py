@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster
-from ._rows import as_pandas, take
+from ._rows import as_pandas, column_of, take
 from ._validation import check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
@@ -322,25 +322,10 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         column = getattr(self, name)
         if column is None:
             return None
-        if X is None:
-            raise ValueError(f"`{name}`={column!r} needs `X`.")
-        if isinstance(column, str):
-            if not hasattr(X, "columns") or column not in X.columns:
-                raise ValueError(f"`X` must be a DataFrame with the column {column!r} "
-                                 f"(parameter `{name}`).")
-            values = np.asarray(X[column], dtype=float)
-        else:
-            array = np.asarray(X, dtype=float)
-            if array.ndim != 2 or column >= array.shape[1]:
-                raise ValueError(f"`{name}`={column} is not a column of `X` with shape "
-                                 f"{array.shape}.")
-            values = array[:, column]
+        values = column_of(X, column, name, f"the `{name}` value of each row")
         if values.shape[0] != n_rows:
             raise ValueError("`X` and the forecasts do not have the same rows.")
         return values
-
-    def _condition(self, X, n_rows):
-        return self._column(X, n_rows, "conditional")
 
     def fit(self, X, y):
         """Fit on the rows before the calibration block, keep the errors of its forecasts of
@@ -356,7 +341,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         if n_calibration < 20 or first < 2:
             raise ValueError(f"`calibration_fraction`={self.calibration_fraction} of {n} rows "
                              "leaves too few rows to fit or to calibrate (at least 20).")
-        condition = self._condition(X, n)
+        condition = self._column(X, n, "conditional")
         scale = self._column(X, n, "scale")
         model = clone(self.estimator).fit(take(X, slice(first)), take(y, slice(first)))
         forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
@@ -497,7 +482,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             values[formed] = np.quantile(paths[formed], quantiles, axis=-1).T
         else:
             point, leads = self._point_and_leads(X, y, horizon, all_horizons)
-            condition = self._condition(X, point.shape[0])
+            condition = self._column(X, point.shape[0], "conditional")
             scale = self._column(X, point.shape[0], "scale")
             table = self._offsets(quantiles, leads)  # (*leads.shape, n_bins, n_quantiles)
             bins = self._bins(condition, point.shape[0])
