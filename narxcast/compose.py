@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._rows import as_pandas, column_of
+from ._rows import as_pandas, column_of, groups_of, segment_bounds
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
@@ -365,8 +365,6 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
 
     def _series(self, groups, X, y, n_rows, known):
         """Each row's series index (into ``series_``), checked."""
-        from ._rows import groups_of, segment_bounds
-
         ids = groups_of(groups, X, y)
         if ids is None:
             raise ValueError("`groups` (one series id per row, or a pandas MultiIndex whose "
