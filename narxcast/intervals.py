@@ -93,6 +93,14 @@ def _last_fitted_row(index, label):
     return int(index.searchsorted(label, side="right")) - 1
 
 
+def _float_rows(values, name):
+    """``values`` (array-like) as a float array, or a clear error naming ``name``."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be numeric.") from None
+
+
 def _check_quantiles(quantiles):
     try:
         quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
@@ -240,8 +248,8 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         or before it): the calibration block's, then the forecasts' own after the data
         fitted on, so the intervals follow the season (with ``conditional``, those of the
         row's bin; a bin with fewer than 30 in the window keeps the calibration block's).
-        Rows the model was fitted on, numpy segments and continuations keep the calibration
-        block's errors (its last ``window``).
+        Rows the model was fitted on, numpy segments and continuations use the last
+        ``window`` errors of ``errors_``, which :meth:`update` keeps current.
     method : {"conformal", "bootstrap"}, default="conformal"
         "conformal": the forecast plus conformal order statistics of the calibration errors
         at that lead (:func:`conformal_offsets`); "bootstrap": quantiles of ``n_paths``
@@ -256,7 +264,8 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
     ----------
     estimator_ : fitted forecaster
     errors_ : ndarray of shape (n_calibration, max_horizon)
-        ``y - forecast`` of each calibration row at each lead (NaN where none was formed).
+        ``y - forecast`` of each calibration row at each lead (NaN where none was formed),
+        in time order; :meth:`update` appends the newest rows' and drops the oldest.
     bin_edges_ : ndarray
         The inner edges of the ``conditional`` bins (empty without ``conditional``).
     calibration_bins_ : ndarray of int
@@ -264,8 +273,12 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
     calibration_scale_ : ndarray
         The ``scale`` column at each calibration row (empty without ``scale``).
     fitted_until_ : str, int or None
-        The index label of the last row fitted on (ISO time for a DatetimeIndex), which
-        places a pandas segment for ``window``; None for arrays.
+        The index label of the last row of ``errors_`` (of ``fit`` or the last ``update``;
+        ISO time for a DatetimeIndex), which places a pandas segment for ``window``; None for
+        arrays.
+    recent_X_, recent_y_ : ndarray
+        The last rows measured (``recent_X_`` None without inputs): the initial conditions
+        of the forecasts whose errors :meth:`update` adds.
 
     Examples
     --------
@@ -356,7 +369,69 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                                             n_calibration)
         self.calibration_scale_ = np.zeros(0) if scale is None else scale[first:].copy()
         self.fitted_until_ = _index_label(getattr(y, "index", None))
+        # the rows a forecast of the next row at every lead reaches back to: the first origin
+        # formed (the initial conditions, a recurrent washout) plus max_horizon - 1
+        formed = np.flatnonzero(np.isfinite(forecasts[:, 0]))
+        context = (formed[0] if formed.size else n) + self.max_horizon - 1
+        self.recent_X_ = None if X is None else _float_rows(X, "X")[n - min(context, n):]
+        self.recent_y_ = targets[n - min(context, n):].copy()
         self.estimator_ = clone(self.estimator).fit(X, y) if self.refit else model
+        return self
+
+    def update(self, X, y):
+        """Append measurements (rolling calibration). The fitted forecaster continues from
+        them, and the errors of its forecasts of the new rows at every lead (from origins
+        reaching back into the rows before) join ``errors_``, whose oldest errors drop out:
+        the calibration keeps its length (``window`` if longer), so continuations'
+        intervals follow the latest errors, as the pandas segments' do with ``window``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from narxcast import PersistenceRegressor
+        >>> y = np.sin(np.arange(300) / 5)
+        >>> model = ConformalRegressor(PersistenceRegressor(), max_horizon=3).fit(None, y)
+        >>> model = model.update(None, 3 * np.sin(np.arange(300, 320) / 5))
+        >>> model.errors_.shape   # the same length, the newest 20 rows' errors last
+        (60, 3)
+        """
+        check_is_fitted(self, "estimator_")
+        import pandas as pd
+
+        targets = _float_rows(y, "y")
+        if targets.ndim != 1 or not targets.size:
+            raise ValueError(f"`y` must be 1-D with at least one row. Got shape "
+                             f"{targets.shape}.")
+        n = targets.size
+        if (X is None) != (self.recent_X_ is None):
+            raise ValueError("`X` must be given when the model was fitted with inputs, and "
+                             "only then.")
+        inputs = None if X is None else _float_rows(X, "X")
+        if inputs is not None and (inputs.ndim != 2 or inputs.shape[0] != n
+                                   or inputs.shape[1] != self.recent_X_.shape[1]):
+            raise ValueError(f"`X` must have {n} rows (those of `y`) and "
+                             f"{self.recent_X_.shape[1]} columns. Got shape {inputs.shape}.")
+        condition = self._column(X, n, "conditional")
+        scale = self._column(X, n, "scale")
+        segment_y = np.concatenate([self.recent_y_, targets])
+        segment_X = None if X is None else np.concatenate([self.recent_X_, inputs])
+        if isinstance(X, pd.DataFrame):  # named columns (an irradiance wrapper's clear-sky)
+            segment_X = pd.DataFrame(segment_X, columns=X.columns)
+        forecasts = np.asarray(self.estimator_.predict(segment_X, segment_y,
+                                                       horizon=self.max_horizon,
+                                                       all_horizons=True), dtype=float)
+        self.estimator_.update(X, y)
+        keep = max(self.errors_.shape[0], self.window or 0)
+        self.errors_ = np.concatenate([self.errors_, targets[:, None] - forecasts[-n:]])[-keep:]
+        self.calibration_bins_ = np.concatenate(
+            [self.calibration_bins_, self._bins(condition, n)])[-keep:]
+        if scale is not None:
+            self.calibration_scale_ = np.concatenate([self.calibration_scale_, scale])[-keep:]
+        context = self.recent_y_.size
+        self.recent_y_ = segment_y[-context:].copy()
+        if inputs is not None:
+            self.recent_X_ = np.asarray(segment_X, dtype=float)[-context:].copy()
+        self.fitted_until_ = _index_label(getattr(y, "index", None))
         return self
 
     def _bins(self, condition, n_rows):
@@ -386,9 +461,16 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                      or isinstance(self.fitted_until_, (str, int)))):
             raise ValueError("`calibration_scale_` and `fitted_until_` do not describe a "
                              "calibration of this estimator.")
+        recent_y, recent_X = self.recent_y_, self.recent_X_
+        if not (isinstance(recent_y, np.ndarray) and recent_y.ndim == 1
+                and recent_y.dtype == np.float64 and recent_y.size >= 1
+                and (recent_X is None
+                     or (isinstance(recent_X, np.ndarray) and recent_X.dtype == np.float64
+                         and recent_X.ndim == 2 and recent_X.shape[0] == recent_y.size))):
+            raise ValueError("`recent_X_` and `recent_y_` must be the last rows measured.")
 
     # -------------------------------------------------------------------------- predict
-    # predict, update (the calibration is kept) and score: estimator_'s (DelegatingForecaster)
+    # predict and score: estimator_'s (DelegatingForecaster)
 
     @property
     def _max_lead(self):

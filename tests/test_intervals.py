@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import binom, norm
+from sklearn.base import clone
 
 from narxcast import (
     ARIMARegressor,
@@ -316,6 +317,49 @@ def test_rolling_calibration_follows_a_change_and_never_looks_ahead():
     tail.calibration_bins_ = tail.calibration_bins_[-300:]
     np.testing.assert_allclose(plain, tail.predict_interval(X.to_numpy(), y.to_numpy(),
                                                             horizon=4))
+
+
+def test_update_adds_the_errors_of_forecasts_from_every_origin_before_the_new_rows():
+    """The errors ``update`` appends are those of the segment forecasts over the whole series
+    (origins reaching back before the new rows, so a one-row update adds every lead), the
+    oldest drop out, and the fitted forecaster continues as its own update would."""
+    X, y = _linear_plant(700)
+    model = ConformalRegressor(_arx(), max_horizon=5).fit(X[:500], y[:500])
+    block = model.errors_.shape[0]
+    for start, stop in ((500, 501), (501, 502), (502, 540), (540, 700)):  # one row, many
+        model.update(X[start:stop], y[start:stop])
+    expected = y[:, None] - model.estimator_.predict(X, y, horizon=5, all_horizons=True)
+    np.testing.assert_allclose(model.errors_, expected[700 - block:], rtol=1e-12, atol=1e-12)
+    plain = _arx().fit(X[:500], y[:500]).update(X[500:], y[500:])
+    future = np.full((3, 1), 0.5)
+    np.testing.assert_allclose(model.predict(future), plain.predict(future))
+    with pytest.raises(ValueError, match="`X` must have 3 rows"):
+        model.update(X[:2], y[:3])
+    with pytest.raises(ValueError, match="`y` must be numeric"):
+        model.update(X[:1], np.array(["a"]))
+    np.testing.assert_allclose(model.errors_, expected[700 - block:])  # refused: unchanged
+
+
+def test_rolling_calibration_through_update_follows_a_change_in_continuations():
+    """A deployed model updated every few hours: after the noise triples, continuations'
+    intervals from the last ``window`` errors come back to nominal; a model whose
+    calibration is never updated keeps the old, narrow intervals."""
+    X, y = _shifting_plant(3600, change=2500)
+    X, y = X.to_numpy(), y.to_numpy()
+    fitted = ConformalRegressor(_arx(), max_horizon=4, window=300).fit(X[:2000], y[:2000])
+    models = {"rolling": fitted, "fixed": clone(fitted).fit(X[:2000], y[:2000])}
+    inside = {name: [] for name in models}
+    for t in range(2000, 3596, 4):
+        for name, model in models.items():
+            if t >= 3000:
+                bounds = model.predict_interval(X[t:t + 4], coverage=0.9)
+                inside[name].extend((bounds[:, 0] <= y[t:t + 4]) & (y[t:t + 4] <= bounds[:, 1]))
+            if name == "rolling":
+                model.update(X[t:t + 4], y[t:t + 4])
+            else:
+                model.estimator_.update(X[t:t + 4], y[t:t + 4])
+    assert 0.85 < np.mean(inside["rolling"]) < 0.95
+    assert np.mean(inside["fixed"]) < 0.6
 
 
 def test_scaled_errors_give_intervals_proportional_to_the_scale_column():

@@ -218,6 +218,18 @@ def test_probabilistic_example_prints_what_the_readme_says(quickstart):
     assert (quantiles[formed] >= 0).all().all()
 
 
+def test_rolling_update_example_prints_what_the_readme_says(quickstart):
+    namespace = _run("Probabilistic forecasts", quickstart[0])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        _run("Probabilistic forecasts", namespace, block=1)
+    got = [float(v) for v in re.findall(r"cover ([\d.]+)%", printed.getvalue())]
+    claimed = re.search(r"This prints ([\d.]+)% against ([\d.]+)% \(the calibration",
+                        README.read_text()).groups()
+    np.testing.assert_allclose(got, [float(v) for v in claimed], atol=1.0)
+    assert got[0] > got[1] + 3  # updating the calibration covers more of the new quarter
+
+
 def test_records_example_identifies_the_plant(quickstart):
     namespace = _run("Several records of one system", quickstart[0])
     simulated, u = namespace["simulated"], namespace["u_new"]
