@@ -395,7 +395,7 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         return inputs_t, targets_t
 
     # ---------------------------------------------------------------------- update/score
-    def update(self, X, y):
+    def update(self, X, y, groups=None):
         """Append new measurements to the stored history without refitting.
 
         ``predict(X_future)`` then continues from the end of ``y``.
@@ -404,13 +404,39 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         ----------
         X : array-like of shape (n_new, n_features) or None
         y : array-like of shape (n_new,) or (n_new, n_targets)
+        groups : array-like of shape (n_new,), optional
+            Record ids, as in :meth:`fit`: the rows are new records, not a continuation of
+            the stored history, which becomes the last record's (it needs at least the
+            largest delay's rows). None reads a pandas MultiIndex as ``fit`` does.
 
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from narxcast import NARXRegressor
+        >>> y = np.sin(np.arange(200) / 4)
+        >>> model = NARXRegressor(feedback_delays=[1, 2], max_iter=5, random_state=0)
+        >>> model = model.fit(None, y).update(None, y[:5], groups=["a", "a", "b", "b", "b"])
+        >>> model.history_y_[:, 0].tolist() == y[3:5].tolist()   # record "b"'s last rows
+        True
         """
         check_is_fitted(self, "input_scaler_")
         inputs, targets = self._validate_segment(X, y, reset=False, max_delay=0, extra_rows=1)
+        segments = segment_bounds(groups_of(groups, X, y), len(targets), 1)
+        if segments is not None and not self._fits_segments:
+            raise ValueError(f"{type(self).__name__} cannot take several records (`groups`): "
+                             "update it with the rows that continue its series.")
+        if segments is not None:
+            last = segments[-1][0]
+            if len(targets) - last < max(self.max_delay_, 1):
+                raise ValueError(f"`groups`: the last record has {len(targets) - last} rows; "
+                                 f"the stored history needs {max(self.max_delay_, 1)} (the "
+                                 "largest delay).")
+            self._store_history(inputs[last:], targets[last:], reset=True)
+            return self
         self._store_history(inputs, targets, reset=False)
         return self
 
@@ -442,10 +468,12 @@ class DelegatingForecaster:
         return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
                                                     all_horizons=all_horizons, **extra)
 
-    def update(self, X, y):
-        """Append measurements to the fitted forecaster's history."""
+    def update(self, X, y, groups=None):
+        """Append measurements to the fitted forecaster's history (``groups``: new records,
+        see :meth:`narxcast.NARXRegressor.update`)."""
         check_is_fitted(self, self._delegate)
-        getattr(self, self._delegate).update(X, y)
+        extra = {} if groups is None else {"groups": groups}
+        getattr(self, self._delegate).update(X, y, **extra)
         return self
 
     def score(self, X, y, sample_weight=None, horizon=None):

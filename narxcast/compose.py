@@ -128,10 +128,11 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return as_pandas(self._irradiance(X, index), X, y, all_horizons)
 
-    def update(self, X, y):
-        """Append measurements (as clear-sky indices) to the inner forecaster's history."""
+    def update(self, X, y, groups=None):
+        """Append measurements (as clear-sky indices) to the inner forecaster's history
+        (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, self._index(X, y))
+        self.estimator_.update(X, self._index(X, y), **_segments(groups))
         return self
 
     def score(self, X, y, sample_weight=None, horizon=None):
@@ -187,10 +188,10 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
                          all_horizons)
 
-    def update(self, X, y):
-        """Append measurements to the inner forecaster's history."""
+    def update(self, X, y, groups=None):
+        """Append measurements to the inner forecaster's history (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, y)
+        self.estimator_.update(X, y, **_segments(groups))
         return self
 
 
@@ -286,11 +287,11 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
             return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
 
-    def update(self, X, y):
-        """Append measurements to every member's history."""
+    def update(self, X, y, groups=None):
+        """Append measurements to every member's history (``groups``: new records)."""
         check_is_fitted(self, "estimators_")
         for member in self.estimators_:
-            member.update(X, y)
+            member.update(X, y, **_segments(groups))
         return self
 
     def score(self, X, y, sample_weight=None, horizon=None):

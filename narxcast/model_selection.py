@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ._forecaster import DelegatingForecaster
-from ._rows import take
+from ._rows import groups_of, segment_bounds, take
 from ._validation import check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
@@ -93,6 +93,18 @@ class BacktestResult(NamedTuple):
     persistence was best there)."""
 
 
+def _record_blocks(bounds, train_size):
+    """One fit over several records (``bounds``: their (start, end) rows): the first
+    ``train_size`` of each record trains, and each record's later origins are forecast from
+    its own rows. Returns ``[(train rows, [(first, end) per record])]``."""
+    train, origins = [], []
+    for start, end in bounds:
+        (rows, first, last), = _origin_blocks(end - start, train_size, False, None)
+        train.append(start + rows)
+        origins.append((start + first, start + last))
+    return [(np.concatenate(train), origins)]
+
+
 def _origin_blocks(n, train_size, refit, cv):
     """(train rows, first origin, end origin) per fit: origins o in [first, end) are forecast
     by a model fitted on the rows before ``first + 1``."""
@@ -142,7 +154,7 @@ def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
 
 def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
              metrics=("rmse", "mae"), reference="persistence", mask=None, coverage=(),
-             progress=True):
+             progress=True, groups=None):
     """Rolling-origin evaluation of several forecasters at several lead times.
 
     Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
@@ -188,6 +200,13 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
         measurements up to their origin, from a model calibrated on its training rows.
     progress : bool, default=True
         Show a progress bar (tqdm) over the fits.
+    groups : array-like of shape (n_samples,), optional
+        Series (or record) ids, one contiguous run of rows each; None reads the first level
+        of a pandas MultiIndex. Each estimator is fitted once on the first ``train_size`` of
+        every series together (``fit(X, y, groups=...)``: one global model, as
+        :class:`~narxcast.compose.GlobalRegressor`), each series' later rows are forecast from
+        its own measurements, and every score is per series (a column ``series``, and the
+        reference chosen per series). Not with ``refit``, ``cv`` or ``coverage``.
 
     Returns
     -------
@@ -259,8 +278,24 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (n,):
         raise ValueError(f"`mask` must have one entry per row of `y` ({n}). Got {mask.shape}.")
-    blocks = _origin_blocks(n, train_size, refit, cv)
-    longest = n - 1 - min(first for _, first, _ in blocks)
+    ids = groups_of(groups, X, y)
+    bounds = segment_bounds(ids, n, 3)
+    if ids is not None:
+        if refit not in (False, None) or cv is not None or coverage:
+            raise ValueError("`groups` backtests one fit over every series: not with "
+                             "`refit`, `cv` or `coverage`.")
+        ids = np.asarray(ids)
+        bounds = bounds or [(0, n)]
+        blocks = _record_blocks(bounds, train_size)
+    else:
+        blocks = [(train, [(first, end)])
+                  for train, first, end in _origin_blocks(n, train_size, refit, cv)]
+
+    def record_end(row):
+        """The end of the record (series) of ``row``."""
+        return n if ids is None else next(end for start, end in bounds if start <= row < end)
+
+    longest = min(record_end(first) - 1 - first for _, origins in blocks for first, _ in origins)
     if max(horizons) > longest:
         raise ValueError(f"`horizons` must be at most {longest}, the rows after the first "
                          f"forecast origin: no target lies {max(horizons)} steps ahead. Got "
@@ -282,57 +317,73 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     fit_seconds = dict.fromkeys(every, 0.0)
     bar = tqdm(total=len(every) * len(blocks), desc="backtest", disable=not progress)
     for name, estimator in every.items():
-        for train, first, end in blocks:
+        for train, origins in blocks:
             model = clone(estimator)
             started = time.perf_counter()
-            model.fit(take(X, train), take(y, train))
+            if ids is None:
+                model.fit(take(X, train), take(y, train))
+            else:
+                model.fit(take(X, train), take(y, train), groups=ids[train])
             fit_seconds[name] += time.perf_counter() - started
-            stop = min(n, end + horizon)
+            stop = n if ids is not None else min(n, origins[0][1] + horizon)
             segment = np.arange(stop)
+            extra = {} if ids is None else {"groups": ids}
             predicted = np.asarray(model.predict(take(X, segment), y=take(y, segment),
-                                                 horizon=horizon, all_horizons=True))
+                                                 horizon=horizon, all_horizons=True, **extra))
             quantiles = None if name not in probabilistic else np.asarray(
                 model.predict_quantiles(take(X, segment), y=take(y, segment),
                                         horizon=horizon, quantiles=levels, all_horizons=True)
             ).reshape(stop, horizon, levels.size)  # pandas gives (horizon, level) columns
-            for k, h in enumerate(horizons):
-                targets = np.arange(first + h, min(end + h, stop))
-                forecasts[name, h][targets] = predicted[targets, h - 1]
-                if quantiles is not None:
-                    quantile_forecasts[name][targets, k] = quantiles[targets, h - 1]
+            for first, end in origins:
+                for k, h in enumerate(horizons):
+                    targets = np.arange(first + h, min(end + h, stop, record_end(first)))
+                    forecasts[name, h][targets] = predicted[targets, h - 1]
+                    if quantiles is not None:
+                        quantile_forecasts[name][targets, k] = quantiles[targets, h - 1]
             bar.update()
     bar.close()
 
     records, used = [], {}
-    for k, h in enumerate(horizons):
-        scored = mask & np.all([np.isfinite(forecasts[name, h]) for name in every], axis=0)
-        scored &= np.isfinite(y_values)
-        if not scored.any():
-            continue
-        truth = y_values[scored]
-        if references:  # the best persistence on these rows
-            used[h] = min(references, key=lambda name: rmse(truth, forecasts[name, h][scored]))
-        elif reference is not None:
-            used[h] = reference
-        for name in estimators:
-            predicted = forecasts[name, h][scored]
-            for metric, scorer in scorers.items():
-                records.append((name, h, metric, scorer(truth, predicted)))
-            if h in used:
-                records.append((name, h, "skill", skill_score(
-                    truth, predicted, forecasts[used[h], h][scored])))
-            if name in probabilistic:
-                records += _probabilistic_scores(name, h, truth,
-                                                 quantile_forecasts[name][scored, k], levels,
-                                                 coverage)
-    scores = pd.DataFrame.from_records(records, columns=["estimator", "horizon", "metric",
-                                                         "value"])
+    parts = [(None, np.ones(n, dtype=bool))] if ids is None else [
+        (str(ids[start]), (np.arange(n) >= start) & (np.arange(n) < end))
+        for start, end in bounds]
+    for series, rows in parts:
+        for k, h in enumerate(horizons):
+            scored = mask & rows & np.isfinite(y_values)
+            scored &= np.all([np.isfinite(forecasts[name, h]) for name in every], axis=0)
+            if not scored.any():
+                continue
+            truth = y_values[scored]
+            key = h if series is None else (series, h)
+            if references:  # the best persistence on these rows
+                used[key] = min(references,
+                                key=lambda name: rmse(truth, forecasts[name, h][scored]))
+            elif reference is not None:
+                used[key] = reference
+            for name in estimators:
+                predicted = forecasts[name, h][scored]
+                found = [(name, h, metric, scorer(truth, predicted))
+                         for metric, scorer in scorers.items()]
+                if key in used:
+                    found.append((name, h, "skill", skill_score(
+                        truth, predicted, forecasts[used[key], h][scored])))
+                if name in probabilistic:
+                    found += _probabilistic_scores(name, h, truth,
+                                                   quantile_forecasts[name][scored, k], levels,
+                                                   coverage)
+                records += [(series, *record) for record in found]
+    scores = pd.DataFrame.from_records(records, columns=["series", "estimator", "horizon",
+                                                         "metric", "value"])
+    if ids is None:
+        scores = scores.drop(columns="series")
     frame = pd.DataFrame({key: values for key, values in forecasts.items()
                           if key[0] in estimators}, index=index)
     frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["estimator", "horizon"])
+    chosen = pd.Series(list(used.values()), name="reference", dtype=object,
+                       index=pd.Index(list(used), name="horizon") if ids is None else
+                       pd.MultiIndex.from_tuples(list(used), names=["series", "horizon"]))
     return BacktestResult(scores, frame, pd.Series({name: fit_seconds[name] for name in
-                                                    estimators}, name="fit_seconds"),
-                          pd.Series(used, name="reference", dtype=object).rename_axis("horizon"))
+                                                    estimators}, name="fit_seconds"), chosen)
 
 
 class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator):

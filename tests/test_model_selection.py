@@ -74,6 +74,42 @@ def test_backtest_equals_one_fit_and_segment_forecasts(rng):
     assert result.fit_seconds["narx"] > 0
 
 
+def test_backtest_over_several_series_fits_once_and_scores_each(rng):
+    """With ``groups``: one fit on the first 60% of every series together, each series'
+    later rows forecast from its own measurements (equal to the fitted model's forecasts of
+    that series alone), scored per series, with the reference persistence chosen per series;
+    one series' data never reach another's forecasts."""
+    frames = [_solar_like(rng, days) for days in (20, 25)]
+    X = pd.concat([f[0] for f in frames], ignore_index=True)
+    y = pd.concat([f[1] * scale for f, scale in zip(frames, (1.0, 0.5))], ignore_index=True)
+    ids = np.repeat(["a", "b"], [480, 600])
+    narx = ESTIMATORS["narx"]
+    result = backtest({"narx": narx}, X, y, horizons=(1, 6), train_size=0.6, groups=ids,
+                      progress=False)
+    train = np.r_[0:288, 480:840]
+    model = clone(narx).fit(X.iloc[train], y.iloc[train], groups=ids[train])
+    for series, rows, first in (("a", slice(0, 480), 287), ("b", slice(480, 1080), 359)):
+        expected = model.predict(X[rows], y[rows], horizon=6, all_horizons=True).to_numpy()
+        for h in (1, 6):
+            got = result.forecasts["narx", h][rows].to_numpy()
+            assert np.isnan(got[:first + h]).all()
+            np.testing.assert_allclose(got[first + h:], expected[first + h:, h - 1], rtol=1e-12)
+            score = result.scores.query(f"series == '{series}' and horizon == {h} and "
+                                        "metric == 'rmse'")["value"].item()
+            truth = y[rows].to_numpy()
+            assert score == pytest.approx(rmse(truth[first + h:], expected[first + h:, h - 1]))
+    assert set(result.reference.index.get_level_values("series")) == {"a", "b"}
+    assert set(result.scores.metric) == {"rmse", "mae", "skill"}
+    changed = y.copy()
+    changed.iloc[900:] += 100.0  # series b's test rows only
+    again = backtest({"narx": narx}, X, changed, horizons=(1,), train_size=0.6, groups=ids,
+                     progress=False)
+    np.testing.assert_array_equal(again.forecasts["narx", 1][:480],
+                                  result.forecasts["narx", 1][:480])
+    with pytest.raises(ValueError, match="not with `refit`, `cv` or `coverage`"):
+        backtest({"narx": narx}, X, y, refit=24, groups=ids, progress=False)
+
+
 def test_refit_blocks_do_not_leak(rng):
     X, y = _solar_like(rng, 20)
     estimators = {name: ESTIMATORS[name] for name in ("narx", "tdnn", "clearsky")}

@@ -251,3 +251,28 @@ def test_a_global_model_beats_models_of_one_short_series_each():
     np.testing.assert_allclose(continued[6], one_step[1], rtol=1e-9)  # row 101 from 100
     with pytest.raises(ValueError, match="`groups` .* is required"):
         GlobalRegressor(NARXRegressor()).fit(X, y)
+
+
+def test_update_with_records_continues_from_the_last_record_alone():
+    """``update(X, y, groups)`` takes new records: the continuation is the one a model updated
+    with the last record's rows alone would give (a recurrent state warmed on that record
+    only), not a continuation of the stored history through the earlier records."""
+    from narxcast import ARIMARegressor
+
+    X, y, groups = _linear_records(offsets=(0.0, 20.0, -20.0), n=60)
+    new = np.r_[60:120, 120:126]  # record 2, then the first 6 rows of record 3
+    future = np.full((4, 1), 0.3)
+    model = GRURegressor(input_delays=0, feedback_delays=[1], hidden_layer_sizes=(3,),
+                         bptt_steps=8, burn_in=4, max_iter=2, random_state=0).fit(X[:60], y[:60])
+    last_only, through = copy.deepcopy(model), copy.deepcopy(model)
+    last_only._store_history(*last_only._validate_segment(X[120:126], y[120:126], False, 0, 1),
+                             reset=True)
+    through.update(X[new], y[new])
+    model.update(X[new], y[new], groups=groups[new])
+    np.testing.assert_allclose(model.predict(future), last_only.predict(future))
+    assert np.abs(model.predict(future) - through.predict(future)).max() > 1e-3
+    with pytest.raises(ValueError, match="the last record has 1 rows"):
+        NARXRegressor(feedback_delays=[1, 2], max_iter=1).fit(None, y[:60]).update(
+            None, y[:3], groups=["a", "a", "b"])
+    with pytest.raises(ValueError, match="ARIMARegressor cannot take several records"):
+        ARIMARegressor().fit(X[:60], y[:60]).update(X[60:], y[60:], groups=groups[60:])
