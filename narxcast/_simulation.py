@@ -20,7 +20,7 @@ MAX_PATH_VALUES = 500_000_000  # 4 GB of float64
 class FreeRunMixin:
     """``simulate`` and ``sample_paths`` (see the module)."""
 
-    def simulate(self, X, y_initial):
+    def simulate(self, X, y_initial, horizon=None):
         """Free-run simulation over a new input record from its first measured rows.
 
         The model's own outputs are fed back after the initial conditions ``y_initial`` (the
@@ -31,9 +31,13 @@ class FreeRunMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The record's inputs, every row (the initial rows' too).
+        X : array-like of shape (n_samples, n_features) or None
+            The record's inputs, every row (the initial rows' too); None for a model without
+            exogenous inputs, with ``horizon``.
         y_initial : array-like of shape (n_initial,) or (n_initial, n_targets)
+        horizon : int, optional
+            Without ``X``: the steps to simulate after the initial rows (``n_samples`` is
+            then ``n_initial + horizon``).
 
         Returns
         -------
@@ -55,9 +59,12 @@ class FreeRunMixin:
         ((200,), True)
         """
         check_is_fitted(self, "input_scaler_")
-        if X is None:
-            raise ValueError("`X` is required: the inputs of the record to simulate.")
-        n_steps = _num_samples(X)
+        if X is None and (self.n_features_in_ or horizon is None):
+            raise ValueError("`X` is required: the inputs of the record to simulate (a model "
+                             "without inputs takes X=None and `horizon`).")
+        if X is not None and horizon is not None:
+            raise ValueError("`horizon` is for a model without inputs (X=None); the rows of "
+                             "`X` after the initial ones are simulated.")
         try:
             finite = np.isfinite(np.asarray(y_initial, dtype=float)).all()
         except (TypeError, ValueError):
@@ -69,6 +76,7 @@ class FreeRunMixin:
         except ValueError as error:
             raise ValueError(f"`y_initial`: {error}") from None
         n_initial = len(initial)
+        n_steps = _num_samples(X) if X is not None else n_initial + check_horizon(horizon)
         if n_initial < self.max_delay_:
             raise ValueError(f"`y_initial` must hold at least the largest delay "
                              f"({self.max_delay_}) of initial rows. Got {n_initial}.")

@@ -147,13 +147,7 @@ def forecast_series(model_file, path, frame, horizon, coverage=()):
     new = frame.index > last_time
     index = frame.index[new]
     values = numeric(frame, path, columns)[new]
-    measured_mask = ~np.isnan(values[:, 0])
-    n_measured = int(np.argmin(measured_mask)) if not measured_mask.all() else len(index)
-    if measured_mask[n_measured:].any():
-        late = index[n_measured + int(np.argmax(measured_mask[n_measured:]))]
-        raise InputError(f"{path}: column {target!r}: a measurement at {late} after the first "
-                         f"empty target at {index[n_measured]} (the future starts at the "
-                         "first empty target).")
+    n_measured = measured_rows(values, index, path, target)
     if len(index) and index[0] != last_time + step:
         raise InputError(f"{path}: column {time_column!r}: gap between the model's last time "
                          f"{last_time} and the file's next row {index[0]}.")
@@ -165,19 +159,7 @@ def forecast_series(model_file, path, frame, horizon, coverage=()):
                      measured[:, 0])
         last_time = index[n_measured - 1]
     times = pd.date_range(last_time + step, periods=horizon, freq=step, name=time_column)
-    future = None
-    if exog:
-        given = values[n_measured:n_measured + horizon, 1:]
-        complete = ~np.isnan(given).any(axis=1)
-        n_given = int(np.argmin(complete)) if not complete.all() else len(given)
-        if n_given < horizon:
-            raise InputError(f"{path}: columns {', '.join(map(repr, exog))}: the model needs "
-                             f"exogenous inputs for the {horizon} steps after {last_time}; the "
-                             f"file gives {n_given} (future rows have an empty target and "
-                             "filled inputs).")
-        future = model_inputs(given, times, features)
-    elif features:
-        future = model_inputs(np.empty((horizon, 0)), times, features)
+    future = future_inputs(values[n_measured:], times, path, exog, features, last_time)
     steps = None if future is not None else horizon  # the future rows give the steps
     forecast = model.predict(future, horizon=steps)
     forecast = np.asarray(forecast, float).reshape(horizon)
@@ -194,6 +176,38 @@ def forecast_series(model_file, path, frame, horizon, coverage=()):
             forecasts[f"{target}_lower_{100 * c:g}"] = bounds[:, levels.index((1 - c) / 2)]
             forecasts[f"{target}_upper_{100 * c:g}"] = bounds[:, levels.index((1 + c) / 2)]
     return forecasts, model_file.updated(model, last_time)
+
+
+def measured_rows(values, index, path, target):
+    """How many rows of ``values`` (target first) are measured: those before the first empty
+    target, after which no target may be given (the future starts there)."""
+    measured = ~np.isnan(values[:, 0])
+    n_measured = int(np.argmin(measured)) if not measured.all() else len(index)
+    if measured[n_measured:].any():
+        late = index[n_measured + int(np.argmax(measured[n_measured:]))]
+        raise InputError(f"{path}: column {target!r}: a measurement at {late} after the first "
+                         f"empty target at {index[n_measured]} (the future starts at the "
+                         "first empty target).")
+    return n_measured
+
+
+def future_inputs(values, times, path, exog, features, last_time):
+    """The model inputs of the forecast ``times`` from the future rows ``values`` (target
+    first, then ``exog``; every step's inputs needed), or None for a model without inputs."""
+    horizon = len(times)
+    if exog:
+        given = values[:horizon, 1:]
+        complete = ~np.isnan(given).any(axis=1)
+        n_given = int(np.argmin(complete)) if not complete.all() else len(given)
+        if n_given < horizon:
+            raise InputError(f"{path}: columns {', '.join(map(repr, exog))}: the model needs "
+                             f"exogenous inputs for the {horizon} steps after {last_time}; the "
+                             f"file gives {n_given} (future rows have an empty target and "
+                             "filled inputs).")
+        return model_inputs(given, times, features)
+    if features:
+        return model_inputs(np.empty((horizon, 0)), times, features)
+    return None
 
 
 def forecast_job(series, model_path, data_path, frame, horizon, update_model, coverage=()):

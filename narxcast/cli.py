@@ -71,6 +71,12 @@ def _model_arguments(parser):
                        help="calibrate prediction intervals up to STEPS ahead on the last "
                             "20%% of the training rows (narxcast.intervals.ConformalRegressor), "
                             "for `forecast --coverage`")
+    group.add_argument("--global", dest="global_model", action="store_true",
+                       help="one model trained over every series (each standardised by its "
+                            "own statistics; narxcast.compose.GlobalRegressor) instead of "
+                            "one per series: for many series with short histories; saved "
+                            "to one --out file, and `forecast` forecasts each series from "
+                            "the measured rows its data give")
     group.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="an estimator parameter, a Python literal "
                             "(e.g. --param 'feedback_delays=[1, 2, 24]'); repeatable")
@@ -118,7 +124,8 @@ def _spec(args, need_target=True):
                      params=getattr(args, "param", []), need_target=need_target,
                      seed=getattr(args, "seed", None), features=getattr(args, "features", None),
                      ensemble=getattr(args, "ensemble", None),
-                     calibrate=getattr(args, "calibrate", None))
+                     calibrate=getattr(args, "calibrate", None),
+                     global_model=getattr(args, "global_model", None))
 
 
 def _report(outcomes, out=sys.stdout):
@@ -144,17 +151,33 @@ def _seeded(spec):
 
 def _fit(args):
     from .batch import fit_command
+    from .batch_global import fit_global_command
 
     spec = _spec(args)
-    outcomes = fit_command(args.data, args.out, spec, args.n_jobs, args.scheduler,
-                           not args.quiet)
+    if spec.global_model:
+        outcomes = fit_global_command(args.data, args.out, spec, args.scheduler,
+                                      not args.quiet)
+    else:
+        outcomes = fit_command(args.data, args.out, spec, args.n_jobs, args.scheduler,
+                               not args.quiet)
     _seeded(spec)
     return _report(outcomes)
 
 
 def _forecast(args):
     from .batch import forecast_command
+    from .batch_global import forecast_global_command, global_model_file
+    from .tables import InputError
 
+    model_file = global_model_file(args.model_file)
+    if model_file is not None:
+        if args.update_model or args.coverage:
+            raise InputError(f"{args.model_file}: a global model keeps no history to update "
+                             "and has no intervals: not with --update-model or --coverage.")
+        return _report(forecast_global_command(
+            model_file, args.model_file, args.data, args.out, args.horizon,
+            series_column=args.series_column, time_column=args.time_column,
+            n_jobs=args.n_jobs, scheduler=args.scheduler, progress=not args.quiet))
     return _report(forecast_command(
         args.model_file, args.data, args.out, args.horizon, series_column=args.series_column,
         time_column=args.time_column, update_model=args.update_model, n_jobs=args.n_jobs,
@@ -163,12 +186,19 @@ def _forecast(args):
 
 def _backtest(args):
     from .batch import backtest_command
+    from .batch_global import backtest_global_command
 
     spec = _spec(args)
-    outcomes, scores = backtest_command(
-        args.data, args.out, spec, horizons=args.horizons, train_size=args.train_size,
-        refit=args.refit or False, daytime=args.daytime, n_jobs=args.n_jobs,
-        scheduler=args.scheduler, progress=not args.quiet, coverage=args.coverage)
+    if spec.global_model:
+        outcomes, scores = backtest_global_command(
+            args.data, args.out, spec, horizons=args.horizons, train_size=args.train_size,
+            refit=args.refit or False, daytime=args.daytime, scheduler=args.scheduler,
+            progress=not args.quiet, coverage=args.coverage)
+    else:
+        outcomes, scores = backtest_command(
+            args.data, args.out, spec, horizons=args.horizons, train_size=args.train_size,
+            refit=args.refit or False, daytime=args.daytime, n_jobs=args.n_jobs,
+            scheduler=args.scheduler, progress=not args.quiet, coverage=args.coverage)
     if scores is not None:
         print(scores.pivot_table(index=["series", "metric"], columns="horizon",
                                  values="value").round(4).to_string())

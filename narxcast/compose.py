@@ -11,7 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._rows import as_pandas, column_of, groups_of, segment_bounds
+from ._rows import as_pandas, column_of, groups_of, segment_bounds, take
+from ._validation import check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
@@ -127,6 +128,17 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return as_pandas(self._irradiance(X, index), X, y, all_horizons)
+
+    def simulate(self, X, y_initial, **options):
+        """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
+        global model's ``series``) from the clear-sky indices of ``y_initial`` (the first
+        rows of ``X``), in irradiance units."""
+        check_is_fitted(self, "estimator_")
+        self._clearsky(X)  # checked before any work
+        n_initial = np.shape(y_initial)[0] if np.ndim(y_initial) else 0
+        initial = self._index(take(X, slice(n_initial)), y_initial)
+        index = np.asarray(self.estimator_.simulate(X, initial, **options))
+        return as_pandas(self._irradiance(X, index), X, None)
 
     def update(self, X, y, groups=None):
         """Append measurements (as clear-sky indices) to the inner forecaster's history
@@ -287,6 +299,15 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
             return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
 
+    def simulate(self, X, y_initial, **options):
+        """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
+        ``options`` as the members' ``simulate``) combined."""
+        check_is_fitted(self, "estimators_")
+        runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
+                         for member in self.estimators_])
+        combined = runs.mean(axis=0) if self.combine == "mean" else np.median(runs, axis=0)
+        return as_pandas(combined, X, None)
+
     def update(self, X, y, groups=None):
         """Append measurements to every member's history (``groups``: new records)."""
         check_is_fitted(self, "estimators_")
@@ -435,23 +456,30 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
                      + self.target_mean_[rows].reshape(shape))
         return as_pandas(forecasts, X, y, all_horizons)
 
-    def simulate(self, X, y_initial, series):
+    def simulate(self, X, y_initial, series, horizon=None):
         """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
         from its first measured rows ``y_initial``, in the series' units: the way to forecast
         a series after its latest measurements (give them as ``y_initial`` and the future
-        inputs after them in ``X``). See :meth:`narxcast.NARXRegressor.simulate`."""
+        inputs after them in ``X``; without inputs, X=None and ``horizon`` steps). See
+        :meth:`narxcast.NARXRegressor.simulate`."""
         check_is_fitted(self, "estimator_")
-        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
-        _, rows = self._series([str(series)] * n_rows, None, None, n_rows, self.series_)
-        k = rows[0]
         try:
             initial = np.asarray(y_initial, dtype=float)
         except (TypeError, ValueError):
             raise ValueError("`y_initial` must be finite numbers: the measured initial "
                              "rows.") from None
+        if X is None:
+            if horizon is None:
+                raise ValueError("`X` is required, or `horizon` for a model without inputs.")
+            n_rows = len(initial) + check_horizon(horizon)
+        else:
+            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+        _, rows = self._series([str(series)] * n_rows, None, None, n_rows, self.series_)
+        k = rows[0]
+        inputs = self._inputs(X, rows, n_rows)
         simulated = self.estimator_.simulate(
-            self._inputs(X, rows, n_rows),
-            (initial - self.target_mean_[k]) / self.target_scale_[k])
+            inputs, (initial - self.target_mean_[k]) / self.target_scale_[k],
+            **({"horizon": n_rows - len(initial)} if inputs is None else {}))
         simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
         return as_pandas(simulated, X, None)
 

@@ -55,7 +55,8 @@ def check_distinct_file_names(series):
 
 @dataclass(frozen=True)
 class ModelFile:
-    """One series' fitted model and what ``narxcast forecast`` needs to continue it.
+    """One series' fitted model (or a global model's, over ``series_ids``) and what
+    ``narxcast forecast`` needs to continue it.
 
     Stored by :meth:`save` as a :mod:`narxcast.serialization` archive whose metadata holds
     the fields below; a file of another archive format, or written by another narxcast
@@ -75,6 +76,12 @@ class ModelFile:
     n_training_rows: int
     narxcast_version: str
     features: list = field(default_factory=list)  # derived inputs after exog (--features)
+    series_ids: list = field(default_factory=list)  # a global model's series (fit --global)
+
+    @property
+    def is_global(self):
+        """Whether the file holds one model over several series (``narxcast fit --global``)."""
+        return bool(self.series_ids)
 
     @property
     def params(self):
@@ -102,7 +109,8 @@ class ModelFile:
                     "training_end": self.training_end.isoformat(),
                     "last_time": self.last_time.isoformat(),
                     "n_training_rows": int(self.n_training_rows),
-                    "narxcast_version": self.narxcast_version, "features": list(self.features)}
+                    "narxcast_version": self.narxcast_version, "features": list(self.features),
+                    "series_ids": list(self.series_ids)}
         dump(self.model, path, metadata={"model_file": metadata})
 
     @classmethod
@@ -125,6 +133,10 @@ class ModelFile:
                              f"this is {__version__}: refit the model.")
         try:
             exog, features = fields["exog"], fields.get("features", [])
+            series_ids = fields.get("series_ids", [])
+            if not (isinstance(series_ids, list) and all(isinstance(v, str) and v
+                                                         for v in series_ids)):
+                raise ValueError("series_ids must be a list of names")
             names = [fields[key] for key in ("series", "model_name", "target", "time_column")]
             if not (all(isinstance(v, str) for v in names) and isinstance(exog, list)
                     and all(isinstance(v, str) for v in exog)):
@@ -139,7 +151,8 @@ class ModelFile:
                        training_end=pd.Timestamp(fields["training_end"]),
                        last_time=pd.Timestamp(fields["last_time"]),
                        n_training_rows=int(fields["n_training_rows"]),
-                       narxcast_version=fields["narxcast_version"], features=features)
+                       narxcast_version=fields["narxcast_version"], features=features,
+                       series_ids=series_ids)
         except (KeyError, TypeError, ValueError) as error:
             raise InputError(f"{path}: its metadata is incomplete or malformed "
                              f"({type(error).__name__}: {error}).") from None

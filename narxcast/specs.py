@@ -64,7 +64,8 @@ def make_model(name, params):
     return cls(**params)
 
 
-def build_model(name, params, exog, features, ensemble=None, calibrate=None):
+def build_model(name, params, exog, features, ensemble=None, calibrate=None,
+                global_model=False):
     """The estimator of a run: ``make_model(name, params)``; with ``ensemble`` an
     :class:`~narxcast.compose.EnsembleRegressor` of that many members (seeds drawn from the
     model's ``random_state``); kept physical by
@@ -72,8 +73,15 @@ def build_model(name, params, exog, features, ensemble=None, calibrate=None):
     times clear-sky) on the ``clearsky_ghi`` input when ``features`` has "solar"; with
     ``calibrate`` (a lead time) a :class:`~narxcast.intervals.ConformalRegressor` calibrated
     up to it, for intervals: errors relative to clear-sky GHI and per clear-sky level with
-    "solar", rolled over the last 30 days (:func:`calibration_window`)."""
+    "solar", rolled over the last 30 days (:func:`calibration_window`); with
+    ``global_model`` one :class:`~narxcast.compose.GlobalRegressor` over every series
+    (inside the irradiance wrapper: it standardises each series' clear-sky index)."""
+    if global_model and calibrate:
+        raise InputError("--calibrate calibrates one model per series: not with --global.")
     model = make_model(name, params)
+    if global_model and not model._fits_segments:
+        raise InputError(f"--global trains one model over every series; {name} fits one "
+                         "series at a time.")
     if ensemble:
         from .compose import EnsembleRegressor
 
@@ -81,6 +89,10 @@ def build_model(name, params, exog, features, ensemble=None, calibrate=None):
             raise InputError(f"--ensemble needs a model with a seed; {name} has none.")
         model = EnsembleRegressor(model, n_estimators=ensemble,
                                   random_state=params["random_state"])
+    if global_model:
+        from .compose import GlobalRegressor
+
+        model = GlobalRegressor(model)
     if "solar" in features:
         from .compose import IrradianceRegressor
 
@@ -140,6 +152,7 @@ class Spec:
     features: list = field(default_factory=list)
     ensemble: int = None
     calibrate: int = None
+    global_model: bool = False
 
     def columns(self):
         """The columns read: the target, then the exogenous inputs (with those that
@@ -148,7 +161,7 @@ class Spec:
 
     def build_model(self):
         return build_model(self.model, self.params, self.columns()[1:], self.features,
-                           self.ensemble, self.calibrate)
+                           self.ensemble, self.calibrate, self.global_model)
 
 
 # the keys of a config file: {table: {key: (type, description)}}
@@ -157,7 +170,8 @@ CONFIG_KEYS = {
              "exog": ((str, list), "a column name or a list of them"),
              "series_column": (str, "a column name"),
              "features": ((str, list), "a feature set name or a list of them")},
-    "model": {"name": (str, "a model name"), "params": (dict, "a table of parameters")},
+    "model": {"name": (str, "a model name"), "params": (dict, "a table of parameters"),
+              "global": (bool, "true or false")},
 }
 
 
@@ -185,7 +199,7 @@ def _check_config(config, settings):
 
 def load_spec(config=None, time_column=None, target=None, exog=None, series_column=None,
               model=None, params=(), need_target=True, seed=None, features=None,
-              ensemble=None, calibrate=None):
+              ensemble=None, calibrate=None, global_model=None):
     """The :class:`Spec` of a TOML ``config`` file (tables ``[data]`` and ``[model]``, both
     optional, keys as :data:`CONFIG_KEYS`), overridden by the given settings; ``params`` are
     ``"key=value"`` texts; ``seed`` becomes the model's ``random_state`` where it has one and
@@ -215,7 +229,8 @@ def load_spec(config=None, time_column=None, target=None, exog=None, series_colu
                 series_column=series_column or data.get("series_column"),
                 model=model or model_table.get("name", "narx"),
                 params=dict(model_table.get("params", {})),
-                features=list(features if features is not None else data.get("features", [])))
+                features=list(features if features is not None else data.get("features", [])),
+                global_model=bool(global_model or model_table.get("global", False)))
     from .features import COMMAND_FEATURES
 
     for name in spec.features:

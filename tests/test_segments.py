@@ -276,3 +276,36 @@ def test_update_with_records_continues_from_the_last_record_alone():
             None, y[:3], groups=["a", "a", "b"])
     with pytest.raises(ValueError, match="ARIMARegressor cannot take several records"):
         ARIMARegressor().fit(X[:60], y[:60]).update(X[60:], y[60:], groups=groups[60:])
+
+
+def test_simulation_without_inputs_and_through_the_meta_estimators():
+    """A model without inputs simulates ``horizon`` steps (the continuation an update then
+    predict gives); an ensemble's simulation is its members' mean; the irradiance wrapper
+    simulates the clear-sky index and returns irradiance."""
+    from narxcast.compose import EnsembleRegressor, IrradianceRegressor
+
+    y = np.sin(np.arange(300) / 6) + 0.1 * np.random.default_rng(0).normal(size=300)
+    model = NARXRegressor(feedback_delays=[1, 2, 3], max_iter=5, random_state=0).fit(None,
+                                                                                     y[:200])
+    simulated = model.simulate(None, y[200:240], horizon=6)
+    assert simulated.shape == (46,) and np.isnan(simulated[:40]).all()
+    continued = copy.deepcopy(model).update(None, y[200:240]).predict(horizon=6)
+    np.testing.assert_allclose(simulated[40:], continued, rtol=1e-12)
+    with pytest.raises(ValueError, match="`horizon` is for a model without inputs"):
+        NARXRegressor(input_delays=[1], max_iter=1).fit(y[:50, None], y[:50]).simulate(
+            y[:10, None], y[:5], horizon=3)
+    X, u = _records()
+    ensemble = EnsembleRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1, 2],
+                                               max_iter=5), n_estimators=2,
+                                 random_state=0).fit(X[:400], u[:400])
+    members = [m.simulate(X[400:], u[400:405]) for m in ensemble.estimators_]
+    np.testing.assert_allclose(ensemble.simulate(X[400:], u[400:405]), np.mean(members, 0))
+    clearsky = 500 + 400 * np.sin(np.arange(600) / 10)
+    ghi = clearsky * (0.6 + 0.3 * np.tanh(u))
+    Xc = np.column_stack([X[:, 0], clearsky])
+    wrapped = IrradianceRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1, 2],
+                                                max_iter=5, random_state=0),
+                                  clearsky=1).fit(Xc[:400], ghi[:400])
+    got = wrapped.simulate(Xc[400:], ghi[400:405])
+    index = wrapped.estimator_.simulate(Xc[400:], ghi[400:405] / clearsky[400:405])
+    np.testing.assert_allclose(got[5:], np.clip(index[5:], 0, 1.5) * clearsky[405:])
