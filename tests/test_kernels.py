@@ -131,6 +131,58 @@ def test_forecast_spans_several_chunks(rng):
     np.testing.assert_allclose(out.transpose(2, 0, 1), expected, rtol=1e-12, atol=1e-12)
 
 
+def test_threads_claim_every_chunk_once():
+    """Kernels sharing a counter (kernels.threads) take every chunk once between them, on
+    however many threads, compiled (atomic) and in Python."""
+    from narxcast.kernels.core import claim_chunk
+    from narxcast.kernels.threads import run_in_chunks
+
+    @njit(nogil=True)
+    def mark(n_chunks, taken, counter):
+        while True:
+            chunk = claim_chunk(counter)
+            if chunk >= n_chunks:
+                break
+            for _ in range(2000):  # long enough for the threads to overlap
+                taken[chunk] += 1
+
+    for n_chunks in (1, 7, 500):
+        taken = np.zeros(n_chunks, dtype=np.int64)
+        run_in_chunks(mark, n_chunks, n_chunks, taken)
+        np.testing.assert_array_equal(taken, 2000)
+    taken, counter = np.zeros(3, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    mark.py_func(3, taken, counter)
+    np.testing.assert_array_equal(taken, 2000)
+
+
+def test_forecasts_and_sample_paths_do_not_depend_on_the_threads(rng):
+    """Chunks of origins run on threads (kernels.threads): one thread or two give the same
+    forecasts and, each chunk drawing from its own seed, the same sample paths."""
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
+                                               n=narx.CHUNK * 5 + 7)
+    origins = np.arange(1, len(Y) - 4, dtype=np.int64)
+    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+            np.ascontiguousarray(Y.T), origins, 4, *_unbounded(1)[:2])
+    pool = rng.normal(size=(30, 1))
+    results = {}
+    before = numba.get_num_threads()
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            plain, paths = np.empty((4, 1, origins.size)), np.empty((4, 1, origins.size))
+            narx.forecast(theta, *args, *_no_paths(1), plain)
+            narx.forecast(theta, *args, pool, 3, paths)
+            results[n] = plain, paths
+    finally:
+        numba.set_num_threads(before)
+    for plain, paths in results.values():
+        np.testing.assert_array_equal(plain, results[1][0])
+        np.testing.assert_array_equal(paths, results[1][1])
+    expected = narx_forecast(theta, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 4)
+    np.testing.assert_allclose(results[1][0].transpose(2, 0, 1), expected, rtol=1e-12,
+                               atol=1e-12)
+
+
 def test_forecast_is_held_within_bounds_before_it_is_fed_back(rng):
     """An unstable linear model y_t = 2 y_{t-1}: unbounded, its forecasts double each step;
     bounded, each is held at the bound and the next is computed from the held value."""

@@ -1,8 +1,9 @@
 """One line on the first compilation of the kernels, so that a first run is not silent.
 
 Numba compiles a kernel on its first call and caches it on disk (``cache=True``): the first
-fit of a fresh install spends 10-50 s compiling, later runs load the cache in well under a
-second. :func:`announce_compilation` says so once per process, on standard error, when a
+fit and forecast of a fresh install spend about 4 s compiling for a NARX, about 20 s for an
+LSTM (``benchmarks/bench_narx.py``, ``bench_rnn.py``); later runs load the cache in a fraction
+of a second. :func:`announce_compilation` says so once per process, on standard error, when a
 kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
 """
 
@@ -45,6 +46,7 @@ def announce_compilation(module, out=None):
     _checked.add(module.__name__)
     if not is_cached(module.__file__):
         _announced = True
-        print("narxcast: compiling the Numba kernels for their first use (10-50 s on 2 cores); "
-              "they are cached for later runs (NARXCAST_QUIET=1 hides this line)",
+        print("narxcast: compiling the Numba kernels for their first use (seconds for a NARX, "
+              "up to half a minute for an LSTM); they are cached for later runs "
+              "(NARXCAST_QUIET=1 hides this line)",
               file=sys.stderr if out is None else out)

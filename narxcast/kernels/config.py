@@ -17,7 +17,8 @@ GRADIENT_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"con
 # multiply-adds, so that a compiled step equals the NumPy formula.
 OPTIMIZER_JIT_OPTIONS = {"cache": True, "error_model": "numpy"}
 
-# Origins per parallel task of the forecast kernels: keeps one chunk's buffers in L1/L2.
+# Origins per chunk of the forecast kernels (each claimed by one thread): keeps one chunk's
+# buffers in L1/L2.
 CHUNK = 256
 
 # A recurrent layer's step multiplies through BLAS (gemm) once gate rows x (inputs + hidden)

@@ -10,22 +10,53 @@ where ``t - k <= o`` and, in closed loop, its own forecasts otherwise.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic, overload
 
 from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, inline="always")
 def n_chunks(n_batch, chunk_size):
     """Parallel tasks of ``chunk_size`` batch columns (the last one shorter)."""
     return (n_batch + chunk_size - 1) // chunk_size
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, inline="always")
 def chunk_bounds(chunk, chunk_size, n_batch):
     """``(start, width)`` of task ``chunk`` among :func:`n_chunks` tasks."""
     start = chunk * chunk_size
     return start, min(chunk_size, n_batch - start)
+
+
+def claim_chunk(counter):
+    """The next chunk of a batch for the calling thread: ``counter[0]``, incremented
+    atomically in compiled code, so threads sharing ``counter`` take every chunk once, each
+    as soon as it is free (:mod:`.threads`). Python (``NUMBA_DISABLE_JIT=1``, one thread):
+    the same without atomicity."""
+    chunk = counter[0]
+    counter[0] += 1
+    return chunk
+
+
+@intrinsic
+def _fetch_add(typingctx, counter):
+    """``counter[0]++`` as one atomic instruction (LLVM's ``atomicrmw add``)."""
+    if not (isinstance(counter, types.Array) and counter.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.atomic_rmw("add", array.data, ir.Constant(ir.IntType(64), 1),
+                                  "monotonic")
+
+    return types.int64(counter), codegen
+
+
+@overload(claim_chunk, inline="always")
+def _claim_chunk_compiled(counter):
+    return lambda counter: _fetch_add(counter)
 
 
 @njit(**JIT_OPTIONS)
@@ -39,7 +70,11 @@ def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, s
                       input_delays, feedback_delays, closed, units):
     """Write into ``units[:, :n_batch]`` the regressors of forecast step ``step`` (target
     ``origin + step + 1``) of ``origins[start:start + n_batch]``; with ``closed`` the fed-back
-    rows of leads already forecast come from ``forecasts`` (step, target, batch)."""
+    rows of leads already forecast come from ``forecasts`` (step, target, origin: column
+    ``start + b`` for batch column ``b``).
+
+    Callers pass the scalars as run-time values (``np.int64(0)``, ``np.bool_(True)``), not
+    literals: Numba compiles a function once per literal it is called with."""
     n_features = inputs_t.shape[0]
     n_targets = targets_t.shape[0]
     row = 0
@@ -53,26 +88,17 @@ def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, s
         for i in range(n_targets):
             if closed and lead >= 1:
                 for b in range(n_batch):
-                    units[row, b] = forecasts[lead - 1, i, b]
+                    units[row, b] = forecasts[lead - 1, i, start + b]
             else:
                 for b in range(n_batch):
                     units[row, b] = targets_t[i, origins[start + b] + step + 1 - k]
             row += 1
 
 
-@njit(**JIT_OPTIONS)
-def total_units(sizes):
-    """The units of every layer together (a loop: ``sizes.sum()`` compiles NumPy's generic
-    reduction, a few tenths of a second of a cold start)."""
-    total = 0
-    for size in sizes:
-        total += size
-    return total
-
-
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, inline="always")
 def widest_layer(sizes):
-    """The largest layer, at least 1 (a loop, as :func:`total_units`)."""
+    """The largest layer, at least 1 (a loop: ``sizes.max()`` compiles NumPy's generic
+    reduction, a few tenths of a second of a cold start)."""
     widest = 1
     for size in sizes:
         widest = max(widest, size)
@@ -80,16 +106,16 @@ def widest_layer(sizes):
 
 
 @njit(**JIT_OPTIONS)
-def store_bounded(outputs, first_row, lower, upper, forecasts, n_batch):
-    """``forecasts[i, :n_batch] = outputs[first_row + i]`` held within ``[lower[i],
-    upper[i]]`` for every target ``i``: a closed loop feeds these values back, so bounds
-    keep a run-away forecast within the range the model was trained on (NaN stays NaN;
-    infinite bounds leave every value as it is)."""
+def store_bounded(outputs, first_row, lower, upper, forecasts, start, n_batch):
+    """``forecasts[i, start:start + n_batch] = outputs[first_row + i, :n_batch]`` held within
+    ``[lower[i], upper[i]]`` for every target ``i``: a closed loop feeds these values back, so
+    bounds keep a run-away forecast within the range the model was trained on (NaN stays
+    NaN; infinite bounds leave every value as it is)."""
     for i in range(forecasts.shape[0]):
         low, high = lower[i], upper[i]
         for b in range(n_batch):
             value = outputs[first_row + i, b]
-            forecasts[i, b] = low if value < low else (high if value > high else value)
+            forecasts[i, start + b] = low if value < low else (high if value > high else value)
 
 
 @njit(**GRADIENT_JIT_OPTIONS)

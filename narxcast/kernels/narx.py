@@ -7,23 +7,23 @@ vectorises, and independent chunks of origins run in parallel.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .config import CHUNK, GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 from .core import (
     chunk_bounds,
+    claim_chunk,
     gather_regressors,
     n_chunks,
     route_feedback_gradient,
     squared_error,
     store_bounded,
-    total_units,
     widest_layer,
 )
 from .mlp import backward, forward, output_jacobian
+from .threads import run_in_chunks
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
              input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower, upper,
              residuals, seed, out):
@@ -39,27 +39,64 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
     to every step's output before it is stored and fed back, so the spread grows through the
     model's own dynamics; repeat an origin in ``origins`` for several paths from it. Draws
     are seeded per chunk of origins from ``seed``: the same call gives the same paths.
+
+    Chunks of ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`).
     """
+    kernel = sample_chunks if residuals.shape[0] else forecast_chunks
+    run_in_chunks(kernel, -(-origins.shape[0] // CHUNK), theta, sizes, weight_offsets,
+                  bias_offsets, unit_offsets, code, input_delays, feedback_delays, inputs_t,
+                  targets_t, origins, horizon, lower, upper, residuals, seed, out)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def forecast_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                    input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower,
+                    upper, residuals, seed, out, counter):
+    """:func:`forecast` without residuals, of the chunks of ``CHUNK`` origins
+    this thread claims from ``counter`` (no random generator to compile for a plain forecast)."""
     n_origins = origins.shape[0]
-    n_residuals = residuals.shape[0]
     out_row = unit_offsets[-1]
-    for chunk in prange(n_chunks(n_origins, CHUNK)):
+    units = np.empty((unit_offsets[-1] + sizes[-1], CHUNK))
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_origins, CHUNK):
+            break
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((total_units(sizes), n_batch))
-        forecasts = out[:, :, start:start + n_batch]
-        if n_residuals:
-            np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
         for step in range(horizon):
-            gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
-                              input_delays, feedback_delays, True, units)
+            gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
+                              input_delays, feedback_delays, np.bool_(True), units)
             forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch)
-            if n_residuals:
-                for b in range(n_batch):
-                    drawn = np.random.randint(n_residuals)
-                    for i in range(forecasts.shape[1]):
-                        units[out_row + i, b] += residuals[drawn, i]
-            store_bounded(units, out_row, lower, upper, forecasts[step], n_batch)
+            store_bounded(units, out_row, lower, upper, out[step], start, n_batch)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                  input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower,
+                  upper, residuals, seed, out, counter):
+    """:func:`forecast` with residuals (sample paths), of the chunks this thread claims
+    from ``counter``: each chunk's draws from its own seed, whichever thread runs it."""
+    n_origins = origins.shape[0]
+    n_residuals = residuals.shape[0]
+    n_targets = out.shape[1]
+    out_row = unit_offsets[-1]
+    units = np.empty((unit_offsets[-1] + sizes[-1], CHUNK))
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_origins, CHUNK):
+            break
+        start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
+        np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
+        for step in range(horizon):
+            gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
+                              input_delays, feedback_delays, np.bool_(True), units)
+            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
+                    n_batch)
+            for b in range(n_batch):
+                drawn = np.random.randint(n_residuals)
+                for i in range(n_targets):
+                    units[out_row + i, b] += residuals[drawn, i]
+            store_bounded(units, out_row, lower, upper, out[step], start, n_batch)
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
@@ -78,10 +115,10 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
-    units = np.empty((window, total_units(sizes), n_batch))
+    units = np.empty((window, unit_offsets[-1] + sizes[-1], n_batch))
     forecasts = np.empty((window, n_outputs, n_batch))
     for step in range(window):
-        gather_regressors(inputs_t, targets_t, forecasts, origins, 0, n_batch, step,
+        gather_regressors(inputs_t, targets_t, forecasts, origins, np.int64(0), n_batch, step,
                           input_delays, feedback_delays, closed, units[step])
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units[step],
                 n_batch)
@@ -91,7 +128,8 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
 
     d_forecasts = np.empty((window, n_outputs, n_batch))
     loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
-    grad[:] = 0.0
+    for k in range(grad.shape[0]):  # a loop: a slice fill compiles NumPy's broadcasting
+        grad[k] = 0.0
     width = widest_layer(sizes)
     delta = np.empty((width, n_batch))
     scratch = np.empty((width, n_batch))
@@ -107,7 +145,6 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     return loss
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
                        input_delays, feedback_delays, inputs_t, targets_t, origins, window,
                        closed, residuals, jacobian):
@@ -116,28 +153,42 @@ def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets,
     ``residuals[j, i, b]`` is the forecast of target ``i`` at ``origins[b] + j + 1`` minus the
     measurement; ``jacobian[k, j, i, b]`` its derivative in ``theta[k]``. In closed loop the
     derivative includes the path through the fed-back forecasts (forward sensitivities:
-    ``dy_j = df/dtheta + sum_d df/dy_{j-d} dy_{j-d}``).
+    ``dy_j = df/dtheta + sum_d df/dy_{j-d} dy_{j-d}``). Chunks of ``CHUNK`` origins run on
+    Numba's threads (:func:`.threads.run_in_chunks`).
     """
+    run_in_chunks(residuals_jacobian_chunks, -(-origins.shape[0] // CHUNK), theta, sizes,
+                  weight_offsets, bias_offsets, unit_offsets, code, input_delays,
+                  feedback_delays, inputs_t, targets_t, origins, window, closed, residuals,
+                  jacobian)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def residuals_jacobian_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                              input_delays, feedback_delays, inputs_t, targets_t, origins,
+                              window, closed, residuals, jacobian, counter):
+    """:func:`residuals_jacobian` of the chunks this thread claims from ``counter``."""
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     n_params = jacobian.shape[0]
     out_row = unit_offsets[-1]
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
     width = widest_layer(sizes)
-    for chunk in prange(n_chunks(n_origins, CHUNK)):
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_origins, CHUNK):
+            break
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((total_units(sizes), n_batch))
+        units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
         delta = np.empty((width, n_batch))
         scratch = np.empty((width, n_batch))
-        forecasts = residuals[:, :, start:start + n_batch]
         for step in range(window):
-            gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch,
+            gather_regressors(inputs_t, targets_t, residuals, origins, start, n_batch,
                               step, input_delays, feedback_delays, closed, units)
             forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch)
             for i in range(n_outputs):
                 for b in range(n_batch):
-                    forecasts[step, i, b] = units[out_row + i, b]
+                    residuals[step, i, start + b] = units[out_row + i, b]
                 block = jacobian[:, step, i, start:start + n_batch]
                 d_inputs = output_jacobian(theta, sizes, weight_offsets, bias_offsets,
                                            unit_offsets, code, units, n_batch, i, delta,
@@ -158,4 +209,4 @@ def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets,
             for i in range(n_outputs):
                 series = targets_t[i]
                 for b in range(n_batch):
-                    forecasts[step, i, b] -= series[origins[start + b] + step + 1]
+                    residuals[step, i, start + b] -= series[origins[start + b] + step + 1]

@@ -2,20 +2,21 @@
 
 ``thetas`` is ``(n_params, n_individuals)``: row ``k`` holds parameter ``k`` of every
 individual, so the individuals are innermost and every arithmetic loop vectorises over them;
-one chunk of individuals per thread. Each individual simulates the segment from target
-``first`` to the end, from a zero state, feeding back its own outputs (``closed``: free run,
-MATLAB's closed-loop simulation) or the measured targets (open loop). Its loss is half the
+one chunk of individuals per thread (:mod:`.threads`). Each individual simulates the segment
+from target ``first`` to the end, from a zero state, feeding back its own outputs
+(``closed``: free run, MATLAB's closed-loop simulation) or the measured targets (open loop).
+Its loss is half the
 mean squared error over the targets from ``first + skip`` on (``skip``: a recurrent model's
 washout), the unit of the gradient trainers' loss. θ's layout per model is the single-model
 kernels' (:mod:`.mlp` for NARX, :mod:`.recurrent`).
 """
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit
 
 from .activations import activate_inplace
 from .config import JIT_OPTIONS, POPULATION_VECTOR
-from .core import chunk_bounds, n_chunks, total_units
+from .core import chunk_bounds, claim_chunk, n_chunks
 from .recurrent import (
     B_HH,
     B_IH,
@@ -31,6 +32,7 @@ from .recurrent import (
     scratch_rows,
     state_width,
 )
+from .threads import run_in_chunks
 
 
 def chunk_size(n_individuals):
@@ -143,20 +145,33 @@ def _ring_size(feedback_delays):
     return 1 if feedback_delays.shape[0] == 0 else feedback_delays.max()
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
               feedback_delays, inputs_t, targets_t, first, skip, closed, chunk_size, losses):
-    """Loss of every NARX parameter vector (columns of ``thetas``) into ``losses``."""
+    """Loss of every NARX parameter vector (columns of ``thetas``) into ``losses``, chunks of
+    ``chunk_size`` individuals on Numba's threads (:func:`.threads.run_in_chunks`)."""
+    run_in_chunks(narx_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, sizes,
+                  weight_offsets, bias_offsets, unit_offsets, code, input_delays,
+                  feedback_delays, inputs_t, targets_t, first, skip, closed, chunk_size, losses)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def narx_loss_chunks(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                     input_delays, feedback_delays, inputs_t, targets_t, first, skip, closed,
+                     chunk_size, losses, counter):
+    """:func:`narx_loss` of the chunks this thread claims from ``counter``."""
     n_individuals = thetas.shape[1]
     n = targets_t.shape[1]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
     n_ring = _ring_size(feedback_delays)
     n_scored = (n - first - skip) * n_outputs
-    for chunk in prange(n_chunks(n_individuals, chunk_size)):
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_individuals, chunk_size):
+            break
         start, n_batch = chunk_bounds(chunk, chunk_size, n_individuals)
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
-        units = np.empty((total_units(sizes), n_batch))
+        units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
         own = np.empty((n_ring, n_outputs, n_batch))
         sse = np.zeros(n_batch)
         for t in range(first, n):
@@ -187,10 +202,20 @@ def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previou
                           r, n_batch)
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_delays,
                    inputs_t, targets_t, first, skip, closed, chunk_size, losses):
-    """Loss of every Elman / LSTM / GRU parameter vector (columns of ``thetas``)."""
+    """Loss of every Elman / LSTM / GRU parameter vector (columns of ``thetas``), chunks of
+    ``chunk_size`` individuals on Numba's threads (:func:`.threads.run_in_chunks`)."""
+    run_in_chunks(recurrent_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, sizes,
+                  offsets, head, cell, input_delays, feedback_delays, inputs_t, targets_t,
+                  first, skip, closed, chunk_size, losses)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def recurrent_loss_chunks(thetas, sizes, offsets, head, cell, input_delays, feedback_delays,
+                          inputs_t, targets_t, first, skip, closed, chunk_size, losses,
+                          counter):
+    """:func:`recurrent_loss` of the chunks this thread claims from ``counter``."""
     n_individuals = thetas.shape[1]
     n = targets_t.shape[1]
     n_layers = sizes.shape[0] - 2
@@ -198,7 +223,10 @@ def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_de
     width = state_width(sizes, cell)
     n_ring = _ring_size(feedback_delays)
     n_scored = (n - first - skip) * n_outputs
-    for chunk in prange(n_chunks(n_individuals, chunk_size)):
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_individuals, chunk_size):
+            break
         start, n_batch = chunk_bounds(chunk, chunk_size, n_individuals)
         chunk_thetas = np.ascontiguousarray(thetas[:, start:start + n_batch])
         state_previous = np.zeros((n_layers, width, n_batch))

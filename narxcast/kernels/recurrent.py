@@ -32,6 +32,7 @@ from .config import (
 )
 from .core import (
     chunk_bounds,
+    claim_chunk,
     gather_regressors,
     n_chunks,
     no_forecasts,
@@ -39,6 +40,7 @@ from .core import (
     squared_error,
     store_bounded,
 )
+from .threads import run_in_chunks
 
 ELMAN, LSTM, GRU = 0, 1, 2
 # One row per cell type (the codes above), one column per count of row blocks of n_hidden:
@@ -138,7 +140,7 @@ def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous
         _accumulate(theta, w_hh, n_hidden, r, n_hidden, h_previous, gates, row, n_batch)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, inline="always")
 def _activate_rows(flat_gates, n_batch, first, last, code):
     """Activation ``code`` over rows ``first..last`` of the gates, flattened (the drivers
     allocate exactly ``n_batch`` columns, so the rows are one contiguous run)."""
@@ -281,16 +283,16 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
                 states[layer, r, t] = initial[layer, r]
     for t in range(first, n):
         origin[0] = t - 1
-        gather_regressors(inputs_t, targets_t, no_forecasts(), origin, 0, 1, 0, input_delays,
-                          target_delays, False, units)
-        _step(theta, sizes, offsets, cell, units, state_previous, state, gates, 1)
+        gather_regressors(inputs_t, targets_t, no_forecasts(), origin, np.int64(0),
+                          np.int64(1), np.int64(0), input_delays, target_delays,
+                          np.bool_(False), units)
+        _step(theta, sizes, offsets, cell, units, state_previous, state, gates, np.int64(1))
         for layer in range(states.shape[0]):
             for r in range(states.shape[1]):
                 states[layer, r, t] = state[layer, r, 0]
         state_previous, state = state, state_previous
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
              targets_t, initial_states, origins, horizon, lower, upper, residuals, seed, out):
     """Closed-loop forecasts of ``horizon`` steps from every origin, each held within
@@ -300,27 +302,45 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
     ``(horizon, n_targets, n_origins)`` with ``out[j, :, b]`` the forecast of the target at
     ``origins[b] + j + 1``. Indices must stay inside the arrays (pad with NaN). With
     ``residuals`` (n_residuals, n_targets), sample paths as :func:`.narx.forecast`'s: a
-    drawn row added to every step's output before it is stored and fed back.
+    drawn row added to every step's output before it is stored and fed back. Chunks of
+    ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`).
     """
+    run_in_chunks(forecast_chunks, -(-origins.shape[0] // CHUNK), theta, sizes, offsets,
+                  head, cell, input_delays, target_delays, inputs_t, targets_t, initial_states,
+                  origins, horizon, lower, upper, residuals, seed, out)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def forecast_chunks(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
+                    targets_t, initial_states, origins, horizon, lower, upper, residuals, seed,
+                    out, counter):
+    """:func:`forecast` of the chunks of ``CHUNK`` origins this thread claims from ``counter``."""
     n_residuals = residuals.shape[0]
     n_origins = origins.shape[0]
     n_layers = sizes.shape[0] - 2
     n_outputs = sizes[-1]
     width = initial_states.shape[1]
-    for chunk in prange(n_chunks(n_origins, CHUNK)):
+    own_theta = theta.copy()  # views of a shared θ contend (batch_loss_gradient)
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_origins, CHUNK):
+            break
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        own_theta = theta.copy()  # views of a shared θ contend (batch_loss_gradient)
-        state_previous = np.ascontiguousarray(initial_states[:, :, start:start + n_batch])
+        # rows exactly n_batch long: the cell updates treat blocks of rows as flat runs
+        state_previous = np.empty((n_layers, width, n_batch))
+        for layer in range(n_layers):
+            for r in range(width):
+                for b in range(n_batch):
+                    state_previous[layer, r, b] = initial_states[layer, r, start + b]
         state = np.empty((n_layers, width, n_batch))
         gates = np.empty((n_layers, scratch_rows(cell, width), n_batch))
         units = np.empty((sizes[0], n_batch))
-        forecasts = out[:, :, start:start + n_batch]
         head_out = np.empty((n_outputs, n_batch))
         if n_residuals:
             np.random.seed(seed + chunk)  # this thread's generator, for this chunk's draws
         for step in range(horizon):
-            gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
-                              input_delays, target_delays, True, units)
+            gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
+                              input_delays, target_delays, np.bool_(True), units)
             _step(own_theta, sizes, offsets, cell, units, state_previous, state, gates, n_batch)
             _head(own_theta, head, sizes[-2], n_outputs, state[n_layers - 1], head_out, n_batch)
             if n_residuals:
@@ -328,7 +348,7 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
                     drawn = np.random.randint(n_residuals)
                     for i in range(n_outputs):
                         head_out[i, b] += residuals[drawn, i]
-            store_bounded(head_out, 0, lower, upper, forecasts[step], n_batch)
+            store_bounded(head_out, 0, lower, upper, out[step], start, n_batch)
             state_previous, state = state, state_previous
 
 
@@ -483,11 +503,11 @@ def _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_del
     for k in range(burn_in + window):
         scored = k - burn_in
         if scored >= 0:
-            gather_regressors(inputs_t, targets_t, forecasts, origins, 0, n_batch, scored,
-                              input_delays, target_delays, closed, xs[k])
+            gather_regressors(inputs_t, targets_t, forecasts, origins, np.int64(0), n_batch,
+                              scored, input_delays, target_delays, closed, xs[k])
         else:
-            gather_regressors(inputs_t, targets_t, forecasts, starts, 0, n_batch, k,
-                              input_delays, target_delays, False, xs[k])
+            gather_regressors(inputs_t, targets_t, forecasts, starts, np.int64(0), n_batch, k,
+                              input_delays, target_delays, np.bool_(False), xs[k])
         _step(theta, sizes, offsets, cell, xs[k], states[k], states[k + 1], gates[k], n_batch)
         if scored >= 0:
             _head(theta, head, sizes[-2], sizes[-1], states[k + 1, n_layers - 1],
@@ -651,7 +671,7 @@ def _add_flat(total, values, n):
         total[j] += values[j]
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, inline="always")
 def _row_sum(flat, first, n):
     """``flat[first:first + n].sum()`` in ``flat``'s precision."""
     s = cast_like(0.0, flat)
@@ -664,7 +684,11 @@ def _row_sum(flat, first, n):
 def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
                         inputs_t, targets_t, origins, burn_in, window, closed, weights, grad):
     """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
-    threads; the same loss and gradient, summed part by part in order."""
+    threads; the same loss and gradient, summed part by part in order.
+
+    The one kernel left with ``parallel=True``: a call is one mini-batch (about a
+    millisecond), where Python threads' hand-over (:mod:`.threads`) cost 1-8% of a fit
+    (``benchmarks/NOTES.md``, session 9); it compiles only for networks that run in parts."""
     n_batch = origins.shape[0]
     n_parts = (n_batch + PART - 1) // PART
     losses = np.empty(n_parts)

@@ -6,32 +6,45 @@ from measurements. Output ``j * n_targets + i`` is the forecast of ``y[i, o + 1 
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .config import CHUNK, GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 from .core import (
     chunk_bounds,
+    claim_chunk,
     gather_regressors,
     n_chunks,
     no_forecasts,
-    total_units,
     widest_layer,
 )
 from .mlp import backward, forward
+from .threads import run_in_chunks
 
 
-@njit(**JIT_OPTIONS, parallel=True)
 def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
             target_delays, inputs_t, targets_t, origins, out):
-    """All outputs for every origin: ``out`` is ``(n_outputs, n_origins)``."""
+    """All outputs for every origin: ``out`` is ``(n_outputs, n_origins)``. Chunks of
+    ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`)."""
+    run_in_chunks(predict_chunks, -(-origins.shape[0] // CHUNK), theta, sizes, weight_offsets,
+                  bias_offsets, unit_offsets, code, input_delays, target_delays, inputs_t,
+                  targets_t, origins, out)
+
+
+@njit(**JIT_OPTIONS, nogil=True)
+def predict_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                   input_delays, target_delays, inputs_t, targets_t, origins, out, counter):
+    """:func:`predict` of the chunks this thread claims from ``counter``."""
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
-    for chunk in prange(n_chunks(n_origins, CHUNK)):
+    while True:
+        chunk = claim_chunk(counter)
+        if chunk >= n_chunks(n_origins, CHUNK):
+            break
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        units = np.empty((total_units(sizes), n_batch))
-        gather_regressors(inputs_t, targets_t, no_forecasts(), origins, start, n_batch, 0,
-                          input_delays, target_delays, False, units)
+        units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
+        gather_regressors(inputs_t, targets_t, no_forecasts(), origins, start, n_batch,
+                          np.int64(0), input_delays, target_delays, np.bool_(False), units)
         forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
         for k in range(n_outputs):
             for b in range(n_batch):
@@ -46,9 +59,9 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     n_outputs = sizes[-1]
     n_targets = targets_t.shape[0]
     out_row = unit_offsets[-1]
-    units = np.empty((total_units(sizes), n_batch))
-    gather_regressors(inputs_t, targets_t, no_forecasts(), origins, 0, n_batch, 0,
-                      input_delays, target_delays, False, units)
+    units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
+    gather_regressors(inputs_t, targets_t, no_forecasts(), origins, np.int64(0), n_batch,
+                      np.int64(0), input_delays, target_delays, np.bool_(False), units)
     forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
     width = widest_layer(sizes)
     delta = np.empty((width, n_batch))
