@@ -402,3 +402,22 @@ def test_gemm_with_an_empty_inner_dimension(accumulate):
     c = np.full((2, 3), 1.5 if accumulate else np.nan)
     _gemm(False, False, np.empty((2, 0)), np.empty((0, 3)), c, accumulate)
     np.testing.assert_array_equal(c, np.full((2, 3), 1.5) if accumulate else np.zeros((2, 3)))
+
+
+def test_single_threaded_blas_limits_every_loaded_blas_each_time():
+    """The cached threadpoolctl controller limits NumPy's and SciPy's BLAS to one thread on
+    every use, and gives the threads back after."""
+    from threadpoolctl import threadpool_info
+
+    from narxcast.kernels.blas import single_threaded_blas
+
+    def blas_threads():
+        return {info["filepath"]: info["num_threads"] for info in threadpool_info()
+                if info["user_api"] == "blas"}
+
+    before = blas_threads()
+    for _ in range(2):
+        with single_threaded_blas():
+            inside = blas_threads()
+            assert inside and set(inside.values()) == {1}
+        assert blas_threads() == before

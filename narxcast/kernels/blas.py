@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 from numba.np.linalg import ensure_blas
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .config import BLOCK_COLUMNS, BLOCK_WORK, SMALL_MATRIX_TARGETS
 
@@ -165,8 +165,18 @@ def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
                   accumulate, one_zero)
 
 
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's controller of the BLAS libraries loaded with NumPy and SciPy (the
+    kernels call SciPy's), found once: ``threadpool_limits`` scans the process's libraries on
+    every call, 2 ms of a small recurrent fit's 30 (benchmarks/NOTES.md, session 9)."""
+    import scipy.linalg  # noqa: F401 -- loads SciPy's BLAS
+
+    return ThreadpoolController()
+
+
 def single_threaded_blas():
     """A context in which BLAS runs on one thread: the kernels' products are small (a few
     hundred rows by a batch of windows or a chunk of origins), where OpenBLAS's threads cost
     2-5x (benchmarks/NOTES.md), and the forecast kernels already run in parallel over origins."""
-    return threadpool_limits(limits=1, user_api="blas")
+    return _blas_controller().limit(limits=1, user_api="blas")

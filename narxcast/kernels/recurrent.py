@@ -91,6 +91,12 @@ def _accumulate(theta, offset, n_columns, row, n_terms, source, out, out_row, n_
     reference-count pair, which was ~40% of an 8-unit LSTM's training (benchmarks/NOTES.md).
     """
     base = offset + row * n_columns
+    if n_batch == 1:  # the state pass over a series: a sum in a register, not in out
+        total = out[out_row, 0]
+        for i in range(n_terms):
+            total += theta[base + i] * source[i, 0]
+        out[out_row, 0] = total
+        return
     for i in range(n_terms):
         w = theta[base + i]
         for b in range(n_batch):
