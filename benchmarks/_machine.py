@@ -53,3 +53,35 @@ def best_of(function, repeats=5):
         function()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+RUNS = 3  # every figure is its range over this many runs of the whole measurement (issue 21)
+
+
+def over_runs(measure, runs=RUNS):
+    """``measure()`` called ``runs`` times, one after the other; returns its result's
+    structure (dicts and lists) with every number, string or flag replaced by the list of
+    its values over the runs."""
+    return collect([measure() for _ in range(runs)])
+
+
+def collect(results):
+    """The results of several runs (one structure each) as one structure of lists."""
+    first = results[0]
+    if isinstance(first, dict):
+        return {key: collect([r[key] for r in results]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return [collect([r[k] for r in results]) for k in range(len(first))]
+    return list(results)
+
+
+def span(values, scale=1.0, digits=1, unit=""):
+    """``low-high`` of ``values`` times ``scale`` (one number when they round alike)."""
+    low, high = (f"{v * scale:.{digits}f}" for v in (min(values), max(values)))
+    return f"{low}{unit}" if low == high else f"{low}-{high}{unit}"
+
+
+def ratio_span(numerators, denominators, digits=1):
+    """The range of the per-run ratios ``numerator / denominator`` (same run each), as
+    ``low-highx``."""
+    return span([n / d for n, d in zip(numerators, denominators)], digits=digits, unit="x")

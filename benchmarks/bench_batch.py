@@ -35,7 +35,7 @@ N_SERIES = 1000
 
 def main():
     warnings.simplefilter("ignore")
-    from _machine import describe
+    from _machine import RUNS, describe, over_runs, ratio_span, span
 
     from narxcast import NARXRegressor
     from narxcast.batch import fit_series, forecast_job, run_jobs
@@ -71,36 +71,37 @@ def main():
                 for name, (_, part) in series.items()}
 
         forecast_job("s0000", *jobs["s0000"])  # compiled or loaded from the cache once
-        started = time.perf_counter()
-        for name, args in jobs.items():
-            forecast_job(name, *args)
-        per_series = (time.perf_counter() - started) / N_SERIES
-
         model = model_file.model
         X_day, y_day = day[spec.exog].to_numpy(), day["ghi"].to_numpy()
         X_future = future[spec.exog].to_numpy()
-        started = time.perf_counter()
-        for _ in range(N_SERIES):
-            model.update(X_day, y_day)
-            model.predict(X_future)
-        in_memory = (time.perf_counter() - started) / N_SERIES
 
-        timings = {}
-        for key, n_jobs in (("serial", 1), ("cold", 2), ("warm", 2)):
-            started = time.perf_counter()  # "warm": loky reuses the workers of "cold"
-            outcomes = run_jobs(forecast_job, jobs, n_jobs=n_jobs)
-            timings[key] = time.perf_counter() - started
-            assert all(o.ok for o in outcomes)
-
-        commands = {}
-        for n_jobs in (1, 2):
+        def measure():
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "narxcast.cli", "forecast",
-                            str(root / "models"), str(root / "latest.parquet"),
-                            "--series-column", "series", "--horizon", "24", "--out",
-                            str(root / "forecasts.csv"), "--n-jobs", str(n_jobs), "--quiet"],
-                           check=True, capture_output=True)
-            commands[n_jobs] = time.perf_counter() - started
+            for name, args in jobs.items():
+                forecast_job(name, *args)
+            timings = {"per_series": (time.perf_counter() - started) / N_SERIES}
+            started = time.perf_counter()
+            for _ in range(N_SERIES):
+                model.update(X_day, y_day)
+                model.predict(X_future)
+            timings["in_memory"] = (time.perf_counter() - started) / N_SERIES
+            # "cold": new workers in the first run only (loky keeps them for the next)
+            for key, n_jobs in (("serial", 1), ("cold", 2), ("warm", 2)):
+                started = time.perf_counter()
+                outcomes = run_jobs(forecast_job, jobs, n_jobs=n_jobs)
+                timings[key] = time.perf_counter() - started
+                assert all(o.ok for o in outcomes)
+            for n_jobs in (1, 2):
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "narxcast.cli", "forecast",
+                                str(root / "models"), str(root / "latest.parquet"),
+                                "--series-column", "series", "--horizon", "24", "--out",
+                                str(root / "forecasts.csv"), "--n-jobs", str(n_jobs),
+                                "--quiet"], check=True, capture_output=True)
+                timings[f"command{n_jobs}"] = time.perf_counter() - started
+            return timings
+
+        t = over_runs(measure)
         n_rows = len(pd.read_csv(root / "forecasts.csv"))
 
     lines = ["# bench_batch: forecasting 1000 series with fitted 10-neuron NARX models", "",
@@ -109,23 +110,29 @@ def main():
              f"files ({NARXRegressor.__name__}, {model_file.model.theta_.size} parameters); "
              f"each forecast updates with 24 measured hours and forecasts 24 ({n_rows} "
              "forecast rows in all).", "",
+             f"Each figure: its range over {RUNS} runs.", "",
              "| what | time per series | 1000 series |", "| --- | ---: | ---: |",
-             f"| load + update + 24-step forecast, one process | {per_series * 1e3:.2f} ms | "
-             f"{per_series * N_SERIES:.2f} s |",
-             f"| update + 24-step forecast, model in memory | {in_memory * 1e3:.2f} ms | "
-             f"{in_memory * N_SERIES:.2f} s |",
-             f"| run_jobs, serial | {timings['serial'] / N_SERIES * 1e3:.2f} ms | "
-             f"{timings['serial']:.2f} s |",
-             f"| run_jobs, 2 new worker processes (start-up, imports, Numba cache) | "
-             f"{timings['cold'] / N_SERIES * 1e3:.2f} ms | {timings['cold']:.2f} s "
-             f"({timings['serial'] / timings['cold']:.2f}x serial) |",
-             f"| run_jobs, the same 2 workers again | {timings['warm'] / N_SERIES * 1e3:.2f} ms "
-             f"| {timings['warm']:.2f} s ({timings['serial'] / timings['warm']:.2f}x serial) |",
-             f"| `narxcast forecast`, whole command, serial | {commands[1] / N_SERIES * 1e3:.2f}"
-             f" ms | {commands[1]:.2f} s |",
+             f"| load + update + 24-step forecast, one process | "
+             f"{span(t['per_series'], 1e3, 2, ' ms')} | "
+             f"{span(t['per_series'], N_SERIES, 2, ' s')} |",
+             f"| update + 24-step forecast, model in memory | "
+             f"{span(t['in_memory'], 1e3, 2, ' ms')} | "
+             f"{span(t['in_memory'], N_SERIES, 2, ' s')} |",
+             f"| run_jobs, serial | {span(t['serial'], 1e3 / N_SERIES, 2, ' ms')} | "
+             f"{span(t['serial'], digits=2, unit=' s')} |",
+             f"| run_jobs, 2 new worker processes (start-up, imports, Numba cache; first run) | "
+             f"{t['cold'][0] / N_SERIES * 1e3:.2f} ms | {t['cold'][0]:.2f} s "
+             f"({t['serial'][0] / t['cold'][0]:.2f}x serial) |",
+             f"| run_jobs, the same 2 workers again | {span(t['warm'], 1e3 / N_SERIES, 2, ' ms')}"
+             f" | {span(t['warm'], digits=2, unit=' s')} "
+             f"({ratio_span(t['serial'], t['warm'], 2)} serial) |",
+             f"| `narxcast forecast`, whole command, serial | "
+             f"{span(t['command1'], 1e3 / N_SERIES, 2, ' ms')} | "
+             f"{span(t['command1'], digits=2, unit=' s')} |",
              f"| `narxcast forecast --n-jobs 2`, whole command | "
-             f"{commands[2] / N_SERIES * 1e3:.2f} ms | {commands[2]:.2f} s "
-             f"({commands[1] / commands[2]:.2f}x serial) |"]
+             f"{span(t['command2'], 1e3 / N_SERIES, 2, ' ms')} | "
+             f"{span(t['command2'], digits=2, unit=' s')} "
+             f"({ratio_span(t['command1'], t['command2'], 2)} serial) |"]
     report = "\n".join(lines) + "\n"
     print(report)
     (HERE / "results" / "bench_batch.md").write_text(report)

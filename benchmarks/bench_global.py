@@ -159,8 +159,11 @@ def _latest(folder, out, horizon=24, history=336):
 def _cost(counts, quick):
     """Seconds of the global fit, the forecasts (serial, two processes) and per-series fits
     for each number of series."""
+    from _machine import over_runs
+
     from narxcast.batch import fit_command
     from narxcast.batch_global import fit_global_command, forecast_global_command
+    from narxcast.model_files import ModelFile
     from narxcast.specs import Spec
 
     spec = Spec(target="wind_speed", exog=["temperature"], features=["hour"],
@@ -173,35 +176,35 @@ def _cost(counts, quick):
             data = root / f"data{count}"
             _write_series(data, count, 8760 if not quick else 2000)
             _latest(data, root / f"latest{count}")
-            started = time.perf_counter()
-            outcomes = fit_global_command(data, root / f"global{count}.narxcast", spec)
-            fit_seconds = time.perf_counter() - started
-            assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
-            from narxcast.model_files import ModelFile
 
-            model_file = ModelFile.load(root / f"global{count}.narxcast")
-            forecast = {}
-            for n_jobs in (1, 2):
+            def measure():
                 started = time.perf_counter()
-                outcomes = forecast_global_command(model_file, root / f"global{count}.narxcast",
-                                                   root / f"latest{count}",
-                                                   root / f"forecasts{count}.csv", 24,
-                                                   n_jobs=n_jobs)
-                forecast[n_jobs] = time.perf_counter() - started
+                outcomes = fit_global_command(data, root / f"global{count}.narxcast", spec)
+                times = {"fit": time.perf_counter() - started}
                 assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
-            started = time.perf_counter()
-            outcomes = fit_command(data, root / f"local{count}",
-                                   replace(spec, global_model=False), n_jobs=2)
-            assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
-            per_series = time.perf_counter() - started
-            rows.append((count, fit_seconds, forecast[1], forecast[2], per_series))
-            print(f"  {count} series: global fit {fit_seconds:.1f} s, forecasts "
-                  f"{forecast[1]:.1f} / {forecast[2]:.1f} s", flush=True)
+                model_file = ModelFile.load(root / f"global{count}.narxcast")
+                for n_jobs in (1, 2):
+                    started = time.perf_counter()
+                    outcomes = forecast_global_command(
+                        model_file, root / f"global{count}.narxcast", root / f"latest{count}",
+                        root / f"forecasts{count}.csv", 24, n_jobs=n_jobs)
+                    times[f"forecast{n_jobs}"] = time.perf_counter() - started
+                    assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+                started = time.perf_counter()
+                outcomes = fit_command(data, root / f"local{count}",
+                                       replace(spec, global_model=False), n_jobs=2)
+                assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+                times["per_series"] = time.perf_counter() - started
+                return times
+
+            times = over_runs(measure)
+            rows.append((count, times))
+            print(f"  {count} series: {times}", flush=True)
     return rows
 
 
 def main():
-    from _machine import describe
+    from _machine import RUNS, describe, ratio_span, span
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed, fewer series")
@@ -228,14 +231,15 @@ def main():
               "weeks):", "",
               "| series | global fit | per series | forecasts, serial | forecasts, 2 processes |",
               "| ---: | ---: | ---: | ---: | ---: |"]
-    for count, fit_seconds, serial, parallel, per_series in cost:
-        local = f"{per_series:.1f} s (2 processes)"
-        lines.append(f"| {count} | {fit_seconds:.1f} s | {local} | {serial:.1f} s | "
-                     f"{parallel:.1f} s |")
-    first, last = cost[0], cost[-1]
-    lines += ["", f"From {first[0]} to {last[0]} series ({last[0] / first[0]:.0f}x the data): "
-              f"the global fit {last[1] / first[1]:.1f}x the time, the forecasts "
-              f"{last[2] / first[2]:.1f}x (serial)."]
+    for count, t in cost:
+        lines.append(f"| {count} | {span(t['fit'], unit=' s')} | "
+                     f"{span(t['per_series'], unit=' s')} (2 processes) | "
+                     f"{span(t['forecast1'], unit=' s')} | {span(t['forecast2'], unit=' s')} |")
+    (first, a), (last, b) = cost[0], cost[-1]
+    lines += ["", f"From {first} to {last} series ({last / first:.0f}x the data): the global fit "
+              f"{ratio_span(b['fit'], a['fit'])} the time, the forecasts "
+              f"{ratio_span(b['forecast1'], a['forecast1'])} (serial); ranges over "
+              f"{RUNS} runs (the first forecasts on 2 processes start them)."]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.quick:

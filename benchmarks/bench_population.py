@@ -52,59 +52,76 @@ def numpy_population_loss(model, thetas_t, inputs_t, targets_t, first):
     return 0.5 * sse / (n - first)
 
 
+def _generation(estimator, X, y, rng):
+    """One run of the generation measurements for ``estimator``: seconds of the kernel (best
+    of 15; with the NumPy reference alternating, best of 10 rounds), of its first call, of
+    the NumPy reference (NARX; else None) and of the single-model kernel one individual at a
+    time."""
+    from narxcast import NARXRegressor
+    from narxcast.kernels import population
+
+    hidden = (10,) if estimator is NARXRegressor else (8,)
+    delays = dict(input_delays=1, feedback_delays=2) if estimator is NARXRegressor else dict(
+        input_delays=1, feedback_delays=())
+    model = estimator(hidden_layer_sizes=hidden, max_iter=1, **delays).fit(X, y)
+    inputs_t, targets_t = model._scaled_t(X, y[:, None])
+    thetas_t = np.ascontiguousarray(
+        np.stack([model._initial_theta(rng) for _ in range(100)], axis=1))
+    loss = model._population_problem(inputs_t, targets_t, model.max_delay_, True)
+    losses = np.empty(100)
+    chunk = population.chunk_size(100)
+    started = time.perf_counter()
+    loss(thetas_t, chunk, losses)
+    first = time.perf_counter() - started
+    ours = best_of(lambda: loss(thetas_t, chunk, losses), repeats=15)
+    origin = np.array([model.max_delay_ - 1])
+    steps = targets_t.shape[1] - model.max_delay_
+    extra = {}
+    if estimator is not NARXRegressor:  # the zero state at the origin, no state pass
+        extra["initial"] = np.zeros((1, model.layout_.state_width, 1))
+    one_by_one = best_of(lambda: [model._forecast_theta(
+        np.ascontiguousarray(theta), inputs_t, targets_t, origin, steps, **extra)
+        for theta in thetas_t.T], repeats=2)
+    reference = None
+    if estimator is NARXRegressor:
+        expected = numpy_population_loss(model, thetas_t, inputs_t, targets_t,
+                                         model.max_delay_)
+        np.testing.assert_allclose(losses, expected, rtol=1e-10)
+        # rounds alternating reference and kernel, so that both see the same machine
+        reference = np.inf
+        for _ in range(10):
+            reference = min(reference, best_of(lambda: numpy_population_loss(
+                model, thetas_t, inputs_t, targets_t, model.max_delay_), repeats=1))
+            ours = min(ours, best_of(lambda: loss(thetas_t, chunk, losses), repeats=1))
+    return dict(ours=ours, first=first, reference=reference, one_by_one=one_by_one)
+
+
 def population_section(lines):
+    from _machine import RUNS, over_runs, ratio_span, span
+
     from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor, NARXRegressor
     from narxcast.datasets import load_solar_wind
-    from narxcast.kernels import population
 
     data = load_solar_wind("colorado-2017")
     X, y = data[["temperature"]].to_numpy(), data["ghi"].to_numpy()
     rng = np.random.default_rng(0)
     lines += ["## One generation: free-run loss of 100 individuals over 8760 steps", "",
+              f"Each figure: its range over {RUNS} runs, ratios within a run (the first call "
+              "compiles in the first run only).", "",
               "| model | narxcast | first call (compiles if not cached) | NumPy reference | ratio "
               "| one individual at a time | ratio |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, estimator in (("NARX 4-10-1", NARXRegressor), ("Elman 8", ElmanRegressor),
                             ("LSTM 8", LSTMRegressor), ("GRU 8", GRURegressor)):
-        hidden = (10,) if estimator is NARXRegressor else (8,)
-        delays = dict(input_delays=1, feedback_delays=2) if estimator is NARXRegressor else dict(
-            input_delays=1, feedback_delays=())
-        model = estimator(hidden_layer_sizes=hidden, max_iter=1, **delays).fit(X, y)
-        inputs_t, targets_t = model._scaled_t(X, y[:, None])
-        thetas_t = np.ascontiguousarray(
-            np.stack([model._initial_theta(rng) for _ in range(100)], axis=1))
-        loss = model._population_problem(inputs_t, targets_t, model.max_delay_, True)
-        losses = np.empty(100)
-        chunk = population.chunk_size(100)
-        started = time.perf_counter()
-        loss(thetas_t, chunk, losses)
-        first = time.perf_counter() - started
-        ours = best_of(lambda: loss(thetas_t, chunk, losses), repeats=15)  # noqa: B023
-        origin = np.array([model.max_delay_ - 1])
-        steps = targets_t.shape[1] - model.max_delay_
-        extra = {}
-        if estimator is not NARXRegressor:  # the zero state at the origin, no state pass
-            extra["initial"] = np.zeros((1, model.layout_.state_width, 1))
-        seconds = best_of(lambda: [model._forecast_theta(  # noqa: B023
-            np.ascontiguousarray(theta), inputs_t, targets_t, origin, steps,  # noqa: B023
-            **extra) for theta in thetas_t.T], repeats=2)  # noqa: B023
-        one_by_one = f"{seconds * 1e3:.0f} ms | {seconds / ours:.1f}x"
+        runs = over_runs(lambda: _generation(estimator, X, y, rng))  # noqa: B023
         reference = ratio = "-"
-        if estimator is NARXRegressor:
-            expected = numpy_population_loss(model, thetas_t, inputs_t, targets_t,
-                                             model.max_delay_)
-            np.testing.assert_allclose(losses, expected, rtol=1e-10)
-            # rounds alternating reference and kernel, so that both see the same machine (the
-            # parallel kernel is the more sensitive to the other core's load)
-            seconds = np.inf
-            for _ in range(10):
-                seconds = min(seconds, best_of(lambda: numpy_population_loss(  # noqa: B023
-                    model, thetas_t, inputs_t, targets_t, model.max_delay_), repeats=1))
-                ours = min(ours, best_of(lambda: loss(thetas_t, chunk, losses),  # noqa: B023
-                                         repeats=1))
-            reference, ratio = f"{seconds * 1e3:.0f} ms", f"{seconds / ours:.1f}x"
-        lines.append(f"| {name} | {ours * 1e3:.1f} ms | {first:.1f} s | {reference} | {ratio} | "
-                     f"{one_by_one} |")
+        if runs["reference"][0] is not None:
+            reference = span(runs["reference"], 1e3, 0, " ms")
+            ratio = ratio_span(runs["reference"], runs["ours"])
+        lines.append(f"| {name} | {span(runs['ours'], 1e3, unit=' ms')} | "
+                     f"{runs['first'][0]:.1f} s | {reference} | {ratio} | "
+                     f"{span(runs['one_by_one'], 1e3, 0, ' ms')} | "
+                     f"{ratio_span(runs['one_by_one'], runs['ours'])} |")
         print(lines[-1], flush=True)
 
     lines += ["", "## Full evolution fits (population 100, 50 generations, NARX 4-10-1)", "",
@@ -113,8 +130,9 @@ def population_section(lines):
     for solver in ("ga", "cmaes"):
         model = NARXRegressor(input_delays=1, feedback_delays=2, hidden_layer_sizes=(10,),
                               solver=solver, random_state=0)
-        seconds = best_of(lambda: model.fit(X, y), repeats=2)  # noqa: B023
-        lines.append(f"| {solver} | {seconds:.2f} s | {model.fitness_curve_[-1]:.4f} | "
+        seconds = over_runs(lambda: best_of(lambda: model.fit(X, y), repeats=2))  # noqa: B023
+        lines.append(f"| {solver} | {span(seconds, digits=2, unit=' s')} | "
+                     f"{model.fitness_curve_[-1]:.4f} | "
                      f"{model.fitness_curve_[0]:.4f} |")
         print(lines[-1], flush=True)
 

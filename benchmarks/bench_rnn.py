@@ -101,7 +101,7 @@ def _torch_fit(module, hidden, x, y, dtype, per_epoch):
 def main():
     warnings.simplefilter("ignore")
     import numba
-    from _machine import describe
+    from _machine import RUNS, describe, over_runs, ratio_span, span
 
     from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor
     from narxcast.datasets import load_solar_wind
@@ -115,20 +115,24 @@ def main():
         modules = {"Elman": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}
     except ImportError:
         torch = None
-    rows = []
-    for name, cls in (("Elman", ElmanRegressor), ("LSTM", LSTMRegressor),
-                      ("GRU", GRURegressor)):
-        for hidden in (8, 32, 128):
-            ours32, first, whole32 = narxcast_epoch(cls, hidden, x, y, "float32")
-            ours64, _, _ = narxcast_epoch(cls, hidden, x, y, "float64")
-            row = dict(model=name, hidden=hidden, ours32=ours32, ours64=ours64, first=first,
-                       whole32=whole32)
-            if torch is not None:
-                row["torch32"], row["torch_whole32"] = torch_epoch(modules[name], hidden, x, y,
-                                                                   torch.float32)
-                row["torch64"], _ = torch_epoch(modules[name], hidden, x, y, torch.float64)
-            rows.append(row)
-            print(row, flush=True)
+    def measure():
+        rows = []
+        for name, cls in (("Elman", ElmanRegressor), ("LSTM", LSTMRegressor),
+                          ("GRU", GRURegressor)):
+            for hidden in (8, 32, 128):
+                ours32, first, whole32 = narxcast_epoch(cls, hidden, x, y, "float32")
+                ours64, _, _ = narxcast_epoch(cls, hidden, x, y, "float64")
+                row = dict(model=name, hidden=hidden, ours32=ours32, ours64=ours64, first=first,
+                           whole32=whole32)
+                if torch is not None:
+                    row["torch32"], row["torch_whole32"] = torch_epoch(
+                        modules[name], hidden, x, y, torch.float32)
+                    row["torch64"], _ = torch_epoch(modules[name], hidden, x, y, torch.float64)
+                rows.append(row)
+                print(row, flush=True)
+        return rows
+
+    rows = over_runs(measure)
     lines = [
         "# bench_rnn: training epoch of Elman, LSTM and GRU against PyTorch (CPU)",
         "",
@@ -136,7 +140,9 @@ def main():
         + (f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)." if torch
            else ". PyTorch not installed: no reference."),
         "",
-        "One epoch: 182 windows of 48 steps of an hourly year, batches of 32, one input, Adam.",
+        "One epoch: 182 windows of 48 steps of an hourly year, batches of 32, one input, Adam. "
+        f"Each figure is its range over {RUNS} runs of the whole benchmark, ratios taken "
+        "within a run (the first fit compiles in the first run only).",
         "",
         "| model | hidden | narxcast float32 | PyTorch float32 | ratio | narxcast float64 "
         "| PyTorch float64 | ratio | whole 10-epoch fit, float32: narxcast | PyTorch | ratio "
@@ -148,14 +154,15 @@ def main():
         for bits in ("32", "64"):
             ours = row["ours" + bits]
             reference = row.get("torch" + bits)
-            cells.append(f"{ours * 1e3:.1f} ms | " + (
-                f"{reference * 1e3:.1f} ms | {reference / ours:.2f}x" if reference else "- | -"))
+            cells.append(span(ours, 1e3, unit=" ms") + " | " + (
+                f"{span(reference, 1e3, unit=' ms')} | {ratio_span(reference, ours, 2)}"
+                if reference else "- | -"))
         whole, torch_whole = row["whole32"], row.get("torch_whole32")
-        cells.append(f"{whole * 1e3:.0f} ms | " + (
-            f"{torch_whole * 1e3:.0f} ms | {torch_whole / whole:.2f}x" if torch_whole
-            else "- | -"))
-        lines.append(f"| {row['model']} | {row['hidden']} | {' | '.join(cells)} | "
-                     f"{row['first']:.1f} s |")
+        cells.append(span(whole, 1e3, 0, " ms") + " | " + (
+            f"{span(torch_whole, 1e3, 0, ' ms')} | {ratio_span(torch_whole, whole, 2)}"
+            if torch_whole else "- | -"))
+        lines.append(f"| {row['model'][0]} | {row['hidden'][0]} | {' | '.join(cells)} | "
+                     f"{row['first'][0]:.1f} s |")
     lines += ["", "Ratio > 1: narxcast is faster. Targets (issue 4, per epoch; issue 21, whole "
               "fits): >= 5x at hidden <= 16, >= 1.5x at 32, >= 1x at 128. A whole fit includes "
               "the one-off work (scaling, the final state pass over the year at batch 1; for "

@@ -301,6 +301,29 @@ def test_float32_training_learns_as_float64(kind):
                                rtol=1e-2)
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_float32_state_pass_equals_float64_to_single_precision(kind):
+    """A float32 model runs its state pass (the end of fit, update, segment forecasts) in
+    float32, the 48-unit layer's products through sgemv: the states equal a float64 pass to
+    single precision, and ``state_`` stays float64."""
+    from narxcast.kernels import recurrent
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(600, 1)), np.sin(np.arange(600) / 7)
+    model = MODELS[kind][0](input_delays=0, feedback_delays=[1], hidden_layer_sizes=(48,),
+                            max_iter=2, random_state=0, dtype="float32").fit(X, y)
+    inputs_t, targets_t = model._scaled_t(X, y[:, None])
+    single = model._states(model.theta_, inputs_t, targets_t)
+    assert single.dtype == np.float32 and model.state_.dtype == np.float64
+    double = np.empty(single.shape)
+    layout = model.layout_
+    recurrent.open_loop_states(model.theta_, layout.sizes, layout.offsets, layout.cell,
+                               layout.input_delays, layout.feedback_delays, inputs_t, targets_t,
+                               model.max_delay_, np.zeros(single.shape[:2]), double)
+    np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.state_, double[:, :, -1], rtol=1e-4, atol=1e-5)
+
+
 def test_training_in_parallel_parts_or_one_call_gives_the_same_fit(monkeypatch):
     """Networks above PARALLEL_MIN_WORK train on parallel parts of PART windows, smaller ones
     in one call per mini-batch: the same fit either way (to rounding)."""

@@ -274,14 +274,14 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
                      targets_t, first, initial, states):
     """Run the stack over measured data from ``initial`` (layers x width) at the step of
     target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
-    ``initial`` before ``first``."""
+    ``initial`` before ``first``. The arithmetic is in ``theta``'s precision."""
     n = states.shape[2]
     n_layers, width = states.shape[0], states.shape[1]
     origin = np.empty(1, dtype=np.int64)
-    units = np.empty((sizes[0], 1))
-    state_previous = np.empty((n_layers, width, 1))
-    state = np.zeros((n_layers, width, 1))
-    gates = np.empty((n_layers, scratch_rows(cell, width), 1))
+    units = np.empty((sizes[0], 1), theta.dtype)
+    state_previous = np.empty((n_layers, width, 1), theta.dtype)
+    state = np.zeros((n_layers, width, 1), theta.dtype)
+    gates = np.empty((n_layers, scratch_rows(cell, width), 1), theta.dtype)
     for layer in range(n_layers):  # element loops, not slice copies: see config.py
         for r in range(width):
             state_previous[layer, r, 0] = initial[layer, r]
