@@ -91,7 +91,7 @@ def _cast_like_compiled(value, like):
     return lambda value, like: value
 
 
-@njit(**JIT_OPTIONS, inline="always")
+@njit(**JIT_OPTIONS)
 def _tanh64(x):
     """Hyperbolic tangent to 3 ulp, vectorisable (no libm call)."""
     a = x if x >= 0.0 else -x
@@ -122,7 +122,7 @@ _ZERO_32, _HALF_32, _ONE_32, _TWO_32, _MINUS_TWO_32 = (_F32(v) for v in (0, 0.5,
 _K_MIN_32 = _F32(-29.0)
 
 
-@njit(**JIT_OPTIONS, inline="always")
+@njit(**JIT_OPTIONS)
 def _tanh32(x):
     """:func:`_tanh64` in float32: Taylor to degree 8 (error below 1e-9 relative)."""
     a = x if x >= _ZERO_32 else -x
@@ -142,14 +142,14 @@ def tanh(x):
     return _tanh64(float(x))
 
 
-@overload(tanh, inline="always")
+@overload(tanh)
 def _tanh_compiled(x):
     if x == types.float32:
         return lambda x: _tanh32(x)
     return lambda x: _tanh64(x)
 
 
-@njit(**JIT_OPTIONS, inline="always")
+@njit(**JIT_OPTIONS)
 def derivative_from_output(a, code):
     """Derivative of activation ``code`` expressed through its output ``a``."""
     one = cast_like(1.0, a)
