@@ -190,6 +190,9 @@ def forecast_global_command(model_file, model_path, data, out, horizon, series_c
     its own measured rows; the forecasts of those that succeeded go to the CSV ``out``."""
     from .model_files import write_atomically
 
+    if horizon < 1:
+        raise InputError(f"--horizon must be >= 1. Got {horizon}.")
+    check_output(out, "file")
     series = read_series(data, time_column or model_file.time_column, series_column,
                          errors="keep")
     jobs = {str(name): (model_path, path, frame, horizon)

@@ -121,3 +121,13 @@ def test_dask_fits_the_global_model_on_a_worker_and_forecasts_across_workers(tab
               str(tables / "forecasts.csv"), "--quiet"])
     pd.testing.assert_frame_equal(pd.read_csv(tables / "dask.csv"),
                                   pd.read_csv(tables / "forecasts.csv"))
+
+
+def test_global_forecast_checks_its_arguments_before_any_work(tables, capsys):
+    for extra, message in ((["--horizon", "0", "--out", str(tables / "f.csv")],
+                            "--horizon must be >= 1"),
+                           (["--horizon", "24", "--out", str(tables)], "is a directory")):
+        assert main(["forecast", str(tables / "global.narxcast"), str(tables / "latest.csv"),
+                     "--series-column", "site", *extra, "--quiet"]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tables / "f.csv").exists()
