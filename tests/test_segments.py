@@ -309,3 +309,29 @@ def test_simulation_without_inputs_and_through_the_meta_estimators():
     got = wrapped.simulate(Xc[400:], ghi[400:405])
     index = wrapped.estimator_.simulate(Xc[400:], ghi[400:405] / clearsky[400:405])
     np.testing.assert_allclose(got[5:], np.clip(index[5:], 0, 1.5) * clearsky[405:])
+
+
+def test_grid_search_routes_groups_to_the_splitter_and_on_request_to_fit():
+    """``GridSearchCV(...).fit(X, y, groups=ids)`` gives the ids to a group splitter as
+    always; with scikit-learn's metadata routing and ``set_fit_request(groups=True)`` the
+    estimator gets them too, so its refit keeps the records apart (the same θ as a fit with
+    ``groups``)."""
+    import sklearn
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    from narxcast.model_selection import make_horizon_scorer
+
+    X, y, groups = _linear_records(offsets=(0.0, 5.0, -5.0), n=120)
+    options = dict(input_delays=[1], feedback_delays=[1], max_iter=5, random_state=0)
+    grid = {"hidden_layer_sizes": [(3,), (5,)]}
+    scorer = make_horizon_scorer("rmse", 1)
+    search = GridSearchCV(NARXRegressor(**options), grid, cv=GroupKFold(3), scoring=scorer)
+    search.fit(X, y, groups=groups)  # the splitter's groups only
+    best = search.best_params_
+    np.testing.assert_array_equal(search.best_estimator_.theta_,
+                                  NARXRegressor(**options, **best).fit(X, y).theta_)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = GridSearchCV(NARXRegressor(**options).set_fit_request(groups=True), grid,
+                              cv=GroupKFold(3), scoring=scorer).fit(X, y, groups=groups)
+        refit = NARXRegressor(**options, **routed.best_params_).fit(X, y, groups=groups)
+    np.testing.assert_array_equal(routed.best_estimator_.theta_, refit.theta_)
