@@ -27,7 +27,8 @@ def n_chunks(n_batch, chunk_size):
 def chunk_bounds(chunk, chunk_size, n_batch):
     """``(start, width)`` of task ``chunk`` among :func:`n_chunks` tasks."""
     start = chunk * chunk_size
-    return start, min(chunk_size, n_batch - start)
+    left = n_batch - start
+    return start, chunk_size if chunk_size < left else left
 
 
 def claim_chunk(counter):
@@ -97,11 +98,12 @@ def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, s
 
 @njit(**JIT_OPTIONS, inline="always")
 def widest_layer(sizes):
-    """The largest layer, at least 1 (a loop: ``sizes.max()`` compiles NumPy's generic
-    reduction, a few tenths of a second of a cold start)."""
+    """The largest layer, at least 1 (a loop with a comparison: ``sizes.max()`` compiles
+    NumPy's generic reduction and ``max`` its builtin, tenths of a second of a cold start)."""
     widest = 1
     for size in sizes:
-        widest = max(widest, size)
+        if size > widest:
+            widest = size
     return widest
 
 
