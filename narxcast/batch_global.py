@@ -61,15 +61,31 @@ def _training_rows(path, frame, spec, complete=True, daytime=None):
             step, mask)
 
 
+def _min_rows(spec):
+    """The rows a series needs to be one of the model's records: its largest delay + 2."""
+    from .specs import make_model
+
+    try:
+        input_delays, target_delays = make_model(spec.model, spec.params)._delays()
+    except ValueError as error:
+        raise InputError(f"--param: {error}") from None
+    return int(max(input_delays.max(initial=0), target_delays.max(initial=0))) + 2
+
+
 def _read_every_series(data, spec, complete=True, daytime=None):
-    """Every series' training rows, and an outcome per series (those that cannot be used
-    fail; the others are fitted together)."""
+    """Every series' training rows, and an outcome per series (those that cannot be used,
+    too short ones among them, fail; the others are fitted together)."""
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
+    minimum = _min_rows(spec)
     outcomes, parts = [], {}
     for name, (path, frame) in series.items():
         started = time.perf_counter()
         try:
-            parts[str(name)] = _training_rows(path, frame, spec, complete, daytime)
+            rows = _training_rows(path, frame, spec, complete, daytime)
+            if len(rows[1]) < minimum:
+                raise InputError(f"{path}: series {name!r} has {len(rows[1])} rows; the model "
+                                 f"needs at least {minimum} (its largest delay + 2).")
+            parts[str(name)] = rows
         except InputError as error:
             if len(series) == 1:
                 raise

@@ -131,3 +131,17 @@ def test_global_forecast_checks_its_arguments_before_any_work(tables, capsys):
                      "--series-column", "site", *extra, "--quiet"]) == 2
         assert message in capsys.readouterr().err
     assert not (tables / "f.csv").exists()
+
+
+def test_a_series_too_short_for_the_delays_fails_alone(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    parts = [pd.DataFrame({"time": pd.date_range("2021-01-01", periods=n, freq="h"),
+                           "site": site, "y": rng.normal(size=n).cumsum(),
+                           "u": rng.normal(size=n)})
+             for site, n in (("a", 300), ("b", 10), ("c", 300))]
+    pd.concat(parts).to_csv(tmp_path / "all.csv", index=False)
+    assert main(["fit", str(tmp_path / "all.csv"), "--series-column", "site", "--target", "y",
+                 "--exog", "u", "--param", "feedback_delays=[1, 24]", "--param", "max_iter=2",
+                 "--global", "--out", str(tmp_path / "g.narxcast"), "--quiet"]) == 1
+    assert "series 'b' has 10 rows; the model needs at least 26" in capsys.readouterr().err
+    assert ModelFile.load(tmp_path / "g.narxcast").series_ids == ["a", "c"]
