@@ -421,3 +421,26 @@ def test_single_threaded_blas_limits_every_loaded_blas_each_time():
             inside = blas_threads()
             assert inside and set(inside.values()) == {1}
         assert blas_threads() == before
+
+
+def test_forecasts_from_several_python_threads_at_once_equal_serial_ones(rng):
+    """Callers on their own threads share the kernels' thread pool: each gets its own
+    forecasts, equal to a serial call's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
+                                               n=narx.CHUNK * 4 + 9)
+    origins = np.arange(1, len(Y) - 6, dtype=np.int64)
+    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+            np.ascontiguousarray(Y.T), origins, 6)
+
+    def forecast(scale):
+        out = np.empty((6, 1, origins.size))
+        narx.forecast(theta * scale, *args, *_unbounded(1), out)
+        return out
+
+    scales = [1.0, 0.5, 0.25, 2.0] * 3
+    with ThreadPoolExecutor(4) as callers:
+        together = list(callers.map(forecast, scales))
+    for scale, got in zip(scales, together):
+        np.testing.assert_array_equal(got, forecast(scale))
