@@ -15,6 +15,20 @@ MAX_HORIZON = 10**7
 MAX_PARAMETERS = 10**8  # 800 MB of θ alone
 
 
+def as_floats(values, name, rule="numeric"):
+    """``values`` (array-like) as a float array, or ``ValueError`` "`name` must be rule."
+
+    Examples
+    --------
+    >>> as_floats([1, 2], "y").tolist()
+    [1.0, 2.0]
+    """
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be {rule}.") from None
+
+
 def normalize_delays(delays, name, minimum):
     """Return ``delays`` as a sorted int64 array, checking the rule for argument ``name``.
 

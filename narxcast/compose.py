@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._rows import as_pandas, column_of, groups_of, segment_bounds, take
-from ._validation import check_horizon
+from ._validation import as_floats, check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
 
@@ -463,11 +463,8 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
         inputs after them in ``X``; without inputs, X=None and ``horizon`` steps). See
         :meth:`narxcast.NARXRegressor.simulate`."""
         check_is_fitted(self, "estimator_")
-        try:
-            initial = np.asarray(y_initial, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError("`y_initial` must be finite numbers: the measured initial "
-                             "rows.") from None
+        initial = as_floats(y_initial, "y_initial",
+                            "finite numbers: the measured initial rows")
         if X is None:
             if horizon is None:
                 raise ValueError("`X` is required, or `horizon` for a model without inputs.")

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster
 from ._rows import as_pandas, column_of, take
-from ._validation import check_horizon
+from ._validation import as_floats, check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
 
@@ -91,14 +91,6 @@ def _last_fitted_row(index, label):
     elif not (pd.api.types.is_integer_dtype(index.dtype) and isinstance(label, int)):
         return None
     return int(index.searchsorted(label, side="right")) - 1
-
-
-def _float_rows(values, name):
-    """``values`` (array-like) as a float array, or a clear error naming ``name``."""
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be numeric.") from None
 
 
 def _check_quantiles(quantiles):
@@ -373,7 +365,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         # formed (the initial conditions, a recurrent washout) plus max_horizon - 1
         formed = np.flatnonzero(np.isfinite(forecasts[:, 0]))
         context = (formed[0] if formed.size else n) + self.max_horizon - 1
-        self.recent_X_ = None if X is None else _float_rows(X, "X")[n - min(context, n):]
+        self.recent_X_ = None if X is None else as_floats(X, "X")[n - min(context, n):]
         self.recent_y_ = targets[n - min(context, n):].copy()
         self.estimator_ = clone(self.estimator).fit(X, y) if self.refit else model
         return self
@@ -398,7 +390,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         check_is_fitted(self, "estimator_")
         import pandas as pd
 
-        targets = _float_rows(y, "y")
+        targets = as_floats(y, "y")
         if targets.ndim != 1 or not targets.size:
             raise ValueError(f"`y` must be 1-D with at least one row. Got shape "
                              f"{targets.shape}.")
@@ -406,7 +398,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         if (X is None) != (self.recent_X_ is None):
             raise ValueError("`X` must be given when the model was fitted with inputs, and "
                              "only then.")
-        inputs = None if X is None else _float_rows(X, "X")
+        inputs = None if X is None else as_floats(X, "X")
         if inputs is not None and (inputs.ndim != 2 or inputs.shape[0] != n
                                    or inputs.shape[1] != self.recent_X_.shape[1]):
             raise ValueError(f"`X` must have {n} rows (those of `y`) and "
