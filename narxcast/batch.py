@@ -79,22 +79,41 @@ def _frame(frame):
 
 
 # ------------------------------------------------------------------------------- fit
-def fit_series(series, path, frame, spec):
-    """Fit one series; returns its :class:`ModelFile`."""
-    from . import __version__
+def series_rows(path, frame, spec, complete=True, daytime=None):
+    """One series' rows checked for a fit (``complete``: every value given) or a backtest
+    (every value finite): ``(inputs, targets, times, step, mask)``, the mask of the rows where
+    the clear-sky column ``daytime`` says it is day (or None)."""
+    from .features import daytime_mask
 
     frame = _frame(frame)
     check_columns(frame, path, spec.columns())
     step = check_times(frame.index, path, spec.time_column)
-    values = numeric(frame, path, spec.columns())
-    check_complete(values, frame.index, path, spec.columns(), "training rows need every value")
+    if complete:
+        values = numeric(frame, path, spec.columns())
+        check_complete(values, frame.index, path, spec.columns(),
+                       "training rows need every value")
+    else:
+        check_finite(frame, path, spec.columns(), "backtests need every value")
+        values = frame[spec.columns()].to_numpy(dtype=float)
+    mask = None
+    if daytime:
+        check_columns(frame, path, [daytime])
+        mask = daytime_mask(frame[daytime])
+    return (model_inputs(values[:, 1:], frame.index, spec.features), values[:, 0], frame.index,
+            step, mask)
+
+
+def fit_series(series, path, frame, spec):
+    """Fit one series; returns its :class:`ModelFile`."""
+    from . import __version__
+
+    inputs, targets, times, step, _ = series_rows(path, frame, spec)
     model = calibration_window(spec.build_model(), step)
-    model.fit(model_inputs(values[:, 1:], frame.index, spec.features), values[:, 0])
+    model.fit(inputs, targets)
     return ModelFile(model=model, series=series, model_name=spec.model, target=spec.target,
                      exog=spec.columns()[1:], features=list(spec.features),
-                     time_column=spec.time_column, step=step,
-                     training_start=frame.index[0], training_end=frame.index[-1],
-                     last_time=frame.index[-1], n_training_rows=len(frame),
+                     time_column=spec.time_column, step=step, training_start=times[0],
+                     training_end=times[-1], last_time=times[-1], n_training_rows=len(times),
                      narxcast_version=__version__)
 
 
@@ -299,20 +318,11 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     """One series of ``narxcast backtest``: ``(scores, forecasts)``, scored on the rows where
     the clear-sky column ``daytime`` (if given) says it is day. Forecasts that overflow, or a
     horizon with no row to score, fail the series."""
-    from .features import daytime_mask
     from .model_selection import backtest
 
+    inputs, _, _, step, mask = series_rows(path, frame, spec, complete=False, daytime=daytime)
     frame = _frame(frame)
-    check_columns(frame, path, spec.columns())
-    step = check_times(frame.index, path, spec.time_column)
-    check_finite(frame, path, spec.columns(), "backtests need every value")
     model = calibration_window(clone(model), step)
-    mask = None
-    if daytime:
-        check_columns(frame, path, [daytime])
-        mask = daytime_mask(frame[daytime])
-    inputs = model_inputs(frame[spec.columns()[1:]].to_numpy(dtype=float), frame.index,
-                          spec.features)
     try:
         result = backtest({spec.model: model}, inputs, frame[spec.target], horizons=horizons,
                           train_size=train_size, refit=refit,

@@ -22,43 +22,13 @@ from .batch import (
     future_inputs,
     measured_rows,
     run_jobs,
+    series_rows,
 )
 from .model_files import ModelFile, write_set
 from .specs import model_inputs
-from .tables import (
-    InputError,
-    check_columns,
-    check_complete,
-    check_finite,
-    check_times,
-    numeric,
-    read_series,
-)
+from .tables import InputError, check_columns, check_complete, check_times, numeric, read_series
 
 GLOBAL = "(global model)"  # the summary row of the one fit
-
-
-def _training_rows(path, frame, spec, complete=True, daytime=None):
-    """One series' rows checked for training: ``(inputs, targets, times, step, mask)``, the
-    mask of the rows where the clear-sky column ``daytime`` says it is day (or None)."""
-    from .features import daytime_mask
-
-    frame = _frame(frame)
-    check_columns(frame, path, spec.columns())
-    step = check_times(frame.index, path, spec.time_column)
-    if complete:
-        values = numeric(frame, path, spec.columns())
-        check_complete(values, frame.index, path, spec.columns(),
-                       "training rows need every value")
-    else:
-        check_finite(frame, path, spec.columns(), "backtests need every value")
-        values = frame[spec.columns()].to_numpy(dtype=float)
-    mask = None
-    if daytime:
-        check_columns(frame, path, [daytime])
-        mask = daytime_mask(frame[daytime])
-    return (model_inputs(values[:, 1:], frame.index, spec.features), values[:, 0], frame.index,
-            step, mask)
 
 
 def _min_rows(spec):
@@ -81,7 +51,7 @@ def _read_every_series(data, spec, complete=True, daytime=None):
     for name, (path, frame) in series.items():
         started = time.perf_counter()
         try:
-            rows = _training_rows(path, frame, spec, complete, daytime)
+            rows = series_rows(path, frame, spec, complete, daytime)
             if len(rows[1]) < minimum:
                 raise InputError(f"{path}: series {name!r} has {len(rows[1])} rows; the model "
                                  f"needs at least {minimum} (its largest delay + 2).")
