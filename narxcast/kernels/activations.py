@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-from .config import JIT_OPTIONS
+from .config import INTERNAL, JIT_OPTIONS
 
 IDENTITY, TANH, LOGISTIC, RELU = 0, 1, 2, 3
 ACTIVATION_CODES = {"identity": IDENTITY, "tanh": TANH, "logistic": LOGISTIC, "relu": RELU}
@@ -91,7 +91,7 @@ def _cast_like_compiled(value, like):
     return lambda value, like: value
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _tanh64(x):
     """Hyperbolic tangent to 3 ulp, vectorisable (no libm call)."""
     a = x if x >= 0.0 else -x
@@ -122,7 +122,7 @@ _ZERO_32, _HALF_32, _ONE_32, _TWO_32, _MINUS_TWO_32 = (_F32(v) for v in (0, 0.5,
 _K_MIN_32 = _F32(-29.0)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _tanh32(x):
     """:func:`_tanh64` in float32: Taylor to degree 8 (error below 1e-9 relative)."""
     a = x if x >= _ZERO_32 else -x
@@ -149,7 +149,7 @@ def _tanh_compiled(x):
     return lambda x: _tanh64(x)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def derivative_from_output(a, code):
     """Derivative of activation ``code`` expressed through its output ``a``."""
     one = cast_like(1.0, a)
@@ -162,27 +162,16 @@ def derivative_from_output(a, code):
     return one
 
 
-@njit(**JIT_OPTIONS)
-def _tanh_inplace(row, n):
-    for b in range(n):
-        row[b] = tanh(row[b])
-
-
-@njit(**JIT_OPTIONS)
-def _logistic_inplace(row, n):
-    half = cast_like(0.5, row)
-    for b in range(n):
-        row[b] = half + half * tanh(half * row[b])
-
-
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def activate_inplace(row, n, code):
-    """Apply activation ``code`` to ``row[:n]``, with the branch outside the loop (one
-    ``tanh`` call site per function: Numba's inliner mislabels a second one)."""
+    """Apply activation ``code`` to ``row[:n]``, with the branch outside the loops."""
     if code == TANH:
-        _tanh_inplace(row, n)
+        for b in range(n):
+            row[b] = tanh(row[b])
     elif code == LOGISTIC:
-        _logistic_inplace(row, n)
+        half = cast_like(0.5, row)
+        for b in range(n):
+            row[b] = half + half * tanh(half * row[b])
     elif code == RELU:
         zero = cast_like(0.0, row)
         for b in range(n):

@@ -24,7 +24,7 @@ from numba.extending import overload
 from numba.np.linalg import ensure_blas
 from threadpoolctl import ThreadpoolController
 
-from .config import BLOCK_COLUMNS, BLOCK_WORK, SMALL_MATRIX_TARGETS
+from .config import BLOCK_COLUMNS, BLOCK_WORK, INTERNAL, SMALL_MATRIX_TARGETS
 
 _xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
     types.char, types.char, types.char,  # kind ('d' / 's'), transa, transb
@@ -82,7 +82,7 @@ def gemm(transpose_a, transpose_b, a, b, c, accumulate):
         c[...] = product
 
 
-@njit(cache=True)
+@njit(cache=True, **INTERNAL)
 def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero):
     """BLAS's gemm on row-major ``c`` (m x n) = op(a) (m x k) op(b) (k x n), (+)=."""
     item = c.itemsize
@@ -95,7 +95,7 @@ def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero
         raise RuntimeError("BLAS gemm failed")
 
 
-@njit(cache=True)
+@njit(cache=True, **INTERNAL)
 def _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero):
     """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ op(b)[:, 0]``. A
     single-column gemm packs all of ``a`` on every call: a 512 x 129 float64 weight times a

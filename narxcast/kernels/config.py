@@ -10,12 +10,19 @@ as compile-time constants: after changing one, clear Numba's cache
 # stops vectorisation; "contract" lets LLVM fuse multiply-adds. No "nnan": NaN must propagate.
 # Kernels copy arrays element by element, never ``a[...] = b[...]``: a slice copy makes Numba
 # compile its shape-mismatch error (string formatting: ~3 s of a first NARX fit's 10 s).
-JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
+# No kernel is handed to C as a function pointer, so none gets Numba's C wrapper.
+JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract"},
+               "no_cfunc_wrapper": True}
 # Gradient sums over the batch may be reassociated so that the reductions vectorise.
-GRADIENT_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}
+GRADIENT_JIT_OPTIONS = {**JIT_OPTIONS, "fastmath": {"contract", "reassoc"}}
 # The optimiser steps repeat NumPy's expressions in NumPy's order, without fused
 # multiply-adds, so that a compiled step equals the NumPy formula.
-OPTIMIZER_JIT_OPTIONS = {"cache": True, "error_model": "numpy"}
+OPTIMIZER_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "no_cfunc_wrapper": True}
+# Helpers that only compiled code calls: no CPython wrapper either. Each wrapper is a function
+# of its own to lower, optimise and turn into machine code; without them a first NARX fit
+# compiles ~0.5 s sooner (benchmarks/NOTES.md, session 10). Such a helper cannot be called
+# from Python (outside ``NUMBA_DISABLE_JIT=1``).
+INTERNAL = {"no_cpython_wrapper": True}
 
 # Origins per chunk of the forecast kernels (each claimed by one thread): keeps one chunk's
 # buffers in L1/L2.

@@ -14,7 +14,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+from .config import GRADIENT_JIT_OPTIONS, INTERNAL, JIT_OPTIONS
 
 
 @njit(**JIT_OPTIONS, inline="always")
@@ -60,13 +60,13 @@ def _claim_chunk_compiled(counter):
     return lambda counter: _fetch_add(counter)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def no_forecasts():
     """The closed-loop buffer of :func:`gather_regressors` for open-loop gathers (never read)."""
     return np.empty((0, 0, 0))
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def gather_regressors(inputs_t, targets_t, forecasts, origins, start, n_batch, step,
                       input_delays, feedback_delays, closed, units):
     """Write into ``units[:, :n_batch]`` the regressors of forecast step ``step`` (target
@@ -107,7 +107,7 @@ def widest_layer(sizes):
     return widest
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def store_bounded(outputs, first_row, lower, upper, forecasts, start, n_batch):
     """``forecasts[i, start:start + n_batch] = outputs[first_row + i, :n_batch]`` held within
     ``[lower[i], upper[i]]`` for every target ``i``: a closed loop feeds these values back, so
@@ -120,7 +120,7 @@ def store_bounded(outputs, first_row, lower, upper, forecasts, start, n_batch):
             forecasts[i, start + b] = low if value < low else (high if value > high else value)
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def squared_error(forecasts, targets_t, origins, weights, d_forecasts):
     """Mean squared error / 2 of window forecasts (window, n_targets, n_windows) against
     ``targets_t[:, origins + step + 1]``, step ``j``'s errors weighted by ``weights[j]`` (ones:
@@ -140,7 +140,7 @@ def squared_error(forecasts, targets_t, origins, weights, d_forecasts):
     return 0.5 * loss * scale
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def route_feedback_gradient(d_inputs, first_row, feedback_delays, step, d_forecasts):
     """Closed loop: the gradient reaching the fed-back rows of step ``step``'s input (from
     ``first_row`` on, delay-major) belongs to the forecasts they were: add it there."""

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .activations import activate_inplace, derivative_from_output
-from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
+from .config import GRADIENT_JIT_OPTIONS, INTERNAL, JIT_OPTIONS
 
 
 def layout(sizes):
@@ -40,7 +40,7 @@ def layout(sizes):
     return sizes, weight_offsets, bias_offsets, unit_offsets, int(offset)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch):
     """Fill the hidden and output rows of ``units[:, :n_batch]`` from its input rows."""
     n_layers = sizes.shape[0] - 1
@@ -82,7 +82,7 @@ def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, unit
                 activate_inplace(row, n_batch, code)
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch,
              delta, delta_below, grad):
     """Accumulate into ``grad`` the gradient for one step and return the input gradient.
@@ -124,7 +124,7 @@ def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, uni
     return delta
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def output_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                     n_batch, output, delta, delta_below, jacobian):
     """Per-sample derivatives of output ``output`` (no sum over the batch, as

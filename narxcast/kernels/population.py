@@ -15,7 +15,7 @@ import numpy as np
 from numba import get_num_threads, njit
 
 from .activations import activate_inplace
-from .config import JIT_OPTIONS, POPULATION_VECTOR
+from .config import INTERNAL, JIT_OPTIONS, POPULATION_VECTOR
 from .core import chunk_bounds, claim_chunk, n_chunks
 from .recurrent import (
     B_HH,
@@ -43,7 +43,7 @@ def chunk_size(n_individuals):
     return min(n_individuals, -(-per_thread // POPULATION_VECTOR) * POPULATION_VECTOR)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _regressors(inputs_t, targets_t, own, t, first, n_batch, input_delays, feedback_delays,
                 closed, units):
     """The regressor of target ``t`` for every individual: exogenous rows (shared), then
@@ -105,7 +105,7 @@ def _weighted_sum(thetas, bias, offset, stride, source, first_source, n_terms, s
         i += 1
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _mlp_forward(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
                  n_batch):
     """:func:`.mlp.forward` with one parameter vector per batch column (unit ``o``'s
@@ -124,7 +124,7 @@ def _mlp_forward(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code
             activate_inplace(flat[out0 * n_batch:], fan_out * n_batch, code)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _score(out, first_out, targets_t, t, own, sse, scored, n_batch):
     """Keep the outputs of target ``t`` (rows ``first_out`` on of ``out``) in the ring and add
     their squared errors."""
@@ -139,7 +139,7 @@ def _score(out, first_out, targets_t, t, own, sse, scored, n_batch):
                 sse[b] += error * error
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _ring_size(feedback_delays):
     """Past outputs an individual must keep: its largest feedback delay."""
     return 1 if feedback_delays.shape[0] == 0 else feedback_delays.max()
@@ -184,7 +184,7 @@ def narx_loss_chunks(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, 
             losses[start + b] = 0.5 * sse[b] / n_scored
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previous, gates,
                     n_batch, split):
     """:func:`.recurrent._preactivations` with one parameter vector per batch column."""

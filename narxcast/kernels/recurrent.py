@@ -26,6 +26,7 @@ from .config import (
     BLAS_MIN_WORK,
     CHUNK,
     GRADIENT_JIT_OPTIONS,
+    INTERNAL,
     JIT_OPTIONS,
     PARALLEL_MIN_WORK,
     PART,
@@ -68,7 +69,7 @@ def runs_in_parts(sizes, cell):
     return work >= PARALLEL_MIN_WORK
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def scratch_rows(cell, width):
     """Rows of a layer's per-step gate scratch for states of ``width`` rows (the LSTM's
     state holds ``h`` and ``c``; its gates are sized by ``h``)."""
@@ -82,7 +83,7 @@ def uses_blas(n_rows, n_columns, n_batch):
     return n_rows * n_columns * n_batch >= BLAS_MIN_WORK
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _accumulate(theta, offset, n_columns, row, n_terms, source, out, out_row, n_batch):
     """``out[out_row, :n_batch] += W[row, :n_terms] @ source[:n_terms, :n_batch]`` for the
     weight ``W`` (``n_columns`` wide) at ``theta[offset:]``.
@@ -103,7 +104,7 @@ def _accumulate(theta, offset, n_columns, row, n_terms, source, out, out_row, n_
             out[out_row, b] += w * source[i, b]
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _preactivations(theta, offsets, layer, n_in, n_hidden, n_rows, x, h_previous, gates,
                     n_batch, split):
     """gates[r] = b_ih + W_ih x (+ b_hh + W_hh h_previous, for rows r < split; rows from
@@ -167,7 +168,7 @@ def _activate_rows(flat_gates, n_batch, first, last, code):
     activate_inplace(flat_gates[first * n_batch:], (last - first) * n_batch, code)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _blocks5(flat, size):
     """The first five runs of ``size`` of ``flat`` as separate views: LLVM vectorises a loop
     over several runs of one array only if each is its own view (with the same array at
@@ -177,7 +178,7 @@ def _blocks5(flat, size):
             flat[3 * size:4 * size], flat[4 * size:5 * size])
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state, gates,
            n_batch):
     """One layer's step; ``gates`` (rows x batch) keeps what the backward pass reads."""
@@ -193,7 +194,7 @@ def _layer(theta, offsets, cell, layer, n_in, n_hidden, x, state_previous, state
     cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
     """The gates' activations and the new state from the pre-activations in ``gates``.
 
@@ -263,7 +264,7 @@ def cell_update(cell, n_hidden, state_previous, state, gates, peep, n_batch):
             h[j] = (one - z[j]) * n[j] + z[j] * h_old[j]
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _step(theta, sizes, offsets, cell, x, state_previous, state, gates, n_batch):
     """One time step of the stack: layer ``l`` from its previous state and the layer below."""
     n_layers = sizes.shape[0] - 2
@@ -273,7 +274,7 @@ def _step(theta, sizes, offsets, cell, x, state_previous, state, gates, n_batch)
                state_previous[layer], state[layer], gates[layer], n_batch)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
     """out[k] = head.bias[k] + head.weight[k] @ top."""
     for k in range(n_outputs):
@@ -372,7 +373,7 @@ def forecast_chunks(theta, sizes, offsets, head, cell, input_delays, target_dela
             state_previous, state = state, state_previous
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def _accumulate_transposed(theta, offset, n_columns, column, n_terms, delta, out, out_row,
                            n_batch):
     """``out[out_row, :n_batch] += W[:n_terms, column] @ delta[:n_terms, :n_batch]`` (the
@@ -383,7 +384,7 @@ def _accumulate_transposed(theta, offset, n_columns, column, n_terms, delta, out
             out[out_row, b] += w * delta[g, b]
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def _outer(grad, offset, n_columns, row, n_terms, delta, source, n_batch):
     """``grad[W[row, :n_terms]] += delta[row] @ source[:n_terms].T`` (the weight's gradient
     laid out as the weight in :func:`_accumulate`)."""
@@ -395,7 +396,7 @@ def _outer(grad, offset, n_columns, row, n_terms, delta, source, n_batch):
         grad[base + i] += s
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous, state, gates,
                     d_state, d_input_side, d_hidden_side, d_state_previous, n_batch):
     """Pre-activation gradients of one layer's step.
@@ -477,7 +478,7 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
             dh_previous[j] += dh[j] * z[j]
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def _transposed_weights(theta, sizes, offsets, cell, n_batch):
     """θ with the ``W_ih`` and ``W_hh`` of every layer that multiplies through BLAS stored
     transposed (inputs x gates) at their own offsets; nothing else is written.
@@ -499,7 +500,7 @@ def _transposed_weights(theta, sizes, offsets, cell, n_batch):
     return weights_t
 
 
-@njit(**JIT_OPTIONS)
+@njit(**JIT_OPTIONS, **INTERNAL)
 def state_width(sizes, cell):
     """Rows of a layer's state: the widest layer's ``h`` (and ``c`` for the LSTM)."""
     hidden_width = 1
@@ -684,7 +685,7 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     return loss
 
 
-@njit(**GRADIENT_JIT_OPTIONS)
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
 def _add_flat(total, values, n):
     """``total[:n] += values[:n]``."""
     for j in range(n):
