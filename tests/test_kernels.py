@@ -291,6 +291,23 @@ def test_closed_and_open_gradients_differ_only_through_feedback(rng):
         theta, args, X_t, Y_t, origins, 5, True)[0]
 
 
+@pytest.mark.parametrize("closed", [False, True])
+def test_loss_of_more_windows_than_a_chunk_sums_its_chunks(rng, closed):
+    """A batch of more than ``CHUNK`` windows runs in chunks on one thread: its mean loss and
+    gradient are the windows-weighted means of those of its parts."""
+    sizes, layout_args, theta, X, Y = _problem(rng, 2, 1, [0, 1], [1, 3], [4], n=400)
+    args = _kernel_args(layout_args, "tanh", [0, 1], [1, 3])
+    X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
+    origins = np.arange(2, 2 + narx.CHUNK + 44, dtype=np.int64)
+    weights = rng.uniform(0.5, 2.0, 5)
+    loss, grad = _loss(theta, args, X_t, Y_t, origins, 5, closed, weights)
+    first, first_grad = _loss(theta, args, X_t, Y_t, origins[:narx.CHUNK], 5, closed, weights)
+    rest, rest_grad = _loss(theta, args, X_t, Y_t, origins[narx.CHUNK:], 5, closed, weights)
+    np.testing.assert_allclose(loss, (narx.CHUNK * first + 44 * rest) / origins.size, rtol=1e-12)
+    np.testing.assert_allclose(grad, (narx.CHUNK * first_grad + 44 * rest_grad) / origins.size,
+                               rtol=1e-10, atol=1e-14)
+
+
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("accumulate", [False, True])

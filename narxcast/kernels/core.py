@@ -121,12 +121,12 @@ def store_bounded(outputs, first_row, lower, upper, forecasts, start, n_batch):
 
 
 @njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
-def squared_error(forecasts, targets_t, origins, weights, d_forecasts):
-    """Mean squared error / 2 of window forecasts (window, n_targets, n_windows) against
-    ``targets_t[:, origins + step + 1]``, step ``j``'s errors weighted by ``weights[j]`` (ones:
-    the plain mean); its gradient goes into ``d_forecasts``."""
-    window, n_outputs, n_batch = forecasts.shape
-    scale = 1.0 / (n_batch * window * n_outputs)
+def squared_error(forecasts, targets_t, origins, weights, start, n_batch, scale, d_forecasts):
+    """Squared error / 2 of the window forecasts (window, n_targets, origin) of
+    ``origins[start:start + n_batch]`` against ``targets_t[:, origins + step + 1]``, step
+    ``j``'s errors weighted by ``weights[j]``, times ``scale`` (1 / the number of terms of the
+    mean); its gradient goes into ``d_forecasts[:, :, :n_batch]``."""
+    window, n_outputs = forecasts.shape[0], forecasts.shape[1]
     loss = 0.0
     for step in range(window):
         weight = weights[step]
@@ -134,7 +134,7 @@ def squared_error(forecasts, targets_t, origins, weights, d_forecasts):
         for i in range(n_outputs):
             series = targets_t[i]
             for b in range(n_batch):
-                error = forecasts[step, i, b] - series[origins[b] + step + 1]
+                error = forecasts[step, i, start + b] - series[origins[start + b] + step + 1]
                 loss += weight * (error * error)
                 d_forecasts[step, i, b] = error * step_scale
     return 0.5 * loss * scale

@@ -3,8 +3,11 @@ training windows (open loop or BPTT) and Levenberg–Marquardt's residuals and J
 
 The regressor and the open/closed-loop feedback are :mod:`.core`'s; the MLP is :mod:`.mlp`'s.
 The batch (origins, training windows) is innermost in every buffer, so each arithmetic loop
-vectorises, and independent chunks of origins run in parallel.
+vectorises, and independent chunks of origins run in parallel. Forecasts and the loss gradient
+are one kernel (:func:`windows_chunks`), so that a first fit compiles the network's step once.
 """
+
+import functools
 
 import numpy as np
 from numba import njit
@@ -42,32 +45,105 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
 
     Chunks of ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`).
     """
-    kernel = sample_chunks if residuals.shape[0] else forecast_chunks
-    run_in_chunks(kernel, -(-origins.shape[0] // CHUNK), theta, sizes, weight_offsets,
-                  bias_offsets, unit_offsets, code, input_delays, feedback_delays, inputs_t,
-                  targets_t, origins, horizon, lower, upper, residuals, seed, out)
+    n_chunks = -(-origins.shape[0] // CHUNK)
+    if residuals.shape[0]:
+        run_in_chunks(sample_chunks, n_chunks, theta, sizes, weight_offsets, bias_offsets,
+                      unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
+                      origins, horizon, lower, upper, residuals, seed, out)
+    else:
+        run_in_chunks(windows_chunks, n_chunks, theta, sizes, weight_offsets, bias_offsets,
+                      unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
+                      origins, horizon, True, lower, upper, _NONE, _NONE, out)
 
 
-@njit(**JIT_OPTIONS, nogil=True)
-def forecast_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                    input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower,
-                    upper, residuals, seed, out, counter):
-    """:func:`forecast` without residuals, of the chunks of ``CHUNK`` origins
-    this thread claims from ``counter`` (no random generator to compile for a plain forecast)."""
+def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                  input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
+                  weights, grad):
+    """Mean squared error / 2 over windows and its gradient (BPTT), written into ``grad``.
+
+    Window ``b`` forecasts targets ``origins[b] + 1 .. origins[b] + window``. With ``closed``
+    the model's outputs are fed back inside the window and the gradient flows through that
+    feedback (backpropagation through time); otherwise measured targets are fed back (teacher
+    forcing, open loop). Step ``j``'s errors are weighted by ``weights[j]``. Returns the loss;
+    ``grad`` is overwritten. Runs on the calling thread.
+    """
+    lower, upper = _unbounded(targets_t.shape[0])
+    return windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                          input_delays, feedback_delays, inputs_t, targets_t, origins, window,
+                          closed, lower, upper, weights, grad, _NO_FORECASTS, _UNCLAIMED)
+
+
+_NONE = np.empty(0)  # no weights, no gradient: a forecast
+_NO_FORECASTS = np.empty((0, 0, 0))  # training: the kernel keeps its own
+_UNCLAIMED = np.zeros(1, dtype=np.int64)  # training takes every chunk itself: never written
+
+
+@functools.cache
+def _unbounded(n_targets):
+    """Bounds that hold nothing back (training sees the model as it is)."""
+    return np.full(n_targets, -np.inf), np.full(n_targets, np.inf)
+
+
+@njit(**GRADIENT_JIT_OPTIONS, nogil=True)
+def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                   input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
+                   lower, upper, weights, grad, out, counter):
+    """The network run over ``window`` steps from the chunks of ``CHUNK`` origins this thread
+    claims from ``counter``: forecasts into ``out[:, :, chunk]`` held within ``[lower,
+    upper]``, fed back in ``closed`` loop (:func:`forecast`); with a ``grad`` to fill (one
+    thread, every chunk in turn, ``counter`` unused), also the loss of :func:`loss_gradient`
+    (returned) and its gradient, the forecasts then in a buffer of its own if ``out`` has too
+    few columns.
+
+    Forecasting and training share this one kernel, so that the network's step (gather,
+    layers, activations) is compiled once for both: a second kernel with the same step
+    inlined cost ~0.5 s of a first fit's compilation (benchmarks/NOTES.md, session 10).
+    """
     n_origins = origins.shape[0]
+    n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
-    units = np.empty((unit_offsets[-1] + sizes[-1], CHUNK))
+    n_rows = unit_offsets[-1] + sizes[-1]
+    n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
+    training = grad.shape[0] > 0
+    if out.shape[2] < n_origins:
+        out = np.empty((window, n_outputs, n_origins))
+    scale = 1.0 / (n_origins * window * n_outputs)
+    width = widest_layer(sizes)
+    loss = 0.0
+    for k in range(grad.shape[0]):  # a loop: a slice fill compiles NumPy's broadcasting
+        grad[k] = 0.0
+    chunk = -1
     while True:
-        chunk = claim_chunk(counter)
+        chunk = chunk + 1 if training else claim_chunk(counter)
         if chunk >= n_chunks(n_origins, CHUNK):
             break
         start, n_batch = chunk_bounds(chunk, CHUNK, n_origins)
-        for step in range(horizon):
+        # training keeps every step's units for backpropagation; a forecast reuses one
+        units = np.empty((window if training else 1, n_rows, n_batch))
+        for step in range(window):
+            step_units = units[step if training else 0]
             gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
-                              input_delays, feedback_delays, np.bool_(True), units)
-            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
+                              input_delays, feedback_delays, closed, step_units)
+            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, step_units,
                     n_batch)
-            store_bounded(units, out_row, lower, upper, out[step], start, n_batch)
+            store_bounded(step_units, out_row, lower, upper, out[step], start, n_batch)
+        if not training:
+            continue
+        d_forecasts = np.empty((window, n_outputs, n_batch))
+        loss += squared_error(out, targets_t, origins, weights, start, n_batch, scale,
+                              d_forecasts)
+        delta = np.empty((width, n_batch))
+        scratch = np.empty((width, n_batch))
+        for step in range(window - 1, -1, -1):
+            for i in range(n_outputs):  # element loops, not slice copies: see config.py
+                for b in range(n_batch):
+                    delta[i, b] = d_forecasts[step, i, b]
+            d_inputs = backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
+                                units[step], n_batch, delta, scratch, grad)
+            if closed:
+                route_feedback_gradient(d_inputs, n_rows_input, feedback_delays, step,
+                                        d_forecasts)
+    return loss
 
 
 @njit(**JIT_OPTIONS, nogil=True)
@@ -75,7 +151,8 @@ def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
                   input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower,
                   upper, residuals, seed, out, counter):
     """:func:`forecast` with residuals (sample paths), of the chunks this thread claims
-    from ``counter``: each chunk's draws from its own seed, whichever thread runs it."""
+    from ``counter``: each chunk's draws from its own seed, whichever thread runs it (a kernel
+    of its own, so that a plain forecast does not compile the random generator)."""
     n_origins = origins.shape[0]
     n_residuals = residuals.shape[0]
     n_targets = out.shape[1]
@@ -97,52 +174,6 @@ def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
                 for i in range(n_targets):
                     units[out_row + i, b] += residuals[drawn, i]
             store_bounded(units, out_row, lower, upper, out[step], start, n_batch)
-
-
-@njit(**GRADIENT_JIT_OPTIONS)
-def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                  input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
-                  weights, grad):
-    """Mean squared error / 2 over windows and its gradient (BPTT), written into ``grad``.
-
-    Window ``b`` forecasts targets ``origins[b] + 1 .. origins[b] + window``. With ``closed``
-    the model's outputs are fed back inside the window and the gradient flows through that
-    feedback (backpropagation through time); otherwise measured targets are fed back (teacher
-    forcing, open loop). Step ``j``'s errors are weighted by ``weights[j]``. Returns the loss;
-    ``grad`` is overwritten.
-    """
-    n_batch = origins.shape[0]
-    n_outputs = sizes[-1]
-    out_row = unit_offsets[-1]
-    n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
-    units = np.empty((window, unit_offsets[-1] + sizes[-1], n_batch))
-    forecasts = np.empty((window, n_outputs, n_batch))
-    for step in range(window):
-        gather_regressors(inputs_t, targets_t, forecasts, origins, np.int64(0), n_batch, step,
-                          input_delays, feedback_delays, closed, units[step])
-        forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units[step],
-                n_batch)
-        for i in range(n_outputs):  # element loops, not slice copies: see config.py
-            for b in range(n_batch):
-                forecasts[step, i, b] = units[step, out_row + i, b]
-
-    d_forecasts = np.empty((window, n_outputs, n_batch))
-    loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
-    for k in range(grad.shape[0]):  # a loop: a slice fill compiles NumPy's broadcasting
-        grad[k] = 0.0
-    width = widest_layer(sizes)
-    delta = np.empty((width, n_batch))
-    scratch = np.empty((width, n_batch))
-    for step in range(window - 1, -1, -1):
-        for i in range(n_outputs):
-            for b in range(n_batch):
-                delta[i, b] = d_forecasts[step, i, b]
-        d_inputs = backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                            units[step], n_batch, delta, scratch, grad)
-        if closed:
-            route_feedback_gradient(d_inputs, n_rows_input, feedback_delays, step,
-                                    d_forecasts)
-    return loss
 
 
 def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,

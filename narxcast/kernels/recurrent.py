@@ -677,7 +677,8 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
                      targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts)
     d_forecasts = np.empty((window, sizes[-1], n_batch), dtype)
-    loss = squared_error(forecasts, targets_t, origins, weights, d_forecasts)
+    loss = squared_error(forecasts, targets_t, origins, weights, np.int64(0), n_batch,
+                         1.0 / (n_batch * window * sizes[-1]), d_forecasts)
     grad[:] = 0.0
     _backward_windows(theta, sizes, offsets, head, cell, target_delays,
                       input_delays.shape[0] * inputs_t.shape[0], burn_in, closed, xs, states,
