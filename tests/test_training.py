@@ -15,13 +15,26 @@ def test_adam_steps_match_closed_form(rng):
     m = np.zeros(5)
     v = np.zeros(5)
     for t, g in enumerate(grads, start=1):
-        optimizer.step(theta, g)
+        assert optimizer.step(theta, g, np.zeros(theta.size), 0.0, np.inf) == 0.0
         m = 0.8 * m + 0.2 * g
         v = 0.95 * v + 0.05 * g * g
         m_hat, v_hat = m / (1 - 0.8**t), v / (1 - 0.95**t)
         # Kingma & Ba's form with epsilon scaled as scikit-learn folds the correction
         expected -= 0.01 * m_hat / (np.sqrt(v_hat) + 1e-6 / np.sqrt(1 - 0.95**t))
         np.testing.assert_allclose(theta, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", [Adam(3), SGD(3)])
+def test_step_penalises_clips_and_refuses_a_non_finite_gradient(optimizer):
+    theta = np.array([1.0, -2.0, 3.0])
+    grad = np.array([0.0, 30.0, 40.0])
+    penalty = optimizer.step(theta.copy(), grad, np.array([1.0, 1.0, 0.0]), 0.5, 10.0)
+    assert penalty == pytest.approx(0.25 * (1.0 + 4.0))  # alpha / 2 * the weights' squares
+    np.testing.assert_allclose(grad, np.array([0.5, 29.0, 40.0]) * 10.0 / np.sqrt(
+        0.25 + 29.0**2 + 40.0**2))  # penalty's gradient added, then clipped to norm 10
+    before = theta.copy()
+    assert np.isnan(optimizer.step(theta, np.array([0.0, np.nan, 1.0]), np.ones(3), 0.5, 10.0))
+    np.testing.assert_array_equal(theta, before)  # no step
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -32,7 +45,7 @@ def test_sgd_momentum_steps_match_closed_form(rng, nesterov):
     expected = theta.copy()
     velocity = np.zeros(4)
     for g in grads:
-        optimizer.step(theta, g)
+        assert optimizer.step(theta, g, np.zeros(theta.size), 0.0, np.inf) == 0.0
         velocity = 0.5 * velocity - 0.1 * g
         expected += (0.5 * velocity - 0.1 * g) if nesterov else velocity
         np.testing.assert_allclose(theta, expected, rtol=1e-12)
@@ -44,10 +57,11 @@ def _least_squares(rng, n=240, window=6):
     truth = np.array([1.0, -2.0, 0.5])
     b = A @ truth
 
-    def loss_gradient(theta, origins):
+    def loss_gradient(theta, origins, grad):
         rows = (origins[:, None] + 1 + np.arange(window)).ravel()
         residual = A[rows] @ theta - b[rows]
-        return 0.5 * np.mean(residual**2), A[rows].T @ residual / rows.size
+        grad[:] = A[rows].T @ residual / rows.size
+        return 0.5 * np.mean(residual**2)
 
     return loss_gradient, np.arange(-1, n - window), truth
 
@@ -72,9 +86,9 @@ def test_every_step_is_scored_once_per_epoch(rng):
     seen = []
     loss_gradient, origins, _ = _least_squares(rng)
 
-    def recording(theta, batch):
+    def recording(theta, batch, grad):
         seen.extend(batch)
-        return loss_gradient(theta, batch)
+        return loss_gradient(theta, batch, grad)
 
     _train(recording, origins, rng, max_iter=1)
     starts = np.sort(seen)
@@ -92,16 +106,20 @@ def test_l2_penalty_shrinks_towards_ridge_solution(rng):
 
 def test_clipping_bounds_every_step(rng):
     loss_gradient, origins, _ = _least_squares(rng)
-    steps = []
+    steps, norms = [], []
 
-    class Recording(SGD):
-        def step(self, theta, grad):
-            steps.append(np.linalg.norm(grad))
-            super().step(theta, grad)
+    class Recording(SGD):  # without momentum a step is -learning_rate * the clipped gradient
+        def step(self, theta, grad, *args):
+            before = theta.copy()
+            norms.append(np.linalg.norm(grad))
+            penalty = super().step(theta, grad, *args)
+            steps.append(np.linalg.norm(theta - before) / self.learning_rate)
+            return penalty
 
     _train(loss_gradient, origins, rng, optimizer=Recording(3, 0.01, 0.0), clip_norm=0.1,
            max_iter=3)
     assert max(steps) <= 0.1 + 1e-12
+    assert max(norms) > 0.2  # (clipping had something to do)
 
 
 def test_max_iter_warns_convergence(rng):

@@ -1,6 +1,6 @@
 """Mini-batch gradient training (Adam, SGD with momentum) over a flat parameter vector.
 
-The trainer sees a model only through ``loss_gradient(theta, origins) -> (loss, grad)``, the
+The trainer sees a model only through ``loss_gradient(theta, origins, grad) -> loss``, the
 windows it may draw (``origins``), and an optional ``validation_score(theta)``; so every
 model whose kernels give a loss and its gradient trains with the same code.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..kernels.optimizers import adam_step, penalise_and_clip, sgd_step
+from ..kernels.optimizers import adam_step, sgd_step
 
 # An epoch whose loss is this many times the best loss seen (the initial parameters' included)
 # has diverged: training stops and the best parameters are restored. Adam's noise moves an
@@ -32,7 +32,8 @@ class SGD:
     >>> import numpy as np
     >>> theta = np.zeros(2)
     >>> SGD(2, learning_rate_init=0.1, momentum=0.5, nesterovs_momentum=False).step(
-    ...     theta, np.array([1.0, -2.0]))
+    ...     theta, np.array([1.0, -2.0]), np.zeros(2), 0.0, np.inf)
+    0.0
     >>> theta
     array([-0.1,  0.2])
     """
@@ -43,10 +44,13 @@ class SGD:
         self.nesterovs_momentum = nesterovs_momentum
         self.velocity = np.zeros(n_params)
 
-    def step(self, theta, grad):
-        """Update ``theta`` in place."""
-        sgd_step(theta, grad, self.velocity, self.learning_rate, self.momentum,
-                 self.nesterovs_momentum)
+    def step(self, theta, grad, weight_mask, alpha, clip_norm):
+        """Update ``theta`` in place from ``grad`` plus the gradient of the L2 penalty
+        ``alpha / 2 * ||theta[weight_mask]||^2`` (``weight_mask``: floats, 1 where penalised;
+        ``grad`` becomes that sum), rescaled to norm ``clip_norm`` when longer (``inf``:
+        never); return the penalty (NaN, and no step, when ``grad`` is not finite)."""
+        return sgd_step(theta, grad, weight_mask, alpha, clip_norm, self.velocity,
+                        self.learning_rate, self.momentum, self.nesterovs_momentum)
 
 
 class Adam:
@@ -56,7 +60,9 @@ class Adam:
     --------
     >>> import numpy as np
     >>> theta = np.zeros(2)
-    >>> Adam(2, learning_rate_init=0.01).step(theta, np.array([3.0, -0.5]))
+    >>> Adam(2, learning_rate_init=0.01).step(theta, np.array([3.0, -0.5]), np.zeros(2), 0.0,
+    ...                                       np.inf)
+    0.0
     >>> theta.round(6)          # the first step moves each entry by the learning rate
     array([-0.01,  0.01])
     """
@@ -71,13 +77,13 @@ class Adam:
         self.first_moment = np.zeros(n_params)
         self.second_moment = np.zeros(n_params)
 
-    def step(self, theta, grad):
-        """Update ``theta`` in place."""
+    def step(self, theta, grad, weight_mask, alpha, clip_norm):
+        """:meth:`SGD.step`'s penalty and clipping, then Adam's step."""
         self.t += 1
         rate = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
                 / (1 - self.beta_1**self.t))
-        adam_step(theta, grad, self.first_moment, self.second_moment, self.beta_1, self.beta_2,
-                  self.epsilon, rate)
+        return adam_step(theta, grad, weight_mask, alpha, clip_norm, self.first_moment,
+                         self.second_moment, self.beta_1, self.beta_2, self.epsilon, rate)
 
 
 @dataclass
@@ -162,6 +168,15 @@ def _epoch_windows(origins, window, rng):
     return chosen[rng.permutation(chosen.size)]
 
 
+def _sorted_batches(windows, batch_size):
+    """The epoch's mini-batches of ``windows`` in turn, each sorted (the kernels then read the
+    series forwards), sorted in one call rather than one a mini-batch."""
+    n_full = windows.size - windows.size % batch_size
+    yield from np.sort(windows[:n_full].reshape(-1, batch_size), axis=1)
+    if n_full < windows.size:
+        yield np.sort(windows[n_full:])
+
+
 def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_size, max_iter,
                    tol, n_iter_no_change, clip_norm, alpha, weight_mask, rng,
                    validation_score=None, verbose=False):
@@ -170,8 +185,8 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
     Parameters
     ----------
     loss_gradient : callable
-        ``loss_gradient(theta, origins) -> (loss, grad)``: mean loss over the windows that
-        start at ``origins`` and its gradient.
+        ``loss_gradient(theta, origins, grad) -> loss``: mean loss over the windows that
+        start at ``origins``; their gradient is written into ``grad``.
     theta : ndarray
         Initial parameters (not modified).
     origins : ndarray of int
@@ -202,6 +217,8 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
     (``KeyboardInterrupt``), which leaves a usable result.
     """
     theta = np.array(theta, dtype=np.float64)
+    grad = np.empty_like(theta)
+    weight_mask = np.asarray(weight_mask, dtype=np.float64)
     result = TrainingResult(theta=theta)
     best_theta = theta.copy()
     patience = Patience(n_iter_no_change)
@@ -213,16 +230,14 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
         for _ in range(max_iter):
             windows = _epoch_windows(origins, window, rng)
             total = 0.0
-            for start in range(0, windows.size, batch_size):
-                batch = np.sort(windows[start:start + batch_size])
-                loss, grad = loss_gradient(theta, batch)
-                loss += penalise_and_clip(theta, grad, weight_mask, alpha / (batch.size * window),
-                                          np.inf if clip_norm is None else clip_norm)
-                if not np.isfinite(loss):
+            for batch in _sorted_batches(windows, batch_size):
+                loss = loss_gradient(theta, batch, grad)
+                loss += optimizer.step(theta, grad, weight_mask, alpha / (batch.size * window),
+                                       np.inf if clip_norm is None else clip_norm)
+                if not np.isfinite(loss):  # (theta is restored below)
                     raise FloatingPointError
                 if initial_loss == np.inf:
                     initial_loss = loss
-                optimizer.step(theta, grad)
                 total += loss * batch.size
             epoch_loss = total / windows.size
             if not np.isfinite(epoch_loss):

@@ -240,11 +240,6 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
 
 
 def _train_gradient(network, solver, theta, problem, rng, validation_score):
-    grad = np.empty_like(theta)
-
-    def loss_gradient(theta, batch):
-        return problem.loss_gradient(theta, batch, grad), grad.copy()
-
     if solver == "adam":
         optimizer = Adam(theta.size, network.learning_rate_init, network.beta_1,
                          network.beta_2, network.epsilon)
@@ -255,7 +250,8 @@ def _train_gradient(network, solver, theta, problem, rng, validation_score):
                   else network.batch_size)
     with single_threaded_blas():
         return train_gradient(
-            loss_gradient, theta, problem.origins, window=problem.window, optimizer=optimizer,
+            problem.loss_gradient, theta, problem.origins, window=problem.window,
+            optimizer=optimizer,
             batch_size=batch_size, max_iter=iterations(network.max_iter, solver),
             tol=network.tol,
             n_iter_no_change=network.n_iter_no_change, clip_norm=network.clip_norm,
