@@ -583,3 +583,39 @@ def test_the_first_compilation_is_announced_once(tmp_path, monkeypatch):
     (module_file.parent / "__pycache__").mkdir()
     (module_file.parent / "__pycache__" / "narx.forecast-25.py311.nbi").write_text("")
     assert compilation.is_cached(module_file)
+
+
+def test_garbage_collection_pauses_while_numba_compiles_narxcast_code():
+    """Python's cyclic collector is off while Numba compiles a function of narxcast's (only
+    then: not for another package's), and on again after, also when the compilation fails."""
+    import gc
+
+    import numba
+    from numba.core import event
+
+    seen = {}
+
+    class Probe(event.Listener):  # registered after narxcast's: sees the state it left
+        def on_start(self, started):
+            seen[started.data["dispatcher"].py_func.__name__] = gc.isenabled()
+
+        def on_end(self, ended):
+            pass
+
+    def ours(x):
+        return x + 1
+
+    def theirs(x):
+        return x + 1
+
+    def broken(x):
+        return x + "text"  # fails typing
+
+    ours.__module__ = broken.__module__ = "narxcast._probe"
+    with event.install_listener("numba:compile", Probe()):
+        numba.njit(ours)(1.0)
+        numba.njit(theirs)(1.0)
+        with pytest.raises(numba.TypingError):
+            numba.njit(broken)(1.0)
+    assert seen == {"ours": False, "theirs": True, "broken": False}
+    assert gc.isenabled()
