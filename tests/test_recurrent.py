@@ -47,6 +47,27 @@ def test_forecasts_from_every_origin_match_naive(rng, kind, case):
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
+def test_state_pass_with_a_blas_layer_over_a_loop_layer_matches_naive(rng, kind):
+    """The state pass (batch 1) sums a small layer's pre-activations in loops and multiplies
+    a large one's through BLAS: with both in one stack, the forecasts continued from its
+    states still match the naive reference."""
+    case = (1, 1, [0], [1], (3, 40))
+    model, X, Y = _model(kind, case, rng, clip_forecasts=None)  # 40 random units run far
+    sizes = model.layout_.sizes
+    cell = model.layout_.cell
+    blocks = recurrent.CELL_BLOCKS[cell, recurrent.GATE_BLOCKS]
+    assert not recurrent.uses_blas(blocks * sizes[1], sizes[0] + sizes[1], 1)
+    assert recurrent.uses_blas(blocks * sizes[2], sizes[1] + sizes[2], 1)
+    forecasts = model.predict(X, Y, horizon=3, all_horizons=True)
+    weights = model.get_weights()
+    for origin in range(model.max_delay_ - 1, len(Y) - 4, 7):
+        expected = recurrent_window(MODELS[kind][1], weights, 2, case[4], X, Y, case[2],
+                                    case[3], model.max_delay_, origin, 3, closed=True)
+        np.testing.assert_allclose(forecasts[origin + 1 + np.arange(3), np.arange(3)],
+                                   expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("closed", [False, True])
 def test_bptt_loss_and_gradient(rng, kind, case, closed):

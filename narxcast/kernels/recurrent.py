@@ -20,7 +20,7 @@ targets: measured in open loop, the model's own forecasts in closed loop), gathe
 import numpy as np
 from numba import njit, prange
 
-from .activations import LOGISTIC, TANH, activate_inplace, cast_like
+from .activations import LOGISTIC, TANH, activate_inplace, cast_like, tanh
 from .blas import gemm
 from .config import (
     BLAS_MIN_WORK,
@@ -36,7 +36,6 @@ from .core import (
     claim_chunk,
     gather_regressors,
     n_chunks,
-    no_forecasts,
     route_feedback_gradient,
     squared_error,
     store_bounded,
@@ -289,29 +288,116 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
                      targets_t, first, initial, states):
     """Run the stack over measured data from ``initial`` (layers x width) at the step of
     target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
-    ``initial`` before ``first``. The arithmetic is in ``theta``'s precision."""
+    ``initial`` before ``first``. The arithmetic is in ``theta``'s precision.
+
+    :func:`_step` at batch 1, written out in plain loops over the arrays' elements: no calls
+    with arrays nor array views, each of which costs an atomic reference-count pair per array
+    (most of an 8-unit LSTM's pass over a year went there; benchmarks/NOTES.md, session 10).
+    A layer's pre-activations add a column of its transposed weights (``weights_t``,
+    :func:`_transposed_weights`) per input to every gate row at once, each row's terms in
+    :func:`_preactivations`' order, and the cell update is :func:`cell_update`'s arithmetic:
+    the states are those of :func:`_step` to the bit. Layers that multiply through BLAS at
+    batch 1 take :func:`_layer`.
+    """
     n = states.shape[2]
     n_layers, width = states.shape[0], states.shape[1]
-    origin = np.empty(1, dtype=np.int64)
-    units = np.empty((sizes[0], 1), theta.dtype)
-    state_previous = np.empty((n_layers, width, 1), theta.dtype)
-    state = np.zeros((n_layers, width, 1), theta.dtype)
-    gates = np.empty((n_layers, scratch_rows(cell, width), 1), theta.dtype)
+    n_features, n_targets = inputs_t.shape[0], targets_t.shape[0]
+    dtype = theta.dtype
+    one, half = cast_like(1.0, theta), cast_like(0.5, theta)
+    units = np.empty((sizes[0], 1), dtype)
+    # the states before and after a step, and the gates: layers x rows, so that a loop over
+    # rows runs over consecutive elements (and vectorises)
+    n_scratch = scratch_rows(cell, width)
+    h_previous = np.empty((n_layers, width), dtype)
+    h = np.zeros((n_layers, width), dtype)
+    g = np.empty((n_layers, n_scratch), dtype)
+    weights_t = _transposed_weights(theta, sizes, offsets, cell, np.int64(1), np.bool_(False))
     for layer in range(n_layers):  # element loops, not slice copies: see config.py
         for r in range(width):
-            state_previous[layer, r, 0] = initial[layer, r]
+            h_previous[layer, r] = initial[layer, r]
             for t in range(first):
                 states[layer, r, t] = initial[layer, r]
     for t in range(first, n):
-        origin[0] = t - 1
-        gather_regressors(inputs_t, targets_t, no_forecasts(), origin, np.int64(0),
-                          np.int64(1), np.int64(0), input_delays, target_delays,
-                          np.bool_(False), units)
-        _step(theta, sizes, offsets, cell, units, state_previous, state, gates, np.int64(1))
-        for layer in range(states.shape[0]):
-            for r in range(states.shape[1]):
-                states[layer, r, t] = state[layer, r, 0]
-        state_previous, state = state, state_previous
+        row = 0  # the regressor of target t (gather_regressors' open loop at batch 1)
+        for d in input_delays:
+            for f in range(n_features):
+                units[row, 0] = inputs_t[f, t - d]
+                row += 1
+        for k in target_delays:
+            for i in range(n_targets):
+                units[row, 0] = targets_t[i, t - k]
+                row += 1
+        for layer in range(n_layers):
+            n_in, n_hidden = sizes[layer], sizes[layer + 1]
+            n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
+            split = CELL_BLOCKS[cell, FUSED_BLOCKS] * n_hidden
+            if uses_blas(n_rows, n_in + n_hidden, 1):
+                below = units if layer == 0 else h[layer - 1].reshape((width, 1))
+                _layer(theta, offsets, cell, layer, n_in, n_hidden, below,
+                       h_previous[layer].reshape((width, 1)), h[layer].reshape((width, 1)),
+                       g[layer].reshape((n_scratch, 1)), np.int64(1))
+                continue
+            w_ih, w_hh = offsets[layer, W_IH], offsets[layer, W_HH]
+            b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
+            for r in range(n_rows):
+                g[layer, r] = theta[b_ih + r]
+            for i in range(n_in):
+                value = units[i, 0] if layer == 0 else h[layer - 1, i]
+                column = w_ih + i * n_rows
+                for r in range(n_rows):
+                    g[layer, r] += weights_t[column + r] * value
+            for r in range(split):
+                g[layer, r] += theta[b_hh + r]
+            for r in range(split, n_rows):
+                g[layer, n_rows + r - split] = theta[b_hh + r]
+            for j in range(n_hidden):
+                value = h_previous[layer, j]
+                column = w_hh + j * n_rows
+                for r in range(split):
+                    g[layer, r] += weights_t[column + r] * value
+                for r in range(split, n_rows):
+                    g[layer, n_rows + r - split] += weights_t[column + r] * value
+            if cell == ELMAN:
+                for u in range(n_hidden):
+                    h[layer, u] = tanh(g[layer, u])
+            elif cell == LSTM:  # gate blocks i, f, g, o, then tanh(c); c: the state's 2nd half
+                c0 = width // 2
+                peephole = offsets[layer, PEEPHOLE]
+                if peephole >= 0:  # i and f see c_{t-1}
+                    for u in range(n_hidden):
+                        c_previous = h_previous[layer, c0 + u]
+                        g[layer, u] += theta[peephole + u] * c_previous
+                        g[layer, n_hidden + u] += theta[peephole + n_hidden + u] * c_previous
+                for r in range(2 * n_hidden):  # i, f
+                    g[layer, r] = half + half * tanh(half * g[layer, r])
+                for r in range(2 * n_hidden, 3 * n_hidden):  # g
+                    g[layer, r] = tanh(g[layer, r])
+                for u in range(n_hidden):
+                    c = (g[layer, n_hidden + u] * h_previous[layer, c0 + u]
+                         + g[layer, u] * g[layer, 2 * n_hidden + u])
+                    h[layer, c0 + u] = c
+                    g[layer, 4 * n_hidden + u] = tanh(c)
+                    if peephole >= 0:  # o sees c_t
+                        g[layer, 3 * n_hidden + u] += theta[peephole + 2 * n_hidden + u] * c
+                for u in range(n_hidden):
+                    o = half + half * tanh(half * g[layer, 3 * n_hidden + u])
+                    h[layer, u] = o * g[layer, 4 * n_hidden + u]
+            else:  # gate blocks r, z, n, then W_hn h + b_hn
+                for r in range(2 * n_hidden):  # r, z
+                    g[layer, r] = half + half * tanh(half * g[layer, r])
+                for u in range(n_hidden):
+                    g[layer, 2 * n_hidden + u] += (g[layer, u]
+                                                      * g[layer, 3 * n_hidden + u])
+                for r in range(2 * n_hidden, 3 * n_hidden):  # n
+                    g[layer, r] = tanh(g[layer, r])
+                for u in range(n_hidden):
+                    z = g[layer, n_hidden + u]
+                    h[layer, u] = ((one - z) * g[layer, 2 * n_hidden + u]
+                                      + z * h_previous[layer, u])
+        for layer in range(n_layers):
+            for r in range(width):
+                states[layer, r, t] = h[layer, r]
+        h_previous, h = h, h_previous
 
 
 def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
@@ -479,19 +565,21 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
 
 
 @njit(**JIT_OPTIONS, **INTERNAL)
-def _transposed_weights(theta, sizes, offsets, cell, n_batch):
-    """θ with the ``W_ih`` and ``W_hh`` of every layer that multiplies through BLAS stored
-    transposed (inputs x gates) at their own offsets; nothing else is written.
+def _transposed_weights(theta, sizes, offsets, cell, n_batch, through_blas):
+    """θ with the ``W_ih`` and ``W_hh`` of every layer that multiplies a batch of ``n_batch``
+    through BLAS (``through_blas``) or in loops (not) stored transposed (inputs x gates) at
+    their own offsets; nothing else is written.
 
-    The backward products ``W^T d`` then run untransposed: OpenBLAS packs its operands on
-    every call, and packing a transposed 512 x 128 weight each step made a 128-unit LSTM's
-    ``W_hh^T d`` 1.5x slower than ``(W_hh^T) d`` from this copy (benchmarks/NOTES.md).
+    Through BLAS, the backward products ``W^T d`` then run untransposed: OpenBLAS packs its
+    operands on every call, and packing a transposed 512 x 128 weight each step made a
+    128-unit LSTM's ``W_hh^T d`` 1.5x slower than ``(W_hh^T) d`` from this copy
+    (benchmarks/NOTES.md). In loops at batch 1, :func:`_state_step`'s columns.
     """
     weights_t = np.empty_like(theta)
     for layer in range(sizes.shape[0] - 2):
         n_in, n_hidden = sizes[layer], sizes[layer + 1]
         n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
-        if not uses_blas(n_rows, n_in + n_hidden, n_batch):
+        if uses_blas(n_rows, n_in + n_hidden, n_batch) != through_blas:
             continue
         for offset, n_columns in ((offsets[layer, W_IH], n_in), (offsets[layer, W_HH], n_hidden)):
             for i in range(n_columns):
@@ -596,7 +684,7 @@ def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_
     d_input_side = np.empty((n_gates * hidden_width, n_batch), dtype)
     d_hidden_side = np.empty((n_gates * hidden_width, n_batch), dtype)
     dx = np.empty((n_inputs, n_batch), dtype)
-    weights_t = _transposed_weights(theta, sizes, offsets, cell, n_batch)
+    weights_t = _transposed_weights(theta, sizes, offsets, cell, n_batch, np.bool_(True))
     # Bias and head-weight gradients are summed per batch column over the steps and over the
     # batch only at the end: a sum over each row's n_batch columns every step was ~5% of a
     # 128-unit LSTM part (hundreds of short horizontal reductions a step).
