@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._network import _UNUSABLE, FeedbackMixin, NetworkForecaster
 from ._validation import RECURRENT_PARAMETER_CONSTRAINTS, check_hidden_layer_sizes
+from .kernels import bptt
 from .kernels import population as population_kernels
 from .kernels import recurrent as recurrent_kernels
 from .kernels.blas import single_threaded_blas
@@ -368,9 +369,8 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
         dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64
-        kernel = (recurrent_kernels.batch_loss_gradient
-                  if recurrent_kernels.runs_in_parts(layout.sizes, layout.cell)
-                  else recurrent_kernels.loss_gradient)
+        kernel = (bptt.batch_loss_gradient if bptt.runs_in_parts(layout.sizes, layout.cell)
+                  else bptt.loss_gradient)
 
         def loss_gradient(theta, batch, grad):
             out = grad if grad.dtype == dtype else np.empty(grad.shape, dtype)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor
-from narxcast.kernels import recurrent
+from narxcast.kernels import bptt, recurrent
 
 from .naive import elman_cell, gru_cell, lstm_cell, recurrent_window
 
@@ -80,11 +80,11 @@ def test_bptt_loss_and_gradient(rng, kind, case, closed):
     origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
 
     def loss(theta):
-        return recurrent.loss_gradient(theta, *args, origins, burn_in, window, closed,
+        return bptt.loss_gradient(theta, *args, origins, burn_in, window, closed,
                                        step_weights, np.empty_like(theta))
 
     grad = np.empty_like(model.theta_)
-    value = recurrent.loss_gradient(model.theta_, *args, origins, burn_in, window, closed,
+    value = bptt.loss_gradient(model.theta_, *args, origins, burn_in, window, closed,
                                     step_weights, grad)
     weights = model.get_weights()
     errors = np.array([recurrent_window(
@@ -157,7 +157,7 @@ def _window_gradients(torch, model, twin, X, Y, dtype):
     rnn, head, parameters = twin
     theta = model.theta_.astype(dtype)
     grad = np.empty_like(theta)
-    loss = recurrent.loss_gradient(theta, *model.layout_,
+    loss = bptt.loss_gradient(theta, *model.layout_,
                                    np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
                                    np.array([-1], dtype=np.int64), 0, 30, False, np.ones(30),
                                    grad)
@@ -244,13 +244,13 @@ def test_blas_path_of_large_layers(rng, kind, closed):
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.array([4, 20, 33], dtype=np.int64)
     grad = np.empty_like(model.theta_)
-    recurrent.loss_gradient(model.theta_, *args, origins, 3, 5, closed, np.ones(5), grad)
+    bptt.loss_gradient(model.theta_, *args, origins, 3, 5, closed, np.ones(5), grad)
     for i in rng.choice(model.theta_.size, 60, replace=False):
         step = np.zeros_like(grad)
         step[i] = 1e-6
-        numeric = (recurrent.loss_gradient(model.theta_ + step, *args, origins, 3, 5, closed,
+        numeric = (bptt.loss_gradient(model.theta_ + step, *args, origins, 3, 5, closed,
                                            np.ones(5), np.empty_like(grad))
-                   - recurrent.loss_gradient(model.theta_ - step, *args, origins, 3, 5, closed,
+                   - bptt.loss_gradient(model.theta_ - step, *args, origins, 3, 5, closed,
                                              np.ones(5), np.empty_like(grad))) / 2e-6
         assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
 
@@ -264,9 +264,9 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 110), 37, replace=False))
     whole, split = np.empty_like(model.theta_), np.empty_like(model.theta_)
-    loss = recurrent.loss_gradient(model.theta_, *args, origins, 4, 6, closed, np.ones(6), whole)
-    assert recurrent.PART < origins.size
-    loss_split = recurrent.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed,
+    loss = bptt.loss_gradient(model.theta_, *args, origins, 4, 6, closed, np.ones(6), whole)
+    assert bptt.PART < origins.size
+    loss_split = bptt.batch_loss_gradient(model.theta_, *args, origins, 4, 6, closed,
                                                np.ones(6), split)
     assert loss_split == pytest.approx(loss, rel=1e-12)
     np.testing.assert_allclose(split, whole, rtol=1e-10, atol=1e-14)
@@ -283,9 +283,9 @@ def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed
     args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 70), 20, replace=False))
     grad, grad_single = np.empty_like(model.theta_), np.empty(model.theta_.size, np.float32)
-    loss = recurrent.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, np.ones(6),
+    loss = bptt.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, np.ones(6),
                                          grad)
-    loss_single = recurrent.batch_loss_gradient(model.theta_.astype(np.float32), *args, origins,
+    loss_single = bptt.batch_loss_gradient(model.theta_.astype(np.float32), *args, origins,
                                                 3, 6, closed, np.ones(6), grad_single)
     assert loss_single == pytest.approx(loss, rel=1e-5)
     assert np.abs(grad_single - grad).max() <= 1e-5 * np.abs(grad).max()
@@ -353,10 +353,10 @@ def test_training_in_parallel_parts_or_one_call_gives_the_same_fit(monkeypatch):
     options = dict(input_delays=0, feedback_delays=(), hidden_layer_sizes=(40,), bptt_steps=12,
                    burn_in=4, batch_size=40, max_iter=3, random_state=0)
     sizes = GRURegressor(**options).fit(X, y).layout_.sizes
-    assert recurrent.runs_in_parts(sizes, recurrent.GRU)
+    assert bptt.runs_in_parts(sizes, recurrent.GRU)
     in_parts = GRURegressor(**options).fit(X, y)
-    monkeypatch.setattr(recurrent, "PARALLEL_MIN_WORK", 10**9)
-    assert not recurrent.runs_in_parts(sizes, recurrent.GRU)
+    monkeypatch.setattr(bptt, "PARALLEL_MIN_WORK", 10**9)
+    assert not bptt.runs_in_parts(sizes, recurrent.GRU)
     in_one_call = GRURegressor(**options).fit(X, y)
     np.testing.assert_allclose(in_one_call.loss_curve_, in_parts.loss_curve_, rtol=1e-9)
     np.testing.assert_allclose(in_one_call.theta_, in_parts.theta_, rtol=1e-7, atol=1e-10)
