@@ -1,16 +1,16 @@
 """The kernels' first compilation: one line saying so, and no garbage collection during it.
 
 Numba compiles a kernel on its first call and caches it on disk (``cache=True``): the first
-fit and forecast of a fresh install spend about 3 s compiling for a NARX, about 15 s for an
-LSTM (``benchmarks/bench_narx.py``, ``bench_rnn.py``); later runs load the cache in a fraction
-of a second. :func:`announce_compilation` says so once per process, on standard error, when a
-kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
+fit and forecast of a fresh install spend under 3 s compiling for a NARX, about 17 s for an
+LSTM (``benchmarks/bench_narx.py``; ``benchmarks/NOTES.md``, session 10); later runs load the
+cache in a fraction of a second. :func:`announce_compilation` says so once per process, on
+standard error, when a kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
 
 Numba's compiler allocates hundreds of thousands of small objects, which set off Python's
 cyclic garbage collector, full collections over the whole heap included (~0.25 s of a first
-NARX fit's 3 s). While a narxcast kernel compiles, :class:`CollectorPause` holds the collector
-off; reference counting frees memory as usual, and the collector is back on (if it was on)
-as soon as the compilation ends, failed or not.
+NARX fit's 3 s without this pause). While a narxcast kernel compiles,
+:class:`CollectorPause` holds the collector off; reference counting frees memory as usual,
+and the collector is back on (if it was on) as soon as the compilation ends, failed or not.
 """
 
 import gc
