@@ -2,9 +2,9 @@
 
 Numba compiles a kernel on its first call and caches it on disk (``cache=True``): the first
 fit and forecast of a fresh install spend under 3 s compiling for a NARX, about 17 s for an
-LSTM (``benchmarks/bench_narx.py``; ``benchmarks/NOTES.md``, session 10); later runs load the
-cache in a fraction of a second. :func:`announce_compilation` says so once per process, on
-standard error, when a kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
+LSTM (``benchmarks/bench_narx.py``, ``bench_rnn.py``); later runs load the cache in a
+fraction of a second. :func:`announce_compilation` says so once per process, on standard
+error, when a kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
 
 Numba's compiler allocates hundreds of thousands of small objects, which set off Python's
 cyclic garbage collector, full collections over the whole heap included (~0.25 s of a first
