@@ -318,24 +318,12 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     """One series of ``narxcast backtest``: ``(scores, forecasts)``, scored on the rows where
     the clear-sky column ``daytime`` (if given) says it is day. Forecasts that overflow, or a
     horizon with no row to score, fail the series."""
-    from .model_selection import backtest
-
     inputs, _, _, step, mask = series_rows(path, frame, spec, complete=False, daytime=daytime)
     frame = _frame(frame)
     model = calibration_window(clone(model), step)
-    try:
-        result = backtest({spec.model: model}, inputs, frame[spec.target], horizons=horizons,
-                          train_size=train_size, refit=refit,
-                          metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask,
-                          coverage=coverage, progress=False)
-    except ValueError as error:
-        if "train_size" in str(error) or "horizons" in str(error):
-            raise InputError(f"{path}: {error}") from None
-        raise
-    forecasts = result.forecasts[spec.model]
-    if np.isinf(forecasts.to_numpy()).any():
-        raise FloatingPointError("forecasts overflowed (the model runs away); nothing "
-                                 "written for this series")
+    result, forecasts = command_backtest(
+        path, spec.model, model, inputs, frame[spec.target], "; nothing written for this series",
+        horizons=horizons, train_size=train_size, refit=refit, mask=mask, coverage=coverage)
     unscored = sorted(set(horizons) - set(result.scores.horizon))
     if unscored:
         raise InputError(f"{path}: no row to score at horizon {unscored[0]} (all masked, or "
@@ -344,6 +332,26 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     forecasts.insert(0, spec.target, frame[spec.target])
     return (result.scores.assign(series=series, fit_seconds=result.fit_seconds.iloc[0]),
             forecasts.assign(series=series))
+
+
+def command_backtest(label, name, model, X, y, overflow_detail="", **options):
+    """:func:`~narxcast.model_selection.backtest` of one model for the command line, scored
+    by RMSE, MAE, nRMSE and MBE: its refusal of ``train_size`` or ``horizons`` becomes an
+    :class:`InputError` naming ``label``, and forecasts that overflow a FloatingPointError
+    (its message ending in ``overflow_detail``). Returns ``(result, forecasts)``."""
+    from .model_selection import backtest
+
+    try:
+        result = backtest({name: model}, X, y, metrics=("rmse", "mae", "nrmse", "mbe"),
+                          progress=False, **options)
+    except ValueError as error:
+        if "train_size" in str(error) or "horizons" in str(error):
+            raise InputError(f"{label}: {error}") from None
+        raise
+    forecasts = result.forecasts[name]
+    if np.isinf(forecasts.to_numpy()).any():
+        raise FloatingPointError(f"forecasts overflowed (the model runs away){overflow_detail}")
+    return result, forecasts
 
 
 def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refit=False,

@@ -19,6 +19,7 @@ from .batch import (
     _check_coverage,
     _frame,
     check_output,
+    command_backtest,
     future_inputs,
     measured_rows,
     run_jobs,
@@ -195,24 +196,14 @@ def backtest_global(label, parts, spec, horizons, train_size):
     """The job of ``narxcast backtest --global``: one global model fitted on the first
     ``train_size`` of every series, each series' later rows forecast from its own
     measurements and scored per series. Returns ``(scores, forecasts)``."""
-    from .model_selection import backtest
-
     X, y, ids = _stacked(parts)
     masks = [part[4] for part in parts.values()]
     mask = None if masks[0] is None else np.concatenate(masks)
     index = pd.MultiIndex.from_arrays([ids, np.concatenate([p[2] for p in parts.values()])],
                                       names=["series", spec.time_column])
-    try:
-        result = backtest({spec.model: spec.build_model()}, X, pd.Series(y, index=index),
-                          horizons=horizons, train_size=train_size, groups=ids,
-                          metrics=("rmse", "mae", "nrmse", "mbe"), mask=mask, progress=False)
-    except ValueError as error:
-        if "train_size" in str(error) or "horizons" in str(error):
-            raise InputError(f"--global: {error}") from None
-        raise
-    forecasts = result.forecasts[spec.model]
-    if np.isinf(forecasts.to_numpy()).any():
-        raise FloatingPointError("forecasts overflowed (the model runs away)")
+    result, forecasts = command_backtest(
+        "--global", spec.model, spec.build_model(), X, pd.Series(y, index=index),
+        horizons=horizons, train_size=train_size, groups=ids, mask=mask)
     forecasts.columns = [f"{spec.target}_forecast_h{h}" for h in forecasts.columns]
     forecasts.insert(0, spec.target, y)
     forecasts = forecasts.reset_index(level="series")
