@@ -45,13 +45,13 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
 
     Chunks of ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`).
     """
-    n_chunks = -(-origins.shape[0] // CHUNK)
+    chunks = -(-origins.shape[0] // CHUNK)
     if residuals.shape[0]:
-        run_in_chunks(sample_chunks, n_chunks, theta, sizes, weight_offsets, bias_offsets,
+        run_in_chunks(sample_chunks, chunks, theta, sizes, weight_offsets, bias_offsets,
                       unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
                       origins, horizon, lower, upper, residuals, seed, out)
     else:
-        run_in_chunks(windows_chunks, n_chunks, theta, sizes, weight_offsets, bias_offsets,
+        run_in_chunks(windows_chunks, chunks, theta, sizes, weight_offsets, bias_offsets,
                       unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
                       origins, horizon, True, lower, upper, _NONE, _NONE, out)
 
@@ -92,8 +92,7 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
     claims from ``counter``: forecasts into ``out[:, :, chunk]`` held within ``[lower,
     upper]``, fed back in ``closed`` loop (:func:`forecast`); with a ``grad`` to fill (one
     thread, every chunk in turn, ``counter`` unused), also the loss of :func:`loss_gradient`
-    (returned) and its gradient, the forecasts then in a buffer of its own if ``out`` has too
-    few columns.
+    (returned) and its gradient, the forecasts then in a buffer of its own (``out`` unused).
 
     Forecasting and training share this one kernel, so that the network's step (gather,
     layers, activations) is compiled once for both: a second kernel with the same step
@@ -105,7 +104,7 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
     n_rows = unit_offsets[-1] + sizes[-1]
     n_rows_input = input_delays.shape[0] * inputs_t.shape[0]
     training = grad.shape[0] > 0
-    if out.shape[2] < n_origins:
+    if training:
         out = np.empty((window, n_outputs, n_origins))
     scale = 1.0 / (n_origins * window * n_outputs)
     width = widest_layer(sizes)
