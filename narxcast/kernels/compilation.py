@@ -1,10 +1,15 @@
-"""The kernels' first compilation: one line saying so, and no garbage collection during it.
+"""The kernels' compilation: where the compiled code is kept, one line saying that it is being
+compiled, and no garbage collection while it is.
 
 Numba compiles a kernel on its first call and caches it on disk (``cache=True``): the first
 fit and forecast of a fresh install spend under 3 s compiling for a NARX, about 17 s for an
 LSTM (``benchmarks/bench_narx.py``, ``bench_rnn.py``); later runs load the cache in a
-fraction of a second. :func:`announce_compilation` says so once per process, on standard
-error, when a kernel module has no cache yet; ``NARXCAST_QUIET=1`` silences it.
+fraction of a second. The cache is kept in the user's cache directory (on Linux
+``~/.cache/narxcast/<version>/<cpu>``; :func:`kernel_cache_dir`), never inside the installed
+package, which may be read-only, shared between users or replaced by pip; ``NUMBA_CACHE_DIR``,
+when set, is honoured as Numba honours it. :func:`announce_compilation` says once per process,
+on standard error, that kernels are being compiled when a kernel module has no cache yet;
+``NARXCAST_QUIET=1`` silences it.
 
 Numba's compiler allocates hundreds of thousands of small objects, which set off Python's
 cyclic garbage collector, full collections over the whole heap included (~0.25 s of a first
@@ -13,35 +18,86 @@ NARX fit's 3 s without this pause). While a narxcast kernel compiles,
 and the collector is back on (if it was on) as soon as the compilation ends, failed or not.
 """
 
+import functools
 import gc
 import os
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
-from numba.core import event
+from numba.core import caching, config, event
+from numba.misc.appdirs import AppDirs
 
 _announced = False
 _checked = set()
 
 
-def cache_dirs(module_file):
-    """Where Numba may keep the cache of the kernel module at ``module_file``: beside it,
-    under ``NUMBA_CACHE_DIR``, or in the user's cache directory (a read-only install)."""
-    import numba
-    from numba.misc.appdirs import AppDirs
+@functools.cache
+def kernel_cache_dir():
+    """The folder under which narxcast's compiled kernels are kept when ``NUMBA_CACHE_DIR`` is
+    not set: the user's cache directory, one folder per narxcast version and CPU (a copy of
+    the folder to another machine is then never read there), or the system's temporary folder
+    when the user has no writable cache directory."""
+    try:
+        version = metadata.version("narxcast")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        version = "source"
+    from llvmlite import binding
 
-    dirs = [Path(module_file).parent / "__pycache__"]
-    if numba.config.CACHE_DIR:
-        dirs.append(Path(numba.config.CACHE_DIR))
-    dirs.append(Path(AppDirs(appname="numba", appauthor=False).user_cache_dir))
-    return dirs
+    leaf = Path(version) / binding.get_host_cpu_name()
+    home = Path(AppDirs(appname="narxcast", appauthor=False).user_cache_dir)
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    for root in (home, Path(tempfile.gettempdir()) / f"narxcast-{user}"):
+        try:
+            (root / leaf).mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=root / leaf).close()
+        except OSError:
+            continue
+        return root / leaf
+    return None
+
+
+class KernelCacheLocator(caching.UserProvidedCacheLocator):
+    """Numba cache locator for narxcast's kernels: their cache goes to
+    :func:`kernel_cache_dir`, in a folder per source folder (as Numba names them under
+    ``NUMBA_CACHE_DIR``), so a checkout and an installed copy do not overwrite each other's.
+    It steps aside for ``NUMBA_CACHE_DIR`` and for other packages' functions."""
+
+    def __init__(self, py_func, py_file):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = str(kernel_cache_dir() / self.get_suitable_cache_subpath(py_file))
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        module = getattr(py_func, "__module__", None) or ""
+        if config.CACHE_DIR or not module.startswith("narxcast.") or kernel_cache_dir() is None:
+            return None
+        return super(caching.UserProvidedCacheLocator, cls).from_function(py_func, py_file)
+
+
+def _register_locator():
+    """Put :class:`KernelCacheLocator` right after Numba's ``NUMBA_CACHE_DIR`` locator, ahead of
+    the one that writes beside the source file (once per process)."""
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
+    locators = impl._locator_classes
+    if KernelCacheLocator not in locators:
+        locators.insert(1, KernelCacheLocator)
+
+
+def cache_dirs(module_file):
+    """Where the compiled kernels of the module at ``module_file`` are kept."""
+    subpath = caching.UserProvidedCacheLocator.get_suitable_cache_subpath(str(module_file))
+    root = Path(config.CACHE_DIR) if config.CACHE_DIR else kernel_cache_dir()
+    return [] if root is None else [root / subpath]
 
 
 def is_cached(module_file, dirs=None):
     """Whether any kernel of the module at ``module_file`` has a cache index (``.nbi``)."""
     stem = Path(module_file).stem
     for folder in cache_dirs(module_file) if dirs is None else dirs:
-        if folder.is_dir() and next(folder.rglob(f"{stem}.*.nbi"), None) is not None:
+        if folder.is_dir() and next(folder.glob(f"{stem}.*.nbi"), None) is not None:
             return True
     return False
 
@@ -85,4 +141,5 @@ class CollectorPause(event.Listener):
             gc.enable()
 
 
+_register_locator()
 event.register("numba:compile", CollectorPause())
