@@ -16,7 +16,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ._rows import as_pandas, groups_of, segment_bounds, take
+from ._rows import as_pandas, groups_of, segment_bounds, take, target_names
 from ._simulation import FreeRunMixin
 from ._validation import check_horizon
 
@@ -155,11 +155,16 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        names = target_names(y)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim not in (1, 2):
             raise ValueError(f"`y` must be 1-D or 2-D. Got an array of shape {y.shape}.")
         if reset:
             self._y_ndim = y.ndim
+            if names is not None:
+                self.target_names_in_ = names
+            elif hasattr(self, "target_names_in_"):
+                del self.target_names_in_
         targets = y.reshape(len(y), -1)
         if not reset and targets.shape[1] != self.n_targets_:
             raise ValueError(f"`y` must have {self.n_targets_} target columns as in fit. "
@@ -337,7 +342,7 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
                           "the training range).", RuntimeWarning, stacklevel=2)
         if self._y_ndim == 1:
             forecasts = forecasts[..., 0]
-        return as_pandas(forecasts, X, y, all_horizons)
+        return as_pandas(forecasts, X, y, all_horizons, getattr(self, "target_names_in_", None))
 
     def _continuation(self, X, horizon):
         """The stored history followed by the future inputs ``X`` (targets NaN): ``(inputs,

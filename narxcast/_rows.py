@@ -83,9 +83,21 @@ def segment_bounds(groups, n_rows, min_rows):
     return bounds if len(bounds) > 1 else None
 
 
-def as_pandas(forecasts, X, y, all_horizons=False):
+def target_names(y):
+    """The names of the targets of ``y`` when they are strings (a named Series: its name; a
+    DataFrame: its columns), else None; what fit keeps as ``target_names_in_``."""
+    if getattr(y, "ndim", None) == 1 and isinstance(getattr(y, "name", None), str):
+        return [y.name]
+    columns = getattr(y, "columns", None)
+    if columns is not None and len(columns) and all(isinstance(c, str) for c in columns):
+        return list(columns)
+    return None
+
+
+def as_pandas(forecasts, X, y, all_horizons=False, names=None):
     """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
-    when that argument is pandas, with its index (see a forecaster's ``predict``).
+    when that argument is pandas, with its index (see a forecaster's ``predict``), named as
+    ``y``'s targets, or as ``names`` (the targets seen in fit) when ``y`` is None.
 
     Examples
     --------
@@ -100,9 +112,13 @@ def as_pandas(forecasts, X, y, all_horizons=False):
             len(rows.index) != len(forecasts):
         return forecasts
     index = rows.index
+    if y is not None:
+        names = target_names(y)
     if forecasts.ndim == 1:
-        return pd.Series(forecasts, index=index, name=getattr(y, "name", None))
-    names = list(y.columns) if getattr(y, "ndim", 1) == 2 else None
+        return pd.Series(forecasts, index=index,
+                         name=getattr(y, "name", None) if y is not None else
+                         (names[0] if names else None))
+    names = names if names is not None and len(names) == forecasts.shape[-1] else None
     if not all_horizons:
         return pd.DataFrame(forecasts, index=index, columns=names)
     leads = pd.RangeIndex(1, forecasts.shape[1] + 1, name="horizon")

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._rows import as_pandas
+from ._rows import as_pandas, target_names
 from ._validation import check_horizon
 
 MAX_PATHS = 100_000
@@ -93,10 +93,8 @@ class FreeRunMixin:
         simulated[n_initial:] = self.target_scaler_.inverse(out[:, :, 0])
         if self._y_ndim == 1:
             simulated = simulated[:, 0]
-        result = as_pandas(simulated, X, None)
-        if hasattr(result, "name"):
-            result.name = getattr(y_initial, "name", None)
-        return result
+        names = target_names(y_initial) or getattr(self, "target_names_in_", None)
+        return as_pandas(simulated, X, None, names=names)
 
     # ------------------------------------------------------------------------ sample paths
     # a family with sample paths implements ``_sample_scaled(inputs_t, targets_t, origins,

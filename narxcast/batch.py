@@ -11,6 +11,7 @@ before any work). Settings are :class:`narxcast.specs.Spec`, tables are read by
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -322,7 +323,7 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     frame = _frame(frame)
     model = calibration_window(clone(model), step)
     result, forecasts = command_backtest(
-        path, spec.model, model, inputs, frame[spec.target], "; nothing written for this series",
+        path, spec, model, inputs, frame[spec.target], "; nothing written for this series",
         horizons=horizons, train_size=train_size, refit=refit, mask=mask, coverage=coverage)
     unscored = sorted(set(horizons) - set(result.scores.horizon))
     if unscored:
@@ -334,16 +335,21 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
             forecasts.assign(series=series))
 
 
-def command_backtest(label, name, model, X, y, overflow_detail="", **options):
+def command_backtest(label, spec, model, X, y, overflow_detail="", **options):
     """:func:`~narxcast.model_selection.backtest` of one model for the command line, scored
-    by RMSE, MAE, nRMSE and MBE: its refusal of ``train_size`` or ``horizons`` becomes an
-    :class:`InputError` naming ``label``, and forecasts that overflow a FloatingPointError
-    (its message ending in ``overflow_detail``). Returns ``(result, forecasts)``."""
+    by RMSE, MAE, nRMSE and MBE, its skill against the same references as the library's (the
+    clear-sky persistence among them when the inputs hold ``clearsky_ghi``): its refusal of
+    ``train_size`` or ``horizons`` becomes an :class:`InputError` naming ``label``, and
+    forecasts that overflow a FloatingPointError (its message ending in ``overflow_detail``).
+    Returns ``(result, forecasts)``."""
     from .model_selection import backtest
 
+    exog = spec.columns()[1:]
+    clearsky = exog.index("clearsky_ghi") if "clearsky_ghi" in exog else None
+    name = spec.model
     try:
         result = backtest({name: model}, X, y, metrics=("rmse", "mae", "nrmse", "mbe"),
-                          progress=False, **options)
+                          progress=False, clearsky_column=clearsky, **options)
     except ValueError as error:
         if "train_size" in str(error) or "horizons" in str(error):
             raise InputError(f"{label}: {error}") from None
@@ -389,19 +395,48 @@ class Outcome:
     seconds: float
     result: object = None
     error: str = ""
+    notes: tuple = ()
+
+
+def command_note(warning):
+    """What a warning raised while a series ran says on the command line: a training budget
+    used up names the ``--param`` that gives more; others, their first line."""
+    from .training.stages import IterationsExhaustedWarning
+
+    if isinstance(warning, IterationsExhaustedWarning):
+        return ("training used every iteration allowed, its loss still falling (usable; to "
+                f"train longer: --param max_iter={warning.suggested_max_iter})")
+    return str(warning).splitlines()[0] if str(warning) else type(warning).__name__
 
 
 def _attempt(function, series, args):
     started = time.perf_counter()
-    try:
-        result = function(series, *args)
-    except InputError as error:
-        return Outcome(series, False, time.perf_counter() - started, error=str(error))
-    except Exception as error:  # a failed series is reported; the others go on
-        message = str(error).splitlines()[0] if str(error) else ""
-        return Outcome(series, False, time.perf_counter() - started,
-                       error=f"{type(error).__name__}: {message}")
-    return Outcome(series, True, time.perf_counter() - started, result=result)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = function(series, *args)
+        except InputError as error:
+            return Outcome(series, False, time.perf_counter() - started, error=str(error))
+        except Exception as error:  # a failed series is reported; the others go on
+            message = str(error).splitlines()[0] if str(error) else ""
+            return Outcome(series, False, time.perf_counter() - started,
+                           error=f"{type(error).__name__}: {message}")
+    notes = tuple(dict.fromkeys(command_note(w.message) for w in caught))
+    return Outcome(series, True, time.perf_counter() - started, result=result, notes=notes)
+
+
+class _BarPostfix:
+    """An iteration listener that shows a series' training iteration and loss beside the
+    progress bar, redrawn at most ten times a second."""
+
+    def __init__(self, bar, series):
+        self.bar, self.series, self.shown = bar, series, 0.0
+
+    def __call__(self, iteration, loss):
+        now = time.monotonic()
+        if now - self.shown >= 0.1:
+            self.shown = now
+            self.bar.set_postfix_str(f"{self.series}: iteration {iteration}, loss {loss:.4g}")
 
 
 def run_jobs(function, jobs, n_jobs=1, scheduler=None, progress=False, description="series"):
@@ -410,7 +445,11 @@ def run_jobs(function, jobs, n_jobs=1, scheduler=None, progress=False, descripti
     a Dask distributed cluster at ``scheduler`` (an address) when given."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(jobs), desc=description, disable=not progress, leave=False)
+    from .training.gradient import ITERATION_LISTENER
+
+    # (no bar where standard error is not a terminal: its redraws would run into the output)
+    bar = tqdm(total=len(jobs), desc=description, disable=None if progress else True,
+               leave=False)
     outcomes = {}
     try:
         if scheduler is not None:
@@ -423,9 +462,14 @@ def run_jobs(function, jobs, n_jobs=1, scheduler=None, progress=False, descripti
                     outcome = future.result()
                     outcomes[outcome.series] = outcome
                     bar.update()
-        elif n_jobs == 1:
+        elif n_jobs == 1:  # a long fit shows its epochs (iterations, generations)
             for series, args in jobs.items():
-                outcomes[series] = _attempt(function, series, args)
+                token = ITERATION_LISTENER.set(None if bar.disable else
+                                               _BarPostfix(bar, series))
+                try:
+                    outcomes[series] = _attempt(function, series, args)
+                finally:
+                    ITERATION_LISTENER.reset(token)
                 bar.update()
         else:
             parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
@@ -443,4 +487,5 @@ def summary(outcomes):
     return pd.DataFrame({"series": [o.series for o in outcomes],
                          "status": ["ok" if o.ok else "FAILED" for o in outcomes],
                          "seconds": [round(o.seconds, 3) for o in outcomes],
-                         "error": [o.error for o in outcomes]})
+                         "error": [o.error for o in outcomes],
+                         "notes": ["; ".join(o.notes) for o in outcomes]})

@@ -202,7 +202,7 @@ def backtest_global(label, parts, spec, horizons, train_size):
     index = pd.MultiIndex.from_arrays([ids, np.concatenate([p[2] for p in parts.values()])],
                                       names=["series", spec.time_column])
     result, forecasts = command_backtest(
-        "--global", spec.model, spec.build_model(), X, pd.Series(y, index=index),
+        "--global", spec, spec.build_model(), X, pd.Series(y, index=index),
         horizons=horizons, train_size=train_size, groups=ids, mask=mask)
     forecasts.columns = [f"{spec.target}_forecast_h{h}" for h in forecasts.columns]
     forecasts.insert(0, spec.target, y)

@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 
 from .features import DAYTIME_CLEARSKY, daytime_mask, solar_features
 
@@ -40,6 +39,7 @@ TARGETS = ("ghi", "wind_speed")
 TRAIN_FRACTION = 0.75
 SEARCH_SITE = "colorado-2017"
 INPUT_DELAYS = [0, 1]
+UNITS = {"ghi": "W/m2", "wind_speed": "m/s"}
 PERSISTENCE = ("naive persistence", "seasonal persistence", "clear-sky persistence")
 PROBABILISTIC_REFERENCE = "persistence, conformal"  # the CRPS skill's reference
 SEEDS = (0, 1, 2, 3, 4)  # every entry with a random_state runs from each: mean ± std
@@ -254,14 +254,17 @@ def evaluate(site, target, config, quick=False, progress=False, cv=None):
                                         level=0)
     rmse = scores.query("metric == 'rmse'").pivot(index="horizon", columns="model",
                                                   values="value")
-    best_persistence = rmse[[name for name in PERSISTENCE if name in rmse]].min(axis=1)
+    persistence = rmse[[name for name in PERSISTENCE if name in rmse]]
+    best_persistence = persistence.min(axis=1)
     skill = (1.0 - rmse.div(best_persistence, axis=0)).stack().rename("value").reset_index()
     skill["metric"] = "skill"
+    skill["reference"] = skill["horizon"].map(persistence.idxmin(axis=1))
     crps = scores.query("metric == 'crps'").pivot(index="horizon", columns="model",
                                                   values="value")
     if PROBABILISTIC_REFERENCE in crps:
         crps_skill = (1.0 - crps.div(crps[PROBABILISTIC_REFERENCE], axis=0)).stack()
-        crps_skill = crps_skill.rename("value").reset_index().assign(metric="crps_skill")
+        crps_skill = crps_skill.rename("value").reset_index().assign(
+            metric="crps_skill", reference=PROBABILISTIC_REFERENCE)
         skill = pd.concat([skill, crps_skill], ignore_index=True)
     scores = pd.concat([scores, skill], ignore_index=True)
     scores.insert(0, "split", "last quarter" if cv is None else "expanding-window CV")
@@ -298,8 +301,11 @@ def _summary(scores):
         fit = group[group.metric == "fit_seconds"].set_index("model")["value"]
         out["fit s"] = fit.reindex(out.index).map("{:.1f}".format)
         unit = "W/m2, daytime" if target == "ghi" else "m/s"
+        references = group[group.metric == "skill"].groupby("horizon")["reference"].first()
         blocks.append(f"### {site}, {target} ({unit}), {split}\n\n"
-                      + _markdown(out.reset_index()))
+                      + _markdown(out.reset_index()) + "\n\nSkill: 1 - RMSE / RMSE of the "
+                      "best persistence at each horizon: "
+                      + ", ".join(f"{name} at {h} h" for h, name in references.items()) + ".")
     return "\n\n".join(blocks)
 
 
@@ -373,7 +379,8 @@ def _figures(out_dir, forecasts_by_problem):
         week = slice(start, start + 24 * 7)
         for column, h in enumerate((1, 24)):
             plot_response(y.iloc[week], {m: forecasts[(m, h)].to_numpy()[week] for m in models},
-                          ax=axes[:, column], title=f"{site}, {target}: {h} h ahead")
+                          ax=axes[:, column], title=f"{site}, {target}: {h} h ahead",
+                          units=UNITS[target])
         figure.tight_layout()
         path = out_dir / f"solar_wind_{site}_{target}.png"
         figure.savefig(path, dpi=80)
@@ -393,8 +400,9 @@ def _skill_figure(out_dir, scores):
     problems = scores[scores.split == "last quarter"][["site", "target"]].drop_duplicates()
     targets = list(dict.fromkeys(problems.target))
     sites = list(dict.fromkeys(problems.site))
-    figure, axes = plt.subplots(len(targets), len(sites), figsize=(4 * len(sites),
-                                3.5 * len(targets)), squeeze=False)
+    legend_width = 3.0  # inches beside the panels for the one legend
+    figure, axes = plt.subplots(len(targets), len(sites), figsize=(
+        4 * len(sites) + legend_width, 3.5 * len(targets)), squeeze=False)
     for i, target in enumerate(targets):
         for j, site in enumerate(sites):
             part = scores[(scores.site == site) & (scores.target == target)
@@ -403,9 +411,12 @@ def _skill_figure(out_dir, scores):
             ax = plot_skill_by_horizon(part.rename(columns={"model": "estimator"}),
                                        ax=axes[i, j])
             ax.set_title(f"{site}, {target}", fontsize="small")
-            if (i, j) != (0, 0):
-                ax.get_legend().remove()
-    figure.tight_layout()
+            ax.set_xlabel("horizon (h)")
+            ax.set_ylabel("skill vs best persistence" if j == 0 else "")
+            ax.get_legend().remove()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.tight_layout(rect=(0, 0, 1 - legend_width / figure.get_figwidth(), 1))
+    figure.legend(handles, labels, loc="center right", fontsize="small")  # beside, not over
     path = out_dir / "solar_wind_skill.png"
     figure.savefig(path, dpi=70)
     plt.close(figure)
@@ -509,8 +520,8 @@ def demo(site="colorado-2017", seed=0, out=sys.stdout):
     model = NARXRegressor(input_delays=[0, 1], feedback_delays=[1, 2, 3, 24],
                           random_state=seed)
     started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model.fit(X_train, y_train)
     seconds = time.perf_counter() - started
     forecasters = {"NARX (open, then closed loop)": model,
@@ -534,6 +545,8 @@ def demo(site="colorado-2017", seed=0, out=sys.stdout):
     print(table.round(1).to_string(), file=out)
     print(f"NARX trained in {seconds:.1f} s ({', '.join(model.stages_)}: {model.n_iter_} "
           "epochs; a first run also compiles the Numba kernels, which are cached).", file=out)
+    for message in dict.fromkeys(str(w.message) for w in caught):  # not as library source
+        print(f"Note: {message}", file=out)
     return table
 
 
@@ -570,13 +583,31 @@ def add_arguments(parser):
                         help="bundled sites (default: all)")
     parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS),
                         help="targets to forecast (default: all)")
-    parser.add_argument("--out", default="benchmarks/results",
-                        help="directory for solar_wind.md, solar_wind.csv and the figures")
+    parser.add_argument("--out", default=None,
+                        help="directory for solar_wind.md, solar_wind.csv and the figures "
+                             "(default: a new directory narxcast-bench-<date>-<time> here; "
+                             "an existing directory's files of those names are replaced)")
     parser.add_argument("--quick", action="store_true",
                         help="a reduced run (few models, 5 epochs): checks the pipeline only")
 
 
 def run_from_arguments(args):
-    run(sites=args.sites, targets=args.targets, out_dir=args.out, quick=args.quick,
+    out = Path(args.out) if args.out is not None else new_directory("narxcast-bench")
+    run(sites=args.sites, targets=args.targets, out_dir=out, quick=args.quick,
         progress=not args.quick)
+    print(f"narxcast bench: wrote solar_wind.md, solar_wind.csv and the figures to {out}")
     return 0
+
+
+def new_directory(stem, parent="."):
+    """A directory that did not exist, named ``stem-<date>-<time>`` in ``parent`` (with a
+    counter when two runs start in the same second), created empty."""
+    name = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for k in range(1000):
+        path = Path(parent) / (name if k == 0 else f"{name}-{k}")
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free directory name {name}-* in {parent}")

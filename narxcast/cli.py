@@ -135,7 +135,10 @@ def _report(outcomes, out=sys.stdout):
 
     table = summary(outcomes)
     failed = table[table.status != "ok"]
-    print(table.drop(columns="error").to_string(index=False), file=out)
+    print(table.drop(columns=["error", "notes"]).to_string(index=False), file=out)
+    noted = table[table.notes != ""]
+    for row in noted.itertuples():
+        print(f"note, {row.series}: {row.notes}", file=out)
     if not failed.empty:
         print(f"{len(failed)} of {len(table)} series failed:", file=sys.stderr)
         for row in failed.itertuples():
@@ -146,7 +149,8 @@ def _report(outcomes, out=sys.stdout):
 def _seeded(spec):
     """The line that says how the run's models were seeded."""
     if "random_state" in spec.params:
-        print(f"{spec.model}: random_state={spec.params['random_state']!r}")
+        print(f"models seeded with random_state={spec.params['random_state']!r} (--seed): the "
+              "same data and settings give the same results")
 
 
 def _fit(args):
@@ -160,8 +164,9 @@ def _fit(args):
     else:
         outcomes = fit_command(args.data, args.out, spec, args.n_jobs, args.scheduler,
                                not args.quiet)
+    code = _report(outcomes)
     _seeded(spec)
-    return _report(outcomes)
+    return code
 
 
 def _forecast(args):
@@ -202,8 +207,21 @@ def _backtest(args):
     if scores is not None:
         print(scores.pivot_table(index=["series", "metric"], columns="horizon",
                                  values="value").round(4).to_string())
+        print(_skill_references(scores))
+    code = _report(outcomes)
     _seeded(spec)
-    return _report(outcomes)
+    return code
+
+
+def _skill_references(scores):
+    """The line that says what each series' skill is measured against."""
+    skill = scores[scores.metric == "skill"]
+    parts = []
+    for series, rows in skill.groupby("series", sort=False):
+        by_horizon = ", ".join(f"{r.reference} at {r.horizon}" for r in rows.itertuples())
+        parts.append(f"{series}: {by_horizon}")
+    return ("skill = 1 - RMSE / RMSE of the best persistence at each horizon (metrics.csv, "
+            "column reference): " + "; ".join(parts))
 
 
 def _bench(args):

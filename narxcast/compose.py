@@ -11,10 +11,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._rows import as_pandas, column_of, groups_of, segment_bounds, take
+from ._rows import as_pandas, column_of, groups_of, segment_bounds, take, target_names
 from ._validation import as_floats, check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
+
+def _names(wrapper):
+    """The target names a wrapper's forecasts carry: those it saw in fit, else its (first)
+    inner forecaster's."""
+    names = getattr(wrapper, "target_names_in_", None)
+    if names is None:
+        inner = getattr(wrapper, "estimator_", None) or (getattr(wrapper, "estimators_", None)
+                                                         or [None])[0]
+        names = getattr(inner, "target_names_in_", None)
+    return names
 
 class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
@@ -115,6 +125,11 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         records, as the estimator's ``fit``)."""
         self._validate_params()
         self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **_segments(groups))
+        names = target_names(y)
+        if names is not None:
+            self.target_names_in_ = names
+        elif hasattr(self, "target_names_in_"):
+            del self.target_names_in_
         return self
 
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
@@ -127,7 +142,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
                                                    **_segments(groups)))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
-        return as_pandas(self._irradiance(X, index), X, y, all_horizons)
+        return as_pandas(self._irradiance(X, index), X, y, all_horizons, _names(self))
 
     def simulate(self, X, y_initial, **options):
         """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
@@ -138,7 +153,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
         n_initial = np.shape(y_initial)[0] if np.ndim(y_initial) else 0
         initial = self._index(take(X, slice(n_initial)), y_initial)
         index = np.asarray(self.estimator_.simulate(X, initial, **options))
-        return as_pandas(self._irradiance(X, index), X, None)
+        return as_pandas(self._irradiance(X, index), X, None, names=_names(self))
 
     def update(self, X, y, groups=None):
         """Append measurements (as clear-sky indices) to the inner forecaster's history
@@ -198,7 +213,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         lower, upper = self.physical_bounds(X)
         shape = (-1, *[1] * (forecasts.ndim - 1))
         return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
-                         all_horizons)
+                         all_horizons, _names(self))
 
     def update(self, X, y, groups=None):
         """Append measurements to the inner forecaster's history (``groups``: new records)."""
@@ -294,7 +309,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
                               for member in self.estimators_])
         combined = (forecasts.mean(axis=0) if self.combine == "mean"
                     else np.median(forecasts, axis=0))
-        combined = as_pandas(combined, X, y, all_horizons)
+        combined = as_pandas(combined, X, y, all_horizons, _names(self))
         if return_std:
             return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
@@ -306,7 +321,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
                          for member in self.estimators_])
         combined = runs.mean(axis=0) if self.combine == "mean" else np.median(runs, axis=0)
-        return as_pandas(combined, X, None)
+        return as_pandas(combined, X, None, names=_names(self))
 
     def update(self, X, y, groups=None):
         """Append measurements to every member's history (``groups``: new records)."""
@@ -454,7 +469,7 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
         shape = (-1,) + (1,) * (forecasts.ndim - 1)
         forecasts = (forecasts * self.target_scale_[rows].reshape(shape)
                      + self.target_mean_[rows].reshape(shape))
-        return as_pandas(forecasts, X, y, all_horizons)
+        return as_pandas(forecasts, X, y, all_horizons, _names(self))
 
     def simulate(self, X, y_initial, series, horizon=None):
         """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
@@ -478,7 +493,7 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
             inputs, (initial - self.target_mean_[k]) / self.target_scale_[k],
             **({"horizon": n_rows - len(initial)} if inputs is None else {}))
         simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
-        return as_pandas(simulated, X, None)
+        return as_pandas(simulated, X, None, names=_names(self))
 
     def score(self, X, y, sample_weight=None, horizon=1, groups=None):
         """R^2 of the ``horizon``-step forecasts of every series' segment."""

@@ -93,6 +93,18 @@ class BacktestResult(NamedTuple):
     persistence was best there)."""
 
 
+def _has_column(X, column):
+    """Whether ``column`` (a name, or a position) is a column of ``X``."""
+    if column is None or X is None:
+        return False
+    if isinstance(column, str):
+        return column in getattr(X, "columns", ())
+    if isinstance(column, numbers.Integral) and not isinstance(column, bool):
+        return np.ndim(X) == 2 and 0 <= column < np.shape(X)[1]
+    raise TypeError(f"`clearsky_column` must be a column name, a position or None. Got "
+                    f"{column!r}.")
+
+
 def _record_blocks(bounds, train_size):
     """One fit over several records (``bounds``: their (start, end) rows): the first
     ``train_size`` of each record trains, and each record's later origins are forecast from
@@ -154,7 +166,7 @@ def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
 
 def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
              metrics=("rmse", "mae"), reference="persistence", mask=None, coverage=(),
-             progress=True, groups=None):
+             progress=True, groups=None, clearsky_column="clearsky_ghi"):
     """Rolling-origin evaluation of several forecasters at several lead times.
 
     Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
@@ -184,10 +196,11 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
     reference : str or None, default="persistence"
         What the metric ``"skill"`` (``1 - RMSE / RMSE_reference``) compares with: an
         estimator's name; "persistence" (unless an estimator has that name) the best, at each
-        horizon, of naive, seasonal (24 steps) and, when ``X`` has a ``clearsky_ghi`` column,
-        clear-sky persistence (:class:`~narxcast.PersistenceRegressor`, forecast alongside
-        and scored on the same rows; ``BacktestResult.reference`` says which won), so that
-        no skill is measured against a weak persistence; None: no skill.
+        horizon, of naive, seasonal (24 steps) and, when ``X`` has the clear-sky column
+        ``clearsky_column``, clear-sky persistence (:class:`~narxcast.PersistenceRegressor`,
+        forecast alongside and scored on the same rows), so that no skill is measured against
+        a weak persistence; None: no skill. Every skill row of ``scores`` names its reference
+        (column ``reference``), as ``BacktestResult.reference`` does per horizon.
     mask : array-like of bool, optional
         Rows to score (e.g. :func:`narxcast.metrics.daytime_mask`). At each horizon every
         estimator is scored on the same rows: masked in, and forecast by all of them.
@@ -207,12 +220,16 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
         :class:`~narxcast.compose.GlobalRegressor`), each series' later rows are forecast from
         its own measurements, and every score is per series (a column ``series``, and the
         reference chosen per series). Not with ``refit``, ``cv`` or ``coverage``.
+    clearsky_column : str, int or None, default="clearsky_ghi"
+        The clear-sky column of ``X`` for the clear-sky persistence reference: a column name
+        of a DataFrame ``X``, or a position (for arrays); None leaves that reference out.
 
     Returns
     -------
     BacktestResult
-        ``scores`` (tidy DataFrame), ``forecasts`` (DataFrame, columns (estimator, horizon)),
-        ``fit_seconds`` (Series).
+        ``scores`` (tidy DataFrame: estimator, horizon, metric, value, and the ``reference``
+        of each skill), ``forecasts`` (DataFrame, columns (estimator, horizon)),
+        ``fit_seconds`` (Series), ``reference`` (Series: the skill's reference per horizon).
 
     Examples
     --------
@@ -250,8 +267,9 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
 
         references = {"naive persistence": PersistenceRegressor(kind="naive"),
                       "seasonal persistence": PersistenceRegressor(kind="seasonal")}
-        if "clearsky_ghi" in getattr(X, "columns", ()):
-            references["clear-sky persistence"] = PersistenceRegressor(kind="clearsky")
+        if _has_column(X, clearsky_column):
+            references["clear-sky persistence"] = PersistenceRegressor(
+                kind="clearsky", clearsky_column=clearsky_column)
     elif reference is not None and reference not in estimators:
         raise ValueError(f"`reference` must name one of the estimators {list(estimators)} "
                          f"or be 'persistence'. Got {reference!r}.")
@@ -362,18 +380,17 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
                 used[key] = reference
             for name in estimators:
                 predicted = forecasts[name, h][scored]
-                found = [(name, h, metric, scorer(truth, predicted))
+                found = [(name, h, metric, scorer(truth, predicted), None)
                          for metric, scorer in scorers.items()]
                 if key in used:
                     found.append((name, h, "skill", skill_score(
-                        truth, predicted, forecasts[used[key], h][scored])))
+                        truth, predicted, forecasts[used[key], h][scored]), used[key]))
                 if name in probabilistic:
-                    found += _probabilistic_scores(name, h, truth,
-                                                   quantile_forecasts[name][scored, k], levels,
-                                                   coverage)
+                    found += [(*record, None) for record in _probabilistic_scores(
+                        name, h, truth, quantile_forecasts[name][scored, k], levels, coverage)]
                 records += [(series, *record) for record in found]
     scores = pd.DataFrame.from_records(records, columns=["series", "estimator", "horizon",
-                                                         "metric", "value"])
+                                                         "metric", "value", "reference"])
     if ids is None:
         scores = scores.drop(columns="series")
     frame = pd.DataFrame({key: values for key, values in forecasts.items()

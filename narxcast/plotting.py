@@ -85,8 +85,12 @@ def _target_label(y, units):
 
 
 def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, bands=None):
-    """Measured series against forecasts (e.g. ``{"open loop": ..., "closed loop": ...}``),
-    with their errors in a second panel. Returns the two axes.
+    """Measured series against forecasts, with their errors in a second panel. Returns the
+    two axes.
+
+    ``forecasts`` is one forecast (an array or a Series, labelled by its name, else
+    "forecast"), a DataFrame (a forecast per column, e.g. ``all_horizons=True``'s lead
+    times) or a dict of them (e.g. ``{"open loop": ..., "closed loop": ...}``).
 
     ``ax`` may be a pair of axes (response, errors); ``index`` the time axis (default: the
     index of ``y`` if it has one, else row numbers); the target's name comes from a pandas
@@ -99,6 +103,7 @@ def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, ban
         index = getattr(y, "index", np.arange(len(y)))
     label = _target_label(y, units)
     y = np.asarray(y, dtype=float)
+    forecasts = _named_forecasts(forecasts, len(y))
     if ax is None:
         _, ax = _pyplot().subplots(2, 1, sharex=True, figsize=(10, 6),
                                    gridspec_kw={"height_ratios": [3, 1]})
@@ -116,12 +121,40 @@ def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, ban
     residual.axhline(0.0, color="black", linewidth=0.5)
     response.set_ylabel(label)
     residual.set_ylabel(f"error ({units})" if units else "error")
-    residual.set_xlabel("time" if hasattr(index, "dtype") and index.dtype.kind == "M"
-                        else "step")
+    dated = hasattr(index, "dtype") and index.dtype.kind == "M"
+    residual.set_xlabel("time" if dated else "step")
+    if dated:  # dates that do not overlap, however narrow the panel
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator(maxticks=6)
+        residual.xaxis.set_major_locator(locator)
+        residual.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     response.legend(loc="best")
     if title:
         response.set_title(title)
     return response, residual
+
+
+def _named_forecasts(forecasts, n):
+    """``forecasts`` as a dict of name -> 1-D forecast of ``n`` rows (see plot_response)."""
+    if isinstance(forecasts, dict):
+        named = dict(forecasts)
+    elif hasattr(forecasts, "columns"):  # a DataFrame: a forecast per column
+        kind = forecasts.columns.name  # e.g. "horizon"
+        named = {(f"{kind} {column}" if kind else str(column)): forecasts[column]
+                 for column in forecasts.columns}
+    else:
+        name = getattr(forecasts, "name", None)
+        values = np.asarray(forecasts, dtype=float)
+        if values.ndim == 2:
+            named = {f"forecast {k}": values[:, k] for k in range(values.shape[1])}
+        else:
+            named = {"forecast" if name is None else f"{name} forecast": values}
+    for name, values in named.items():
+        if np.shape(values) != (n,):
+            raise ValueError(f"`forecasts`: {name!r} must hold one value per row of `y` "
+                             f"({n}). Got shape {np.shape(values)}.")
+    return named
 
 
 def plot_residuals(y, forecast, index=None, max_lag=24, lag_unit="steps", units=None,
@@ -218,13 +251,22 @@ def plot_skill_by_horizon(scores, metric="skill", ax=None):
     ax = _axes(ax, figsize=(7, 4))
     table = scores[scores["metric"] == metric].pivot(index="horizon", columns="estimator",
                                                      values="value")
-    for name in table.columns:
-        ax.plot(table.index, table[name], marker="o", label=name)
+    for name, style in zip(table.columns, line_styles(len(table.columns))):
+        ax.plot(table.index, table[name], label=name, **style)
     ax.axhline(0.0, color="black", linewidth=0.5)
     ax.set_xlabel("horizon (steps)")
-    ax.set_ylabel(metric)
-    ax.legend(loc="best", fontsize="small")
+    ax.set_ylabel("skill (1 - RMSE / RMSE of the reference)" if metric == "skill" else metric)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
     return ax
+
+
+def line_styles(n):
+    """``n`` distinct line styles (colour, marker, dash): the ten-colour cycle first, then
+    the same colours with other markers and dashes, so that no two lines look alike."""
+    colors = [f"C{k}" for k in range(10)]
+    markers, dashes = ["o", "s", "^", "D"], ["-", "--", ":", "-."]
+    return [{"color": colors[k % 10], "marker": markers[(k // 10) % 4],
+             "linestyle": dashes[(k // 10) % 4]} for k in range(n)]
 
 
 def plot_reliability(y, quantile_forecasts, quantiles, ax=None, label=None):

@@ -20,7 +20,13 @@ def test_narxcast_bench_quick_writes_tables_and_figures(tmp_path):
     assert completed.returncode == 0, completed.stderr
     scores = pd.read_csv(tmp_path / "solar_wind.csv")
     assert set(scores.columns) == {"site", "target", "split", "model", "horizon", "metric",
-                                   "value"}
+                                   "value", "reference"}
+    skill = scores[scores.metric == "skill"]  # each against the best persistence, named
+    assert skill.reference.isin(["naive persistence", "seasonal persistence",
+                                 "clear-sky persistence"]).all()
+    assert scores[~scores.metric.str.contains("skill")].reference.isna().all()
+    assert "Skill: 1 - RMSE / RMSE of the best persistence at each horizon: " in (
+        tmp_path / "solar_wind.md").read_text()
     probabilistic = {f"{metric}_{c}" for metric in ("coverage", "width", "interval_score")
                      for c in (80, 95)} | {"crps", "crps_skill"}
     assert set(scores.metric) == {"rmse", "mae", "nrmse", "skill", "fit_seconds"} | probabilistic

@@ -347,3 +347,27 @@ def test_calibrated_intervals_from_the_command_line(files, tmp_path):
                      "--horizon", "24", "--coverage", "0.8", "--out",
                      str(tmp_path / "plain.csv"), "--quiet"]) == 1
     assert "--coverage needs a model fitted with --calibrate" in stderr.getvalue()
+
+
+def test_a_fit_that_runs_out_of_iterations_says_so_in_the_commands_terms(files, tmp_path):
+    """No Python warning quoting library source: a note in the summary that names the
+    ``--param`` to change, and the seed line says what it is for."""
+    root, _ = files
+    done = _narxcast("fit", root / "train.csv", "--target", "ghi", "--time-column",
+                     "timestamp", *PARAMS, "--out", tmp_path / "m.narxcast", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and ".py:" not in done.stderr
+    assert "note, train: training used every iteration allowed" in done.stdout
+    assert "--param max_iter=" in done.stdout
+    assert "models seeded with random_state=0 (--seed)" in done.stdout
+
+
+def test_bench_writes_to_a_new_directory_unless_told(tmp_path, monkeypatch):
+    from narxcast.benchmark import new_directory
+    from narxcast.cli import build_parser
+
+    assert build_parser().parse_args(["bench"]).out is None  # never the committed results
+    first, second = new_directory("narxcast-bench", tmp_path), new_directory("narxcast-bench",
+                                                                             tmp_path)
+    assert first != second and first.is_dir() and second.is_dir()
+    assert first.name.startswith("narxcast-bench-") and not any(first.iterdir())

@@ -68,11 +68,15 @@ def test_global_backtest_equals_the_python_api(tables):
     scores = pd.read_csv(tables / "bt" / "metrics.csv")
     X, y, ids = _stacked(tables / "all.csv")
     expected = backtest({"narx": GlobalRegressor(NARXRegressor(**MODEL))}, X, y,
-                        horizons=(1, 6), train_size=0.7, groups=ids,
+                        horizons=(1, 6), train_size=0.7, groups=ids, clearsky_column=1,
                         metrics=("rmse", "mae", "nrmse", "mbe"), progress=False).scores
     merged = scores.merge(expected, on=["series", "estimator", "horizon", "metric"])
     assert len(merged) == len(expected) == 3 * 2 * 5  # series x horizons x (4 metrics, skill)
     np.testing.assert_allclose(merged.value_x, merged.value_y, rtol=1e-9)
+    skill = merged[merged.metric == "skill"]  # against the same persistence, named
+    assert list(skill.reference_x) == list(skill.reference_y)
+    assert skill.reference_x.isin(["naive persistence", "seasonal persistence",
+                                   "clear-sky persistence"]).all()
     forecasts = pd.read_csv(tables / "bt" / "forecasts.csv")
     assert list(forecasts.columns) == ["timestamp", "series", "ghi", "ghi_forecast_h1",
                                        "ghi_forecast_h6"]

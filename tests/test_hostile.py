@@ -530,7 +530,7 @@ def test_identical_runs_give_identical_files(csv, tmp_path, capsys):
         assert main(["fit", str(csv), "--target", "ghi", "--exog", "temperature", "--param",
                      "max_iter=3", "--out", str(tmp_path / f"{name}.narxcast"),
                      "--quiet"]) == 0
-    assert "narx: random_state=0" in capsys.readouterr().out
+    assert "models seeded with random_state=0 (--seed)" in capsys.readouterr().out
     assert (tmp_path / "a.narxcast").read_bytes() == (tmp_path / "b.narxcast").read_bytes()
     assert ModelFile.load(tmp_path / "a.narxcast").params["random_state"] == 0
     assert main(["fit", str(csv), "--target", "ghi", "--param", "max_iter=3", "--seed", "7",

@@ -194,6 +194,11 @@ def test_pandas_in_pandas_out(rng):
     forecast = one.predict(frame, targets["a"].rename("ghi"), horizon=2)
     assert isinstance(forecast, pd.Series) and forecast.name == "ghi"
     assert forecast.index.equals(index) and forecast.iloc[:2].isna().all()
+    continued = one.predict(frame[:3])  # continuation: named as the y seen in fit
+    assert isinstance(continued, pd.Series) and continued.name == "ghi"
+    assert one.simulate(frame[:6], targets["a"].to_numpy()[:3]).name == "ghi"
+    assert NARXRegressor(max_iter=3, random_state=0).fit(X, y[:, 0]).predict(X[:3]).ndim == 1
+    assert one.predict(frame[:3].to_numpy()).ndim == 1  # arrays in, arrays out
     table = one.predict(frame, targets["a"], horizon=4, all_horizons=True)
     assert table.columns.tolist() == [1, 2, 3, 4] and table.columns.name == "horizon"
     np.testing.assert_array_equal(table[2].to_numpy(), forecast.to_numpy())

@@ -147,3 +147,22 @@ def test_interval_plots_show_what_was_forecast(tmp_path, rng):
     assert band.get_label() == "90% interval"
     np.testing.assert_allclose(band.get_paths()[0].vertices[:, 1].min(), bounds[:50, 0].min())
     _png(response.figure, tmp_path / "bands.png")
+
+
+def test_plot_response_takes_a_series_a_frame_or_a_dict(tmp_path):
+    """One forecast as a Series (labelled by its name), an all-horizons DataFrame (a line per
+    lead), or a dict; forecasts of another length are refused by name."""
+    import pandas as pd
+
+    from narxcast.plotting import plot_response
+
+    index = pd.date_range("2024-06-01", periods=48, freq="h")
+    y = pd.Series(np.sin(np.arange(48) / 4), index=index, name="ghi")
+    response, _ = plot_response(y, y.shift(1))
+    assert response.get_legend_handles_labels()[1] == ["measured", "ghi forecast"]
+    leads = pd.DataFrame({1: y.shift(1), 2: y.shift(2)}).rename_axis(columns="horizon")
+    response, _ = plot_response(y, leads, units="W/m2")
+    assert response.get_legend_handles_labels()[1] == ["measured", "horizon 1", "horizon 2"]
+    assert response.get_ylabel() == "ghi (W/m2)"
+    with pytest.raises(ValueError, match="one value per row of `y` \\(48\\)"):
+        plot_response(y, y[:10])

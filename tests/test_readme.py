@@ -3,10 +3,12 @@
 import contextlib
 import copy
 import io
+import os
 import re
 import shlex
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -28,22 +30,68 @@ def _section(title, block=0):
     return re.findall(r"```python\n(.*?)```", section, re.S)[block]
 
 
-def _run(title, namespace, block=0):
-    """Run the section's block in a copy of ``namespace``; returns the copy."""
-    namespace = dict(namespace)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(_section(title, block), f"README {title}", "exec"), namespace)
-    return namespace
+def _blocks():
+    """Every Python block of the README in order: ``(section title, number in section,
+    code)``."""
+    found = []
+    for title, body in re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", README.read_text(),
+                                  re.S | re.M):
+        found += [(title, k, code) for k, code in
+                  enumerate(re.findall(r"```python\n(.*?)```", body, re.S))]
+    return found
+
+
+class Block(NamedTuple):
+    """What one README block left: the session's names after it, what it printed, and the
+    warnings it raised."""
+
+    namespace: dict
+    printed: str
+    warnings: list
 
 
 @pytest.fixture(scope="module")
-def quickstart():
-    """The quickstart, run once for every example that continues from it, and its output."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        namespace = _run("Quickstart", {})
-    return namespace, printed.getvalue()
+def session(tmp_path_factory):
+    """Every README block run once, in order, in one namespace (as a user pastes them into one
+    session), in a fresh folder (the command-line block writes files)."""
+    folder, namespace, blocks = tmp_path_factory.mktemp("readme"), {}, {}
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        for title, k, code in _blocks():
+            printed = io.StringIO()
+            with warnings.catch_warnings(record=True) as caught, \
+                    contextlib.redirect_stdout(printed):
+                warnings.simplefilter("always")
+                exec(compile(code, f"README {title} {k}", "exec"), namespace)
+            blocks[title, k] = Block(dict(namespace), printed.getvalue(), list(caught))
+    finally:
+        os.chdir(here)
+    return blocks
+
+
+@pytest.fixture(scope="module")
+def quickstart(session):
+    """The names the quickstart left, and what it printed."""
+    return session["Quickstart", 0].namespace, session["Quickstart", 0].printed
+
+
+def test_every_block_ran_in_order_in_one_session(session):
+    assert list(session) == [(title, k) for title, k, _ in _blocks()]
+    assert len(session) >= 10
+    for key in (("Baselines and backtests", 0), ("Probabilistic forecasts", 0)):
+        assert session[key].namespace["y"] is session["Quickstart", 0].namespace["y"], key
+
+
+def test_the_quickstart_warns_only_in_terms_a_user_can_act_on(session):
+    """A default fit that uses its whole budget says which setting to change, at the user's
+    line; nothing else is raised (no library-internal warning)."""
+    from narxcast.training.stages import IterationsExhaustedWarning
+
+    for warning in session["Quickstart", 0].warnings:
+        assert issubclass(warning.category, IterationsExhaustedWarning), warning
+        assert warning.filename.startswith("README")
+        assert "raise max_iter" in str(warning.message)
 
 
 def test_quickstart_runs_and_prints_what_the_readme_says(quickstart):
@@ -91,8 +139,8 @@ def test_forecasting_modes_run(quickstart):
     assert namespace["model"].history_y_[-1, 0] == y_test.iloc[23]  # updated to the new rows
 
 
-def test_backtest_example_runs(quickstart):
-    namespace = _run("Baselines and backtests", quickstart[0])
+def test_backtest_example_runs(session):
+    namespace = session["Baselines and backtests", 0].namespace
     result = namespace["result"]
     assert set(result.scores["metric"]) == {"rmse", "mae", "skill"}
     assert result.forecasts.shape == (len(namespace["y"]), 12)
@@ -121,35 +169,32 @@ def test_backtest_example_runs(quickstart):
                                atol=0.02)
 
 
-def test_recurrent_example_runs(quickstart):
-    namespace = _run("Recurrent networks", quickstart[0])
+def test_recurrent_example_runs(session):
+    namespace = session["Recurrent networks", 0].namespace
     forecasts = namespace["lstm"].predict(namespace["X_test"], namespace["y_test"], horizon=24)
     truth = namespace["y_test"].to_numpy()
     persistence = np.sqrt(np.mean((truth[24:] - truth[:-24]) ** 2))
     assert np.sqrt(np.nanmean((forecasts - truth) ** 2)) < persistence
 
 
-def test_training_methods_example_prints_what_the_readme_says(quickstart):
+def test_training_methods_example_prints_what_the_readme_says(session):
     """LM open then closed loop, and GA then Adam open and closed loop, on the quickstart's
     data: the figures the README quotes, and the hybrid's curves are those of its stages."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        namespace = _run("Training methods", quickstart[0])
+    namespace, printed = session["Training methods", 0][:2]
     evolved = namespace["evolved"]
     assert len(evolved.fitness_curve_) == 50 and len(evolved.loss_curve_) == evolved.n_iter_
     assert evolved.stages_ == ["ga, closed fitness", "adam, open loop", "adam, closed loop"]
-    errors = [float(v) for pair in re.findall(r"([\d.]+) / ([\d.]+) W/m2 at",
-                                              printed.getvalue()) for v in pair]
+    errors = [float(v) for pair in re.findall(r"([\d.]+) / ([\d.]+) W/m2 at", printed)
+              for v in pair]
     claimed = re.search(r"This prints ([\d.]+) / ([\d.]+) for LM and ([\d.]+) / ([\d.]+) for "
                         r"GA then Adam", README.read_text()).groups()
     np.testing.assert_allclose(errors, [float(v) for v in claimed], rtol=0.02)
 
 
-@pytest.mark.slow
-def test_ensemble_example_runs(quickstart):
+def test_ensemble_example_runs(session):
     """The ensemble of five LM NARX trained open then closed loop: its members disagree
     (a spread), and its day-ahead forecasts beat persistence."""
-    namespace = _run("Training methods", quickstart[0], block=1)
+    namespace = session["Training methods", 1].namespace
     forecast, spread = namespace["forecast"], namespace["spread"]
     truth = namespace["y_test"].to_numpy()
     assert np.nanmean(spread) > 0
@@ -187,27 +232,46 @@ def test_command_line_example_runs_and_stays_physical(tmp_path, monkeypatch):
     assert (values[clearsky <= 10] == 0).all()
     truth = latest.loc[forecasts["time"], "ghi"]
     assert truth.isna().all()  # the forecast day was never shown to the model
-    metrics = pd.read_csv("results/metrics.csv").set_index(["metric", "horizon"])["value"]
-    assert (metrics["skill"] > 0).all()  # against the best persistence at 1, 6 and 24 h
+    metrics = pd.read_csv("results/metrics.csv")
+    skill = metrics.query("metric == 'skill'").set_index("horizon")
+    assert (skill["value"] > 0).all()  # against the best persistence at 1, 6 and 24 h
+    assert metrics.query("metric != 'skill'")["reference"].isna().all()
+
+    # The library's backtest of the same model on the same rows gives the same forecasts and
+    # so the same skill, against the same (named) references: clear-sky persistence included.
+    from narxcast import NARXRegressor
+    from narxcast.compose import IrradianceRegressor
+    from narxcast.features import daytime_mask, solar_features
+    from narxcast.model_selection import backtest
+
+    data = pd.read_csv("data.csv", parse_dates=["time"], index_col="time")
+    model = IrradianceRegressor(NARXRegressor(feedback_delays=[1, 2, 3, 24], random_state=0),
+                                clearsky=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = backtest({"narx": model}, solar_features(data), data["ghi"],
+                          mask=daytime_mask(data["clearsky_ghi"]), progress=False,
+                          metrics=("rmse",))
+    library = result.scores.query("metric == 'skill'").set_index("horizon")
+    np.testing.assert_allclose(skill["value"], library["value"], rtol=1e-9)
+    assert list(skill["reference"]) == list(library["reference"]) == list(result.reference)
+    assert "clear-sky persistence" in set(library["reference"])
 
 
-def test_grid_search_example_runs_without_warning_spam(quickstart):
+def test_grid_search_example_runs_without_warning_spam(session):
     """As a script shows them (once per message and place), the README's grid search prints at
-    most one warning line: no message that changes from fit to fit."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        namespace = dict(quickstart[0])
-        exec(compile(_section("Forecasting modes", block=1), "README grid search", "exec"),
-             namespace)
+    most one line of each kind of warning: no message that changes from fit to fit."""
+    namespace, _, caught = session["Forecasting modes", 1]
     assert namespace["search"].best_params_["hidden_layer_sizes"] in [(5,), (10,)]
-    assert len({(w.category, str(w.message)) for w in caught}) <= 1
+    messages = {}
+    for warning in caught:
+        messages.setdefault(warning.category, set()).add(str(warning.message))
+    assert all(len(texts) == 1 for texts in messages.values()), messages
 
 
-def test_probabilistic_example_prints_what_the_readme_says(quickstart):
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        namespace = _run("Probabilistic forecasts", quickstart[0])
-    got = [float(v) for v in re.findall(r"cover ([\d.]+)%", printed.getvalue())]
+def test_probabilistic_example_prints_what_the_readme_says(session):
+    namespace, printed = session["Probabilistic forecasts", 0][:2]
+    got = [float(v) for v in re.findall(r"cover ([\d.]+)%", printed)]
     claimed = re.search(r"This prints ([\d.]+)% and ([\d.]+)% \(nominal",
                         README.read_text()).groups()
     np.testing.assert_allclose(got, [float(v) for v in claimed], atol=1.0)
@@ -218,20 +282,17 @@ def test_probabilistic_example_prints_what_the_readme_says(quickstart):
     assert (quantiles[formed] >= 0).all().all()
 
 
-def test_rolling_update_example_prints_what_the_readme_says(quickstart):
-    namespace = _run("Probabilistic forecasts", quickstart[0])
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        _run("Probabilistic forecasts", namespace, block=1)
-    got = [float(v) for v in re.findall(r"cover ([\d.]+)%", printed.getvalue())]
+def test_rolling_update_example_prints_what_the_readme_says(session):
+    got = [float(v) for v in re.findall(r"cover ([\d.]+)%",
+                                        session["Probabilistic forecasts", 1].printed)]
     claimed = re.search(r"This prints ([\d.]+)% against ([\d.]+)% \(the calibration",
                         README.read_text()).groups()
     np.testing.assert_allclose(got, [float(v) for v in claimed], atol=1.0)
     assert got[0] > got[1] + 3  # updating the calibration covers more of the new quarter
 
 
-def test_records_example_identifies_the_plant(quickstart):
-    namespace = _run("Several records of one system", quickstart[0])
+def test_records_example_identifies_the_plant(session):
+    namespace = session["Several records of one system", 0].namespace
     simulated, u = namespace["simulated"], namespace["u_new"]
     truth = np.zeros(len(u))
     for k in range(len(u) - 1):

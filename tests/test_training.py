@@ -1,5 +1,7 @@
 """Optimiser steps against their closed forms; the trainer on problems with known answers."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -122,8 +124,23 @@ def test_clipping_bounds_every_step(rng):
     assert max(norms) > 0.2  # (clipping had something to do)
 
 
-def test_max_iter_warns_convergence(rng):
+def test_max_iter_is_reported_by_the_estimator_in_its_terms_at_the_users_line(rng):
+    """The trainer says how it stopped; the estimator warns once per fit, naming the stages,
+    the budget and what to change, at the line of the user's ``fit`` (not library source)."""
+    from narxcast import NARXRegressor
+
     loss_gradient, origins, _ = _least_squares(rng)
-    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(2\)"):
-        result = _train(loss_gradient, origins, rng, max_iter=2)
-    assert result.stopped_by == "max_iter"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _train(loss_gradient, origins, rng, max_iter=2).stopped_by == "max_iter"
+    y = np.sin(np.arange(300) / 5.0)
+    with pytest.warns(ConvergenceWarning) as caught:
+        NARXRegressor(feedback_delays=2, max_iter=3, random_state=0).fit(None, y)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    message = str(caught[0].message)
+    assert "'Adam, open loop' stage ran all its 3 epochs" in message
+    assert "'Adam, closed loop' stage ran all its 3 epochs" in message
+    assert "max_iter=6" in message and "early_stopping=True" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fit that converges says nothing
+        NARXRegressor(feedback_delays=2, max_iter=500, tol=0.5, random_state=0).fit(None, y)

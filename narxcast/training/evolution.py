@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .gradient import tell_listener
+
 METHODS = ("ga", "cmaes")
 
 
@@ -117,6 +119,7 @@ def train_evolution(population_loss, initial, *, method="ga", n_generations=50, 
         result.fitness_curve.append(best)
         result.mean_fitness_curve.append(mean)
         result.n_generations = generation
+        tell_listener(generation, best)
         if verbose:
             print(f"Generation {generation}, best loss = {best:.8f}, mean loss = {mean:.8f} "
                   f"({time.perf_counter() - started:.1f} s)")

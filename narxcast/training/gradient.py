@@ -5,12 +5,14 @@ windows it may draw (``origins``), and an optional ``validation_score(theta)``; 
 model whose kernels give a loss and its gradient trains with the same code.
 """
 
+import contextvars
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..kernels.optimizers import adam_step, sgd_step
 
@@ -19,6 +21,19 @@ from ..kernels.optimizers import adam_step, sgd_step
 # epoch's loss by a few times at most; a run-away grows it by orders of magnitude (1.1 to
 # 1e176 in the case that led here).
 DIVERGENCE_RATIO = 1e3
+
+
+# Told ``(iteration, loss)`` after every epoch, LM iteration or generation of the trainers run
+# in this context, so that a caller can show a long fit's progress (the command line's bar
+# does); None: nobody listens.
+ITERATION_LISTENER = contextvars.ContextVar("narxcast_iteration_listener", default=None)
+
+
+def tell_listener(iteration, loss):
+    """Pass one iteration's loss to the :data:`ITERATION_LISTENER` of this context, if any."""
+    listener = ITERATION_LISTENER.get()
+    if listener is not None:
+        listener(iteration, loss)
 
 
 class SGD:
@@ -109,6 +124,7 @@ def record_iteration(result, theta, best_theta, loss, validation_score, tol,
     that a good fit's small loss does not stop it early), and the progress message."""
     result.n_iter += 1
     result.loss_curve.append(loss)
+    tell_listener(result.n_iter, loss)
     message = f"Iteration {result.n_iter}, loss = {loss:.8f}"
     if validation_score is not None:
         score = validation_score(theta)
@@ -147,18 +163,29 @@ class Patience:
         return self.without_improvement > self.n_iter_no_change
 
 
-def warn_unless_converged(result, trainer, unit, max_iter, divergence):
-    """Warn of a run that stopped other than by converging: ``divergence`` (the message) if it
-    diverged, a note if it was interrupted (after so many ``unit``), scikit-learn's
-    ``ConvergenceWarning`` naming the ``trainer`` if it ran out of iterations."""
+def user_stacklevel():
+    """The ``stacklevel`` that makes a warning raised by its caller point at the user's line:
+    the first frame outside narxcast and scikit-learn (whose wrappers ``fit`` passes through),
+    not at library source a user cannot act on."""
+    import sklearn
+
+    library = (str(Path(__file__).parents[1]), str(Path(sklearn.__file__).parent))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(library):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_unless_converged(result, unit, divergence):
+    """Warn of a run that stopped because it diverged (``divergence``, the message) or was
+    interrupted (after so many ``unit``). Running out of iterations is the caller's to report
+    (``result.stopped_by == "max_iter"``): it knows the settings that would change it."""
     if result.stopped_by == "diverged":
-        warnings.warn(divergence, RuntimeWarning, stacklevel=4)
+        warnings.warn(divergence, RuntimeWarning, stacklevel=user_stacklevel())
     elif result.stopped_by == "interrupted":
         warnings.warn(f"Training interrupted after {result.n_iter} {unit}; the best "
-                      "parameters seen were kept.", RuntimeWarning, stacklevel=4)
-    elif result.stopped_by == "max_iter":
-        warnings.warn(f"{trainer}: maximum iterations ({max_iter}) reached and the "
-                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+                      "parameters seen were kept.", RuntimeWarning,
+                      stacklevel=user_stacklevel())
 
 
 def _epoch_windows(origins, window, rng):
@@ -263,7 +290,7 @@ def train_gradient(loss_gradient, theta, origins, *, window, optimizer, batch_si
     except KeyboardInterrupt:
         result.stopped_by = "interrupted"
     warn_unless_converged(
-        result, "Stochastic optimizer", "epochs", max_iter,
+        result, "epochs",
         f"Training diverged ({divergence}) in epoch {result.n_iter + 1}; the best parameters "
         "seen were restored. Lower `learning_rate_init` or `clip_norm`.")
     if early_stopping or result.stopped_by in ("diverged", "interrupted"):

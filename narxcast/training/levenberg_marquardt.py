@@ -130,7 +130,7 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         result.stopped_by = "diverged"
     except KeyboardInterrupt:
         result.stopped_by = "interrupted"
-    warn_unless_converged(result, "Levenberg-Marquardt", "iterations", max_iter,
+    warn_unless_converged(result, "iterations",
                           "Levenberg-Marquardt met a non-finite loss or Jacobian; the best "
                           "parameters seen were kept.")
     if early_stopping:

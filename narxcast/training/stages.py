@@ -9,18 +9,20 @@ stages of one ``fit``, run in turn, each from the parameters the one before left
 the trainers, which know no model; it reads the network's scikit-learn parameters by name.
 """
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import joblib
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ..kernels.blas import single_threaded_blas
 from ..kernels.population import chunk_size
 from .evolution import train_evolution
-from .gradient import SGD, Adam, train_gradient
+from .gradient import SGD, Adam, train_gradient, user_stacklevel
 from .levenberg_marquardt import train_levenberg_marquardt
 
 
@@ -74,12 +76,14 @@ class StagedFit:
     init_scores: list = field(default_factory=list)
     stage_starts: list = field(default_factory=list)
     stage_names: list = field(default_factory=list)
+    stage_stops: list = field(default_factory=list)
 
     def add_stage(self, name, theta, loss_curve, validation_scores, best_loss,
                   best_validation_score, n_iter, stopped_by):
         """Append a stage's history; its parameters and outcome become the fit's."""
         self.stage_starts.append(len(self.loss_curve))
         self.stage_names.append(name)
+        self.stage_stops.append(stopped_by)
         self.theta = theta
         self.loss_curve = self.loss_curve + list(loss_curve)
         if best_validation_score is not None:
@@ -157,7 +161,9 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
     if warm or network.n_init == 1:
-        return _train_from(network, stages, inputs_t, targets_t, warm, seed)
+        fit = _train_from(network, stages, inputs_t, targets_t, warm, seed)
+        _warn_unless_converged(network, fit)
+        return fit
     seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
              for k in range(network.n_init)]
     n_jobs = min(joblib.effective_n_jobs(network.n_jobs), network.n_init)
@@ -174,7 +180,42 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     scores = [fit.score() for fit in fits]
     best = fits[int(np.argmin(scores))]
     best.init_scores = scores
+    _warn_unless_converged(network, best)
     return best
+
+
+class IterationsExhaustedWarning(ConvergenceWarning):
+    """A fit's stage used every iteration ``max_iter`` allows; ``suggested_max_iter`` is the
+    budget the message suggests (so that a command line can say it in its own terms)."""
+
+    def __init__(self, message, suggested_max_iter):
+        super().__init__(message)
+        self.suggested_max_iter = suggested_max_iter
+
+
+def _warn_unless_converged(network, fit):
+    """One ``ConvergenceWarning`` for the stages of ``fit`` that used every iteration
+    ``max_iter`` allows, in the estimator's terms: which stages, and what to change. It points
+    at the user's ``fit`` call, and its text depends on the settings alone (a grid search's
+    fits repeat one message, which Python shows once)."""
+    ends = fit.stage_starts[1:] + [len(fit.loss_curve)]
+    stages, longest = [], 0
+    for name, start, end, stop in zip(fit.stage_names, fit.stage_starts, ends, fit.stage_stops):
+        if stop != "max_iter":
+            continue
+        solver = name.split(",")[0]
+        unit = "iterations" if solver == "lm" else "epochs"
+        label = name.replace("adam", "Adam").replace("sgd", "SGD").replace("lm", "LM")
+        stages.append(f"the {label!r} stage ran all its {end - start} {unit} with its loss "
+                      "still improving")
+        longest = max(longest, end - start)
+    if not stages:
+        return
+    warnings.warn(IterationsExhaustedWarning(
+        f"{type(network).__name__}: {'; '.join(stages)} (max_iter={network.max_iter!r}). The "
+        "model is fitted and usable; to train until the loss stops improving, raise max_iter "
+        f"(e.g. max_iter={2 * longest}), or set early_stopping=True to stop on held-out rows.",
+        2 * longest), stacklevel=user_stacklevel())
 
 
 def _train_from(network, stages, inputs_t, targets_t, warm, seed):
