@@ -55,7 +55,7 @@ def best_of(function, repeats=5):
     return min(times)
 
 
-RUNS = 3  # every figure is its range over this many runs of the whole measurement (issue 21)
+RUNS = 3  # every figure is its range over this many runs of the whole measurement
 
 
 def over_runs(measure, runs=RUNS):

@@ -1,4 +1,4 @@
-"""One global model over many series against one model per series (issue 20), and what a
+"""One global model over many series against one model per series, and what a
 global fit and forecast of 10 to 100 series cost through the batch command.
 
 Run: ``python benchmarks/bench_global.py [--quick]`` (writes

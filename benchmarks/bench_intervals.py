@@ -7,9 +7,9 @@ GHI at colorado-2017, 8760 hourly steps) inside ``ConformalRegressor(max_horizon
 
 - conformal intervals and quantiles at every lead from all origins
   (``predict_interval(X, y, horizon=24, all_horizons=True)``) against the point forecasts
-  alone (issue 19: "the cost of the point forecast plus a few percent");
+  alone (target: "the cost of the point forecast plus a few percent");
 - 200 closed-loop sample paths of 24 steps from every origin (``sample_paths``, one kernel
-  call; issue 19: under 2 s) against a NumPy reference vectorised over origins and paths
+  call; target: under 2 s) against a NumPy reference vectorised over origins and paths
   (BLAS matmul, ``np.tanh``, residuals drawn by ``Generator.integers``, a loop over the 24
   steps), which agrees with the kernel when the residual pool is one value.
 """
@@ -92,7 +92,7 @@ def main():
         f"{ratio_span(t['reference'], t['paths'])} faster |",
         "",
         f"Sample paths agree with the NumPy reference for a one-value residual pool: {agree}. "
-        "Target (issue 19): the paths under 2 s; intervals at the point forecast's cost plus "
+        "Target: the paths under 2 s; intervals at the point forecast's cost plus "
         "a few percent.",
     ]
     text = "\n".join(lines) + "\n"

@@ -229,8 +229,8 @@ def main():
         f"{span(ours_tanh, digits=2)} ns/element, Numba loop over libm math.tanh "
         f"{span(libm_tanh, digits=2)} ns/element: {ratio_span(libm_tanh, ours_tanh)}.",
         "",
-        "Targets (issue 2): 24-step forecasts from all 8760 origins of a 10-neuron NARX under "
-        "20 ms; a cached first fit in a new process under 2 s. Issue 21: the first fit and "
+        "Targets: 24-step forecasts from all 8760 origins of a 10-neuron NARX under "
+        "20 ms; a cached first fit in a new process under 2 s. The first fit and "
         "forecast with an empty cache under 3 s; with the cache filled, under 0.4 s.",
     ]
     report = "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_rnn.py`` (writes ``benchmarks/results/bench_rnn.m
 ``pip install torch==2.13.0`` for the reference).
 
 Also whole fits of 10 epochs in float32 with every one-off cost, and a first fit and
-forecast in fresh processes with an empty and a filled Numba cache (issue 21). One epoch = every
+forecast in fresh processes with an empty and a filled Numba cache. One epoch = every
 48-step window of one hourly year (8760 steps, 182 windows) once, in
 mini-batches of 32 windows, one input, Adam, squared error, a linear head. Each precision is
 compared with its own: narxcast ``dtype="float32"`` (single-precision BPTT) against PyTorch's
@@ -32,7 +32,7 @@ REPEATS = 5  # best of: this VM's speed moves within seconds
 # by +-3 ms between fits, more than five epochs of the small networks (GRU 8 once came out at
 # -0.6 ms an epoch): the epoch is measured over this many epochs.
 EXTRA_EPOCHS = 20
-WHOLE_EPOCHS = 10  # issue 21: whole fits of 10 epochs, every one-off cost included
+WHOLE_EPOCHS = 10  # whole fits of 10 epochs, every one-off cost included
 
 
 def narxcast_epoch(cls, hidden, x, y, dtype):
@@ -198,7 +198,7 @@ def main():
             f"{span(torch_whole, 1e3, 0, ' ms')} | {ratio_span(torch_whole, whole, 2)}"
             if torch_whole else "- | -"))
         lines.append(f"| {row['model'][0]} | {row['hidden'][0]} | {' | '.join(cells)} |")
-    lines += ["", "Ratio > 1: narxcast is faster. Targets (issue 4, per epoch; issue 21, whole "
+    lines += ["", "Ratio > 1: narxcast is faster. Targets (per epoch, and for whole "
               "fits): >= 5x at hidden <= 16, >= 1.5x at 32, >= 1x at 128. A whole fit includes "
               "the one-off work (scaling, the final state pass over the year at batch 1; for "
               "PyTorch building the modules).",

@@ -1,4 +1,4 @@
-"""The forecaster contract: fit, every predict mode of DESIGN.md, update and score, over
+"""The forecaster contract: fit, every predict mode (ARCHITECTURE.md), update and score, over
 scaled, time-innermost arrays; the scaler; the rows kept to continue a series.
 
 A model family implements a handful of hooks (``_delays``, ``_fit_scaled``,
@@ -54,7 +54,7 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
     and ``_forecast_scaled`` (closed-loop forecasts of ``horizon`` steps from a set of origins),
     and declares what it has through the optional hooks (``_warm_started``, ``_standardises``,
     ``_prepare``, ...); this class validates, scales, keeps the history needed to continue, and
-    maps every ``predict`` mode of DESIGN.md onto them.
+    maps every ``predict`` mode onto them.
     """
 
     def __setstate__(self, state):

@@ -40,7 +40,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
     in ``k`` costs irradiance in proportion to the clear-sky value; on the bundled sites the
     index target forecasts low-sun hours 25-33% better than the raw irradiance and noon no
     better, with three times the seed-to-seed spread there, so its daytime RMSE is about the
-    same (``benchmarks/NOTES.md``, session 7, item 11). Use it where low-sun hours or the
+    same (``benchmarks/NOTES.md``, 'the restructuring', item 11). Use it where low-sun hours or the
     index itself matter; for the RMSE in W/m2 the raw target is as good and steadier.
 
     Parameters

@@ -27,7 +27,7 @@ class ElmanRegressor(RecurrentForecaster):
         ``("open", "closed")`` for Elman with a gradient solver (the bundled data's 24 h
         forecasts 2-50% better over three seeds) and ``"open"`` for LSTM and GRU, where
         closing the loop helped at one site and hurt at another (``benchmarks/NOTES.md``,
-        session 8); open for evolution.
+        'the default recipe'); open for evolution.
     bptt_steps : int, default=24
         Scored steps per training window.
     burn_in : int, default=24

@@ -46,10 +46,10 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         ``fit`` (so it works inside ``backtest`` and ``GridSearchCV``). "auto" is that
         recipe for a single gradient or LM ``solver`` (on five bundled site/target problems it
         forecasts 24 h ahead 2-23% better than open loop alone over three seeds, 6 h better in
-        four of five, 1 h about the same: ``benchmarks/NOTES.md``, session 8), and open loop
-        for evolution or a sequence of solvers. By hand: ``fit`` with ``loop="open"``, then
-        ``set_params(loop="closed", warm_start=True)`` and ``fit`` again. Evolution stages use
-        ``fitness`` instead.
+        four of five, 1 h about the same: ``benchmarks/NOTES.md``, 'the default recipe'), and
+        open loop for evolution or a sequence of solvers. By hand: ``fit`` with
+        ``loop="open"``, then ``set_params(loop="closed", warm_start=True)`` and ``fit``
+        again. Evolution stages use ``fitness`` instead.
     horizon_weights : "persistence", sequence of float or None, default=None
         Closed-loop stages weight the error at each step of a window: "persistence" by the
         inverse of naive persistence's mean squared error at that lead (each lead counts by

@@ -1,4 +1,5 @@
-"""Every bad input of DESIGN.md gets a clear error naming the argument, before any work."""
+"""Every bad input the estimator contract names gets a clear error naming the argument,
+before any work."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""``narxcast fit/forecast/backtest --global`` (issue 20): one model over every series, equal
+"""``narxcast fit/forecast/backtest --global`` : one model over every series, equal
 to the Python API, per-series failures, and the Dask path."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Fits that hold on data they never saw (issue 17): scale-free stopping, restarts, ensembles
+"""Fits that hold on data they never saw: scale-free stopping, restarts, ensembles
 over seeds, closed loops kept within the training range."""
 
 import numpy as np
@@ -31,7 +31,7 @@ def _nrmse(truth, forecasts):
 
 @pytest.mark.slow
 def test_default_levenberg_marquardt_identifies_a_known_plant():
-    """Issue 17: with scikit-learn's absolute tol, LM stopped early on this plant (noise
+    """With scikit-learn's absolute tol, LM stopped early on this plant (noise
     0.005). With the relative tol, trainlm's criteria and its budget (max_iter="auto": 1000
     iterations), the default fit converges to the noise level on the training data (NRMSE
     0.0121-0.0133 over five seeds, the noise alone 0.0113), and simulates a noiseless

@@ -1,4 +1,4 @@
-"""Bad and hostile input (issue 16): what used to crash the process runs in a subprocess here,
+"""Bad and hostile input: what used to crash the process runs in a subprocess here,
 so that a crash fails its test rather than the suite; paths that would leave the output
 folder; divergence; the command's rough edges."""
 
@@ -33,7 +33,8 @@ def _narxcast(*args, cwd=None):
 
 # ------------------------------------------------------------------------ memory safety
 def test_warm_start_with_another_architecture_is_refused_and_the_model_kept():
-    """The segfault of issue 16 (rc 139): a warm start after changing hidden_layer_sizes."""
+    """A segfault found in hostile testing (rc 139): a warm start after changing
+    hidden_layer_sizes."""
     run = _python("""
         import numpy as np
         from narxcast import NARXRegressor, LSTMRegressor
@@ -60,7 +61,8 @@ def test_warm_start_with_another_architecture_is_refused_and_the_model_kept():
 
 
 def test_recurrent_models_without_a_recurrent_layer_are_refused():
-    """The heap corruption of issue 16 (rc 134): hidden_layer_sizes=() for a recurrent model."""
+    """A heap corruption found in hostile testing (rc 134): hidden_layer_sizes=() for a
+    recurrent model."""
     run = _python("""
         import numpy as np
         from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor
@@ -113,7 +115,7 @@ def test_absurd_sizes_are_refused_before_allocating():
 
 # ------------------------------------------------------------------------- divergence
 def test_a_loss_growing_far_above_its_best_is_divergence_and_the_best_is_kept():
-    """Issue 16: a loss that grew from 1.1 to 1e176 ended with only a ConvergenceWarning
+    """A loss that grew from 1.1 to 1e176 ended with only a ConvergenceWarning
     and the worst weights. Now the epoch is divergence: stop, restore, warn; the forecasts of
     the restored model are finite."""
     rng = np.random.default_rng(0)
@@ -203,7 +205,7 @@ FIT = ["--time-column", "time", "--series-column", "site", "--target", "ghi", "-
 
 
 def test_fit_writes_every_series_inside_out_whatever_its_id(tmp_path):
-    """Issue 16: `out / f"{series}.joblib"` let `../../x` or an absolute id write anywhere."""
+    """`out / f"{series}.joblib"` let `../../x` or an absolute id write anywhere."""
     ids = ["../../escaped", "/tmp/absolute", "a/b", "..", "ok", "bell\x07", "über"]
     _long_table(tmp_path / "all.parquet", ids)
     out = tmp_path / "deep" / "models"
@@ -524,7 +526,7 @@ def test_fuzz_the_command_on_csv_and_toml():
 
 
 def test_identical_runs_give_identical_files(csv, tmp_path, capsys):
-    """Issue 18: the command left random_state=None, so two runs differed. Models are seeded
+    """The command used to leave random_state=None, so two runs differed. Models are seeded
     (--seed, default 0, said in the summary), and archives hold no timestamps."""
     for name in ("a", "b"):
         assert main(["fit", str(csv), "--target", "ghi", "--exog", "temperature", "--param",
@@ -554,7 +556,7 @@ def test_a_missing_target_column_is_bad_input(csv, tmp_path, capsys):
 
 
 def test_the_first_compilation_is_announced_once(tmp_path, monkeypatch):
-    """Issue 18: the first run was silent for 10-50 s. One line on standard error when a
+    """The first run used to be silent for 10-50 s. One line on standard error when a
     kernel module has no cache yet, once per process, hidden by NARXCAST_QUIET=1."""
     import io
     import types

@@ -1,4 +1,4 @@
-"""Intervals, quantiles and sample paths (issue 19): coverage within binomial tolerance on
+"""Intervals, quantiles and sample paths: coverage within binomial tolerance on
 data whose errors are exchangeable, bootstrap paths against the known predictive distribution
 of a linear plant, quantiles that never cross, physical bounds, no look-ahead."""
 

@@ -61,7 +61,7 @@ def test_clearsky_column_must_exist():
 
 
 def test_clearsky_persistence_from_night_origins_reads_the_same_hour_a_season_back():
-    """Issue 18: forecasts issued at night carried the evening's low-sun index into the next
+    """Forecasts issued at night used to carry the evening's low-sun index into the next
     day. Season 4, day at the steps 1 and 2 of each season, hand-computed indices:
     t=1 .5, t=2 .5, t=5 .8, t=6 .5, t=9 .6, t=10 .75."""
     clearsky = np.tile([0.0, 100.0, 200.0, 0.0], 3)

@@ -256,6 +256,10 @@ def test_command_line_example_runs_and_stays_physical(tmp_path, monkeypatch):
     np.testing.assert_allclose(skill["value"], library["value"], rtol=1e-9)
     assert list(skill["reference"]) == list(library["reference"]) == list(result.reference)
     assert "clear-sky persistence" in set(library["reference"])
+    quoted = re.search(r"here ([\d.]+) / ([\d.]+) / ([\d.]+) at 1 / 6 / 24 h against (.*?)\n"
+                       r"(.*?) persistence", README.read_text(), re.S)
+    np.testing.assert_allclose(skill["value"], [float(v) for v in quoted.groups()[:3]],
+                               atol=0.0015)
 
 
 def test_grid_search_example_runs_without_warning_spam(session):

@@ -1,4 +1,4 @@
-"""Many records, one model (issue 20): free-run simulation from a record's initial conditions."""
+"""Many records, one model: free-run simulation from a record's initial conditions."""
 
 import copy
 
@@ -221,7 +221,7 @@ def test_a_global_model_beats_models_of_one_short_series_each():
     a 20-neuron model fitted to that site alone, in each site's units. (The margin is what
     the sites' own statistics allow: with the plant's output itself, the same global model's
     error is 0.050 against 0.072 alone; standardising by 100 rows' mean and spread leaves
-    each site a slightly different process. benchmarks/NOTES.md, session 8.)"""
+    each site a slightly different process. benchmarks/NOTES.md, 'the default recipe'.)"""
     from narxcast.compose import GlobalRegressor
 
     X, y, ids = _sites(n=130)

@@ -161,8 +161,8 @@ def test_a_file_that_does_not_describe_a_sound_model_is_refused(tmp_path, edit, 
 
 @pytest.mark.parametrize("cut", [1, 5])
 def test_a_parameter_vector_shorter_than_its_layout_is_refused(tmp_path, cut):
-    """The crash of issue 16: θ shorter than the layers it claims would be read past its end
-    by every kernel. Refused at load, and at a kernel's entry if set by hand."""
+    """A crash found in hostile testing: θ shorter than the layers it claims would be read
+    past its end by every kernel. Refused at load, and at a kernel's entry if set by hand."""
     index, arrays = _fitted_index(tmp_path)
     name = index["estimator"]["fitted"]["theta_"]["__array__"]
     theta = np.load(io.BytesIO(arrays[name]))

@@ -169,7 +169,7 @@ def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
 def _blas_controller():
     """threadpoolctl's controller of the BLAS libraries loaded with NumPy and SciPy (the
     kernels call SciPy's), found once: ``threadpool_limits`` scans the process's libraries on
-    every call, 2 ms of a small recurrent fit's 30 (benchmarks/NOTES.md, session 9)."""
+    every call, 2 ms of a small recurrent fit's 30 (benchmarks/NOTES.md, 'rolling calibration')."""
     import scipy.linalg  # noqa: F401 -- loads SciPy's BLAS
 
     return ThreadpoolController()

@@ -351,7 +351,8 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
 
     The one kernel left with ``parallel=True``: a call is one mini-batch (about a
     millisecond), where Python threads' hand-over (:mod:`.threads`) cost 1-8% of a fit
-    (``benchmarks/NOTES.md``, session 9); it compiles only for networks that run in parts."""
+    (``benchmarks/NOTES.md``, 'rolling calibration'); it compiles only for networks that
+    run in parts."""
     n_batch = origins.shape[0]
     n_parts = (n_batch + PART - 1) // PART
     losses = np.empty(n_parts)

@@ -20,7 +20,7 @@ GRADIENT_JIT_OPTIONS = {**JIT_OPTIONS, "fastmath": {"contract", "reassoc"}}
 OPTIMIZER_JIT_OPTIONS = {"cache": True, "error_model": "numpy", "no_cfunc_wrapper": True}
 # Helpers that only compiled code calls: no CPython wrapper either. Each wrapper is a function
 # of its own to lower, optimise and turn into machine code; without them a first NARX fit
-# compiles ~0.5 s sooner (benchmarks/NOTES.md, session 10). Such a helper cannot be called
+# compiles ~0.5 s sooner (benchmarks/NOTES.md, 'the 3 s cold start'). Such a helper cannot be called
 # from Python (outside ``NUMBA_DISABLE_JIT=1``).
 INTERNAL = {"no_cpython_wrapper": True}
 

@@ -96,7 +96,7 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
 
     Forecasting and training share this one kernel, so that the network's step (gather,
     layers, activations) is compiled once for both: a second kernel with the same step
-    inlined cost ~0.5 s of a first fit's compilation (benchmarks/NOTES.md, session 10).
+    inlined cost ~0.5 s of a first fit's compilation (benchmarks/NOTES.md, 'the 3 s cold start').
     """
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]

@@ -278,7 +278,8 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
 
     :func:`_step` at batch 1, written out in plain loops over the arrays' elements: no calls
     with arrays nor array views, each of which costs an atomic reference-count pair per array
-    (most of an 8-unit LSTM's pass over a year went there; benchmarks/NOTES.md, session 10).
+    (most of an 8-unit LSTM's pass over a year went there; benchmarks/NOTES.md, 'the 3 s
+    cold start').
     A layer's pre-activations add a column of its transposed weights (``weights_t``,
     :func:`_transposed_weights`) per input to every gate row at once, each row's terms in
     :func:`_preactivations`' order, and the cell update is :func:`cell_update`'s arithmetic:
@@ -355,7 +356,7 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
                         g[layer, u] += theta[peephole + u] * c_previous
                         g[layer, n_hidden + u] += theta[peephole + n_hidden + u] * c_previous
                 # i, f, g and (without peepholes) o in one loop: a loop of 8 or 16 elements
-                # costs nearly what one of 32 does (benchmarks/NOTES.md, session 10)
+                # costs nearly what one of 32 does (benchmarks/NOTES.md, 'the 3 s cold start')
                 for r in range(3 * n_hidden if peephole >= 0 else 4 * n_hidden):
                     if 2 * n_hidden <= r < 3 * n_hidden:  # g: tanh
                         g[layer, r] = tanh(g[layer, r])

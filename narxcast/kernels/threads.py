@@ -2,10 +2,10 @@
 
 A kernel that claims chunks of its batch (origins, individuals) one by one from a shared
 counter (:func:`.core.claim_chunk`) and releases the GIL runs on Python threads as fast as
-under Numba's ``parallel=True`` (``benchmarks/NOTES.md``, session 9), without the two to three
-seconds the parallel machinery adds to each kernel's first compilation. The number of threads
-is Numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``); the calling thread is one of
-them.
+under Numba's ``parallel=True`` (``benchmarks/NOTES.md``, 'rolling calibration'), without
+the two to three seconds the parallel machinery adds to each kernel's first compilation.
+The number of threads is Numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``); the
+calling thread is one of them.
 """
 
 import os
