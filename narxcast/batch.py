@@ -259,7 +259,7 @@ def pair_model_files(model_source, data, series_column=None, time_column=None):
                        if not p.name.startswith("."))
         if not found:
             raise InputError(f"{model_source}: no model files (*{MODEL_SUFFIX}).")
-        first = ModelFile.load(found[0])  # the time column of the files
+        first = _first_loadable(found, time_column)  # the time column of the files
     else:
         first = ModelFile.load(model_source)
     series = read_series(data, time_column or first.time_column, series_column,
@@ -279,6 +279,20 @@ def pair_model_files(model_source, data, series_column=None, time_column=None):
         model_files = {first.series: model_source}
     missing = [name for name in series if name not in model_files]
     return series, model_files, missing
+
+
+def _first_loadable(paths, time_column):
+    """The first of the model files ``paths`` that loads (a damaged one fails its own series
+    later, not the run); None when none does but ``time_column`` says how to read the data."""
+    errors = []
+    for path in paths:
+        try:
+            return ModelFile.load(path)
+        except InputError as error:
+            errors.append(str(error))
+    if time_column is not None:
+        return None
+    raise InputError(f"none of the {len(paths)} model files loads; the first: {errors[0]}")
 
 
 def forecast_command(model_source, data, out, horizon, series_column=None, time_column=None,

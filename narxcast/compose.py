@@ -238,6 +238,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
     estimator : narxcast forecaster
         Cloned per member; its ``random_state`` is replaced.
     n_estimators : int, default=5
+        Members, 1 to 1000.
     combine : {"mean", "median"}, default="mean"
     random_state : int, RandomState instance or None, default=None
         Draws the members' seeds.
@@ -268,7 +269,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict"])],
-        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(numbers.Integral, 1, 1000, closed="both")],
         "combine": [StrOptions({"mean", "median"})],
         "random_state": ["random_state"],
     }

@@ -31,14 +31,18 @@ True
 
 import io
 import json
+import math
+import os
+import stat
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 FORMAT = "narxcast-model"
 VERSION = 1  # of the archive layout; a file of a later version is refused
-MAX_MEMBER_BYTES = 1 << 30  # no array of a model is near this; a larger member is refused
 _INDEX = "narxcast.json"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -164,48 +168,139 @@ def dump(estimator, path, metadata=None):
 
 
 # ------------------------------------------------------------------------------- reading
+# What a file may make the loader allocate and do. A model's own arrays are a few megabytes
+# (a year of hourly history is 70 kB a column); these bounds are far above any model the
+# package writes and far below what a crafted file could otherwise demand.
+MAX_ARCHIVE_BYTES = 1 << 30  # the file on disk
+MAX_MODEL_BYTES = 1 << 30  # every member inflated, together
+MAX_INDEX_BYTES = 64 << 20  # narxcast.json inflated
+MAX_MEMBERS = 20_000  # files in the archive
+MAX_ESTIMATORS = 1_000  # estimators in one file (an ensemble's members, nested wrappers)
+MAX_NESTING = 64  # depth of the JSON index
+# Arrays of floats barely compress; a member larger than RATIO_FROM bytes that inflates more
+# than MAX_RATIO-fold is not a model's array but a bomb (or work for the loader, as an ARIMA's
+# rows of zeros would be).
+MAX_RATIO, RATIO_FROM = 64, 8 << 20
+COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}  # what dump writes
+# What a damaged or crafted archive raises while it is read: each becomes a ModelFileError.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError,
+               KeyError, IndexError, AttributeError, RecursionError, OverflowError,
+               struct.error, NotImplementedError, MemoryError, UnicodeDecodeError)
+
+
 def load(path):
     """The estimator stored at ``path`` by :func:`dump`, checked (see the module)."""
     return load_with_metadata(path)[0]
 
 
 def load_with_metadata(path):
-    """``(estimator, metadata)`` stored at ``path`` by :func:`dump`."""
+    """``(estimator, metadata)`` stored at ``path`` by :func:`dump`.
+
+    Whatever the file holds, the result is the estimator or a :class:`ModelFileError` naming
+    the file: a path that is not a regular file (a FIFO, a device) is refused unread, and what
+    the archive may make the loader allocate is bounded before it is read
+    (:data:`MAX_MODEL_BYTES` and the other limits above).
+    """
     path = Path(path)
+    _check_regular_file(path)
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file.") from None
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except READ_ERRORS:
         raise ModelFileError(f"{path}: not a narxcast model file (not a zip archive; files "
                              "written with pickle or joblib are loaded with those, only if "
                              "trusted).") from None
-    with archive:
-        members = {info.filename: info for info in archive.infolist()}
-        if _INDEX not in members:
-            raise ModelFileError(f"{path}: not a narxcast model file (no {_INDEX}).")
-        for info in members.values():
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise ModelFileError(f"{path}: member {info.filename!r} is too large "
-                                     f"({info.file_size} bytes).")
-        try:
-            index = json.loads(archive.read(_INDEX))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ModelFileError(f"{path}: {_INDEX} is not valid JSON ({error}).") from None
-        if not isinstance(index, dict) or index.get("format") != FORMAT:
-            raise ModelFileError(f"{path}: not a narxcast model file.")
-        version = index.get("version")
-        if not isinstance(version, int) or version > VERSION:
-            raise ModelFileError(f"{path}: written in model-file format {version!r} by "
-                                 f"narxcast {index.get('narxcast_version')}; this narxcast "
-                                 f"reads format {VERSION} and earlier: upgrade narxcast.")
-        reader = _Reader(path, archive, members)
-        try:
-            estimator = reader.estimator(index.get("estimator"), "estimator")
-        except ModelFileError:
-            raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-            raise ModelFileError(f"{path}: not a sound narxcast model: {error}") from None
+    try:
+        with archive:
+            return _read_archive(path, archive)
+    except ModelFileError:
+        raise
+    except READ_ERRORS as error:
+        detail = str(error).splitlines()[0] if str(error) else ""
+        raise ModelFileError(f"{path}: not a sound narxcast model ({type(error).__name__}"
+                             f"{': ' + detail if detail else ''}).") from None
+
+
+def _check_regular_file(path):
+    """Refuse, unread, what is not a regular file of a model's size."""
+    try:
+        status = os.stat(path)  # (through a symbolic link: what it points to)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file.") from None
+    except OSError as error:
+        raise ModelFileError(f"{path}: cannot be read ({error.strerror}).") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ModelFileError(f"{path}: not a regular file (a directory, device, FIFO or "
+                             "socket): model files are regular files.")
+    if status.st_size > MAX_ARCHIVE_BYTES:
+        raise ModelFileError(f"{path}: {status.st_size} bytes, more than any model file "
+                             f"({MAX_ARCHIVE_BYTES}).")
+
+
+def _check_members(path, infos):
+    """The archive's table of contents against the limits, before anything is inflated."""
+    if len(infos) > MAX_MEMBERS:
+        raise ModelFileError(f"{path}: {len(infos)} files in the archive, more than a model "
+                             f"has ({MAX_MEMBERS}).")
+    total = 0
+    for info in infos:
+        if info.compress_type not in COMPRESSION:
+            raise ModelFileError(f"{path}: member {info.filename!r} is compressed with method "
+                                 f"{info.compress_type}; model files use "
+                                 f"{' or '.join(COMPRESSION.values())} only.")
+        total += info.file_size
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size,
+                                                                             1):
+            raise ModelFileError(f"{path}: member {info.filename!r} inflates "
+                                 f"{info.file_size // max(info.compress_size, 1)}-fold to "
+                                 f"{info.file_size} bytes: not a model's array.")
+    if total > MAX_MODEL_BYTES:
+        raise ModelFileError(f"{path}: its members hold {total} bytes, more than a model file "
+                             f"may ({MAX_MODEL_BYTES}).")
+
+
+def _nesting(node):
+    """The depth of a JSON value and the number of estimators in it (without recursion)."""
+    deepest, estimators, stack = 0, 0, [(node, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            estimators += isinstance(node.get("class"), str) and "params" in node
+            stack += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            stack += [(value, depth + 1) for value in node]
+    return deepest, estimators
+
+
+def _read_archive(path, archive):
+    infos = archive.infolist()
+    _check_members(path, infos)
+    members = {info.filename: info for info in infos}
+    if _INDEX not in members:
+        raise ModelFileError(f"{path}: not a narxcast model file (no {_INDEX}).")
+    if members[_INDEX].file_size > MAX_INDEX_BYTES:
+        raise ModelFileError(f"{path}: {_INDEX} holds {members[_INDEX].file_size} bytes, more "
+                             f"than a model's ({MAX_INDEX_BYTES}).")
+    try:
+        index = json.loads(archive.read(members[_INDEX]))
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ModelFileError(f"{path}: {_INDEX} is not valid JSON "
+                             f"({str(error)[:200] or type(error).__name__}).") from None
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a narxcast model file.")
+    version = index.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ModelFileError(f"{path}: written in model-file format {version!r} by "
+                             f"narxcast {index.get('narxcast_version')}; this narxcast "
+                             f"reads format {VERSION} and earlier: upgrade narxcast.")
+    depth, n_estimators = _nesting(index)
+    if depth > MAX_NESTING or n_estimators > MAX_ESTIMATORS:
+        raise ModelFileError(f"{path}: {_INDEX} nests {depth} deep and holds {n_estimators} "
+                             f"estimators; a model file holds at most {MAX_ESTIMATORS}, "
+                             f"{MAX_NESTING} deep.")
+    estimator = _Reader(path, archive, members).estimator(index.get("estimator"), "estimator")
     metadata = index.get("metadata", {})
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{path}: its metadata is not a table.")
@@ -220,14 +315,35 @@ class _Reader:
         raise ModelFileError(f"{self.path}: {where}: {message}")
 
     def array(self, name, where):
+        """The ``.npy`` member ``name``, read straight into an array of the shape and dtype
+        its header declares, once the header agrees with the member's size."""
         if not isinstance(name, str) or name not in self.members:
             self.fail(where, f"no array {name!r} in the archive")
-        try:
-            array = np.load(io.BytesIO(self.archive.read(name)), allow_pickle=False)
-        except ValueError as error:  # object arrays need pickle: refused
-            self.fail(where, f"unreadable array ({error})")
-        if array.dtype.kind not in "biuf":
-            self.fail(where, f"arrays of dtype {array.dtype} are not allowed")
+        info = self.members[name]
+        with self.archive.open(info) as member:
+            major, _ = np.lib.format.read_magic(member)
+            if major not in (1, 2, 3):
+                self.fail(where, f"unreadable array (format version {major})")
+            read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(member, max_header_size=10_000)
+            if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
+                self.fail(where, f"unreadable array (arrays of dtype {dtype} are not allowed)")
+            count = math.prod(shape)
+            if any(n < 0 for n in shape) or count * dtype.itemsize != (
+                    info.file_size - member.tell()):
+                self.fail(where, f"array {name!r} declares shape {shape} of {dtype}, which "
+                                 f"its {info.file_size} bytes do not hold")
+            array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+            view = memoryview(array.reshape(-1, order="A")).cast("B")
+            filled = 0
+            while filled < view.nbytes:
+                got = member.readinto(view[filled:filled + (1 << 20)])
+                if not got:
+                    self.fail(where, f"array {name!r} ends early")
+                filled += got
+            if member.read(1):  # (reaching the end checks the member's CRC)
+                self.fail(where, f"array {name!r} has bytes after its data")
         return np.ascontiguousarray(array)
 
     def _array_node(self, node, where):

@@ -133,6 +133,15 @@ def test_many_series_serial_parallel_and_a_failure(tmp_path):
     forecasts = pd.read_csv(tmp_path / "forecasts.csv")
     assert sorted(set(forecasts.series)) == ["colorado-2017", "sandpoint-tmy3"]
     assert forecasts.groupby("series").step.max().eq(24).all()
+    # a damaged model file sorted first fails its own series, not the run
+    damaged = tmp_path / "models" / "colorado-2017.narxcast"
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    done = _narxcast("forecast", tmp_path / "models", tmp_path / "latest.csv",
+                     "--series-column", "site", "--horizon", 24, "--out",
+                     tmp_path / "forecasts.csv")
+    assert done.returncode == 1, done.stderr
+    assert "colorado-2017: " in done.stderr and "colorado-2017.narxcast: not a" in done.stderr
+    assert set(pd.read_csv(tmp_path / "forecasts.csv").series) == {"sandpoint-tmy3"}
 
 
 def test_dask_cluster_gives_the_serial_results(tmp_path):
