@@ -239,6 +239,13 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
             self._prepare(inputs)
             self.input_scaler_ = Scaler(inputs, self._standardises())
             self.target_scaler_ = Scaler(targets, self._standardises())
+            for name, scaler, values in (("X", self.input_scaler_, inputs),
+                                         ("y", self.target_scaler_, targets)):
+                if not (np.isfinite(scaler.mean).all() and np.isfinite(scaler.scale).all()):
+                    raise ValueError(f"`{name}` holds values too large to standardise (up to "
+                                     f"{np.abs(values).max():.3g} in magnitude): their mean "
+                                     "or spread overflows. Rescale them (e.g. to other "
+                                     "units).")
         constant = np.ptp(targets, axis=0) == 0
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "

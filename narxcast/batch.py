@@ -41,12 +41,24 @@ from .tables import (
 
 
 # --------------------------------------------------------------------------- outputs
-def check_output(path, kind):
+def check_output(path, kind, inputs=()):
     """Before any work: ``path`` can be written as a ``kind`` ("file" or "directory"): not
-    the other kind already, and in a folder where files can be created."""
+    the other kind already, not a special file (a device, FIFO or socket), none of the
+    ``inputs`` (files, or directories of them), and in a folder where files can be
+    created."""
     path = Path(path)
     if kind == "file" and path.is_dir():
         raise InputError(f"--out {path}: is a directory; give a file name.")
+    if kind == "file" and os.path.lexists(path) and not path.is_file():
+        raise InputError(f"--out {path}: exists and is not a regular file (a device, FIFO or "
+                         "socket); outputs replace regular files only.")
+    for source in map(Path, inputs):
+        files = [p for p in source.iterdir() if p.is_file()] if source.is_dir() else [source]
+        if kind == "file" and any(path.resolve() == p.resolve() for p in files if p.exists()):
+            raise InputError(f"--out {path}: is one of the inputs; writing it would overwrite "
+                             "them. Give another file.")
+        if kind == "directory" and source.exists() and path.resolve() == source.resolve():
+            raise InputError(f"--out {path}: is the input directory; give another.")
     if kind == "directory" and path.exists() and not path.is_dir():
         raise InputError(f"--out {path}: is a file; give a directory.")
     folder = path if kind == "directory" else path.parent
@@ -129,7 +141,7 @@ def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
     spec.build_model()  # bad model settings stop before any work
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     single = len(series) == 1 and spec.series_column is None and not Path(data).is_dir()
-    check_output(out, "file" if single else "directory")
+    check_output(out, "file" if single else "directory", [data])
     _check_lone_series(series, spec.columns())
     if not single:
         check_distinct_file_names(series)
@@ -302,7 +314,7 @@ def forecast_command(model_source, data, out, horizon, series_column=None, time_
     if horizon < 1:
         raise InputError(f"--horizon must be >= 1. Got {horizon}.")
     _check_coverage(coverage)
-    check_output(out, "file")
+    check_output(out, "file", [data, model_source])
     series, model_files, missing = pair_model_files(model_source, data, series_column,
                                                     time_column)
     jobs = {name: (model_files[name], path, frame, horizon, update_model, tuple(coverage))
@@ -384,7 +396,7 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
     if coverage and not spec.calibrate:  # the caller's spec is left as it was
         spec = replace(spec, calibrate=max(horizons))
     model = spec.build_model()
-    check_output(out, "directory")
+    check_output(out, "directory", [data])
     series = read_series(data, spec.time_column, spec.series_column, errors="keep")
     _check_lone_series(series, spec.columns())
     jobs = {name: (path, frame, spec, model, horizons, train_size, refit, daytime,

@@ -68,6 +68,12 @@ def _read_every_series(data, spec, complete=True, daytime=None):
     if len(steps) > 1:
         raise InputError(f"--global: the series have different time steps ({steps[0]} and "
                          f"{steps[-1]}); a global model needs one step.")
+    zones = {}  # times with and without a time zone cannot be one model's
+    for name, part in parts.items():
+        zones.setdefault(part[2].tz is None, name)
+    if len(zones) > 1:
+        raise InputError(f"--global: series {zones[False]!r} has times with a time zone, "
+                         f"series {zones[True]!r} without; give every series' times alike.")
     return outcomes, parts
 
 
@@ -101,7 +107,7 @@ def fit_global_command(data, out, spec, scheduler=None, progress=False):
     """``narxcast fit --global``: one model over every series of ``data``, saved to the
     file ``out``. Returns the outcomes: one per series (read and checked), then the fit's."""
     spec.build_model()  # bad model settings stop before any work
-    check_output(out, "file")
+    check_output(out, "file", [data])
     outcomes, parts = _read_every_series(data, spec)
     if not parts:
         return outcomes
@@ -179,7 +185,7 @@ def forecast_global_command(model_file, model_path, data, out, horizon, series_c
 
     if horizon < 1:
         raise InputError(f"--horizon must be >= 1. Got {horizon}.")
-    check_output(out, "file")
+    check_output(out, "file", [data, model_path])
     series = read_series(data, time_column or model_file.time_column, series_column,
                          errors="keep")
     jobs = {str(name): (model_path, path, frame, horizon)
@@ -221,7 +227,7 @@ def backtest_global_command(data, out, spec, horizons=(1, 6, 24), train_size=0.7
         raise InputError("--global backtests one fit over every series: not with --refit or "
                          "--coverage.")
     spec.build_model()
-    check_output(out, "directory")
+    check_output(out, "directory", [data])
     outcomes, parts = _read_every_series(data, spec, complete=False, daytime=daytime)
     if not parts:
         return outcomes, None

@@ -7,6 +7,7 @@ import hashlib
 import os
 import string
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,13 +44,14 @@ def series_file_name(series):
 
 def check_distinct_file_names(series):
     """Raise if two series ids would share a model file on a case-insensitive file system
-    (``Site`` and ``site``)."""
+    (``Site`` and ``site``) or differ only in their Unicode form (``é`` composed or as ``e``
+    and an accent: one name to a reader, and to some file systems)."""
     seen = {}
     for name in series:
-        key = series_file_name(name).casefold()
+        key = series_file_name(unicodedata.normalize("NFC", str(name))).casefold()
         if key in seen:
-            raise InputError(f"series ids {seen[key]!r} and {name!r} differ only in case: "
-                             "their model files would be one on a case-insensitive disk.")
+            raise InputError(f"series ids {seen[key]!r} and {name!r} differ only in case or "
+                             "Unicode form: their model files would be one on some disks.")
         seen[key] = name
 
 
@@ -171,6 +173,10 @@ def write_set(writers):
     file is written to a temporary first, then all are renamed into place; if a write fails,
     no file is replaced, and if a rename fails, the files already renamed are removed, so that
     no new file of the set stands beside an old one."""
+    for path in writers:
+        if os.path.lexists(path) and not Path(path).is_file():
+            raise InputError(f"{path}: exists and is not a regular file (a directory, device, "
+                             "FIFO or socket); outputs replace regular files only.")
     temporaries = {}
     try:
         for path, write in writers.items():

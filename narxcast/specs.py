@@ -61,7 +61,13 @@ def make_model(name, params):
                          f"{', '.join(sorted(valid))}).")
     params = {k: tuple(v) if isinstance(v, list) and k == "hidden_layer_sizes" else v
               for k, v in params.items()}
-    return cls(**params)
+    model = cls(**params)
+    try:  # every value checked once, before any series is read or fitted
+        model._validate_params()
+        model._delays()
+    except (ValueError, TypeError) as error:
+        raise InputError(f"--param: {error}") from None
+    return model
 
 
 def build_model(name, params, exog, features, ensemble=None, calibrate=None,

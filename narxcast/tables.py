@@ -16,13 +16,24 @@ class InputError(ValueError):
     """Bad input data, settings or model file; the message names the file and column."""
 
 
-def read_table(path, time_column):
-    """A CSV or Parquet file with a time column, indexed by parsed times, in file order."""
+def series_of_file(path):
+    """The series id a table file stands for: its name without the table suffix
+    (``site.2.csv`` is series ``site.2``)."""
+    name = Path(path).name
+    suffix = next((s for s in sorted(TABLE_SUFFIXES, key=len, reverse=True)
+                   if name.lower().endswith(s)), "")
+    return name[:len(name) - len(suffix)] if suffix else name
+
+
+def read_table(path, time_column, text_columns=()):
+    """A CSV or Parquet file with a time column, indexed by parsed times, in file order;
+    ``text_columns`` of a CSV are read as the text written (series ids: ``007`` is not
+    ``7``)."""
     path = Path(path)
     name = path.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz")):
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, dtype={column: str for column in text_columns})
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
@@ -92,9 +103,15 @@ def read_series(source, time_column, series_column=None, errors="raise"):
                        if p.name.lower().endswith(TABLE_SUFFIXES) and not p.name.startswith("."))
         if not files:
             raise InputError(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}).")
-        out = {}
+        named = {}
         for path in files:
-            series = path.name.split(".")[0]
+            series = series_of_file(path)
+            if series in named:  # site.csv and site.parquet: which is the series?
+                raise InputError(f"{named[series]} and {path}: two files of series "
+                                 f"{series!r}; keep one of them in {source}.")
+            named[series] = path
+        out = {}
+        for series, path in named.items():
             try:
                 out[series] = (path, read_table(path, time_column))
             except InputError as error:
@@ -104,9 +121,10 @@ def read_series(source, time_column, series_column=None, errors="raise"):
         return out
     if not source.exists():
         raise InputError(f"{source}: no such file or directory.")
-    frame = read_table(source, time_column)
+    frame = read_table(source, time_column, text_columns=[series_column] if series_column
+                       else [])
     if series_column is None:
-        return {source.name.split(".")[0]: (source, frame)}
+        return {series_of_file(source): (source, frame)}
     if series_column not in frame.columns:
         raise InputError(f"{source}: no series column {series_column!r}.")
     if frame[series_column].isna().any():
