@@ -38,8 +38,9 @@ def main():
     from _machine import RUNS, describe, over_runs, ratio_span, span
 
     from narxcast import NARXRegressor
-    from narxcast.batch import fit_series, forecast_job, run_jobs
+    from narxcast.batch import fit_series, forecast_job
     from narxcast.datasets import load_solar_wind
+    from narxcast.jobs import run_jobs
     from narxcast.specs import Spec
     from narxcast.tables import read_series
 

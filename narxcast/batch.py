@@ -3,23 +3,22 @@ and forecast, or backtested; the jobs run serially, on local processes (joblib) 
 cluster, and each command's outputs are written atomically.
 
 Each ``*_command`` function is what a subcommand does once its arguments are parsed; it
-returns the per-series :class:`Outcome` list (and raises :class:`InputError` for bad input
-before any work). Settings are :class:`narxcast.specs.Spec`, tables are read by
-:mod:`narxcast.tables`, model files are :class:`narxcast.model_files.ModelFile`.
+returns the per-series :class:`~narxcast.jobs.Outcome` list (the jobs run by
+:mod:`narxcast.jobs`), and raises :class:`InputError` for bad input before any work.
+Settings are :class:`narxcast.specs.Spec`, tables are read by :mod:`narxcast.tables`, model
+files are :class:`narxcast.model_files.ModelFile`.
 """
 
 import os
 import tempfile
-import time
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .jobs import Outcome, run_jobs
 from .model_files import (
     MODEL_SUFFIX,
     ModelFile,
@@ -411,107 +410,3 @@ def backtest_command(data, out, spec, horizons=(1, 6, 24), train_size=0.75, refi
     write_set({Path(out) / "metrics.csv": lambda path: scores.to_csv(path, index=False),
                Path(out) / "forecasts.csv": lambda path: forecasts.to_csv(path)})
     return outcomes, scores
-
-
-# ------------------------------------------------------------------------------- jobs
-@dataclass
-class Outcome:
-    series: str
-    ok: bool
-    seconds: float
-    result: object = None
-    error: str = ""
-    notes: tuple = ()
-
-
-def command_note(warning):
-    """What a warning raised while a series ran says on the command line: a training budget
-    used up names the ``--param`` that gives more; others, their first line."""
-    from .training.stages import IterationsExhaustedWarning
-
-    if isinstance(warning, IterationsExhaustedWarning):
-        return ("training used every iteration allowed, its loss still falling (usable; to "
-                f"train longer: --param max_iter={warning.suggested_max_iter})")
-    return str(warning).splitlines()[0] if str(warning) else type(warning).__name__
-
-
-def _attempt(function, series, args):
-    started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = function(series, *args)
-        except InputError as error:
-            return Outcome(series, False, time.perf_counter() - started, error=str(error))
-        except Exception as error:  # a failed series is reported; the others go on
-            message = str(error).splitlines()[0] if str(error) else ""
-            return Outcome(series, False, time.perf_counter() - started,
-                           error=f"{type(error).__name__}: {message}")
-    notes = tuple(dict.fromkeys(command_note(w.message) for w in caught))
-    return Outcome(series, True, time.perf_counter() - started, result=result, notes=notes)
-
-
-class _BarPostfix:
-    """An iteration listener that shows a series' training iteration and loss beside the
-    progress bar, redrawn at most ten times a second."""
-
-    def __init__(self, bar, series):
-        self.bar, self.series, self.shown = bar, series, 0.0
-
-    def __call__(self, iteration, loss):
-        now = time.monotonic()
-        if now - self.shown >= 0.1:
-            self.shown = now
-            self.bar.set_postfix_str(f"{self.series}: iteration {iteration}, loss {loss:.4g}")
-
-
-def run_jobs(function, jobs, n_jobs=1, scheduler=None, progress=False, description="series"):
-    """Run ``function(series, *args)`` for every ``{series: args}``; returns the outcomes in
-    the order of ``jobs``. Serial for ``n_jobs=1``, local processes (joblib, loky) for more,
-    a Dask distributed cluster at ``scheduler`` (an address) when given."""
-    from tqdm.auto import tqdm
-
-    from .training.gradient import ITERATION_LISTENER
-
-    # (no bar where standard error is not a terminal: its redraws would run into the output)
-    bar = tqdm(total=len(jobs), desc=description, disable=None if progress else True,
-               leave=False)
-    outcomes = {}
-    try:
-        if scheduler is not None:
-            from distributed import Client, as_completed
-
-            with Client(scheduler, timeout="20s") as client:
-                futures = [client.submit(_attempt, function, series, args, pure=False)
-                           for series, args in jobs.items()]
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    outcomes[outcome.series] = outcome
-                    bar.update()
-        elif n_jobs == 1:  # a long fit shows its epochs (iterations, generations)
-            for series, args in jobs.items():
-                token = ITERATION_LISTENER.set(None if bar.disable else
-                                               _BarPostfix(bar, series))
-                try:
-                    outcomes[series] = _attempt(function, series, args)
-                finally:
-                    ITERATION_LISTENER.reset(token)
-                bar.update()
-        else:
-            parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for outcome in parallel(joblib.delayed(_attempt)(function, series, args)
-                                    for series, args in jobs.items()):
-                outcomes[outcome.series] = outcome
-                bar.update()
-    finally:
-        bar.close()
-    return [outcomes[series] for series in jobs]
-
-
-def summary(outcomes):
-    """The end-of-run table: one row per series."""
-    return pd.DataFrame({"series": [o.series for o in outcomes],
-                         "status": ["ok" if o.ok else "FAILED" for o in outcomes],
-                         "seconds": [round(o.seconds, 3) for o in outcomes],
-                         "error": [o.error for o in outcomes],
-                         "notes": ["; ".join(o.notes) for o in outcomes]})

@@ -130,8 +130,8 @@ def _spec(args, need_target=True):
 
 def _report(outcomes, out=sys.stdout):
     """Print the run's summary (failures to stderr); the exit status: 0 if every series
-    succeeded, 1 otherwise."""
-    from .batch import summary
+    succeeded, 130 if Ctrl-C stopped the run (as a shell reports SIGINT), 1 otherwise."""
+    from .jobs import summary
 
     table = summary(outcomes)
     failed = table[table.status != "ok"]
@@ -140,9 +140,12 @@ def _report(outcomes, out=sys.stdout):
     for row in noted.itertuples():
         print(f"note, {row.series}: {row.notes}", file=out)
     if not failed.empty:
-        print(f"{len(failed)} of {len(table)} series failed:", file=sys.stderr)
+        print(f"{len(failed)} of {len(table)} series failed or were interrupted:",
+              file=sys.stderr)
         for row in failed.itertuples():
             print(f"  {row.series}: {row.error}", file=sys.stderr)
+    if (table.status == "INTERRUPTED").any():
+        return 130
     return 0 if failed.empty else 1
 
 

@@ -3,6 +3,7 @@ physical bounds for irradiance, an ensemble over seeds, and one global model ove
 series."""
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -289,9 +290,16 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
                              "random_state: its members would all be the same.")
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_estimators)
-        self.estimators_ = [clone(self.estimator).set_params(random_state=int(seed))
-                            .fit(X, y, **_segments(groups)) for seed in seeds]
-        self.seeds_ = [int(seed) for seed in seeds]
+        self.estimators_, self.seeds_ = [], []
+        for seed in seeds:
+            member = clone(self.estimator).set_params(random_state=int(seed))
+            self.estimators_.append(member.fit(X, y, **_segments(groups)))
+            self.seeds_.append(int(seed))
+            if getattr(member, "stopped_by_", None) == "interrupted":  # one Ctrl-C stops all
+                warnings.warn(f"Ensemble fit interrupted after {len(self.estimators_)} of "
+                              f"{self.n_estimators} members; those fitted are kept.",
+                              RuntimeWarning, stacklevel=2)
+                break
         return self
 
     def _check_fitted_state(self):

@@ -9,8 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 # top to bottom, as ARCHITECTURE.md draws them
 LAYERS = [
     ["cli"],
-    ["batch", "batch_global", "specs", "tables", "model_files", "serialization", "benchmark",
-     "plotting"],
+    ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
+     "benchmark", "plotting"],
     ["model_selection", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
      "_mlp", "_rows", "_simulation",
