@@ -146,13 +146,18 @@ def fit_command(data, out, spec, n_jobs=1, scheduler=None, progress=False):
         check_distinct_file_names(series)
     jobs = {name: (path, frame, spec) for name, (path, frame) in series.items()}
     outcomes = run_jobs(fit_series, jobs, n_jobs, scheduler, progress, "fit")
-    for outcome in outcomes:
+    for k, outcome in enumerate(outcomes):
         if outcome.ok:
             target = model_path(out, outcome.series, single)
             if not single and target.resolve().parent != Path(out).resolve():
                 raise InputError(f"series {outcome.series!r}: its model file would leave "
                                  f"{out}.")  # series_file_name makes this impossible
-            outcome.result.save(target)
+            try:
+                outcome.result.save(target)
+            except OSError as error:  # a full disk, say: this file is not written, the
+                outcomes[k] = replace(  # others are tried, and the old file is untouched
+                    outcome, ok=False, result=None,
+                    error=f"{target}: not written ({error.strerror or error})")
     return outcomes
 
 

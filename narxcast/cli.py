@@ -350,6 +350,9 @@ def main(argv=None):
     except InputError as error:
         print(f"narxcast {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # mid-run: a full disk, a vanished folder; nothing half-written
+        print(f"narxcast {args.command}: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -113,3 +113,25 @@ def test_targets_too_large_to_standardise_are_refused():
     X, y = np.zeros((100, 1)), np.sin(np.arange(100.0)) * 1e300
     with pytest.raises(ValueError, match="`y` holds values too large to standardise"):
         NARXRegressor(max_iter=1).fit(X, y)
+
+
+def test_a_model_file_that_cannot_be_written_fails_its_series_alone(tmp_path, monkeypatch,
+                                                                     capsys):
+    """A full disk while the models are saved: that series is reported with the reason, the
+    others are written, and the exit status is 1."""
+    import errno
+
+    from narxcast.model_files import ModelFile
+
+    _long_csv(tmp_path / "all.csv", ["a", "b", "c"])
+    save = ModelFile.save
+
+    def full_for_b(self, path):
+        if self.series == "b":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return save(self, path)
+
+    monkeypatch.setattr(ModelFile, "save", full_for_b)
+    assert main(["fit", str(tmp_path / "all.csv"), *FIT, "--out", str(tmp_path / "m")]) == 1
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["a.narxcast", "c.narxcast"]
+    assert "b: " in (error := capsys.readouterr().err) and "No space left on device" in error
