@@ -125,17 +125,18 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
                             ("target_scaler_", self.n_targets_)):
             scaler = getattr(self, name)
             _require(isinstance(scaler, Scaler) and all(
-                isinstance(a, np.ndarray) and a.shape == (width,) and np.isfinite(a).all()
-                for a in (scaler.mean, scaler.scale)) and (scaler.scale > 0).all(), name,
-                f"finite means and positive scales of {width} columns", scaler)
+                isinstance(a, np.ndarray) and a.shape == (width,) and a.dtype == np.float64
+                and np.isfinite(a).all() for a in (scaler.mean, scaler.scale))
+                and (scaler.scale > 0).all(), name,
+                f"finite float64 means and positive scales of {width} columns", scaler)
         for name, width in (("history_X_", self.n_features_in_),
                             ("history_y_", self.n_targets_)):
             rows = getattr(self, name)
             _require(isinstance(rows, np.ndarray) and rows.dtype == np.float64
-                     and rows.ndim == 2 and rows.shape[1] == width
+                     and rows.ndim == 2 and rows.shape[1] == width and np.isfinite(rows).all()
                      and self.max_delay_ <= len(rows) <= max(self._history_rows(), 1),
-                     name, f"between {self.max_delay_} and {self._history_rows()} rows of "
-                     f"{width} columns", getattr(rows, "shape", rows))
+                     name, f"between {self.max_delay_} and {self._history_rows()} finite rows "
+                     f"of {width} columns", getattr(rows, "shape", rows))
 
     # ------------------------------------------------------------------------- validation
     def _validate_inputs(self, X, n_samples, reset):

@@ -62,6 +62,8 @@ class NetworkForecaster(BaseForecaster):
 
     def _check_fitted_state(self):
         super()._check_fitted_state()
+        parse_stages(self.solver, self._training_loop(), self._solvers,
+                     type(self).__name__)  # settings a refit would refuse: refused now
         self.layout_ = self._make_layout()
         self._check_theta(self.theta_, "theta_")
         if self.theta_.dtype != np.float64 or not np.isfinite(self.theta_).all():

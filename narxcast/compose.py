@@ -303,9 +303,15 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _check_fitted_state(self):
-        if not (isinstance(self.estimators_, list) and self.estimators_
+        if not (isinstance(self.estimators_, list)
+                and 1 <= len(self.estimators_) <= self.n_estimators
                 and all(map(_is_forecaster, self.estimators_))):
-            raise ValueError("`estimators_` must be fitted narxcast forecasters.")
+            raise ValueError(f"`estimators_` must be 1 to {self.n_estimators} fitted narxcast "
+                             "forecasters.")
+        shapes = {(getattr(m, "n_features_in_", None), getattr(m, "n_targets_", None))
+                  for m in self.estimators_}
+        if len(shapes) != 1:  # members that would not forecast the same rows
+            raise ValueError(f"`estimators_` disagree on their inputs and targets: {shapes}.")
 
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
                 groups=None):

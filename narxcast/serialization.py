@@ -185,7 +185,7 @@ COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}  #
 # What a damaged or crafted archive raises while it is read: each becomes a ModelFileError.
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError,
                KeyError, IndexError, AttributeError, RecursionError, OverflowError,
-               struct.error, NotImplementedError, MemoryError, UnicodeDecodeError)
+               struct.error, NotImplementedError, MemoryError, UnicodeDecodeError, RuntimeError)
 
 
 def load(path):
@@ -245,6 +245,9 @@ def _check_members(path, infos):
                              f"has ({MAX_MEMBERS}).")
     total = 0
     for info in infos:
+        if info.flag_bits & 0x1:
+            raise ModelFileError(f"{path}: member {info.filename!r} is encrypted; model files "
+                                 "are not.")
         if info.compress_type not in COMPRESSION:
             raise ModelFileError(f"{path}: member {info.filename!r} is compressed with method "
                                  f"{info.compress_type}; model files use "

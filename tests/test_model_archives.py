@@ -196,3 +196,44 @@ def test_any_json_value_in_the_index_gives_the_model_or_the_packages_error(
         load(path)
     except ModelFileError as error:
         assert str(path) in str(error)
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("scale as bool", "target_scaler_"),
+    ("scale as uint64", "target_scaler_"),
+    ("NaN history", "history_y_"),
+    ("solver unknown in a list", "solver"),
+])
+def test_fitted_state_a_refit_or_forecast_would_refuse_is_refused_at_load(tmp_path, edit,
+                                                                          message):
+    index, members = _model(tmp_path / "good.narxcast")
+    fitted, params = index["estimator"]["fitted"], index["estimator"]["params"]
+    scale = fitted["target_scaler_"]["__scaler__"]["scale"]["__array__"]
+    if edit == "scale as bool":
+        members[scale] = _npy(np.array([True]))
+    elif edit == "scale as uint64":
+        members[scale] = _npy(np.array([3], dtype=np.uint64))
+    elif edit == "NaN history":
+        name = fitted["history_y_"]["__array__"]
+        history = np.load(io.BytesIO(members[name]))
+        history[-1] = np.nan
+        members[name] = _npy(history)
+    else:
+        params["solver"] = ["adam", "newton"]
+    _refused(_write(tmp_path / "edited.narxcast", index, members), message)
+
+
+def test_ensemble_members_that_disagree_are_refused_at_load(tmp_path):
+    """Each member sound on its own, but one takes two inputs where the others take one."""
+    X = np.random.default_rng(0).normal(size=(120, 2))
+    ensemble = EnsembleRegressor(NARXRegressor(max_iter=1), n_estimators=2,
+                                 random_state=0).fit(X[:, :1], X[:, 0])
+    ensemble.estimators_[1] = NARXRegressor(max_iter=1, random_state=0).fit(X, X[:, 0])
+    dump(ensemble, tmp_path / "disagree.narxcast")
+    _refused(tmp_path / "disagree.narxcast", "`estimators_` disagree on their inputs")
