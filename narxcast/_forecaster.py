@@ -18,7 +18,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from ._rows import as_pandas, groups_of, segment_bounds, take, target_names
 from ._simulation import FreeRunMixin
-from ._validation import check_horizon
+from ._validation import check_horizon, check_time_order
 
 
 class Scaler:
@@ -177,6 +177,7 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         if y is not None and X is not None and _num_samples(X) != _num_samples(y):
             raise ValueError("`X` and `y` must have the same number of rows. Got "
                              f"{_num_samples(X)} and {_num_samples(y)}.")
+        check_time_order(X, y)
         targets = self._validate_targets(y, reset)
         inputs = self._validate_inputs(X, len(targets), reset)
         if len(targets) < max_delay + extra_rows:

@@ -4,6 +4,7 @@ constraints (scikit-learn's ``_parameter_constraints``) shared by the estimator 
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .kernels.activations import ACTIVATION_CODES
@@ -150,3 +151,51 @@ RECURRENT_PARAMETER_CONSTRAINTS = {
     "washout": [Interval(numbers.Integral, 0, None, closed="left")],
     "dtype": [StrOptions({"float64", "float32"})],
 }
+
+
+def check_time_order(X, y):
+    """Rows in time order, once each, and X beside y: pandas ``X`` and ``y`` must share their
+    index, and a time index (a DatetimeIndex, or a MultiIndex's time level) must not repeat a
+    time or go back (within each series of a MultiIndex).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> times = pd.date_range("2024-01-01", periods=3, freq="h")
+    >>> check_time_order(None, pd.Series([1.0, 2.0, 3.0], index=times[[0, 2, 1]]))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `y`: its times go back at 2024-01-01 01:00:00 (row 2): sort the rows by ...
+    """
+    index_x, index_y = (value.index if isinstance(value, (pd.Series, pd.DataFrame)) else None
+                        for value in (X, y))
+    if index_x is not None and index_y is not None and not index_x.equals(index_y):
+        raise ValueError("`X` and `y` must share their index (row i of X at the time of row i "
+                         "of y); align them first (e.g. X.loc[y.index]).")
+    for name, index in (("y", index_y), ("X", index_x)):
+        if index is None:
+            continue
+        groups, times = None, index
+        if isinstance(index, pd.MultiIndex):
+            levels = [k for k in range(index.nlevels)
+                      if isinstance(index.levels[k], pd.DatetimeIndex)]
+            if not levels:
+                continue
+            groups, times = index.droplevel(levels[0]), index.get_level_values(levels[0])
+        if not isinstance(times, pd.DatetimeIndex):
+            continue
+        steps = np.diff(times.asi8)
+        if groups is not None:  # only within a series
+            steps = steps[np.asarray(groups[1:] == groups[:-1])] if len(steps) else steps
+            rows = np.flatnonzero(np.asarray(groups[1:] == groups[:-1]))
+        else:
+            rows = np.arange(len(steps))
+        bad = np.flatnonzero(steps <= 0)
+        if bad.size:
+            row = int(rows[bad[0]]) + 1
+            problem = "repeat" if steps[bad[0]] == 0 else "go back at"
+            raise ValueError(f"`{name}`: its times {problem} {times[row]} (row {row}): sort "
+                             "the rows by time, once each.")
+        if name == "y":
+            break  # X shares y's index

@@ -11,6 +11,7 @@ files are :class:`narxcast.model_files.ModelFile`.
 
 import os
 import tempfile
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -250,6 +251,10 @@ def forecast_job(series, model_path, data_path, frame, horizon, update_model, co
     """One series of ``narxcast forecast``: load its model file, update, forecast. Returns
     ``(forecasts, updated model file or None)``."""
     model_file = ModelFile.load(model_path)
+    if model_file.series != series:
+        warnings.warn(f"{Path(model_path).name} holds the model of series "
+                      f"{model_file.series!r}, used here for series {series!r} (a copied "
+                      "file?).", UserWarning, stacklevel=2)
     if coverage and not hasattr(model_file.model, "predict_quantiles"):
         raise InputError(f"{model_path}: --coverage needs a model fitted with --calibrate "
                          "(intervals calibrated on its training data).")

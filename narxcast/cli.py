@@ -128,11 +128,12 @@ def _spec(args, need_target=True):
                      global_model=getattr(args, "global_model", None))
 
 
-def _report(outcomes, out=sys.stdout):
+def _report(outcomes, out=None):
     """Print the run's summary (failures to stderr); the exit status: 0 if every series
     succeeded, 130 if Ctrl-C stopped the run (as a shell reports SIGINT), 1 otherwise."""
     from .jobs import summary
 
+    out = sys.stdout if out is None else out  # (the current one: tests replace it)
     table = summary(outcomes)
     failed = table[table.status != "ok"]
     print(table.drop(columns=["error", "notes"]).to_string(index=False), file=out)

@@ -451,6 +451,12 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
         ids, rows = self._series(groups, X, y, targets.size, None)
         self.series_ = np.unique(ids).astype(object)  # strings, as feature_names_in_
         n_series = len(self.series_)
+        for name, part in (("y", targets), ("X", None if X is None else np.asarray(X, float))):
+            if part is not None and not np.isfinite(part).all():  # say which series
+                row = int(np.flatnonzero(~np.isfinite(part.reshape(len(part), -1)).all(
+                    axis=1))[0])
+                raise ValueError(f"`{name}` of series {self.series_[rows[row]]!r} holds NaN or "
+                                 f"infinite values (first at row {row}).")
         frame = pd.DataFrame({"series": rows, "y": targets})
         stats = frame.groupby("series")["y"].agg(["mean", "std"]).reindex(range(n_series))
         self.target_mean_ = stats["mean"].to_numpy()

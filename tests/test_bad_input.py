@@ -189,3 +189,33 @@ def test_failed_refit_leaves_the_fitted_model_unchanged(data, fitted):
     assert fitted.n_features_in_ == 2
     np.testing.assert_array_equal(fitted.theta_, before[1])
     np.testing.assert_array_equal(fitted.predict(X[:10]), before[0])
+
+
+def test_pandas_rows_out_of_time_order_or_misaligned_are_refused():
+    """A shuffled or repeated time index, or X and y whose indexes differ, would pair the
+    wrong rows silently: refused, naming the argument and the row."""
+    times = pd.date_range("2024-01-01", periods=60, freq="h")
+    y = pd.Series(np.sin(np.arange(60) / 3.0), index=times, name="y")
+    X = pd.DataFrame({"u": np.cos(np.arange(60) / 3.0)}, index=times)
+    model = NARXRegressor(feedback_delays=2, max_iter=1)
+    with pytest.raises(ValueError, match=re.escape("`y`: its times go back at")):
+        model.fit(X.iloc[::-1], y.iloc[::-1])
+    repeated = times.insert(10, times[10])[:60]
+    with pytest.raises(ValueError, match=re.escape("`y`: its times repeat 2024-01-01 10:00")):
+        model.fit(X.set_axis(repeated), y.set_axis(repeated))
+    with pytest.raises(ValueError, match="`X` and `y` must share their index"):
+        model.fit(X.shift(1, freq="h"), y)
+    model.fit(X, y)  # in order, aligned: fine
+    with pytest.raises(ValueError, match="`X` and `y` must share their index"):
+        model.predict(X.iloc[10:40].shift(1, freq="h"), y.iloc[10:40], horizon=2)
+
+
+def test_a_global_model_names_the_series_with_missing_values():
+    from narxcast.compose import GlobalRegressor
+
+    y = np.sin(np.arange(200) / 5.0)
+    y[150] = np.nan
+    with pytest.raises(ValueError, match="`y` of series 'beta' holds NaN or infinite values "
+                                         r"\(first at row 150\)"):
+        GlobalRegressor(NARXRegressor(max_iter=1)).fit(None, y, groups=np.repeat(
+            ["alpha", "beta"], 100))

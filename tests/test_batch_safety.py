@@ -135,3 +135,21 @@ def test_a_model_file_that_cannot_be_written_fails_its_series_alone(tmp_path, mo
     assert main(["fit", str(tmp_path / "all.csv"), *FIT, "--out", str(tmp_path / "m")]) == 1
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["a.narxcast", "c.narxcast"]
     assert "b: " in (error := capsys.readouterr().err) and "No space left on device" in error
+
+
+def test_a_model_file_copied_under_another_series_name_is_noted(tmp_path, capsys):
+    import shutil
+
+    _long_csv(tmp_path / "all.csv", ["a", "b"])
+    assert main(["fit", str(tmp_path / "all.csv"), *FIT, "--out", str(tmp_path / "m")]) == 0
+    shutil.copy(tmp_path / "m" / "a.narxcast", tmp_path / "m" / "b.narxcast")
+    latest = _frame(140).iloc[100:].assign(site="a")
+    latest.loc[latest.index[-2:], "ghi"] = np.nan  # the future: inputs known, target not
+    pd.concat([latest, latest.assign(site="b")]).to_csv(tmp_path / "latest.csv", index=False)
+    capsys.readouterr()
+    assert main(["forecast", str(tmp_path / "m"), str(tmp_path / "latest.csv"),
+                 "--series-column", "site", "--horizon", "2", "--out", str(tmp_path / "f.csv"),
+                 "--quiet"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "note, b: b.narxcast holds the model of series 'a', used here for series 'b'" in out
+    assert "note, a:" not in out
