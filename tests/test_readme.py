@@ -214,8 +214,8 @@ def test_command_line_example_runs_and_stays_physical(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(re.search(r"```python\n(.*?)```", section, re.S).group(1), {})
     commands = re.search(r"```bash\n(.*?)```", section, re.S).group(1).replace("\\\n", " ")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         for line in commands.strip().splitlines():
             argv = shlex.split(line.split("#")[0])
             assert argv[0] == "narxcast"
@@ -223,6 +223,7 @@ def test_command_line_example_runs_and_stays_physical(tmp_path, monkeypatch):
                 continue  # the benchmark has its own test
             with contextlib.redirect_stdout(io.StringIO()):
                 assert main(argv[1:] + ["--quiet"]) == 0, line
+    assert not caught, [str(w.message) for w in caught]  # the runs' own notes say what to do
     forecasts = pd.read_csv("forecasts.csv", parse_dates=["time"])
     latest = pd.read_csv("latest.csv", parse_dates=["time"], index_col="time")
     clearsky = latest.loc[forecasts["time"], "clearsky_ghi"].to_numpy()
