@@ -395,9 +395,15 @@ def _skill_figure(out_dir, scores):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_skill_by_horizon
+    from matplotlib.lines import Line2D
+
+    from .plotting import line_styles, plot_skill_by_horizon
 
     problems = scores[scores.split == "last quarter"][["site", "target"]].drop_duplicates()
+    shown = scores[(scores.split == "last quarter") & (scores.metric == "skill")
+                   & ~scores.model.isin(["naive persistence", "seasonal persistence"])]
+    models = sorted(set(shown.model))  # one look per model in every panel
+    styles = dict(zip(models, line_styles(len(models))))
     targets = list(dict.fromkeys(problems.target))
     sites = list(dict.fromkeys(problems.site))
     legend_width = 3.0  # inches beside the panels for the one legend
@@ -409,14 +415,14 @@ def _skill_figure(out_dir, scores):
                           & (scores.split == "last quarter")
                           & ~scores.model.isin(["naive persistence", "seasonal persistence"])]
             ax = plot_skill_by_horizon(part.rename(columns={"model": "estimator"}),
-                                       ax=axes[i, j])
+                                       ax=axes[i, j], styles=styles)
             ax.set_title(f"{site}, {target}", fontsize="small")
             ax.set_xlabel("horizon (h)")
             ax.set_ylabel("skill vs best persistence" if j == 0 else "")
             ax.get_legend().remove()
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles = [Line2D([], [], **styles[name]) for name in models]
     figure.tight_layout(rect=(0, 0, 1 - legend_width / figure.get_figwidth(), 1))
-    figure.legend(handles, labels, loc="center right", fontsize="small")  # beside, not over
+    figure.legend(handles, models, loc="center right", fontsize="small")  # beside, not over
     path = out_dir / "solar_wind_skill.png"
     figure.savefig(path, dpi=70)
     plt.close(figure)

@@ -245,14 +245,18 @@ def plot_training_curves(estimators, ax=None):
     return ax
 
 
-def plot_skill_by_horizon(scores, metric="skill", ax=None):
+def plot_skill_by_horizon(scores, metric="skill", ax=None, styles=None):
     """One line per estimator of ``metric`` against the horizon, from a tidy score table
-    (columns ``estimator``, ``horizon``, ``metric``, ``value``, as ``backtest`` returns)."""
+    (columns ``estimator``, ``horizon``, ``metric``, ``value``, as ``backtest`` returns).
+    ``styles`` (estimator -> line style, as :func:`line_styles` gives) keeps an estimator's
+    look the same across several panels."""
     ax = _axes(ax, figsize=(7, 4))
     table = scores[scores["metric"] == metric].pivot(index="horizon", columns="estimator",
                                                      values="value")
-    for name, style in zip(table.columns, line_styles(len(table.columns))):
-        ax.plot(table.index, table[name], label=name, **style)
+    if styles is None:
+        styles = dict(zip(table.columns, line_styles(len(table.columns))))
+    for name in table.columns:
+        ax.plot(table.index, table[name], label=name, **styles[name])
     ax.axhline(0.0, color="black", linewidth=0.5)
     ax.set_xlabel("horizon (steps)")
     ax.set_ylabel("skill (1 - RMSE / RMSE of the reference)" if metric == "skill" else metric)

@@ -166,3 +166,23 @@ def test_plot_response_takes_a_series_a_frame_or_a_dict(tmp_path):
     assert response.get_ylabel() == "ghi (W/m2)"
     with pytest.raises(ValueError, match="one value per row of `y` \\(48\\)"):
         plot_response(y, y[:10])
+
+
+def test_skill_lines_look_alike_across_panels_and_never_repeat():
+    """More entries than colours still get distinct lines, and a style map keeps an entry's
+    look the same in every panel."""
+    import pandas as pd
+
+    from narxcast.plotting import line_styles, plot_skill_by_horizon
+
+    styles = line_styles(13)
+    assert len({tuple(sorted(s.items())) for s in styles}) == 13
+    names = [f"model {k:02d}" for k in range(13)]
+    scores = pd.DataFrame([(name, h, "skill", 0.1 * k + h / 100) for k, name in enumerate(names)
+                           for h in (1, 6, 24)],
+                          columns=["estimator", "horizon", "metric", "value"])
+    by_name = dict(zip(names, styles))
+    ax = plot_skill_by_horizon(scores[scores.estimator != "model 00"], styles=by_name)
+    for line in ax.get_lines()[:-1]:  # (the last is the zero line)
+        style = by_name[line.get_label()]
+        assert line.get_color() == style["color"] and line.get_marker() == style["marker"]
