@@ -394,7 +394,6 @@ def _skill_figure(out_dir, scores):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from matplotlib.lines import Line2D
 
     from .plotting import line_styles, plot_skill_by_horizon
