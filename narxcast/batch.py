@@ -52,12 +52,13 @@ def check_output(path, kind, inputs=()):
     if kind == "file" and os.path.lexists(path) and not path.is_file():
         raise InputError(f"--out {path}: exists and is not a regular file (a device, FIFO or "
                          "socket); outputs replace regular files only.")
-    for source in map(Path, inputs):
-        files = [p for p in source.iterdir() if p.is_file()] if source.is_dir() else [source]
-        if kind == "file" and any(path.resolve() == p.resolve() for p in files if p.exists()):
+    target = path.resolve()
+    for source in (Path(source).resolve() for source in inputs):
+        inside = source.is_dir() and target.parent == source and target.is_file()
+        if kind == "file" and (target == source or inside):  # a file of an input folder is read
             raise InputError(f"--out {path}: is one of the inputs; writing it would overwrite "
                              "them. Give another file.")
-        if kind == "directory" and source.exists() and path.resolve() == source.resolve():
+        if kind == "directory" and target == source:
             raise InputError(f"--out {path}: is the input directory; give another.")
     if kind == "directory" and path.exists() and not path.is_dir():
         raise InputError(f"--out {path}: is a file; give a directory.")

@@ -176,8 +176,9 @@ def _run_on_processes(function, jobs, n_jobs, done):
     for _ in range(2):
         try:
             parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for outcome in parallel(joblib.delayed(_attempt)(function, series, args)
-                                    for series, args in remaining.items()):
+            tasks = [joblib.delayed(_attempt)(function, series, args)
+                     for series, args in remaining.items()]  # (remaining shrinks below)
+            for outcome in parallel(tasks):
                 remaining.pop(outcome.series)
                 done(outcome)
             return
