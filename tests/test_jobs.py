@@ -36,6 +36,14 @@ def test_a_killed_local_worker_costs_only_its_own_series():
     assert [o.result for o in outcomes if o.ok] == ["A", "B", "C", "D"]
 
 
+def test_many_series_on_processes_all_come_back_in_order():
+    """More series than joblib dispatches at once (its iteration is lazy)."""
+    jobs = {f"s{k:03d}": (k,) for k in range(200)}
+    outcomes = run_jobs(lambda series, k: k * k, jobs, n_jobs=2)
+    assert [o.series for o in outcomes] == list(jobs)
+    assert [o.result for o in outcomes] == [k * k for k in range(200)]
+
+
 @pytest.mark.slow
 def test_a_dask_task_that_kills_its_workers_fails_alone():
     distributed = pytest.importorskip("distributed")
