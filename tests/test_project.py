@@ -9,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # words about the project's making, never about what a user has
-MAKING = re.compile(r"\bsessions? \d+|\bsteering\b|\bDESIGN\.md\b|\bissues? #?\d+|\.\./shared",
-                    re.IGNORECASE)
+MAKING = re.compile(r"\bsessions? \d+|\bsteering\b|\bDESIGN\.md\b|\bissues?[- ]#?\d+|\.\./shared"
+                    r"|\bthe issue\b", re.IGNORECASE)
 TEXT = {".py", ".md", ".toml", ".ipynb", ".cfg", ".txt", ".yml", ".yaml", ""}
 
 
