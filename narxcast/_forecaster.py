@@ -47,7 +47,19 @@ class Scaler:
         return data * self.scale + self.mean
 
 
-class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCMeta):
+class Forecaster:
+    """The mark of a narxcast forecaster: an estimator with the package's ``predict(X, y,
+    horizon, all_horizons)``, ``update`` and ``score``. The estimators and the meta-estimators
+    that wrap them derive from it, so that a wrapper can check what it is given without
+    importing every other wrapper."""
+
+
+def is_forecaster(estimator):
+    """Whether ``estimator`` is a narxcast forecaster (see :class:`Forecaster`)."""
+    return isinstance(estimator, Forecaster)
+
+
+class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     """Fit/predict/update machinery for models forecasting from delayed inputs and targets.
 
     A subclass provides ``_delays``, ``_fit_scaled`` (train on scaled, time-innermost arrays)
@@ -469,7 +481,7 @@ class BaseForecaster(FreeRunMixin, RegressorMixin, BaseEstimator, metaclass=ABCM
         return tags
 
 
-class DelegatingForecaster:
+class DelegatingForecaster(Forecaster):
     """``predict``, ``update`` and ``score`` of a meta-estimator that forecasts with one
     fitted forecaster, its attribute ``_delegate`` (e.g. "estimator_")."""
 

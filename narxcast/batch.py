@@ -25,8 +25,6 @@ from .model_files import (
     ModelFile,
     check_distinct_file_names,
     series_file_name,
-    write_atomically,
-    write_set,
 )
 from .specs import calibration_window, model_inputs
 from .tables import (
@@ -38,6 +36,7 @@ from .tables import (
     numeric,
     read_series,
 )
+from .writing import write_atomically, write_set
 
 
 # --------------------------------------------------------------------------- outputs

@@ -25,9 +25,10 @@ from .batch import (
     run_jobs,
     series_rows,
 )
-from .model_files import ModelFile, write_set
+from .model_files import ModelFile
 from .specs import model_inputs
 from .tables import InputError, check_columns, check_complete, check_times, numeric, read_series
+from .writing import write_set
 
 GLOBAL = "(global model)"  # the summary row of the one fit
 
@@ -181,7 +182,7 @@ def forecast_global_command(model_file, model_path, data, out, horizon, series_c
                             time_column=None, n_jobs=1, scheduler=None, progress=False):
     """``narxcast forecast`` with a global model file: every series of ``data`` forecast from
     its own measured rows; the forecasts of those that succeeded go to the CSV ``out``."""
-    from .model_files import write_atomically
+    from .writing import write_atomically
 
     if horizon < 1:
         raise InputError(f"--horizon must be >= 1. Got {horizon}.")

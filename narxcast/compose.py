@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._forecaster import Forecaster, is_forecaster
 from ._rows import as_pandas, column_of, groups_of, segment_bounds, take, target_names
 from ._validation import as_floats, check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
@@ -27,7 +28,7 @@ def _names(wrapper):
         names = getattr(inner, "target_names_in_", None)
     return names
 
-class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
+class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
 
     The inner forecaster learns and forecasts ``k``, which carries the weather without the
@@ -118,7 +119,7 @@ class ClearSkyIndexRegressor(RegressorMixin, BaseEstimator):
 
     def _check_fitted_state(self):
         """The inner forecaster (checked when it was loaded) is a narxcast forecaster."""
-        if not _is_forecaster(self.estimator_):
+        if not is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
 
     def fit(self, X, y, groups=None):
@@ -223,7 +224,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         return self
 
 
-class EnsembleRegressor(RegressorMixin, BaseEstimator):
+class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
     """An ensemble of one forecaster trained from several seeds: the mean (or median) of its
     members' forecasts, in every predict mode.
 
@@ -305,7 +306,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
     def _check_fitted_state(self):
         if not (isinstance(self.estimators_, list)
                 and 1 <= len(self.estimators_) <= self.n_estimators
-                and all(map(_is_forecaster, self.estimators_))):
+                and all(map(is_forecaster, self.estimators_))):
             raise ValueError(f"`estimators_` must be 1 to {self.n_estimators} fitted narxcast "
                              "forecasters.")
         shapes = {(getattr(m, "n_features_in_", None), getattr(m, "n_targets_", None))
@@ -352,7 +353,7 @@ class EnsembleRegressor(RegressorMixin, BaseEstimator):
         return forecast_r2(self, X, y, horizon, sample_weight)
 
 
-class GlobalRegressor(RegressorMixin, BaseEstimator):
+class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
     """One forecaster trained across many series (a global model), each series standardised by
     its own statistics.
 
@@ -527,7 +528,7 @@ class GlobalRegressor(RegressorMixin, BaseEstimator):
                         sample_weight=weights)
 
     def _check_fitted_state(self):
-        if not _is_forecaster(self.estimator_):
+        if not is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
         if not (isinstance(self.series_, np.ndarray) and self.series_.ndim == 1
                 and all(isinstance(name, str) for name in self.series_)):
@@ -548,10 +549,3 @@ def _segments(groups):
     return {} if groups is None else {"groups": groups}
 
 
-def _is_forecaster(estimator):
-    """A narxcast forecaster: an estimator of the package or one of these meta-estimators."""
-    from ._forecaster import BaseForecaster
-    from .intervals import ConformalRegressor
-
-    return isinstance(estimator, (BaseForecaster, ClearSkyIndexRegressor, EnsembleRegressor,
-                                  ConformalRegressor, GlobalRegressor))

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster
+from ._forecaster import DelegatingForecaster, is_forecaster
 from ._rows import as_pandas, column_of, take
 from ._validation import as_floats, check_horizon
 
@@ -432,9 +432,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         return np.searchsorted(self.bin_edges_, condition, side="right").astype(np.int64)
 
     def _check_fitted_state(self):
-        from .compose import _is_forecaster
-
-        if not _is_forecaster(self.estimator_):
+        if not is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
         errors, bins = self.errors_, self.calibration_bins_
         if not (isinstance(errors, np.ndarray) and errors.ndim == 2

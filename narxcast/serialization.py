@@ -145,7 +145,7 @@ def dump(estimator, path, metadata=None):
 
     The file is written whole or not at all (a temporary file renamed over ``path``).
     """
-    from .model_files import write_atomically
+    from .writing import write_atomically
 
     writer = _Writer()
     from . import __version__

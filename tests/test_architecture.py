@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 LAYERS = [
     ["cli"],
     ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
-     "benchmark", "plotting"],
+     "writing", "benchmark", "plotting"],
     ["model_selection", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
      "_mlp", "_rows", "_simulation",
@@ -63,3 +63,49 @@ def test_no_module_imports_from_a_layer_above(path):
 def test_every_module_has_a_layer():
     for path in MODULES:
         _layer_of(".".join(path.relative_to(PACKAGE).with_suffix("").parts))
+
+
+def _module_edges():
+    """{module: modules it imports, anywhere in it}, submodules resolved (``from .kernels
+    import narx`` is an edge to ``kernels.narx``); the package itself is ``narxcast``."""
+    names = {".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+             or "narxcast": p for p in PACKAGE.rglob("*.py")}
+    names["narxcast"] = names.pop("__init__", PACKAGE / "__init__.py")
+    edges = {}
+    for name, path in names.items():
+        here = path.relative_to(PACKAGE).with_suffix("").parts
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = list(here[:len(here) - node.level])
+                module = ".".join([*base, node.module] if node.module else base) or "narxcast"
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}" if module != "narxcast" else alias.name
+                    targets.add(sub if sub in names else module)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name[len("narxcast."):] for a in node.names
+                            if a.name.startswith("narxcast.")}
+        edges[name] = {t for t in targets if t in names and t != name}
+    return edges
+
+
+def test_no_import_circle_anywhere_lazy_imports_included():
+    """A module never imports, directly or through others (at the top or inside a function),
+    a module that imports it back."""
+    edges = _module_edges()
+    assert {"compose", "intervals", "serialization", "model_files"} <= set(edges)
+    circles, state = [], {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(edges[module]):
+            if state.get(target) == "open":
+                circles.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target, path + [target])
+        state[module] = "done"
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+    assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles)
