@@ -16,7 +16,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ._rows import as_pandas, groups_of, segment_bounds, take, target_names
+from ._rows import as_pandas, groups_keyword, groups_of, segment_bounds, take, target_names
 from ._simulation import FreeRunMixin
 from ._validation import check_horizon, check_time_order
 
@@ -490,7 +490,7 @@ class DelegatingForecaster(Forecaster):
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
         """The fitted forecaster's forecasts (every predict mode)."""
         check_is_fitted(self, self._delegate)
-        extra = {} if groups is None else {"groups": groups}
+        extra = groups_keyword(groups)
         return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
                                                     all_horizons=all_horizons, **extra)
 
@@ -498,7 +498,7 @@ class DelegatingForecaster(Forecaster):
         """Append measurements to the fitted forecaster's history (``groups``: new records,
         see :meth:`narxcast.NARXRegressor.update`)."""
         check_is_fitted(self, self._delegate)
-        extra = {} if groups is None else {"groups": groups}
+        extra = groups_keyword(groups)
         getattr(self, self._delegate).update(X, y, **extra)
         return self
 
@@ -515,7 +515,7 @@ def forecast_r2(estimator, X, y, horizon=None, sample_weight=None, groups=None):
     if horizon is None:
         steps = _num_samples(y) if X is None else None
         return r2_score(y, estimator.predict(X, horizon=steps), sample_weight=sample_weight)
-    extra = {} if groups is None else {"groups": groups}
+    extra = groups_keyword(groups)
     forecasts = np.asarray(estimator.predict(X, y, horizon=horizon, **extra))
     truth = np.asarray(y, dtype=float)
     formed = np.isfinite(forecasts.reshape(len(forecasts), -1)).all(axis=1)

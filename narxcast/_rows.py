@@ -17,6 +17,16 @@ def groups_of(groups, X, y):
     return None
 
 
+def groups_keyword(groups):
+    """The ``groups`` keyword to pass on to an inner forecaster's method: only when given, so
+    that an estimator without records support is called as it always was.
+
+    >>> groups_keyword(None), groups_keyword(["a", "b"])
+    ({}, {'groups': ['a', 'b']})
+    """
+    return {} if groups is None else {"groups": groups}
+
+
 def take(data, rows):
     """The ``rows`` (a slice or positions) of an array or a pandas object (keeping its names
     and index); None stays None."""

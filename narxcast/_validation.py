@@ -199,3 +199,20 @@ def check_time_order(X, y):
                              "the rows by time, once each.")
         if name == "y":
             break  # X shares y's index
+
+
+def check_coverage(coverage, label="`coverage`"):
+    """The nominal coverage of a central interval as a float in (0, 1), or a ValueError that
+    names the argument (``label``).
+
+    >>> check_coverage(0.9)
+    0.9
+    >>> check_coverage(90)
+    Traceback (most recent call last):
+    ...
+    ValueError: `coverage` must be a fraction in (0, 1), e.g. 0.9. Got 90.
+    """
+    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real) or \
+            not 0.0 < coverage < 1.0:
+        raise ValueError(f"{label} must be a fraction in (0, 1), e.g. 0.9. Got {coverage!r}.")
+    return float(coverage)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._validation import check_coverage
 from .jobs import Outcome, run_jobs
 from .model_files import (
     MODEL_SUFFIX,
@@ -344,8 +345,10 @@ def forecast_command(model_source, data, out, horizon, series_column=None, time_
 
 def _check_coverage(coverage):
     for c in coverage:
-        if not 0.0 < c < 1.0:
-            raise InputError(f"--coverage must be fractions in (0, 1), e.g. 0.8 0.95. Got {c}.")
+        try:
+            check_coverage(c, "--coverage")
+        except ValueError as error:
+            raise InputError(str(error)) from None
 
 
 # -------------------------------------------------------------------------- backtest

@@ -13,7 +13,15 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import Forecaster, is_forecaster
-from ._rows import as_pandas, column_of, groups_of, segment_bounds, take, target_names
+from ._rows import (
+    as_pandas,
+    column_of,
+    groups_keyword,
+    groups_of,
+    segment_bounds,
+    take,
+    target_names,
+)
 from ._validation import as_floats, check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
@@ -126,7 +134,7 @@ class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
         """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
         records, as the estimator's ``fit``)."""
         self._validate_params()
-        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **_segments(groups))
+        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **groups_keyword(groups))
         names = target_names(y)
         if names is not None:
             self.target_names_in_ = names
@@ -141,7 +149,7 @@ class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
         index_y = None if y is None else self._index(X, y)
         index = np.asarray(self.estimator_.predict(X, y=index_y, horizon=horizon,
                                                    all_horizons=all_horizons,
-                                                   **_segments(groups)))
+                                                   **groups_keyword(groups)))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return as_pandas(self._irradiance(X, index), X, y, all_horizons, _names(self))
@@ -161,7 +169,7 @@ class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
         """Append measurements (as clear-sky indices) to the inner forecaster's history
         (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, self._index(X, y), **_segments(groups))
+        self.estimator_.update(X, self._index(X, y), **groups_keyword(groups))
         return self
 
     def score(self, X, y, sample_weight=None, horizon=None):
@@ -200,7 +208,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
         self._validate_params()
         self._clearsky(X)
-        self.estimator_ = clone(self.estimator).fit(X, y, **_segments(groups))
+        self.estimator_ = clone(self.estimator).fit(X, y, **groups_keyword(groups))
         return self
 
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
@@ -209,7 +217,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         clearsky = self._clearsky(X)  # checked before any work
         forecasts = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
                                                        all_horizons=all_horizons,
-                                                       **_segments(groups)))
+                                                       **groups_keyword(groups)))
         if forecasts.shape[0] != clearsky.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         lower, upper = self.physical_bounds(X)
@@ -220,7 +228,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     def update(self, X, y, groups=None):
         """Append measurements to the inner forecaster's history (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, y, **_segments(groups))
+        self.estimator_.update(X, y, **groups_keyword(groups))
         return self
 
 
@@ -294,7 +302,7 @@ class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
         self.estimators_, self.seeds_ = [], []
         for seed in seeds:
             member = clone(self.estimator).set_params(random_state=int(seed))
-            self.estimators_.append(member.fit(X, y, **_segments(groups)))
+            self.estimators_.append(member.fit(X, y, **groups_keyword(groups)))
             self.seeds_.append(int(seed))
             if getattr(member, "stopped_by_", None) == "interrupted":  # one Ctrl-C stops all
                 warnings.warn(f"Ensemble fit interrupted after {len(self.estimators_)} of "
@@ -321,7 +329,7 @@ class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
         check_is_fitted(self, "estimators_")
         forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
                                                         all_horizons=all_horizons,
-                                                        **_segments(groups)))
+                                                        **groups_keyword(groups)))
                               for member in self.estimators_])
         combined = (forecasts.mean(axis=0) if self.combine == "mean"
                     else np.median(forecasts, axis=0))
@@ -343,7 +351,7 @@ class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
         """Append measurements to every member's history (``groups``: new records)."""
         check_is_fitted(self, "estimators_")
         for member in self.estimators_:
-            member.update(X, y, **_segments(groups))
+            member.update(X, y, **groups_keyword(groups))
         return self
 
     def score(self, X, y, sample_weight=None, horizon=None):
@@ -543,9 +551,5 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
             raise ValueError("The series statistics do not describe the fitted series.")
 
 
-def _segments(groups):
-    """The ``groups`` keyword for an inner fit: only when given, so that an estimator without
-    records support is fitted as it always was."""
-    return {} if groups is None else {"groups": groups}
 
 

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster, is_forecaster
 from ._rows import as_pandas, column_of, take
-from ._validation import as_floats, check_horizon
+from ._validation import as_floats, check_coverage, check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
 
@@ -103,13 +103,6 @@ def _check_quantiles(quantiles):
     return np.sort(quantiles)
 
 
-def _check_coverage(coverage):
-    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real) or \
-            not 0.0 < coverage < 1.0:
-        raise ValueError(f"`coverage` must be a fraction in (0, 1), e.g. 0.9. Got "
-                         f"{coverage!r}.")
-    return float(coverage)
-
 
 class QuantileForecaster:
     """``predict_quantiles`` and ``predict_interval`` in every predict mode, for a forecaster
@@ -173,7 +166,7 @@ class QuantileForecaster:
             bound)`` with ``all_horizons``) when given pandas.
         """
         self._check_quantiles_fitted()
-        coverage = _check_coverage(coverage)
+        coverage = check_coverage(coverage)
         levels = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
         values = self._quantiles(X, y, horizon, levels, all_horizons)
         values = values if all_horizons else values[:, 0]

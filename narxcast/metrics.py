@@ -5,6 +5,7 @@
 
 import numpy as np
 
+from ._validation import check_coverage
 from .features import daytime_mask
 
 __all__ = ["GREATER_IS_BETTER", "METRICS", "coverage", "crps_gaussian", "crps_quantiles",
@@ -156,8 +157,7 @@ def interval_score(y_true, lower, upper, coverage):
     >>> interval_score([1.0, 5.0], [0.0, 0.0], [2.0, 4.0], coverage=0.8)   # (2 + 4 + 10) / 2
     8.0
     """
-    if not 0.0 < coverage < 1.0:
-        raise ValueError(f"`coverage` must be in (0, 1). Got {coverage!r}.")
+    coverage = check_coverage(coverage)
     y_true, lower, upper = _interval(y_true, lower, upper)
     alpha = 1.0 - coverage
     score = (upper - lower + 2.0 / alpha * np.maximum(lower - y_true, 0.0)

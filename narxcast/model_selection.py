@@ -11,8 +11,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ._forecaster import DelegatingForecaster
-from ._rows import groups_of, segment_bounds, take
-from ._validation import check_horizon
+from ._rows import groups_keyword, groups_of, segment_bounds, take
+from ._validation import check_coverage, check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
 
@@ -319,10 +319,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
                          f"forecast origin: no target lies {max(horizons)} steps ahead. Got "
                          f"{list(horizons)}.")
 
-    coverage = [float(c) for c in coverage]
-    if any(not 0.0 < c < 1.0 for c in coverage):
-        raise ValueError(f"`coverage` must hold fractions in (0, 1), e.g. (0.8, 0.95). Got "
-                         f"{coverage!r}.")
+    coverage = [check_coverage(c) for c in coverage]
     levels = np.unique(np.round(np.concatenate(
         [np.arange(1, 20) / 20, *[[(1 - c) / 2, (1 + c) / 2] for c in coverage]]), 10))
     probabilistic = {name for name, estimator in estimators.items()
@@ -345,7 +342,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             fit_seconds[name] += time.perf_counter() - started
             stop = n if ids is not None else min(n, origins[0][1] + horizon)
             segment = np.arange(stop)
-            extra = {} if ids is None else {"groups": ids}
+            extra = groups_keyword(ids)
             predicted = np.asarray(model.predict(take(X, segment), y=take(y, segment),
                                                  horizon=horizon, all_horizons=True, **extra))
             quantiles = None if name not in probabilistic else np.asarray(

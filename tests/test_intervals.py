@@ -241,7 +241,7 @@ def test_backtest_scores_intervals_as_fitted_on_the_training_rows_alone():
         assert scores["arx", h, "crps"] == pytest.approx(
             crps_quantiles(y[rows], table[rows, h - 1], levels), rel=0.05)
         assert abs(scores["arx", h, "coverage_80"] - 0.8) < 0.08
-    with pytest.raises(ValueError, match="`coverage` must hold fractions"):
+    with pytest.raises(ValueError, match="`coverage` must be a fraction in"):
         backtest({"arx": conformal}, X, y, coverage=(80,), progress=False)
 
 

@@ -91,7 +91,7 @@ def test_interval_metrics_by_hand():
     assert interval_score(y, lower, upper, 0.9) == pytest.approx(expected)
     assert pinball_loss([1.0, 3.0, 2.0], [2.0, 2.0, 2.0], 0.25) == pytest.approx(
         (0.75 * 1 + 0.25 * 1 + 0) / 3)
-    with pytest.raises(ValueError, match="`coverage` must be in"):
+    with pytest.raises(ValueError, match="`coverage` must be a fraction in"):
         interval_score(y, lower, upper, 95)
     with pytest.raises(ValueError, match="same shape"):
         coverage(y, lower[:3], upper)
