@@ -360,7 +360,7 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
     inputs, _, _, step, mask = series_rows(path, frame, spec, complete=False, daytime=daytime)
     frame = _frame(frame)
     model = calibration_window(clone(model), step)
-    result, forecasts = command_backtest(
+    result, forecasts = backtest_one_model(
         path, spec, model, inputs, frame[spec.target], "; nothing written for this series",
         horizons=horizons, train_size=train_size, refit=refit, mask=mask, coverage=coverage)
     unscored = sorted(set(horizons) - set(result.scores.horizon))
@@ -373,14 +373,14 @@ def backtest_series(series, path, frame, spec, model, horizons, train_size, refi
             forecasts.assign(series=series))
 
 
-def command_backtest(label, spec, model, X, y, overflow_detail="", **options):
+def backtest_one_model(label, spec, model, X, y, overflow_detail="", **options):
     """:func:`~narxcast.model_selection.backtest` of one model for the command line, scored
     by RMSE, MAE, nRMSE and MBE, its skill against the same references as the library's (the
     clear-sky persistence among them when the inputs hold ``clearsky_ghi``): its refusal of
     ``train_size`` or ``horizons`` becomes an :class:`InputError` naming ``label``, and
     forecasts that overflow a FloatingPointError (its message ending in ``overflow_detail``).
     Returns ``(result, forecasts)``."""
-    from .model_selection import backtest
+    from .model_selection import SplitError, backtest
 
     exog = spec.columns()[1:]
     clearsky = exog.index("clearsky_ghi") if "clearsky_ghi" in exog else None
@@ -388,10 +388,8 @@ def command_backtest(label, spec, model, X, y, overflow_detail="", **options):
     try:
         result = backtest({name: model}, X, y, metrics=("rmse", "mae", "nrmse", "mbe"),
                           progress=False, clearsky_column=clearsky, **options)
-    except ValueError as error:
-        if "train_size" in str(error) or "horizons" in str(error):
-            raise InputError(f"{label}: {error}") from None
-        raise
+    except SplitError as error:
+        raise InputError(f"{label}: {error}") from None
     forecasts = result.forecasts[name]
     if np.isinf(forecasts.to_numpy()).any():
         raise FloatingPointError(f"forecasts overflowed (the model runs away){overflow_detail}")

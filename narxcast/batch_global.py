@@ -18,8 +18,8 @@ from .batch import (
     Outcome,
     _check_coverage,
     _frame,
+    backtest_one_model,
     check_output,
-    command_backtest,
     future_inputs,
     measured_rows,
     run_jobs,
@@ -208,7 +208,7 @@ def backtest_global(label, parts, spec, horizons, train_size):
     mask = None if masks[0] is None else np.concatenate(masks)
     index = pd.MultiIndex.from_arrays([ids, np.concatenate([p[2] for p in parts.values()])],
                                       names=["series", spec.time_column])
-    result, forecasts = command_backtest(
+    result, forecasts = backtest_one_model(
         "--global", spec, spec.build_model(), X, pd.Series(y, index=index),
         horizons=horizons, train_size=train_size, groups=ids, mask=mask)
     forecasts.columns = [f"{spec.target}_forecast_h{h}" for h in forecasts.columns]

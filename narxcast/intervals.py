@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster, is_forecaster
-from ._rows import as_pandas, column_of, take
+from ._rows import as_pandas, column_of, groups_keyword, groups_of, segment_bounds, take
 from ._validation import as_floats, check_coverage, check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
@@ -325,42 +325,62 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             raise ValueError("`X` and the forecasts do not have the same rows.")
         return values
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Fit on the rows before the calibration block, keep the errors of its forecasts of
-        the block at every lead time, then (``refit``) fit on every row."""
+        the block at every lead time, then (``refit``) fit on every row. With ``groups``
+        (records, or series of a global model) the calibration block is the last
+        ``calibration_fraction`` of every record, each forecast from its own rows."""
         self._validate_params()
         targets = np.asarray(y, dtype=float)
         if targets.ndim != 1:
             raise ValueError(f"`y` must be 1-D for ConformalRegressor. Got shape "
                              f"{targets.shape}.")
         n = targets.size
-        n_calibration = int(np.ceil(self.calibration_fraction * n))
-        first = n - n_calibration
-        if n_calibration < 20 or first < 2:
+        ids = groups_of(groups, X, y)
+        bounds = segment_bounds(ids, n, 3)
+        ids = None if bounds is None else np.asarray(ids)
+        if bounds is None:  # one record: the rows before the block train, as slices
+            n_calibration = int(np.ceil(self.calibration_fraction * n))
+            train, block, last = slice(n - n_calibration), slice(n - n_calibration, n), 0
+            shortest = n - n_calibration  # training rows before the block
+        else:
+            firsts = [end - int(np.ceil(self.calibration_fraction * (end - start)))
+                      for start, end in bounds]
+            train = np.concatenate([np.arange(start, first)
+                                    for (start, _), first in zip(bounds, firsts)])
+            block = np.concatenate([np.arange(first, end)
+                                    for (_, end), first in zip(bounds, firsts)])
+            n_calibration, last = block.size, bounds[-1][0]
+            shortest = min(first - start for (start, _), first in zip(bounds, firsts))
+        if n_calibration < 20 or shortest < 2:
             raise ValueError(f"`calibration_fraction`={self.calibration_fraction} of {n} rows "
                              "leaves too few rows to fit or to calibrate (at least 20).")
         condition = self._column(X, n, "conditional")
         scale = self._column(X, n, "scale")
-        model = clone(self.estimator).fit(take(X, slice(first)), take(y, slice(first)))
-        forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon,
-                                             all_horizons=True), dtype=float)
-        self.errors_ = (targets[:, None] - forecasts)[first:]
+        model = clone(self.estimator).fit(take(X, train), take(y, train), **groups_keyword(
+            None if ids is None else ids[train]))
+        forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon, all_horizons=True,
+                                             **groups_keyword(ids)), dtype=float)
+        self.errors_ = (targets[:, None] - forecasts)[block]
         if condition is None:
             self.bin_edges_ = np.zeros(0)
         else:
             levels = np.linspace(0, 1, self.n_bins + 1)[1:-1]
-            self.bin_edges_ = np.unique(np.nanquantile(condition[first:], levels))
-        self.calibration_bins_ = self._bins(None if condition is None else condition[first:],
+            self.bin_edges_ = np.unique(np.nanquantile(condition[block], levels))
+        self.calibration_bins_ = self._bins(None if condition is None else condition[block],
                                             n_calibration)
-        self.calibration_scale_ = np.zeros(0) if scale is None else scale[first:].copy()
+        self.calibration_scale_ = np.zeros(0) if scale is None else scale[block].copy()
         self.fitted_until_ = _index_label(getattr(y, "index", None))
-        # the rows a forecast of the next row at every lead reaches back to: the first origin
-        # formed (the initial conditions, a recurrent washout) plus max_horizon - 1
-        formed = np.flatnonzero(np.isfinite(forecasts[:, 0]))
-        context = (formed[0] if formed.size else n) + self.max_horizon - 1
-        self.recent_X_ = None if X is None else as_floats(X, "X")[n - min(context, n):]
-        self.recent_y_ = targets[n - min(context, n):].copy()
-        self.estimator_ = clone(self.estimator).fit(X, y) if self.refit else model
+        # the rows a forecast of the next row at every lead reaches back to (in the last
+        # record): the first origin formed (the initial conditions, a recurrent washout) plus
+        # max_horizon - 1
+        formed = last + np.flatnonzero(np.isfinite(forecasts[last:, 0]))
+        context = (formed[0] - last if formed.size else n - last) + self.max_horizon - 1
+        start = max(last, n - context)
+        self.recent_X_ = None if X is None else as_floats(X, "X")[start:]
+        self.recent_y_ = targets[start:].copy()
+        self.estimator_ = (clone(self.estimator).fit(X, y, **groups_keyword(ids))
+                           if self.refit else model)
         return self
 
     def update(self, X, y):

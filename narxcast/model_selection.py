@@ -79,6 +79,12 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     return _HorizonScorer(metric, horizon, 1 if greater else -1)
 
 
+class SplitError(ValueError):
+    """A backtest's rows cannot be split as asked: a ``train_size`` that leaves no training or
+    no test rows, or ``horizons`` longer than the test rows (the command line reports it as
+    bad input)."""
+
+
 class BacktestResult(NamedTuple):
     """What :func:`backtest` returns."""
 
@@ -127,10 +133,10 @@ def _origin_blocks(n, train_size, refit, cv):
         return blocks
     if isinstance(train_size, numbers.Real) and not isinstance(train_size, numbers.Integral):
         if not 0 < train_size < 1:
-            raise ValueError(f"`train_size` as a fraction must be in (0, 1). Got {train_size}.")
+            raise SplitError(f"`train_size` as a fraction must be in (0, 1). Got {train_size}.")
         train_size = int(round(train_size * n))
     if not 2 <= train_size < n:
-        raise ValueError(f"`train_size` must leave training and test rows in a series of {n}. "
+        raise SplitError(f"`train_size` must leave training and test rows in a series of {n}. "
                          f"Got {train_size}.")
     if refit is False or refit is None:
         return [(np.arange(train_size), train_size - 1, n - 1)]
@@ -315,7 +321,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
 
     longest = min(record_end(first) - 1 - first for _, origins in blocks for first, _ in origins)
     if max(horizons) > longest:
-        raise ValueError(f"`horizons` must be at most {longest}, the rows after the first "
+        raise SplitError(f"`horizons` must be at most {longest}, the rows after the first "
                          f"forecast origin: no target lies {max(horizons)} steps ahead. Got "
                          f"{list(horizons)}.")
 

@@ -407,3 +407,30 @@ def test_recurrent_sample_paths_feed_the_drawn_residuals_back(cls):
     assert np.std(paths[0]) < np.std(paths[-1])
     np.testing.assert_array_equal(paths, model.sample_paths(X[500:510], n_paths=300,
                                                             residuals=pool, random_state=0))
+
+
+def test_conformal_calibration_over_records_takes_each_records_tail(rng):
+    """With ``groups`` the calibration block is the last fraction of every record, each
+    forecast by the model fitted on the records' first rows, from its own rows; without, it
+    is as before."""
+    from narxcast import NARXRegressor
+    from narxcast.intervals import ConformalRegressor
+
+    u = rng.uniform(-1, 1, 600)
+    y = np.zeros(600)
+    for k in range(599):
+        y[k + 1] = 0.5 * y[k] + u[k] ** 3 + 0.05 * rng.standard_normal()
+    X, ids = u[:, None], np.repeat(["first", "second"], [400, 200])
+    base = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(4,),
+                         max_iter=20, random_state=0)
+    model = ConformalRegressor(base, max_horizon=3, calibration_fraction=0.25).fit(
+        X, y, groups=ids)
+    train = np.r_[0:300, 400:550]
+    inner = clone(base).fit(X[train], y[train], groups=ids[train])
+    forecasts = inner.predict(X, y, horizon=3, all_horizons=True, groups=ids)
+    block = np.r_[300:400, 550:600]
+    np.testing.assert_array_equal(model.errors_, (y[:, None] - forecasts)[block])
+    np.testing.assert_array_equal(model.recent_y_, y[-len(model.recent_y_):])
+    assert len(model.recent_y_) < 200  # from the last record only
+    np.testing.assert_array_equal(model.estimator_.theta_,
+                                  clone(base).fit(X, y, groups=ids).theta_)
