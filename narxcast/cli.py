@@ -300,7 +300,13 @@ def build_parser():
         formatter_class=raw,
         description="Fit on the first --train-size of each series, forecast every later row "
                     "--horizons steps ahead from its origin, and write metrics.csv (rmse, "
-                    "mae, nrmse, mbe by series and horizon) and forecasts.csv to --out.")
+                    "mae, nrmse, mbe and the skill against the best persistence, whose name "
+                    "is in its reference column, by series and horizon) and forecasts.csv to "
+                    "--out.",
+        epilog="example (a bundled year as CSV: see the README's command line):\n"
+               "  narxcast backtest data.csv --target ghi --features solar "
+               "--param 'feedback_delays=[1, 2, 3, 24]' --horizons 1 6 24 "
+               "--daytime clearsky_ghi --out results/")
     back.add_argument("data", help="a CSV/Parquet file, or a directory of them")
     back.add_argument("--out", required=True, help="output directory")
     back.add_argument("--horizons", type=int, nargs="+", default=[1, 6, 24],

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -15,3 +18,9 @@ def narendra_plant(u, noise=0.0, rng=None):
     if noise:
         y = y + noise * rng.standard_normal(len(u))
     return y
+
+
+def narxcast_command(*args, cwd=None):
+    """Run ``narxcast ARGS`` as a user would, in a fresh interpreter; the completed process."""
+    return subprocess.run([sys.executable, "-m", "narxcast.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)

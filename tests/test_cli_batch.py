@@ -4,8 +4,6 @@ in a subprocess for the main paths, ``main()`` in-process for the many bad input
 import contextlib
 import io
 import re
-import subprocess
-import sys
 import warnings
 from dataclasses import replace
 
@@ -19,17 +17,14 @@ from narxcast.cli import main
 from narxcast.datasets import load_solar_wind
 from narxcast.model_files import ModelFile
 
+from .conftest import narxcast_command
+
 PARAMS = ["--param", "input_delays=[0, 1]", "--param", "feedback_delays=[1, 2, 24]",
           "--param", "hidden_layer_sizes=(5,)", "--param", "solver='lm'",
           "--param", "max_iter=5", "--param", "random_state=0"]
 MODEL = dict(input_delays=[0, 1], feedback_delays=[1, 2, 24], hidden_layer_sizes=(5,),
              solver="lm", max_iter=5, random_state=0)
 COLUMNS = ["ghi", "temperature", "clearsky_ghi"]
-
-
-def _narxcast(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "narxcast.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 def _site(site, rows=1500):
@@ -52,9 +47,9 @@ def files(tmp_path_factory):
 
 def test_fit_then_forecast_equals_the_python_api(files):
     root, frame = files
-    fitted = _narxcast("fit", root / "train.csv", "--time-column", "timestamp", "--target",
-                       "ghi", "--exog", "temperature", "clearsky_ghi", "--model", "narx",
-                       *PARAMS, "--out", root / "model.narxcast")
+    fitted = narxcast_command("fit", root / "train.csv", "--time-column", "timestamp", "--target",
+                              "ghi", "--exog", "temperature", "clearsky_ghi", "--model", "narx",
+                              *PARAMS, "--out", root / "model.narxcast")
     assert fitted.returncode == 0, fitted.stderr
     model_file = ModelFile.load(root / "model.narxcast")
     assert model_file.narxcast_version == __version__
@@ -62,8 +57,8 @@ def test_fit_then_forecast_equals_the_python_api(files):
         "ghi", ["temperature", "clearsky_ghi"], pd.Timedelta("1h"))
     assert model_file.training_end == frame.index[1199]
     assert model_file.delays == {"input_delays_": [0, 1], "target_delays_": [1, 2, 24]}
-    done = _narxcast("forecast", root / "model.narxcast", root / "latest.csv", "--horizon", 24,
-                     "--out", root / "forecasts.csv")
+    done = narxcast_command("forecast", root / "model.narxcast", root / "latest.csv",
+                            "--horizon", 24, "--out", root / "forecasts.csv")
     assert done.returncode == 0, done.stderr
     forecasts = pd.read_csv(root / "forecasts.csv")
     assert list(forecasts.columns) == ["timestamp", "series", "step", "ghi_forecast"]
@@ -119,16 +114,16 @@ def test_many_series_serial_parallel_and_a_failure(tmp_path):
     _latest_table(tmp_path / "latest.csv")
     common = ["--time-column", "timestamp", "--series-column", "site", "--target", "ghi",
               "--exog", "temperature", "clearsky_ghi", *PARAMS]
-    run = _narxcast("fit", tmp_path / "all.csv", *common, "--out", tmp_path / "models",
-                    "--n-jobs", 2)
+    run = narxcast_command("fit", tmp_path / "all.csv", *common, "--out", tmp_path / "models",
+                           "--n-jobs", 2)
     assert run.returncode == 1  # one series failed
     assert "miami-tmy2: " in run.stderr and "gap of 0 days 02:00:00" in run.stderr
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
         "colorado-2017.narxcast", "sandpoint-tmy3.narxcast"]  # the others' outputs are kept
     assert "ok" in run.stdout and "FAILED" in run.stdout
-    done = _narxcast("forecast", tmp_path / "models", tmp_path / "latest.csv",
-                     "--series-column", "site", "--horizon", 24, "--out",
-                     tmp_path / "forecasts.csv")
+    done = narxcast_command("forecast", tmp_path / "models", tmp_path / "latest.csv",
+                            "--series-column", "site", "--horizon", 24, "--out",
+                            tmp_path / "forecasts.csv")
     assert done.returncode == 1 and "no model file miami-tmy2.narxcast" in done.stderr
     forecasts = pd.read_csv(tmp_path / "forecasts.csv")
     assert sorted(set(forecasts.series)) == ["colorado-2017", "sandpoint-tmy3"]
@@ -136,9 +131,9 @@ def test_many_series_serial_parallel_and_a_failure(tmp_path):
     # a damaged model file sorted first fails its own series, not the run
     damaged = tmp_path / "models" / "colorado-2017.narxcast"
     damaged.write_bytes(damaged.read_bytes()[:-40])
-    done = _narxcast("forecast", tmp_path / "models", tmp_path / "latest.csv",
-                     "--series-column", "site", "--horizon", 24, "--out",
-                     tmp_path / "forecasts.csv")
+    done = narxcast_command("forecast", tmp_path / "models", tmp_path / "latest.csv",
+                            "--series-column", "site", "--horizon", 24, "--out",
+                            tmp_path / "forecasts.csv")
     assert done.returncode == 1, done.stderr
     assert "colorado-2017: " in done.stderr and "colorado-2017.narxcast: not a" in done.stderr
     assert set(pd.read_csv(tmp_path / "forecasts.csv").series) == {"sandpoint-tmy3"}
@@ -154,12 +149,12 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
                  str(tmp_path / "serial")]) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None, processes=True) as cluster:
-        fitted = _narxcast("fit", tmp_path / "all.csv", *common, "--out",
-                           tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+        fitted = narxcast_command("fit", tmp_path / "all.csv", *common, "--out",
+                                  tmp_path / "dask", "--scheduler", cluster.scheduler_address)
         assert fitted.returncode == 0, fitted.stderr
-        done = _narxcast("forecast", tmp_path / "dask", tmp_path / "latest.csv",
-                         "--series-column", "site", "--horizon", 24, "--out",
-                         tmp_path / "dask.csv", "--scheduler", cluster.scheduler_address)
+        done = narxcast_command("forecast", tmp_path / "dask", tmp_path / "latest.csv",
+                                "--series-column", "site", "--horizon", 24, "--out",
+                                tmp_path / "dask.csv", "--scheduler", cluster.scheduler_address)
         assert done.returncode == 0, done.stderr
     for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
         on_dask = ModelFile.load(tmp_path / "dask" / f"{site}.narxcast").model
@@ -174,9 +169,9 @@ def test_dask_cluster_gives_the_serial_results(tmp_path):
 
 def test_backtest_command_writes_metrics_and_forecasts(files, tmp_path):
     root, frame = files
-    run = _narxcast("backtest", root / "train.csv", "--time-column", "timestamp", "--target",
-                    "ghi", "--exog", "temperature", "clearsky_ghi", *PARAMS, "--horizons", 1, 6,
-                    "--daytime", "clearsky_ghi", "--out", tmp_path)
+    run = narxcast_command("backtest", root / "train.csv", "--time-column", "timestamp",
+                           "--target", "ghi", "--exog", "temperature", "clearsky_ghi", *PARAMS,
+                           "--horizons", 1, 6, "--daytime", "clearsky_ghi", "--out", tmp_path)
     assert run.returncode == 0, run.stderr
     metrics = pd.read_csv(tmp_path / "metrics.csv")
     assert set(metrics.metric) == {"rmse", "mae", "nrmse", "mbe", "skill"}
@@ -210,10 +205,13 @@ def test_the_help_examples_parse():
     from narxcast.cli import build_parser
 
     parser = build_parser()
-    for sub in parser._subparsers._group_actions[0].choices.values():
+    parsed = set()
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
         for line in (sub.epilog or "").splitlines():
             if line.strip().startswith("narxcast "):
                 parser.parse_args(shlex.split(line)[1:])
+                parsed.add(name)
+    assert {"fit", "forecast", "backtest"} <= parsed  # (no example: nothing was checked)
 
 
 def _fit_args(data, out, *extra):
@@ -362,8 +360,8 @@ def test_a_fit_that_runs_out_of_iterations_says_so_in_the_commands_terms(files, 
     """No Python warning quoting library source: a note in the summary that names the
     ``--param`` to change, and the seed line says what it is for."""
     root, _ = files
-    done = _narxcast("fit", root / "train.csv", "--target", "ghi", "--time-column",
-                     "timestamp", *PARAMS, "--out", tmp_path / "m.narxcast", "--quiet")
+    done = narxcast_command("fit", root / "train.csv", "--target", "ghi", "--time-column",
+                            "timestamp", *PARAMS, "--out", tmp_path / "m.narxcast", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and ".py:" not in done.stderr
     assert "note, train: training used every iteration allowed" in done.stdout

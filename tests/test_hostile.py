@@ -18,17 +18,14 @@ from narxcast.datasets import load_solar_wind
 from narxcast.model_files import ModelFile, series_file_name
 from narxcast.tables import InputError
 
+from .conftest import narxcast_command
+
 
 def _python(code):
     """Run ``code`` in a fresh interpreter; returns the completed process (a crash is a
     negative return code, not a dead test run)."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=600)
-
-
-def _narxcast(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "narxcast.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 # ------------------------------------------------------------------------ memory safety
@@ -238,8 +235,8 @@ def test_the_command_never_reports_success_for_non_finite_forecasts(tmp_path):
     model_file = ModelFile.load(tmp_path / "m.narxcast")
     model_file.model.theta_[:] = [1e30, 0.0]
     model_file.save(tmp_path / "m.narxcast")
-    run = _narxcast("forecast", tmp_path / "m.narxcast", tmp_path / "train.csv", "--horizon",
-                    24, "--out", tmp_path / "f.csv")
+    run = narxcast_command("forecast", tmp_path / "m.narxcast", tmp_path / "train.csv", "--horizon",
+                           24, "--out", tmp_path / "f.csv")
     assert run.returncode == 1 and "not finite" in run.stderr, run.stderr
     assert not (tmp_path / "f.csv").exists()
 
