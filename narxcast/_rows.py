@@ -5,14 +5,24 @@ import numpy as np
 import pandas as pd
 
 
+def index_of(data):
+    """The pandas index of ``data`` (a Series or DataFrame), else None (a list's ``index`` is
+    a method, not rows).
+
+    >>> index_of([1.0, 2.0]) is None, index_of(pd.Series([1.0], index=["a"])).tolist()
+    (True, ['a'])
+    """
+    return data.index if isinstance(data, (pd.Series, pd.DataFrame)) else None
+
+
 def groups_of(groups, X, y):
     """The segment ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
     ``X``, else None."""
     if groups is not None:
         return groups
     for data in (y, X):
-        index = getattr(data, "index", None)
-        if index is not None and getattr(index, "nlevels", 1) > 1:
+        index = index_of(data)
+        if index is not None and index.nlevels > 1:
             return index.get_level_values(0)
     return None
 

@@ -19,7 +19,15 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster, is_forecaster
-from ._rows import as_pandas, column_of, groups_keyword, groups_of, segment_bounds, take
+from ._rows import (
+    as_pandas,
+    column_of,
+    groups_keyword,
+    groups_of,
+    index_of,
+    segment_bounds,
+    take,
+)
 from ._validation import as_floats, check_coverage, check_horizon
 
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
@@ -370,7 +378,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.calibration_bins_ = self._bins(None if condition is None else condition[block],
                                             n_calibration)
         self.calibration_scale_ = np.zeros(0) if scale is None else scale[block].copy()
-        self.fitted_until_ = _index_label(getattr(y, "index", None))
+        self.fitted_until_ = _index_label(index_of(y))
         # the rows a forecast of the next row at every lead reaches back to (in the last
         # record): the first origin formed (the initial conditions, a recurrent washout) plus
         # max_horizon - 1
@@ -436,7 +444,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.recent_y_ = segment_y[-context:].copy()
         if inputs is not None:
             self.recent_X_ = np.asarray(segment_X, dtype=float)[-context:].copy()
-        self.fitted_until_ = _index_label(getattr(y, "index", None))
+        self.fitted_until_ = _index_label(index_of(y))
         return self
 
     def _bins(self, condition, n_rows):
@@ -513,7 +521,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         ``window`` errors verified at each one's origin (see ``window``), in the row's bin."""
         from numpy.lib.stride_tricks import sliding_window_view
 
-        last = _last_fitted_row(getattr(y, "index", None), self.fitted_until_)
+        last = _last_fitted_row(index_of(y), self.fitted_until_)
         if last is None:
             return offsets
         n, n_calibration = point.shape[0], self.errors_.shape[0]

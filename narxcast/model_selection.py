@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ._forecaster import DelegatingForecaster
-from ._rows import groups_keyword, groups_of, segment_bounds, take
+from ._rows import groups_keyword, groups_of, index_of, segment_bounds, take
 from ._validation import check_coverage, check_horizon
 from .metrics import GREATER_IS_BETTER, METRICS
 
@@ -290,7 +290,7 @@ def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False
             scorers[getattr(metric, "__name__", repr(metric))] = metric
         else:
             raise TypeError(f"`metrics` must hold names or callables. Got {metric!r}.")
-    index = getattr(y, "index", None)
+    index = index_of(y)
     y_values = np.asarray(y, dtype=float)
     if y_values.ndim != 1:
         raise ValueError(f"`y` must be 1-D for backtest. Got shape {y_values.shape}.")

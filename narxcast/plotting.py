@@ -9,6 +9,8 @@ correlations it draws come from :func:`error_autocorrelation` and
 
 import numpy as np
 
+from ._rows import index_of
+
 
 def _pyplot():
     try:
@@ -100,7 +102,7 @@ def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, ban
     first.
     """
     if index is None:
-        index = getattr(y, "index", np.arange(len(y)))
+        index = index_of(y) if index_of(y) is not None else np.arange(len(y))
     label = _target_label(y, units)
     y = np.asarray(y, dtype=float)
     forecasts = _named_forecasts(forecasts, len(y))
@@ -173,7 +175,7 @@ def plot_residuals(y, forecast, index=None, max_lag=24, lag_unit="steps", units=
     ['step', 'error', 'lag (steps)']
     """
     if index is None:
-        index = getattr(y, "index", np.arange(len(y)))
+        index = index_of(y) if index_of(y) is not None else np.arange(len(y))
     name = getattr(y, "name", None) or "target"
     errors = np.asarray(forecast, dtype=float) - np.asarray(y, dtype=float)
     figure, axes = _pyplot().subplots(1, 3, figsize=(14, 3.5),

@@ -194,3 +194,12 @@ def test_scores_skill_mask_and_errors(rng):
         backtest({"naive": PersistenceRegressor()}, X, y, refit=-1)
     with pytest.raises(TypeError, match="`estimators` must be a non-empty dict"):
         backtest([PersistenceRegressor()], X, y)
+
+
+def test_backtest_takes_plain_lists():
+    """A list's ``index`` is a method, not rows: lists backtest as arrays do."""
+    y = list(np.sin(np.arange(120) / 4.0))
+    listed = backtest({"p": PersistenceRegressor()}, None, y, horizons=(1, 2), progress=False)
+    arrayed = backtest({"p": PersistenceRegressor()}, None, np.asarray(y), horizons=(1, 2),
+                       progress=False)
+    pd.testing.assert_frame_equal(listed.scores, arrayed.scores)

@@ -26,11 +26,6 @@ TEMPORAL = ("predict(X) continues the series from the end of the training data, 
 def expected_failed_checks(estimator):
     if isinstance(estimator, PersistenceRegressor):
         return {}  # its continuation repeats the last value(s) whatever the rows of X
-    if isinstance(estimator, ARIMARegressor):
-        return {
-            "check_methods_sample_order_invariance": TEMPORAL,
-            "check_methods_subset_invariance": TEMPORAL,
-        }
     return {
         "check_methods_sample_order_invariance": TEMPORAL,
         "check_methods_subset_invariance": TEMPORAL,
