@@ -19,6 +19,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 from ._rows import as_pandas, groups_keyword, groups_of, segment_bounds, take, target_names
 from ._simulation import FreeRunMixin
 from ._validation import check_horizon, check_time_order
+from .training.stages import TrainingData
 
 
 class Scaler:
@@ -268,21 +269,17 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         if segments is not None and not self._fits_segments:
             raise ValueError(f"{type(self).__name__} cannot be fitted on several records "
                              "(`groups`): fit one model per record.")
-        self._segments = segments
-        try:
-            self._fit_scaled(*self._scaled_t(inputs, targets), warm)
-        finally:
-            del self._segments
+        self._fit_scaled(TrainingData.of(*self._scaled_t(inputs, targets), segments), warm)
         last = segments[-1][0] if segments else 0
         self._store_history(inputs[last:], targets[last:], reset=True)
         return self
 
-    _segments = None  # while fitting on several records: their (start, end) rows
     _fits_segments = True  # False: the family cannot be fitted on several records
 
     @abstractmethod
-    def _fit_scaled(self, inputs_t, targets_t, warm):
-        """Learn from scaled (features, time) arrays; set the fitted attributes."""
+    def _fit_scaled(self, data, warm):
+        """Learn from :class:`~narxcast.training.stages.TrainingData` (scaled (features, time)
+        arrays and their records); set the fitted attributes."""
 
     @abstractmethod
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):

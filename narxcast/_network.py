@@ -130,7 +130,7 @@ class NetworkForecaster(BaseForecaster):
                           "these inputs (outside the training range, or an unstable closed "
                           "loop).", RuntimeWarning, stacklevel=3)
 
-    def _fit_scaled(self, inputs_t, targets_t, warm):
+    def _fit_scaled(self, data, warm):
         announce_compilation(self._kernel_module)
         layout = self._make_layout()
         if layout.n_params > MAX_PARAMETERS:
@@ -164,8 +164,8 @@ class NetworkForecaster(BaseForecaster):
         self.layout_ = layout
         # the training range of the targets, in user units: forecasts are held near it
         self.target_range_ = self.target_scaler_.inverse(
-            np.stack([targets_t.min(axis=1), targets_t.max(axis=1)]))
-        fit = train_stages(self, stages, inputs_t, targets_t, warm)
+            np.stack([data.targets_t.min(axis=1), data.targets_t.max(axis=1)]))
+        fit = train_stages(self, stages, data, warm)
         self.theta_ = fit.theta
         self.loss_curve_ = fit.loss_curve
         self.validation_scores_ = fit.validation_scores
@@ -177,16 +177,17 @@ class NetworkForecaster(BaseForecaster):
         self.init_scores_ = fit.init_scores
         self.stage_starts_ = fit.stage_starts
         self.stages_ = fit.stage_names
-        self._check_fit_usable(inputs_t, targets_t)
+        self._check_fit_usable(data)
 
-    def _check_fit_usable(self, inputs_t, targets_t):
+    def _check_fit_usable(self, data):
         """Fail loudly (the fit is undone) when even the parameters kept after a divergence
         forecast non-finite values one step ahead on the training data."""
         usable = np.isfinite(self.theta_).all()
         if usable:
-            origins = np.arange(self._first_origin(), targets_t.shape[1] - 1, dtype=np.int64)
-            usable = np.isfinite(self._forecast_theta(self.theta_, inputs_t, targets_t,
-                                                      origins, 1, bounded=False)).all()
+            origins = np.arange(self._first_origin(), data.n_rows - 1, dtype=np.int64)
+            usable = np.isfinite(self._forecast_theta(
+                self.theta_, data.inputs_t, data.targets_t, origins, 1, bounded=False,
+                records=data.records)).all()
         if not usable:
             raise FloatingPointError(_UNUSABLE)
 

@@ -24,7 +24,7 @@ from .kernels.recurrent import (
     W_HH,
     W_IH,
 )
-from .training.stages import TrainingProblem, segment_origins
+from .training.stages import TrainingProblem
 
 
 class RecurrentLayout(NamedTuple):
@@ -67,7 +67,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
     _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
     _kernel_module = recurrent_kernels
 
-    def _check_fit_usable(self, inputs_t, targets_t):
+    def _check_fit_usable(self, data):
         """θ finite here; the states over the data are checked as they are stored (a finite
         state and θ give finite outputs: the states are bounded by 1)."""
         if not np.isfinite(self.theta_).all():
@@ -252,26 +252,21 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         return mask
 
     # ------------------------------------------------------------------ states
-    def _states(self, theta, inputs_t, targets_t, initial=None, first=None):
+    def _states(self, theta, inputs_t, targets_t, initial=None, first=None, records=None):
         """Open-loop states (layers, width, n) over a segment, from ``initial`` (zero if None)
-        at the step of target ``first`` (the first complete regressor if None). While the
-        model is fitted on several segments (``groups``) the state restarts from zero at each
-        one's start (the last one runs on to the end of the arrays, past any padding)."""
+        at the step of target ``first`` (the first complete regressor if None). Over several
+        ``records`` ((start, end) rows) the state restarts from zero at each one's start (the
+        last one runs on to the end of the arrays, past any padding)."""
         layout = self.layout_
         self._check_theta(theta)
-        segments = self._segments
-        if segments and len(segments) > 1 and initial is None and first is None:
+        if records and len(records) > 1 and initial is None and first is None:
             states = np.zeros((layout.n_layers, layout.state_width, targets_t.shape[1]))
-            ends = [end for _, end in segments[1:]] + [targets_t.shape[1]]
-            self._segments = None
-            try:
-                for (start, _), end in zip(segments, ends):
-                    if end - start > self.max_delay_:
-                        states[:, :, start:end] = self._states(
-                            theta, np.ascontiguousarray(inputs_t[:, start:end]),
-                            np.ascontiguousarray(targets_t[:, start:end]))
-            finally:
-                self._segments = segments
+            ends = [end for _, end in records[1:]] + [targets_t.shape[1]]
+            for (start, _), end in zip(records, ends):
+                if end - start > self.max_delay_:
+                    states[:, :, start:end] = self._states(
+                        theta, np.ascontiguousarray(inputs_t[:, start:end]),
+                        np.ascontiguousarray(targets_t[:, start:end]))
             return states
         first = self.max_delay_ if first is None else first
         if initial is None:
@@ -291,16 +286,16 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         return states
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None,
-                        bounded=True):
+                        bounded=True, records=None):
         with single_threaded_blas():
             return self._recurrent_forecast(theta, inputs_t, targets_t, origins, horizon,
-                                            initial, bounded)
+                                            initial, bounded, records=records)
 
     def _recurrent_forecast(self, theta, inputs_t, targets_t, origins, horizon, initial,
-                            bounded, residuals_t=None, seed=0):
+                            bounded, residuals_t=None, seed=0, records=None):
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         if initial is None:
-            states = self._states(theta, inputs_t, targets_t)
+            states = self._states(theta, inputs_t, targets_t, records=records)
             initial = np.ascontiguousarray(states[:, :, np.maximum(origins, 0)])
             initial[:, :, origins < 0] = 0.0  # origin -1: nothing seen yet
         if initial.shape != (self.layout_.n_layers, self.layout_.state_width, origins.size):
@@ -360,12 +355,13 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.history_X_ = inputs[len(inputs) - keep:].copy()
         self.history_y_ = targets[len(targets) - keep:].copy()
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
+    def _training_problem(self, data, first_target, closed):
         """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
+        inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
         window = min(self.bptt_steps, end - first_target)
         burn_in = min(self.burn_in, max(0, end - first_target - window))
-        origins = segment_origins(self, targets_t.shape[1], first_target - 1 + burn_in, end,
-                                  self.max_delay_ - 1 + burn_in, window)
+        origins = data.origins(first_target - 1 + burn_in, end, self.max_delay_ - 1 + burn_in,
+                               window)
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
         dtype = np.dtype(self.dtype)  # the kernels follow θ's type; the trainer keeps float64

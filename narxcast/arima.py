@@ -182,8 +182,9 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
         if list(self.results_.model.param_names) != self.param_names_:
             raise ValueError("`param_names_` are not those of the orders.")
 
-    def _fit_scaled(self, inputs_t, targets_t, warm):
+    def _fit_scaled(self, data, warm):
         """Maximum likelihood; statsmodels' convergence warnings become scikit-learn's."""
+        inputs_t, targets_t = data.inputs_t, data.targets_t
         from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsWarning
 
         with warnings.catch_warnings(record=True) as caught:

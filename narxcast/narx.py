@@ -7,7 +7,7 @@ from ._network import FeedbackMixin
 from ._validation import FEEDBACK_PARAMETER_CONSTRAINTS
 from .kernels import narx as kernels
 from .kernels import population as population_kernels
-from .training.stages import LeastSquaresProblem, TrainingProblem, segment_origins
+from .training.stages import LeastSquaresProblem, TrainingProblem
 
 
 class NARXRegressor(FeedbackMixin, MLPForecaster):
@@ -234,7 +234,9 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         return self.n_targets_
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True,
-                        residuals=None, seed=0):
+                        residuals=None, seed=0, records=None):
+        # (``records``: a NARX's regressors read only the rows before their origin, which the
+        # origins already keep inside their record; only a recurrent state needs them)
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         if residuals is None:
             residuals = np.empty((0, self.n_targets_))
@@ -247,11 +249,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon,
                                     residuals=residuals_t, seed=seed)
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
+    def _training_problem(self, data, first_target, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
+        inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
         window = min(self.bptt_steps, end - first_target)
-        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
-                                  self.max_delay_ - 1, window)
+        origins = data.origins(first_target - 1, end, self.max_delay_ - 1, window)
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
 
@@ -261,13 +263,13 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
         return TrainingProblem(window, origins, loss_gradient, window if closed else 1)
 
-    def _least_squares_problem(self, inputs_t, targets_t, first_target, end, closed):
+    def _least_squares_problem(self, data, first_target, closed):
         """Residuals and Jacobian for Levenberg–Marquardt: one-step-ahead residuals of every
         training target (open loop), or free-running windows of ``bptt_steps`` from every
         ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
+        inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
         window = min(self.bptt_steps, end - first_target) if closed else 1
-        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
-                                  self.max_delay_ - 1, window, step=window)
+        origins = data.origins(first_target - 1, end, self.max_delay_ - 1, window, step=window)
         layout = self.layout_
         n_params = layout.n_params
         shape = (window, self.n_targets_, origins.size)

@@ -98,7 +98,7 @@ class PersistenceRegressor(BaseForecaster):
                              f"{inputs.shape[1]} columns. Got {column}.")
         return int(column)
 
-    def _fit_scaled(self, inputs_t, targets_t, warm):
+    def _fit_scaled(self, data, warm):
         """Persistence learns nothing."""
 
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval
 from ._mlp import MLPForecaster
 from ._validation import normalize_delays
 from .kernels import tdnn as kernels
-from .training.stages import TrainingProblem, segment_origins
+from .training.stages import TrainingProblem
 
 
 class TDNNRegressor(MLPForecaster):
@@ -133,7 +133,9 @@ n_init, clip_forecasts, validation_horizons, n_jobs
             targets_t[:, origin + start + 1:origin + start + 1 + block] = out[:, :, 0].T
         return forecasts
 
-    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True):
+    def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, bounded=True,
+                        records=None):
+        # (``records``: the regressors read only rows inside the origin's record)
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((self._n_outputs(), origins.size))
         kernels.predict(theta, *self.layout_, inputs_t, targets_t, origins, out)
@@ -141,11 +143,11 @@ n_init, clip_forecasts, validation_horizons, n_jobs
         lower, upper = self._forecast_bounds(bounded)
         return np.clip(out, lower[:, None], upper[:, None])
 
-    def _training_problem(self, inputs_t, targets_t, first_target, end, closed):
+    def _training_problem(self, data, first_target, closed):
         """Every origin whose ``max_horizon`` targets lie in the training block (a direct
         model has no loop, so ``closed`` is always False)."""
-        origins = segment_origins(self, targets_t.shape[1], first_target - 1, end,
-                                  self.max_delay_ - 1, self.max_horizon)
+        inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
+        origins = data.origins(first_target - 1, end, self.max_delay_ - 1, self.max_horizon)
         if origins.size == 0:
             raise ValueError(f"`y` needs more than max_horizon={self.max_horizon} rows after "
                              f"the largest delay ({first_target}) to train on. Got "

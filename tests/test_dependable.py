@@ -12,6 +12,7 @@ from narxcast import ElmanRegressor, GRURegressor, NARXRegressor, TDNNRegressor
 from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
 from narxcast.model_selection import backtest, make_horizon_scorer
 from narxcast.serialization import dump, load
+from narxcast.training.stages import TrainingData
 
 
 def narendra_example_4(u, noise=0.0, rng=None):
@@ -276,9 +277,10 @@ def test_persistence_horizon_weights_and_weighted_levenberg_marquardt():
     assert np.all(np.diff(weights) < 0)  # later leads are harder: weighted less
     np.testing.assert_array_equal(model._horizon_weights(6, False, targets_t, first, 400),
                                   np.ones(6))
-    weighted = model._least_squares_problem(inputs_t, targets_t, first, 400, True)
+    data = TrainingData.of(inputs_t, targets_t)
+    weighted = model._least_squares_problem(data, first, True)
     plain = clone(model).set_params(horizon_weights=None).fit(X, y)._least_squares_problem(
-        inputs_t, targets_t, first, 400, True)
+        data, first, True)
     r_weighted, j_weighted = weighted.residuals_jacobian(model.theta_)
     r_plain, j_plain = plain.residuals_jacobian(model.theta_)
     roots = np.repeat(np.sqrt(weights), r_plain.size // 6)

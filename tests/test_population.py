@@ -9,6 +9,7 @@ import pytest
 
 from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor, NARXRegressor
 from narxcast.kernels import population
+from narxcast.training.stages import TrainingData
 
 from .conftest import narendra_plant
 from .naive import (
@@ -213,8 +214,8 @@ def test_levenberg_marquardt_jacobian_matches_finite_differences(rng, closed):
     model, X_t, Y_t = _fitted(NARXRegressor, (2, 2, [0, 1], [1, 3], (4, 3)), rng, n=60)
     theta = rng.normal(scale=0.5, size=model.theta_.size)
     model.set_params(bptt_steps=6)
-    residuals_jacobian, residuals = model._least_squares_problem(X_t, Y_t, model.max_delay_,
-                                                                 60, closed)
+    residuals_jacobian, residuals = model._least_squares_problem(
+        TrainingData.of(X_t, Y_t), model.max_delay_, closed)
     r, jacobian = residuals_jacobian(theta)
     np.testing.assert_allclose(r, residuals(theta), rtol=1e-12, atol=1e-12)
     numeric = np.empty_like(jacobian)

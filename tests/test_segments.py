@@ -112,21 +112,19 @@ def test_records_are_fitted_without_a_false_jump_between_them():
 def test_training_windows_lie_inside_one_record(loop):
     """The origins of every training problem (gradient windows, LM windows, validation) are
     those of each record alone, by hand."""
-    from narxcast.training.stages import segment_origins
+    from narxcast.training.stages import TrainingData
 
     X, y, groups = _linear_records(n=100)
     model = NARXRegressor(input_delays=[1], feedback_delays=[1, 2, 3], bptt_steps=8,
                           loop=loop, max_iter=2, random_state=0).fit(X, y, groups=groups)
-    model._segments = [(0, 100), (100, 200)]
-    inputs_t, targets_t = model._scaled_t(X, y[:, None])
-    problem = model._training_problem(inputs_t, targets_t, 3, 200, loop == "closed")
+    data = TrainingData.of(*model._scaled_t(X, y[:, None]), [(0, 100), (100, 200)])
+    problem = model._training_problem(data, 3, loop == "closed")
     window = problem.window
     by_hand = [o for start in (0, 100) for o in range(start + 2, start + 100 - window)]
     np.testing.assert_array_equal(problem.origins, by_hand)
     # every 8th origin of the second record from 150: the last one's window ends at row 198
-    assert segment_origins(model, 200, 150, 200, 2, 8, step=8).tolist() == [150, 158, 166,
-                                                                            174, 182, 190]
-    del model._segments
+    assert data.origins(150, 200, 2, 8, step=8).tolist() == [150, 158, 166, 174, 182, 190]
+    assert data.record_ends(np.array([0, 99, 100, 199])).tolist() == [100, 100, 200, 200]
 
 
 def test_evolution_runs_free_from_each_records_initial_conditions():
@@ -150,9 +148,7 @@ def test_recurrent_states_restart_at_each_record():
                          bptt_steps=12, burn_in=6, max_iter=3, early_stopping=True,
                          random_state=0).fit(X, y, groups=groups)
     inputs_t, targets_t = model._scaled_t(X, y[:, None])
-    model._segments = [(0, 150), (150, 300)]
-    joined = model._states(model.theta_, inputs_t, targets_t)
-    del model._segments
+    joined = model._states(model.theta_, inputs_t, targets_t, records=[(0, 150), (150, 300)])
     second = model._states(model.theta_, np.ascontiguousarray(inputs_t[:, 150:]),
                            np.ascontiguousarray(targets_t[:, 150:]))
     np.testing.assert_allclose(joined[:, :, 150:], second, rtol=1e-12)

@@ -145,8 +145,46 @@ def parse_stages(solver, loop, solvers, owner):
     return [Stage(name, stage == "closed") for name, stage in zip(solver_stages, loops)]
 
 
-def train_stages(network, stages, inputs_t, targets_t, warm):
-    """Run the ``stages`` of ``network``'s fit on scaled (features, time) arrays; returns a
+class TrainingData(NamedTuple):
+    """What a fit learns from, carried from ``fit`` through the stage loop into the training
+    problems: the scaled inputs and targets as (features or targets, time) arrays, the records
+    they hold as (start, end) rows (``((0, n),)`` for one), and ``training_end``: the targets
+    from that row on are the validation tail of early stopping (``n`` without it). Training
+    windows, regressors, forecasts, free runs and recurrent states stay inside one record."""
+
+    inputs_t: np.ndarray
+    targets_t: np.ndarray
+    records: tuple
+    training_end: int
+
+    @classmethod
+    def of(cls, inputs_t, targets_t, records=None):
+        """The data of a fit on every row; ``records`` None for one record."""
+        n = targets_t.shape[1]
+        return cls(inputs_t, targets_t, tuple(records) if records else ((0, n),), n)
+
+    @property
+    def n_rows(self):
+        return self.targets_t.shape[1]
+
+    def origins(self, first, stop, reach_back, reach_ahead, step=1):
+        """Origins ``o`` in ``[first, stop - reach_ahead)`` (every ``step``-th in a record)
+        whose rows ``o - reach_back .. o + reach_ahead`` lie inside one record: no training
+        window, regressor or forecast straddles the boundary of two records."""
+        origins = [np.arange(max(first, start + reach_back), min(stop, end) - reach_ahead,
+                             step, dtype=np.int64)
+                   for start, end in self.records]
+        return np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)
+
+    def record_ends(self, origins):
+        """The end row of the record of each origin."""
+        starts = np.array([start for start, _ in self.records])
+        ends = np.array([end for _, end in self.records])
+        return ends[np.searchsorted(starts, origins, side="right") - 1]
+
+
+def train_stages(network, stages, data, warm):
+    """Run the ``stages`` of ``network``'s fit on its :class:`TrainingData`; returns a
     :class:`StagedFit`.
 
     With ``n_init`` > 1 (and no warm start) the stages run from that many initialisations (the
@@ -161,7 +199,7 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
     if warm or network.n_init == 1:
-        fit = _train_from(network, stages, inputs_t, targets_t, warm, seed)
+        fit = _train_from(network, stages, data, warm, seed)
         _warn_unless_converged(network, fit)
         return fit
     seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
@@ -169,12 +207,12 @@ def train_stages(network, stages, inputs_t, targets_t, warm):
     n_jobs = min(joblib.effective_n_jobs(network.n_jobs), network.n_init)
     if n_jobs > 1:  # restarts in processes: the same fits, in any order
         fits = joblib.Parallel(n_jobs=n_jobs)(
-            joblib.delayed(_train_from)(network, stages, inputs_t, targets_t, warm, s)
+            joblib.delayed(_train_from)(network, stages, data, warm, s)
             for s in seeds)
     else:
         fits = []
         for s in seeds:
-            fits.append(_train_from(network, stages, inputs_t, targets_t, warm, s))
+            fits.append(_train_from(network, stages, data, warm, s))
             if fits[-1].stopped_by == "interrupted":
                 break  # Ctrl-C: the best of the restarts so far
     scores = [fit.score() for fit in fits]
@@ -218,19 +256,18 @@ def _warn_unless_converged(network, fit):
         2 * longest), stacklevel=user_stacklevel())
 
 
-def _train_from(network, stages, inputs_t, targets_t, warm, seed):
+def _train_from(network, stages, data, warm, seed):
     """The stages from one initialisation, drawn from ``seed``."""
     rng = np.random.default_rng(seed)
-    n = targets_t.shape[1]
+    n = data.n_rows
     first_target = network.max_delay_
-    end = n
     if network.early_stopping:
         n_validation = int(np.ceil(network.validation_fraction * (n - first_target)))
-        end = n - n_validation
-        if n_validation < 1 or end - first_target < 1:
+        data = data._replace(training_end=n - n_validation)
+        if n_validation < 1 or data.training_end - first_target < 1:
             raise ValueError("`validation_fraction` leaves no training or no validation "
                              f"targets with n_samples={n}.")
-    problems = [network._training_problem(inputs_t, targets_t, first_target, end, stage.closed)
+    problems = [network._training_problem(data, first_target, stage.closed)
                 for stage in stages]
     fit = StagedFit(theta=network.theta_ if warm else network._initial_theta(rng))
     network._check_theta(fit.theta, "theta_")
@@ -238,8 +275,8 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
         if index > 0:  # each later stage draws as a warm-started fit of its own would
             rng = np.random.default_rng(seed)
         if stage.solver in ("ga", "cmaes"):
-            result = _evolve(network, fit.theta, stage.solver, inputs_t, targets_t,
-                             first_target, end, rng, around_theta=warm or index > 0)
+            result = _evolve(network, fit.theta, stage.solver, data, first_target, rng,
+                             around_theta=warm or index > 0)
             fit.fitness_curve = result.fitness_curve
             fit.add_stage(f"{stage.solver}, {network.fitness} fitness", result.theta,
                           result.fitness_curve, [], (result.fitness_curve[-1]
@@ -250,14 +287,11 @@ def _train_from(network, stages, inputs_t, targets_t, warm, seed):
             continue
         validation_score = None
         if network.early_stopping and network.validation_horizons is not None:
-            validation_score = _horizons_scorer(network, inputs_t, targets_t, end,
-                                                network.validation_horizons)
+            validation_score = _horizons_scorer(network, data, network.validation_horizons)
         elif network.early_stopping:
-            validation_score = _validation_scorer(network, inputs_t, targets_t, end,
-                                                  problem.validation_horizon)
+            validation_score = _validation_scorer(network, data, problem.validation_horizon)
         if stage.solver == "lm":
-            least_squares = network._least_squares_problem(inputs_t, targets_t, first_target,
-                                                           end, stage.closed)
+            least_squares = network._least_squares_problem(data, first_target, stage.closed)
             with single_threaded_blas():
                 result = train_levenberg_marquardt(
                     least_squares.residuals_jacobian, least_squares.residuals, fit.theta,
@@ -300,19 +334,19 @@ def _train_gradient(network, solver, theta, problem, rng, validation_score):
             validation_score=validation_score, verbose=network.verbose)
 
 
-def _evolve(network, theta, method, inputs_t, targets_t, first_target, end, rng, around_theta):
+def _evolve(network, theta, method, data, first_target, rng, around_theta):
     """GA or CMA-ES on the free-run (``fitness="closed"``) or one-step-ahead loss of the
     training rows, a generation per parallel kernel call; the first generation is ``theta``
     and fresh initialisations (``around_theta``: ``theta`` plus noise). Returns the
     :class:`~narxcast.training.EvolutionResult`."""
     # one free run (or one-step pass) per segment, from its own initial conditions
     parts = []
-    for start, stop in segments_of(network, targets_t.shape[1]):
-        stop = min(stop, end)
+    for start, stop in data.records:
+        stop = min(stop, data.training_end)
         if stop - start > first_target:
             loss = network._population_problem(
-                np.ascontiguousarray(inputs_t[:, start:stop]),
-                np.ascontiguousarray(targets_t[:, start:stop]), first_target,
+                np.ascontiguousarray(data.inputs_t[:, start:stop]),
+                np.ascontiguousarray(data.targets_t[:, start:stop]), first_target,
                 network.fitness == "closed")
             parts.append((loss, stop - start - first_target))
     total = sum(weight for _, weight in parts)
@@ -338,69 +372,49 @@ def _evolve(network, theta, method, inputs_t, targets_t, first_target, end, rng,
         verbose=network.verbose)
 
 
-def _horizons_scorer(network, inputs_t, targets_t, start, horizons):
+def _horizons_scorer(network, data, horizons):
     """The mean over ``horizons`` of the R^2 of the forecasts at that lead time of every
-    target in [start, n), each made at its origin (closed loop up to the longest lead)."""
+    target of the validation tail, each made at its origin (closed loop up to the longest
+    lead)."""
     horizons = sorted({int(h) for h in horizons})
-    longest = horizons[-1]
-    n = targets_t.shape[1]
+    longest, start, n = horizons[-1], data.training_end, data.n_rows
+    targets_t = data.targets_t
     first = max(network._first_origin(), start - longest)
-    origins = segment_origins(network, n, first, n, network._first_origin(), 1)
-    inputs_padded, targets_padded = _padded(inputs_t, longest), _padded(targets_t, longest)
-    ends = _segment_end(network, n, origins)
+    origins = data.origins(first, n, network._first_origin(), 1)
+    inputs_padded = _padded(data.inputs_t, longest)
+    targets_padded = _padded(targets_t, longest)
+    ends = data.record_ends(origins)
     scored = [(h, (origins + h >= start) & (origins + h < ends)) for h in horizons]
     truths = [targets_t[:, origins[rows] + h] for h, rows in scored]
     totals = [np.sum((t - t.mean(axis=1, keepdims=True)) ** 2) for t in truths]
 
     def score(theta):
-        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, longest)
+        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, longest,
+                                      records=data.records)
         return float(np.mean([1.0 - np.sum((out[h - 1][:, rows] - truth) ** 2) / total
                               for (h, rows), truth, total in zip(scored, truths, totals)]))
 
     return score
 
 
-def _validation_scorer(network, inputs_t, targets_t, start, horizon):
-    """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of [start, n) (of
-    each segment), over the targets they reach in their segment."""
-    n = targets_t.shape[1]
-    inputs_padded, targets_padded = _padded(inputs_t, horizon), _padded(targets_t, horizon)
-    origins = segment_origins(network, n, start - 1, n, network._first_origin(), 1, horizon)
+def _validation_scorer(network, data, horizon):
+    """R^2 of ``horizon``-step forecasts from every ``horizon``-th origin of the validation
+    tail (of each record), over the targets they reach in their record."""
+    n = data.n_rows
+    inputs_padded = _padded(data.inputs_t, horizon)
+    targets_padded = _padded(data.targets_t, horizon)
+    origins = data.origins(data.training_end - 1, n, network._first_origin(), 1, horizon)
     rows = origins[None, :] + np.arange(1, horizon + 1)[:, None]  # (horizon, n_origins)
-    reached = rows < _segment_end(network, n, origins)[None, :]
+    reached = rows < data.record_ends(origins)[None, :]
     truth = targets_padded[:, rows][:, reached]
     total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
 
     def score(theta):
-        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon)
+        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon,
+                                      records=data.records)
         return 1.0 - np.sum((out.transpose(1, 0, 2)[:, reached] - truth) ** 2) / total
 
     return score
-
-
-def _segment_end(network, n, origins):
-    """The end row of the segment of each origin."""
-    bounds = segments_of(network, n)
-    starts = np.array([start for start, _ in bounds])
-    ends = np.array([end for _, end in bounds])
-    return ends[np.searchsorted(starts, origins, side="right") - 1]
-
-
-def segments_of(network, n):
-    """The (start, end) row ranges of the segments the network is being fitted on (one,
-    ``(0, n)``, without ``groups``)."""
-    segments = getattr(network, "_segments", None)
-    return list(segments) if segments else [(0, n)]
-
-
-def segment_origins(network, n, first, stop, reach_back, reach_ahead, step=1):
-    """Origins ``o`` in ``[first, stop - reach_ahead)`` (every ``step``-th in a segment) whose
-    rows ``o - reach_back .. o + reach_ahead`` lie inside one segment of the fit: no training
-    window, regressor or forecast straddles the boundary of two records."""
-    origins = [np.arange(max(first, start + reach_back), min(stop, end) - reach_ahead, step,
-                         dtype=np.int64)
-               for start, end in segments_of(network, n)]
-    return np.concatenate(origins) if origins else np.zeros(0, dtype=np.int64)
 
 
 def _padded(array_t, steps):
