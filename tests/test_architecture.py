@@ -11,7 +11,7 @@ LAYERS = [
     ["cli"],
     ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
      "writing", "benchmark", "plotting"],
-    ["model_selection", "metrics"],
+    ["model_selection", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
      "_mlp", "_rows", "_simulation",
      "_recurrent", "_network", "_forecaster", "_validation"],
