@@ -16,7 +16,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ._rows import as_pandas, groups_keyword, groups_of, segment_bounds, take, target_names
+from ._rows import as_pandas, groups_keyword, groups_of, record_bounds, take, target_names
 from ._simulation import FreeRunMixin
 from ._validation import check_horizon, check_time_order
 from .training.stages import TrainingData
@@ -265,16 +265,16 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         if constant.any():
             raise ValueError(f"`y` is constant (target columns {np.flatnonzero(constant)}); "
                              "there is nothing to forecast.")
-        segments = segment_bounds(groups_of(groups, X, y), len(targets), max_delay + 2)
-        if segments is not None and not self._fits_segments:
+        records = record_bounds(groups_of(groups, X, y), len(targets), max_delay + 2)
+        if records is not None and not self._fits_records:
             raise ValueError(f"{type(self).__name__} cannot be fitted on several records "
                              "(`groups`): fit one model per record.")
-        self._fit_scaled(TrainingData.of(*self._scaled_t(inputs, targets), segments), warm)
-        last = segments[-1][0] if segments else 0
+        self._fit_scaled(TrainingData.of(*self._scaled_t(inputs, targets), records), warm)
+        last = records[-1][0] if records else 0
         self._store_history(inputs[last:], targets[last:], reset=True)
         return self
 
-    _fits_segments = True  # False: the family cannot be fitted on several records
+    _fits_records = True  # False: the family cannot be fitted on several records
 
     @abstractmethod
     def _fit_scaled(self, data, warm):
@@ -327,14 +327,14 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
             several targets). NumPy in, NumPy out.
         """
         check_is_fitted(self, "input_scaler_")
-        segments = None if y is None else segment_bounds(groups_of(groups, X, y),
+        records = None if y is None else record_bounds(groups_of(groups, X, y),
                                                          _num_samples(y), 1)
         if groups is not None and y is None:
-            raise ValueError("`groups` needs segments of measurements: pass `y`.")
-        if segments is not None:  # each record on its own, put back in order
+            raise ValueError("`groups` needs the records' measurements: pass `y`.")
+        if records is not None:  # each record on its own, put back in order
             parts = [self.predict(take(X, slice(start, end)), take(y, slice(start, end)),
                                   horizon=horizon, all_horizons=all_horizons)
-                     for start, end in segments]
+                     for start, end in records]
             if all(isinstance(part, np.ndarray) for part in parts):
                 return np.concatenate(parts)
             return pd.concat(parts)
@@ -448,12 +448,12 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         """
         check_is_fitted(self, "input_scaler_")
         inputs, targets = self._validate_segment(X, y, reset=False, max_delay=0, extra_rows=1)
-        segments = segment_bounds(groups_of(groups, X, y), len(targets), 1)
-        if segments is not None and not self._fits_segments:
+        records = record_bounds(groups_of(groups, X, y), len(targets), 1)
+        if records is not None and not self._fits_records:
             raise ValueError(f"{type(self).__name__} cannot take several records (`groups`): "
                              "update it with the rows that continue its series.")
-        if segments is not None:
-            last = segments[-1][0]
+        if records is not None:
+            last = records[-1][0]
             if len(targets) - last < max(self.max_delay_, 1):
                 raise ValueError(f"`groups`: the last record has {len(targets) - last} rows; "
                                  f"the stored history needs {max(self.max_delay_, 1)} (the "

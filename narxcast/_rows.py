@@ -16,7 +16,7 @@ def index_of(data):
 
 
 def groups_of(groups, X, y):
-    """The segment ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
+    """The record ids: ``groups``, else the first level of a pandas MultiIndex of ``y`` or
     ``X``, else None."""
     if groups is not None:
         return groups
@@ -72,20 +72,20 @@ def column_of(X, column, parameter, purpose, kind="column"):
     return np.asarray(values, dtype=float)
 
 
-def segment_bounds(groups, n_rows, min_rows):
-    """The (start, end) rows of the segments of ``groups`` (ids, one per row, each id one
+def record_bounds(groups, n_rows, min_rows):
+    """The (start, end) rows of the records of ``groups`` (ids, one per row, each id one
     contiguous run of at least ``min_rows`` rows); None for no ``groups`` or a single run.
 
     Examples
     --------
-    >>> segment_bounds(["a", "a", "a", "b", "b", "b"], 6, 3)
+    >>> record_bounds(["a", "a", "a", "b", "b", "b"], 6, 3)
     [(0, 3), (3, 6)]
     """
     if groups is None:
         return None
     ids = pd.Series(np.asarray(groups))
     if ids.ndim != 1 or len(ids) != n_rows:
-        raise ValueError(f"`groups` must give one segment id per row ({n_rows}). Got "
+        raise ValueError(f"`groups` must give one record id per row ({n_rows}). Got "
                          f"{len(ids)}.")
     if ids.isna().any():
         raise ValueError("`groups` must not hold missing ids.")
@@ -93,12 +93,12 @@ def segment_bounds(groups, n_rows, min_rows):
     starts = np.concatenate([[0], change])
     runs = ids.iloc[starts]
     if runs.duplicated().any():
-        raise ValueError(f"`groups`: segment {str(runs[runs.duplicated()].iloc[0])!r} is not one "
+        raise ValueError(f"`groups`: record {str(runs[runs.duplicated()].iloc[0])!r} is not one "
                          "contiguous run of rows (give each record's rows together).")
     bounds = list(zip(starts.tolist(), [*change.tolist(), n_rows]))
     short = [str(ids.iloc[start]) for start, end in bounds if end - start < min_rows]
     if short:
-        raise ValueError(f"`groups`: segment {short[0]!r} has fewer than {min_rows} rows (the "
+        raise ValueError(f"`groups`: record {short[0]!r} has fewer than {min_rows} rows (the "
                          "largest delay and two targets).")
     return bounds if len(bounds) > 1 else None
 

@@ -86,7 +86,7 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
         self.enforce_invertibility = enforce_invertibility
         self.maxiter = maxiter
 
-    _fits_segments = False  # one likelihood over one record: fit one model per record
+    _fits_records = False  # one likelihood over one record: fit one model per record
 
     def _delays(self):
         return np.empty(0, dtype=np.int64), np.array([1], dtype=np.int64)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._rows import groups_keyword, groups_of, index_of, segment_bounds, take
+from ._rows import groups_keyword, groups_of, index_of, record_bounds, take
 from ._validation import check_coverage, check_horizon
 from .metrics import METRICS
 
@@ -263,7 +263,7 @@ def _plan(estimators, X, y, horizons, train_size, refit, cv, metrics, reference,
     if mask.shape != (n,):
         raise ValueError(f"`mask` must have one entry per row of `y` ({n}). Got {mask.shape}.")
     ids = groups_of(groups, X, y)
-    bounds = segment_bounds(ids, n, 3)
+    bounds = record_bounds(ids, n, 3)
     if ids is not None:
         if refit not in (False, None) or cv is not None or coverage:
             raise ValueError("`groups` backtests one fit over every series: not with "

@@ -18,7 +18,7 @@ from ._rows import (
     column_of,
     groups_keyword,
     groups_of,
-    segment_bounds,
+    record_bounds,
     take,
     target_names,
 )
@@ -430,7 +430,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
         if ids is None:
             raise ValueError("`groups` (one series id per row, or a pandas MultiIndex whose "
                              "first level is the series) is required.")
-        segment_bounds(ids, n_rows, 1)  # one contiguous run per series
+        record_bounds(ids, n_rows, 1)  # one contiguous run per series
         ids = np.asarray(ids).astype(str)
         if known is None:
             return ids, np.unique(ids, return_inverse=True)[1]

@@ -25,7 +25,7 @@ from ._rows import (
     groups_keyword,
     groups_of,
     index_of,
-    segment_bounds,
+    record_bounds,
     take,
 )
 from ._validation import as_floats, check_coverage, check_horizon
@@ -345,7 +345,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                              f"{targets.shape}.")
         n = targets.size
         ids = groups_of(groups, X, y)
-        bounds = segment_bounds(ids, n, 3)
+        bounds = record_bounds(ids, n, 3)
         ids = None if bounds is None else np.asarray(ids)
         if bounds is None:  # one record: the rows before the block train, as slices
             n_calibration = int(np.ceil(self.calibration_fraction * n))

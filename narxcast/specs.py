@@ -85,7 +85,7 @@ def build_model(name, params, exog, features, ensemble=None, calibrate=None,
     if global_model and calibrate:
         raise InputError("--calibrate calibrates one model per series: not with --global.")
     model = make_model(name, params)
-    if global_model and not model._fits_segments:
+    if global_model and not model._fits_records:
         raise InputError(f"--global trains one model over every series; {name} fits one "
                          "series at a time.")
     if ensemble:

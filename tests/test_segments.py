@@ -160,13 +160,13 @@ def test_records_are_checked():
 
     X, y, groups = _linear_records(n=50)
     model = NARXRegressor(input_delays=[1], feedback_delays=[1], max_iter=2)
-    with pytest.raises(ValueError, match="segment 'run 1' is not one contiguous run"):
+    with pytest.raises(ValueError, match="record 'run 1' is not one contiguous run"):
         model.fit(X, y, groups=np.roll(groups, 10))
-    with pytest.raises(ValueError, match="one segment id per row"):
+    with pytest.raises(ValueError, match="one record id per row"):
         model.fit(X, y, groups=groups[:-1])
     with pytest.raises(ValueError, match="has fewer than 3 rows"):
         model.fit(X, y, groups=["a"] * 98 + ["b"] * 2)
-    with pytest.raises(ValueError, match="segment '0' is not one contiguous run"):
+    with pytest.raises(ValueError, match="record '0' is not one contiguous run"):
         model.fit(X, y, groups=np.arange(100) % 2)
     with pytest.raises(ValueError, match="ARIMARegressor cannot be fitted on several"):
         ARIMARegressor().fit(X, y, groups=groups)
@@ -186,7 +186,7 @@ def test_predict_forecasts_each_record_from_its_own_initial_conditions():
     framed = model.predict(pd.DataFrame(X, index=index), pd.Series(y, index=index), horizon=3)
     np.testing.assert_array_equal(framed.to_numpy(), together[:, 2])
     assert framed.index.equals(index)
-    with pytest.raises(ValueError, match="`groups` needs segments of measurements"):
+    with pytest.raises(ValueError, match="`groups` needs the records' measurements"):
         model.predict(X[:5], groups=groups[:5])
     from sklearn.metrics import r2_score
 

@@ -339,7 +339,7 @@ def _evolve(network, theta, method, data, first_target, rng, around_theta):
     training rows, a generation per parallel kernel call; the first generation is ``theta``
     and fresh initialisations (``around_theta``: ``theta`` plus noise). Returns the
     :class:`~narxcast.training.EvolutionResult`."""
-    # one free run (or one-step pass) per segment, from its own initial conditions
+    # one free run (or one-step pass) per record, from its own initial conditions
     parts = []
     for start, stop in data.records:
         stop = min(stop, data.training_end)
@@ -355,7 +355,7 @@ def _evolve(network, theta, method, data, first_target, rng, around_theta):
     def population_loss(thetas):
         thetas_t = np.ascontiguousarray(thetas.T)
         losses, part = np.zeros(thetas.shape[0]), np.empty(thetas.shape[0])
-        for kernel_loss, weight in parts:  # the mean over every segment's targets
+        for kernel_loss, weight in parts:  # the mean over every record's targets
             kernel_loss(thetas_t, chunk, part)
             losses += part * (weight / total)
         return losses
