@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -283,6 +283,20 @@ class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
         "combine": [StrOptions({"mean", "median"})],
         "random_state": ["random_state"],
     }
+
+    def __sklearn_tags__(self):
+        """The members' tags (multi-output targets, a forecaster's poor i.i.d. score)."""
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.regressor_tags.poor_score = inner.regressor_tags.poor_score
+        return tags
+
+    @property
+    def n_features_in_(self):
+        """The number of input columns the members were fitted on."""
+        check_is_fitted(self, "estimators_")
+        return self.estimators_[0].n_features_in_
 
     def __init__(self, estimator, n_estimators=5, combine="mean", random_state=None):
         self.estimator = estimator

@@ -17,6 +17,7 @@ from narxcast import (
     PersistenceRegressor,
     TDNNRegressor,
 )
+from narxcast.compose import EnsembleRegressor
 from narxcast.model_selection import backtest, make_horizon_scorer
 
 TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
@@ -38,7 +39,9 @@ def expected_failed_checks(estimator):
                           ARIMARegressor(order=(1, 0, 1)),
                           ElmanRegressor(max_iter=20, random_state=0),
                           LSTMRegressor(max_iter=20, random_state=0),
-                          GRURegressor(max_iter=20, random_state=0)],
+                          GRURegressor(max_iter=20, random_state=0),
+                          EnsembleRegressor(NARXRegressor(max_iter=20), n_estimators=2,
+                                            random_state=0)],
                          expected_failed_checks=expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
