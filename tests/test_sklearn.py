@@ -18,7 +18,7 @@ from narxcast import (
     TDNNRegressor,
 )
 from narxcast.compose import EnsembleRegressor
-from narxcast.model_selection import backtest, make_horizon_scorer
+from narxcast.model_selection import ForecastingGridSearch, backtest, make_horizon_scorer
 
 TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
             "depend on the rows before them: permuting or subsetting X changes the forecasts")
@@ -41,7 +41,10 @@ def expected_failed_checks(estimator):
                           LSTMRegressor(max_iter=20, random_state=0),
                           GRURegressor(max_iter=20, random_state=0),
                           EnsembleRegressor(NARXRegressor(max_iter=20), n_estimators=2,
-                                            random_state=0)],
+                                            random_state=0),
+                          ForecastingGridSearch(NARXRegressor(max_iter=20),
+                                                param_grid={"feedback_delays": [1, 2]},
+                                                seeds=(0,))],
                          expected_failed_checks=expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
