@@ -364,30 +364,31 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
 
     def _continuation(self, X, horizon):
         """The stored history followed by the future inputs ``X`` (targets NaN): ``(inputs,
-        targets, origin, n_steps)``."""
+        targets, origin, horizon)``, the horizon being ``X``'s rows when it is given."""
         if X is None:
             if horizon is None:
                 raise ValueError("`horizon` is required when `X` is None.")
-            n_steps = check_horizon(horizon)
+            horizon = check_horizon(horizon)
         else:
-            n_steps = _num_samples(X)
-            if horizon is not None and check_horizon(horizon) != n_steps:
-                raise ValueError(f"`horizon` must equal the rows of `X` ({n_steps}) when "
+            rows = _num_samples(X)
+            if horizon is not None and check_horizon(horizon) != rows:
+                raise ValueError(f"`horizon` must equal the rows of `X` ({rows}) when "
                                  f"forecasting from the stored history. Got {horizon}.")
-        future = self._validate_inputs(X, n_steps, reset=False)
+            horizon = rows
+        future = self._validate_inputs(X, horizon, reset=False)
         inputs = np.concatenate([self.history_X_, future])
-        targets = np.concatenate([self.history_y_, np.full((n_steps, self.n_targets_), np.nan)])
-        return inputs, targets, len(self.history_y_) - 1, n_steps
+        targets = np.concatenate([self.history_y_, np.full((horizon, self.n_targets_), np.nan)])
+        return inputs, targets, len(self.history_y_) - 1, horizon
 
     def _continue(self, X, horizon):
-        inputs, targets, origin, n_steps = self._continuation(X, horizon)
-        out = self._forecast_continuation(*self._scaled_t(inputs, targets), origin, n_steps)
+        inputs, targets, origin, horizon = self._continuation(X, horizon)
+        out = self._forecast_continuation(*self._scaled_t(inputs, targets), origin, horizon)
         return self.target_scaler_.inverse(out)
 
-    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
-        """Forecasts (n_steps, n_targets) from one origin; recursive models in one call."""
+    def _forecast_continuation(self, inputs_t, targets_t, origin, horizon):
+        """Forecasts (horizon, n_targets) from one origin; recursive models in one call."""
         origins = np.array([origin], dtype=np.int64)
-        return self._forecast_scaled(inputs_t, targets_t, origins, n_steps)[:, :, 0]
+        return self._forecast_scaled(inputs_t, targets_t, origins, horizon)[:, :, 0]
 
     def _predict_segment(self, X, y, horizon, forecast=None):
         """Forecasts (n, horizon, n_targets, ...) of the segment from every origin, by

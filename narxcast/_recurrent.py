@@ -314,23 +314,23 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
             return self._recurrent_forecast(self.theta_, inputs_t, targets_t, origins, horizon,
                                             initial, True, residuals_t, seed)
 
-    def _sample_continuation(self, inputs_t, targets_t, origin, n_steps, n_paths, residuals_t,
+    def _sample_continuation(self, inputs_t, targets_t, origin, horizon, n_paths, residuals_t,
                              seed):
         """Paths continuing from the stored state (as ``predict(X_future)``)."""
         if self.state_ is None:
-            self._forecast_continuation(inputs_t, targets_t, origin, n_steps)  # its error
+            self._forecast_continuation(inputs_t, targets_t, origin, horizon)  # its error
         initial = np.ascontiguousarray(np.repeat(self.state_[:, :, None], n_paths, axis=2))
         origins = np.full(n_paths, origin, dtype=np.int64)
-        return self._sample_scaled(inputs_t, targets_t, origins, n_steps, residuals_t, seed,
+        return self._sample_scaled(inputs_t, targets_t, origins, horizon, residuals_t, seed,
                                    initial)
 
-    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+    def _forecast_continuation(self, inputs_t, targets_t, origin, horizon):
         if self.state_ is None:
             raise ValueError("`set_weights` replaced the parameters after the state was "
                              "computed: call `update(X, y)` with recent measurements (the "
                              "state restarts from zero over them) before `predict(X)`.")
         origins = np.array([origin], dtype=np.int64)
-        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, n_steps,
+        return self._forecast_theta(self.theta_, inputs_t, targets_t, origins, horizon,
                                     initial=self.state_[:, :, None].copy())[:, :, 0]
 
     def _store_history(self, inputs, targets, reset):

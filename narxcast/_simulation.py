@@ -76,20 +76,20 @@ class FreeRunMixin:
         except ValueError as error:
             raise ValueError(f"`y_initial`: {error}") from None
         n_initial = len(initial)
-        n_steps = _num_samples(X) if X is not None else n_initial + check_horizon(horizon)
+        n_rows = _num_samples(X) if X is not None else n_initial + check_horizon(horizon)
         if n_initial < self.max_delay_:
             raise ValueError(f"`y_initial` must hold at least the largest delay "
                              f"({self.max_delay_}) of initial rows. Got {n_initial}.")
-        if n_steps <= n_initial:
-            raise ValueError(f"`X` must have more rows ({n_steps}) than `y_initial` "
+        if n_rows <= n_initial:
+            raise ValueError(f"`X` must have more rows ({n_rows}) than `y_initial` "
                              f"({n_initial}): the rows after them are simulated.")
-        horizon = n_steps - n_initial
+        horizon = n_rows - n_initial
         self._check_forecast_horizon(horizon)
-        inputs = self._validate_inputs(X, n_steps, reset=False)
+        inputs = self._validate_inputs(X, n_rows, reset=False)
         targets = np.concatenate([initial, np.full((horizon, self.n_targets_), np.nan)])
         out = self._forecast_scaled(*self._scaled_t(inputs, targets),
                                     np.array([n_initial - 1], dtype=np.int64), horizon)
-        simulated = np.full((n_steps, self.n_targets_), np.nan)
+        simulated = np.full((n_rows, self.n_targets_), np.nan)
         simulated[n_initial:] = self.target_scaler_.inverse(out[:, :, 0])
         if self._y_ndim == 1:
             simulated = simulated[:, 0]
@@ -101,11 +101,11 @@ class FreeRunMixin:
     # horizon, residuals_t, seed)``: (horizon, n_targets, n_origins) scaled closed-loop
     # forecasts with a bootstrapped residual added to each step's output before it is fed back
 
-    def _sample_continuation(self, inputs_t, targets_t, origin, n_steps, n_paths, residuals_t,
+    def _sample_continuation(self, inputs_t, targets_t, origin, horizon, n_paths, residuals_t,
                              seed):
-        """Paths (n_steps, n_targets, n_paths) continuing after the stored history."""
+        """Paths (horizon, n_targets, n_paths) continuing after the stored history."""
         origins = np.full(n_paths, origin, dtype=np.int64)
-        return self._sample_scaled(inputs_t, targets_t, origins, n_steps, residuals_t, seed)
+        return self._sample_scaled(inputs_t, targets_t, origins, horizon, residuals_t, seed)
 
     def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, residuals=None,
                      random_state=None):
@@ -117,8 +117,8 @@ class FreeRunMixin:
         Parameters
         ----------
         X, y, horizon
-            As :meth:`predict`: without ``y``, ``n_steps`` paths continuing after the data
-            seen; with ``y``, paths of ``horizon`` steps from every origin of the segment.
+            As :meth:`predict`: without ``y``, paths of ``horizon`` steps continuing after the
+            data seen; with ``y``, paths of ``horizon`` steps from every origin of the segment.
         n_paths : int, default=100
         residuals : array-like of shape (n_residuals,) or (n_residuals, n_targets)
             One-step-ahead errors ``y - forecast`` in the units of ``y``, best measured on
@@ -129,7 +129,7 @@ class FreeRunMixin:
         Returns
         -------
         ndarray
-            Continuation: (n_steps, n_paths); segment: (n_samples, horizon, n_paths), entry
+            Continuation: (horizon, n_paths); segment: (n_samples, horizon, n_paths), entry
             ``[t, j - 1, p]`` path ``p``'s value of ``y_t`` from origin ``t - j`` (NaN where no
             forecast is formed); a trailing target axis for several targets.
         """
@@ -164,11 +164,11 @@ class FreeRunMixin:
             return out.reshape(steps, self.n_targets_, origins.size, n_paths)
 
         if y is None:
-            inputs, targets, origin, n_steps = self._continuation(X, horizon)
-            out = self._sample_continuation(*self._scaled_t(inputs, targets), origin, n_steps,
+            inputs, targets, origin, horizon = self._continuation(X, horizon)
+            out = self._sample_continuation(*self._scaled_t(inputs, targets), origin, horizon,
                                             n_paths, residuals_t, seed)
             out = out * self.target_scaler_.scale[:, None] + self.target_scaler_.mean[:, None]
-            paths = out.transpose(0, 2, 1)  # (n_steps, n_paths, n_targets)
+            paths = out.transpose(0, 2, 1)  # (horizon, n_paths, n_targets)
         else:
             horizon = 1 if horizon is None else check_horizon(horizon)
             self._check_forecast_horizon(horizon)

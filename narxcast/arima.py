@@ -234,9 +234,9 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
         return gaussian_quantiles(point, np.broadcast_to(leads, point.shape),
                                   np.sqrt(np.asarray(variance, dtype=float)).ravel(), quantiles)
 
-    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+    def _forecast_continuation(self, inputs_t, targets_t, origin, horizon):
         future = inputs_t[:, origin + 1:].T
-        forecast = self.results_.forecast(n_steps, exog=future if future.shape[1] else None)
+        forecast = self.results_.forecast(horizon, exog=future if future.shape[1] else None)
         return np.asarray(forecast, dtype=float)[:, None]
 
     def _store_history(self, inputs, targets, reset):

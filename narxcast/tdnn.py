@@ -121,12 +121,12 @@ n_init, clip_forecasts, validation_horizons, n_jobs
             raise ValueError(f"`horizon` must be <= max_horizon={self.max_horizon} for a direct "
                              f"TDNNRegressor. Got {horizon}.")
 
-    def _forecast_continuation(self, inputs_t, targets_t, origin, n_steps):
+    def _forecast_continuation(self, inputs_t, targets_t, origin, horizon):
         """Blocks of ``max_horizon`` direct forecasts; each block's forecasts stand in for the
         measurements the next block reads (so ``predict(X_future)`` has no length limit)."""
-        forecasts = np.empty((n_steps, self.n_targets_))
-        for start in range(0, n_steps, self.max_horizon):
-            block = min(self.max_horizon, n_steps - start)
+        forecasts = np.empty((horizon, self.n_targets_))
+        for start in range(0, horizon, self.max_horizon):
+            block = min(self.max_horizon, horizon - start)
             out = self._forecast_scaled(inputs_t, targets_t,
                                         np.array([origin + start], dtype=np.int64), block)
             forecasts[start:start + block] = out[:, :, 0]
