@@ -164,3 +164,39 @@ def test_one_ctrl_c_stops_an_ensemble_fit():
         "interrupted"
     assert any("interrupted after 1 of 5 members" in str(w.message) for w in caught)
     assert np.isfinite(ensemble.predict(None, y, horizon=2)[3:]).all()  # from t = 2 + 1
+
+
+@pytest.mark.slow
+def test_one_ctrl_c_stops_a_command_line_fit_with_status_130(tmp_path):
+    """``narxcast fit`` over three series, interrupted once while the first fits: nothing is
+    reported ok, nothing is written, every series is listed as interrupted, exit status 130."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from narxcast.datasets import load_solar_wind
+
+    frame = load_solar_wind("colorado-2017")[["ghi", "temperature"]].iloc[:300].reset_index()
+    parts = [frame.assign(site=name) for name in ("a", "b", "c")]
+    pd.concat(parts).to_csv(tmp_path / "all.csv", index=False)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "narxcast.cli", "fit", str(tmp_path / "all.csv"), "--target",
+         "ghi", "--exog", "temperature", "--series-column", "site", "--param",
+         "max_iter=1000000", "--param", "n_iter_no_change=1000000", "--out",
+         str(tmp_path / "models"), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until the process has worked past its imports
+        fields = open(f"/proc/{run.pid}/stat").read().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / ticks > 4.0:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, (out, err)
+    assert out.count("INTERRUPTED") == 3 and " ok " not in out
+    assert "interrupted (Ctrl-C)" in err and "Traceback" not in err
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
