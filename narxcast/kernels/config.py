@@ -2,8 +2,8 @@
 
 Every constant here was chosen by timing on the 2-core benchmark machines (an Intel Xeon with
 AVX-512, then an AMD EPYC with AVX2); ``benchmarks/NOTES.md`` has the runs. Kernels read them
-as compile-time constants: after changing one, clear Numba's cache
-(``narxcast/kernels/__pycache__/*.nb?``).
+as compile-time constants: after changing one, clear the compiled kernels' cache
+(:func:`narxcast.kernels.compilation.kernel_cache_dir`, or ``NUMBA_CACHE_DIR``).
 """
 
 # error_model="numpy": a float division must not branch to raise ZeroDivisionError, which
