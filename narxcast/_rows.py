@@ -103,6 +103,23 @@ def record_bounds(groups, n_rows, min_rows):
     return bounds if len(bounds) > 1 else None
 
 
+def record_tails(bounds, n_rows, fraction):
+    """The rows before and in the last ``fraction`` of every record (``bounds`` from
+    :func:`record_bounds`; None: one record of ``n_rows``), and the fewest rows any record
+    keeps before its tail: ``(head rows, tail rows, fewest)``, slices for one record.
+
+    >>> record_tails([(0, 10), (10, 14)], 14, 0.25)
+    (array([ 0,  1,  2,  3,  4,  5,  6, 10, 11, 12]), array([ 7,  8,  9, 13]), 3)
+    """
+    if bounds is None:
+        first = n_rows - int(np.ceil(fraction * n_rows))
+        return slice(first), slice(first, n_rows), first
+    firsts = [end - int(np.ceil(fraction * (end - start))) for start, end in bounds]
+    head = np.concatenate([np.arange(start, first) for (start, _), first in zip(bounds, firsts)])
+    tail = np.concatenate([np.arange(first, end) for (_, end), first in zip(bounds, firsts)])
+    return head, tail, min(first - start for (start, _), first in zip(bounds, firsts))
+
+
 def target_names(y):
     """The names of the targets of ``y`` when they are strings (a named Series: its name; a
     DataFrame: its columns), else None; what fit keeps as ``target_names_in_``."""
@@ -148,3 +165,28 @@ def as_pandas(forecasts, X, y, all_horizons=False, names=None):
         [names or range(forecasts.shape[2]), leads], names=["target", "horizon"])
     return pd.DataFrame(forecasts.transpose(0, 2, 1).reshape(len(forecasts), -1),
                         index=index, columns=columns)
+
+
+def last_index_label(index):
+    """The last label of a pandas index, storable (ISO text for times), or None."""
+    if index is None or not len(index) or not index.is_monotonic_increasing:
+        return None
+    if isinstance(index, pd.DatetimeIndex):
+        return index[-1].isoformat()
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return int(index[-1])
+    return None
+
+
+def last_row_at(index, label):
+    """The position in ``index`` of the last row at or before ``label`` (-1: every row is
+    after it), or None when the index cannot be placed."""
+    if index is None or label is None or not index.is_monotonic_increasing:
+        return None
+    if isinstance(index, pd.DatetimeIndex) and isinstance(label, str):
+        label = pd.Timestamp(label)
+        if (index.tz is None) != (label.tz is None):
+            return None
+    elif not (pd.api.types.is_integer_dtype(index.dtype) and isinstance(label, int)):
+        return None
+    return int(index.searchsorted(label, side="right")) - 1

@@ -235,8 +235,8 @@ def _bench(args):
 
 
 def _demo(args):
-    from .benchmark import demo
     from .datasets import list_datasets
+    from .demo import demo
     from .tables import InputError
 
     if args.site not in list_datasets().index:

@@ -25,7 +25,10 @@ from ._rows import (
     groups_keyword,
     groups_of,
     index_of,
+    last_index_label,
+    last_row_at,
     record_bounds,
+    record_tails,
     take,
 )
 from ._validation import as_floats, check_coverage, check_horizon
@@ -70,35 +73,6 @@ def _scaled(errors, scale):
     """``errors / scale`` where ``scale`` is positive, NaN elsewhere (left out)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(scale > 0, errors / scale, np.nan)
-
-
-def _index_label(index):
-    """The last label of a pandas index, storable (ISO text for times), or None."""
-    import pandas as pd
-
-    if index is None or not len(index) or not index.is_monotonic_increasing:
-        return None
-    if isinstance(index, pd.DatetimeIndex):
-        return index[-1].isoformat()
-    if pd.api.types.is_integer_dtype(index.dtype):
-        return int(index[-1])
-    return None
-
-
-def _last_fitted_row(index, label):
-    """The position in ``index`` of the last row at or before ``label`` (-1: every row is
-    after it), or None when the index cannot be placed."""
-    import pandas as pd
-
-    if index is None or label is None or not index.is_monotonic_increasing:
-        return None
-    if isinstance(index, pd.DatetimeIndex) and isinstance(label, str):
-        label = pd.Timestamp(label)
-        if (index.tz is None) != (label.tz is None):
-            return None
-    elif not (pd.api.types.is_integer_dtype(index.dtype) and isinstance(label, int)):
-        return None
-    return int(index.searchsorted(label, side="right")) - 1
 
 
 def _check_quantiles(quantiles):
@@ -347,19 +321,9 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         ids = groups_of(groups, X, y)
         bounds = record_bounds(ids, n, 3)
         ids = None if bounds is None else np.asarray(ids)
-        if bounds is None:  # one record: the rows before the block train, as slices
-            n_calibration = int(np.ceil(self.calibration_fraction * n))
-            train, block, last = slice(n - n_calibration), slice(n - n_calibration, n), 0
-            shortest = n - n_calibration  # training rows before the block
-        else:
-            firsts = [end - int(np.ceil(self.calibration_fraction * (end - start)))
-                      for start, end in bounds]
-            train = np.concatenate([np.arange(start, first)
-                                    for (start, _), first in zip(bounds, firsts)])
-            block = np.concatenate([np.arange(first, end)
-                                    for (_, end), first in zip(bounds, firsts)])
-            n_calibration, last = block.size, bounds[-1][0]
-            shortest = min(first - start for (start, _), first in zip(bounds, firsts))
+        train, block, shortest = record_tails(bounds, n, self.calibration_fraction)
+        n_calibration = targets[block].size
+        last = 0 if bounds is None else bounds[-1][0]
         if n_calibration < 20 or shortest < 2:
             raise ValueError(f"`calibration_fraction`={self.calibration_fraction} of {n} rows "
                              "leaves too few rows to fit or to calibrate (at least 20).")
@@ -378,7 +342,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.calibration_bins_ = self._bins(None if condition is None else condition[block],
                                             n_calibration)
         self.calibration_scale_ = np.zeros(0) if scale is None else scale[block].copy()
-        self.fitted_until_ = _index_label(index_of(y))
+        self.fitted_until_ = last_index_label(index_of(y))
         # the rows a forecast of the next row at every lead reaches back to (in the last
         # record): the first origin formed (the initial conditions, a recurrent washout) plus
         # max_horizon - 1
@@ -444,7 +408,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.recent_y_ = segment_y[-context:].copy()
         if inputs is not None:
             self.recent_X_ = np.asarray(segment_X, dtype=float)[-context:].copy()
-        self.fitted_until_ = _index_label(index_of(y))
+        self.fitted_until_ = last_index_label(index_of(y))
         return self
 
     def _bins(self, condition, n_rows):
@@ -521,7 +485,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         ``window`` errors verified at each one's origin (see ``window``), in the row's bin."""
         from numpy.lib.stride_tricks import sliding_window_view
 
-        last = _last_fitted_row(index_of(y), self.fitted_until_)
+        last = last_row_at(index_of(y), self.fitted_until_)
         if last is None:
             return offsets
         n, n_calibration = point.shape[0], self.errors_.shape[0]

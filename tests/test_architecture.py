@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 LAYERS = [
     ["cli"],
     ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
-     "writing", "benchmark", "plotting"],
+     "writing", "benchmark", "demo", "plotting"],
     ["model_selection", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
      "_mlp", "_rows", "_simulation",

@@ -9,8 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # words about the project's making, never about what a user has
-MAKING = re.compile(r"\bsessions? \d+|\bsteering\b|\bDESIGN\.md\b|\bissues?[- ]#?\d+|\.\./shared"
-                    r"|\bthe issue\b", re.IGNORECASE)
+# (spelt in pieces, so that this file does not match what it looks for)
+MAKING = re.compile("|".join([r"\bsessions? \d+", r"\bsteer" + r"ing\b", r"\bDES" + r"IGN\.md\b",
+                              r"\bissues?[- ]#?\d+", r"\.\./sha" + "red", r"\bthe iss" + r"ue\b"]),
+                    re.IGNORECASE)
 TEXT = {".py", ".md", ".toml", ".ipynb", ".cfg", ".txt", ".yml", ".yaml", ""}
 
 
@@ -31,7 +33,7 @@ def test_no_file_speaks_of_how_the_project_was_made():
         if path.suffix not in TEXT and path.name not in ("run", "LICENSE"):
             continue
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            if path.name != "test_project.py" and MAKING.search(line):
+            if MAKING.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
     assert len(_project_files()) > 50
     assert not found, "\n".join(found)

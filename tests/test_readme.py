@@ -107,7 +107,7 @@ def test_quickstart_runs_and_prints_what_the_readme_says(quickstart):
 
 
 def test_demo_prints_the_quickstart_figures(quickstart):
-    from narxcast.benchmark import demo
+    from narxcast.demo import demo
 
     table = demo(out=io.StringIO())
     errors = [float(v) for v in re.findall(r"daytime RMSE ([\d.]+) W/m2", quickstart[1])]
