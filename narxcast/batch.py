@@ -37,7 +37,7 @@ from .tables import (
     numeric,
     read_series,
 )
-from .writing import write_atomically, write_set
+from .writing import check_replaceable, write_atomically, write_set
 
 
 # --------------------------------------------------------------------------- outputs
@@ -49,9 +49,8 @@ def check_output(path, kind, inputs=()):
     path = Path(path)
     if kind == "file" and path.is_dir():
         raise InputError(f"--out {path}: is a directory; give a file name.")
-    if kind == "file" and os.path.lexists(path) and not path.is_file():
-        raise InputError(f"--out {path}: exists and is not a regular file (a device, FIFO or "
-                         "socket); outputs replace regular files only.")
+    if kind == "file":
+        check_replaceable(path, "--out ")
     target = path.resolve()
     for source in (Path(source).resolve() for source in inputs):
         inside = source.is_dir() and target.parent == source and target.is_file()

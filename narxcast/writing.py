@@ -10,6 +10,14 @@ from pathlib import Path
 from .tables import InputError
 
 
+def check_replaceable(path, label=""):
+    """Refuse ``path`` when it exists and is not a regular file (a directory, device, FIFO or
+    socket): a rename would replace it. ``label`` prefixes the message (e.g. "--out ")."""
+    if os.path.lexists(path) and not Path(path).is_file():
+        raise InputError(f"{label}{path}: exists and is not a regular file (a directory, "
+                         "device, FIFO or socket); outputs replace regular files only.")
+
+
 def write_atomically(path, write):
     """``write(temporary_path)``, then rename over ``path``: a failed run leaves no partial
     file and an existing file untouched; the file gets the permissions of a new file (the
@@ -24,9 +32,7 @@ def write_set(writers):
     no file is replaced, and if a rename fails, the files already renamed are removed, so that
     no new file of the set stands beside an old one."""
     for path in writers:
-        if os.path.lexists(path) and not Path(path).is_file():
-            raise InputError(f"{path}: exists and is not a regular file (a directory, device, "
-                             "FIFO or socket); outputs replace regular files only.")
+        check_replaceable(path)
     temporaries = {}
     try:
         for path, write in writers.items():
