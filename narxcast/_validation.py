@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._rows import index_of
 from .kernels.activations import ACTIVATION_CODES
 
 # Bounds that keep absurd settings from allocating before they fail: a delay of a million
@@ -168,8 +169,7 @@ def check_time_order(X, y):
     ...
     ValueError: `y`: its times go back at 2024-01-01 01:00:00 (row 2): sort the rows by ...
     """
-    index_x, index_y = (value.index if isinstance(value, (pd.Series, pd.DataFrame)) else None
-                        for value in (X, y))
+    index_x, index_y = index_of(X), index_of(y)
     if index_x is not None and index_y is not None and not index_x.equals(index_y):
         raise ValueError("`X` and `y` must share their index (row i of X at the time of row i "
                          "of y); align them first (e.g. X.loc[y.index]).")
@@ -186,14 +186,11 @@ def check_time_order(X, y):
         if not isinstance(times, pd.DatetimeIndex):
             continue
         steps = np.diff(times.asi8)
-        if groups is not None:  # only within a series
-            steps = steps[np.asarray(groups[1:] == groups[:-1])] if len(steps) else steps
-            rows = np.flatnonzero(np.asarray(groups[1:] == groups[:-1]))
-        else:
-            rows = np.arange(len(steps))
-        bad = np.flatnonzero(steps <= 0)
+        # (with series, only the steps within one series count)
+        within = True if groups is None else np.asarray(groups[1:] == groups[:-1])
+        bad = np.flatnonzero((steps <= 0) & within)
         if bad.size:
-            row = int(rows[bad[0]]) + 1
+            row = int(bad[0]) + 1
             problem = "repeat" if steps[bad[0]] == 0 else "go back at"
             raise ValueError(f"`{name}`: its times {problem} {times[row]} (row {row}): sort "
                              "the rows by time, once each.")
