@@ -16,7 +16,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ._rows import as_pandas, groups_keyword, groups_of, record_bounds, take, target_names
+from ._rows import (
+    as_pandas,
+    groups_keyword,
+    groups_of,
+    keep_target_names,
+    record_bounds,
+    take,
+)
 from ._simulation import FreeRunMixin
 from ._validation import check_horizon, check_time_order
 from .training.stages import TrainingData
@@ -169,16 +176,13 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        names = target_names(y)
+        given = y
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim not in (1, 2):
             raise ValueError(f"`y` must be 1-D or 2-D. Got an array of shape {y.shape}.")
         if reset:
             self._y_ndim = y.ndim
-            if names is not None:
-                self.target_names_in_ = names
-            elif hasattr(self, "target_names_in_"):
-                del self.target_names_in_
+            keep_target_names(self, given)
         targets = y.reshape(len(y), -1)
         if not reset and targets.shape[1] != self.n_targets_:
             raise ValueError(f"`y` must have {self.n_targets_} target columns as in fit. "

@@ -131,6 +131,17 @@ def target_names(y):
     return None
 
 
+def keep_target_names(estimator, y):
+    """Set ``estimator.target_names_in_`` to the target names of ``y`` (:func:`target_names`),
+    or remove it when ``y`` has none (a refit on arrays forgets the names of an earlier fit),
+    as scikit-learn keeps ``feature_names_in_``."""
+    names = target_names(y)
+    if names is not None:
+        estimator.target_names_in_ = names
+    elif hasattr(estimator, "target_names_in_"):
+        del estimator.target_names_in_
+
+
 def as_pandas(forecasts, X, y, all_horizons=False, names=None):
     """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
     when that argument is pandas, with its index (see a forecaster's ``predict``), named as

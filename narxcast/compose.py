@@ -18,9 +18,9 @@ from ._rows import (
     column_of,
     groups_keyword,
     groups_of,
+    keep_target_names,
     record_bounds,
     take,
-    target_names,
 )
 from ._validation import as_floats, check_horizon
 from .features import DAYTIME_CLEARSKY, daytime_mask
@@ -135,11 +135,7 @@ class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
         records, as the estimator's ``fit``)."""
         self._validate_params()
         self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **groups_keyword(groups))
-        names = target_names(y)
-        if names is not None:
-            self.target_names_in_ = names
-        elif hasattr(self, "target_names_in_"):
-            del self.target_names_in_
+        keep_target_names(self, y)
         return self
 
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
