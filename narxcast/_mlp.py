@@ -2,43 +2,20 @@
 (fan_in, fan_out) row-major, then its biases, as scikit-learn's ``coefs_`` and
 ``intercepts_``."""
 
-from typing import NamedTuple
-
 import numpy as np
 
 from ._network import NetworkForecaster
 from ._validation import check_hidden_layer_sizes
-from .kernels.activations import ACTIVATION_CODES
 from .kernels.mlp import layout
-
-
-class MLPLayout(NamedTuple):
-    """θ's layout and the regressor an MLP's kernels read, computed once per fit; the fields
-    are the MLP kernels' leading arguments, in their order (``kernel(theta, *layout, ...)``)."""
-
-    sizes: np.ndarray  # [n_regressors, hidden..., n_outputs]
-    weight_offsets: np.ndarray  # where each layer's weights start in θ
-    bias_offsets: np.ndarray  # ... and its biases
-    unit_offsets: np.ndarray  # rows of each layer in the kernels' unit buffer
-    activation: int  # kernels.activations code of the hidden layers
-    input_delays: np.ndarray
-    target_delays: np.ndarray  # fed back (NARX) or measured (TDNN)
-
-    @property
-    def n_params(self):
-        return int(self.bias_offsets[-1] + self.sizes[-1])
 
 
 class MLPForecaster(NetworkForecaster):
     """An MLP over a flat θ; the subclass gives the output size (``_n_outputs``)."""
 
     def _make_layout(self):
-        sizes, weight_offsets, bias_offsets, unit_offsets, _ = layout(
-            [self._n_regressors(), *check_hidden_layer_sizes(self.hidden_layer_sizes),
-             self._n_outputs()])
-        return MLPLayout(sizes, weight_offsets, bias_offsets, unit_offsets,
-                         ACTIVATION_CODES[self.activation], self.input_delays_,
-                         self.target_delays_)
+        return layout([self._n_regressors(), *check_hidden_layer_sizes(self.hidden_layer_sizes),
+                       self._n_outputs()], self.activation, self.input_delays_,
+                      self.target_delays_)
 
     def _initial_theta(self, rng):
         """Glorot-uniform weights and biases, as scikit-learn's MLP."""

@@ -1,8 +1,6 @@
 """Recurrent networks (Elman, LSTM, GRU): stacked recurrent layers and a linear head over a
 flat θ in PyTorch's layout, the state carried from step to step and kept after fit/update."""
 
-from typing import NamedTuple
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,34 +21,9 @@ from .kernels.recurrent import (
     PEEPHOLE,
     W_HH,
     W_IH,
+    RecurrentLayout,
 )
 from .training.stages import TrainingProblem
-
-
-class RecurrentLayout(NamedTuple):
-    """θ's layout and the regressor the recurrent kernels read, computed once per fit; the
-    fields are the kernels' leading arguments, in their order (``kernel(theta, *layout, ...)``).
-    """
-
-    sizes: np.ndarray  # [n_regressors, hidden..., n_outputs]
-    offsets: np.ndarray  # (layers, 5): W_IH, W_HH, B_IH, B_HH, PEEPHOLE (-1: none) in θ
-    head: np.ndarray  # HEAD_WEIGHT, HEAD_BIAS in θ
-    cell: int  # kernels.recurrent.ELMAN, LSTM or GRU
-    input_delays: np.ndarray
-    feedback_delays: np.ndarray
-
-    @property
-    def n_params(self):
-        return int(self.head[HEAD_BIAS] + self.sizes[-1])
-
-    @property
-    def n_layers(self):
-        return self.sizes.size - 2
-
-    @property
-    def state_width(self):
-        """Rows of a layer's state: the widest layer's ``h`` (and ``c`` for the LSTM)."""
-        return int(self.sizes[1:-1].max()) * (2 if self.cell == LSTM else 1)
 
 
 class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
@@ -279,10 +252,9 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         dtype = np.dtype(self.dtype)
         states = np.empty((layout.n_layers, layout.state_width, targets_t.shape[1]), dtype)
         with single_threaded_blas():
-            recurrent_kernels.open_loop_states(
-                theta.astype(dtype, copy=False), layout.sizes, layout.offsets, layout.cell,
-                layout.input_delays, layout.feedback_delays, inputs_t, targets_t, first,
-                initial.astype(dtype, copy=False), states)
+            recurrent_kernels.open_loop_states(theta.astype(dtype, copy=False), layout, inputs_t,
+                                               targets_t, first, initial.astype(dtype, copy=False),
+                                               states)
         return states
 
     def _forecast_theta(self, theta, inputs_t, targets_t, origins, horizon, initial=None,
@@ -303,7 +275,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         out = np.empty((horizon, self.n_targets_, origins.size))
         if residuals_t is None:
             residuals_t = np.empty((0, self.n_targets_))
-        recurrent_kernels.forecast(theta, *self.layout_, inputs_t, targets_t, initial, origins,
+        recurrent_kernels.forecast(theta, self.layout_, inputs_t, targets_t, initial, origins,
                                    horizon, *self._forecast_bounds(bounded), residuals_t, seed,
                                    out)
         return out
@@ -370,7 +342,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
 
         def loss_gradient(theta, batch, grad):
             out = grad if grad.dtype == dtype else np.empty(grad.shape, dtype)
-            value = kernel(theta.astype(dtype, copy=False), *layout, inputs_t, targets_t, batch,
+            value = kernel(theta.astype(dtype, copy=False), layout, inputs_t, targets_t, batch,
                            burn_in, window, closed, weights, out)
             if out is not grad:
                 grad[:] = out
@@ -382,7 +354,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         layout = self.layout_
 
         def loss(thetas, chunk_size, losses):
-            population_kernels.recurrent_loss(thetas, *layout, inputs_t, targets_t,
+            population_kernels.recurrent_loss(thetas, layout, inputs_t, targets_t,
                                               first_target, self.washout, closed, chunk_size,
                                               losses)
 

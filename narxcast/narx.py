@@ -241,7 +241,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         if residuals is None:
             residuals = np.empty((0, self.n_targets_))
         out = np.empty((horizon, self.n_targets_, origins.size))
-        kernels.forecast(theta, *self.layout_, inputs_t, targets_t, origins, horizon,
+        kernels.forecast(theta, self.layout_, inputs_t, targets_t, origins, horizon,
                          *self._forecast_bounds(bounded), residuals, seed, out)
         return out
 
@@ -258,7 +258,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
 
         def loss_gradient(theta, batch, grad):
-            return kernels.loss_gradient(theta, *layout, inputs_t, targets_t, batch, window,
+            return kernels.loss_gradient(theta, layout, inputs_t, targets_t, batch, window,
                                          closed, weights, grad)
 
         return TrainingProblem(window, origins, loss_gradient, window if closed else 1)
@@ -280,7 +280,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         def residuals_jacobian(theta):
             residuals = np.empty(shape)
             jacobian = np.empty((n_params, *shape))
-            kernels.residuals_jacobian(theta, *layout, inputs_t, targets_t, origins, window,
+            kernels.residuals_jacobian(theta, layout, inputs_t, targets_t, origins, window,
                                        closed, residuals, jacobian)
             if closed:
                 residuals *= roots
@@ -294,7 +294,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
         def residuals(theta):
             out = np.empty(shape)
-            kernels.forecast(theta, *layout, inputs_t, targets_t, origins, window, *unbounded,
+            kernels.forecast(theta, layout, inputs_t, targets_t, origins, window, *unbounded,
                              no_residuals, 0, out)
             return ((out - measured) * roots if closed else out - measured).ravel()
 
@@ -304,7 +304,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         layout = self.layout_
 
         def loss(thetas, chunk_size, losses):
-            population_kernels.narx_loss(thetas, *layout, inputs_t, targets_t, first_target, 0,
+            population_kernels.narx_loss(thetas, layout, inputs_t, targets_t, first_target, 0,
                                          closed, chunk_size, losses)
 
         return loss

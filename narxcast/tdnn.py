@@ -138,7 +138,7 @@ n_init, clip_forecasts, validation_horizons, n_jobs
         # (``records``: the regressors read only rows inside the origin's record)
         self._check_forecast_arrays(theta, inputs_t, targets_t, origins, horizon)
         out = np.empty((self._n_outputs(), origins.size))
-        kernels.predict(theta, *self.layout_, inputs_t, targets_t, origins, out)
+        kernels.predict(theta, self.layout_, inputs_t, targets_t, origins, out)
         out = out.reshape(self.max_horizon, self.n_targets_, origins.size)[:horizon]
         lower, upper = self._forecast_bounds(bounded)
         return np.clip(out, lower[:, None], upper[:, None])
@@ -155,6 +155,6 @@ n_init, clip_forecasts, validation_horizons, n_jobs
         layout = self.layout_
 
         def loss_gradient(theta, batch, grad):
-            return kernels.loss_gradient(theta, *layout, inputs_t, targets_t, batch, grad)
+            return kernels.loss_gradient(theta, layout, inputs_t, targets_t, batch, grad)
 
         return TrainingProblem(1, origins, loss_gradient, self.max_horizon)

@@ -17,7 +17,7 @@ from narxcast.cli import main
 from narxcast.datasets import load_solar_wind
 from narxcast.model_files import ModelFile
 
-from .conftest import narxcast_command
+from .conftest import long_table, narxcast_command
 
 PARAMS = ["--param", "input_delays=[0, 1]", "--param", "feedback_delays=[1, 2, 24]",
           "--param", "hidden_layer_sizes=(5,)", "--param", "solver='lm'",
@@ -87,26 +87,22 @@ def test_parquet_and_toml_config_with_flags_overriding(files, tmp_path):
                                   from_csv.theta_)
 
 
+SITES = {site: site for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3")}
+
+
 def _long_table(path, broken=None):
-    parts = []
-    for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
-        part = _site(site, rows=900).reset_index()
-        part["timestamp"] = part["timestamp"].dt.tz_localize(None)
-        part.insert(1, "site", site)
-        parts.append(part if site != broken else part.drop(index=500))
-    pd.concat(parts).to_csv(path, index=False)
+    """900 rows of each site; the series ``broken`` lacks its 501st row."""
+    table = long_table(SITES, 900)
+    if broken is not None:
+        table = table.drop(index=table.index[table.site == broken][500])
+    table.to_csv(path, index=False)
 
 
 def _latest_table(path):
-    parts = []
-    for site in ("colorado-2017", "miami-tmy2", "sandpoint-tmy3"):
-        part = load_solar_wind(site)[COLUMNS].iloc[900:960].reset_index()
-        part = part.rename(columns={"time": "timestamp"})
-        part["timestamp"] = part["timestamp"].dt.tz_localize(None)
-        part.loc[36:, "ghi"] = np.nan
-        part.insert(1, "site", site)
-        parts.append(part)
-    pd.concat(parts).to_csv(path, index=False)
+    """The next 60 rows of each site, the last 24 without GHI (the future)."""
+    table = long_table(SITES, slice(900, 960))
+    table.loc[table.groupby("site").cumcount() >= 36, "ghi"] = np.nan
+    table.to_csv(path, index=False)
 
 
 def test_many_series_serial_parallel_and_a_failure(tmp_path):

@@ -10,18 +10,11 @@ from narxcast import NARXRegressor, PersistenceRegressor
 from narxcast.compose import ClearSkyIndexRegressor
 from narxcast.model_selection import backtest
 
-
-def _solar(rng, days=40):
-    hour = np.arange(24 * days) % 24
-    clearsky = np.maximum(900 * np.sin(np.pi * (hour - 6) / 12), 0.0)
-    weather = np.clip(0.75 + 0.25 * np.sin(np.arange(hour.size) / 30)
-                      + 0.05 * rng.normal(size=hour.size), 0, 1.2)
-    X = pd.DataFrame({"clearsky_ghi": clearsky, "temperature": rng.normal(size=hour.size)})
-    return X, pd.Series(weather * clearsky)
+from .conftest import solar_like
 
 
 def test_index_and_forecasts_are_the_inner_model_times_clear_sky(rng):
-    X, y = _solar(rng)
+    X, y = solar_like(rng, days=40)
     inner = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=30, random_state=0)
     model = ClearSkyIndexRegressor(inner, min_clearsky=20.0).fit(X[:700], y[:700])
     clearsky = X["clearsky_ghi"].to_numpy()
@@ -44,7 +37,7 @@ def test_index_and_forecasts_are_the_inner_model_times_clear_sky(rng):
 
 
 def test_clear_sky_index_in_backtest_and_pickle(rng):
-    X, y = _solar(rng)
+    X, y = solar_like(rng, days=40)
     model = ClearSkyIndexRegressor(NARXRegressor(input_delays=0, feedback_delays=[1, 24],
                                                  max_iter=30, random_state=0))
     result = backtest({"csi narx": model, "persistence": PersistenceRegressor()}, X, y,
@@ -58,7 +51,7 @@ def test_clear_sky_index_in_backtest_and_pickle(rng):
 
 
 def test_clear_sky_column_errors_are_named(rng):
-    X, y = _solar(rng, days=5)
+    X, y = solar_like(rng, days=5)
     model = ClearSkyIndexRegressor(NARXRegressor(max_iter=2), clearsky="cs")
     with pytest.raises(ValueError, match="clear-sky column 'cs' \\(parameter `clearsky`\\)"):
         model.fit(X, y)
@@ -72,7 +65,7 @@ def test_clear_sky_column_errors_are_named(rng):
 def test_meta_estimators_return_pandas_with_the_input_index(rng):
     from narxcast.compose import EnsembleRegressor, IrradianceRegressor
 
-    X, y = _solar(rng, days=20)
+    X, y = solar_like(rng, days=20)
     X.index = y.index = pd.date_range("2024-06-01", periods=len(y), freq="h")
     y.name = "ghi"
     inner = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=5)

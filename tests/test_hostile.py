@@ -18,7 +18,7 @@ from narxcast.datasets import load_solar_wind
 from narxcast.model_files import ModelFile, series_file_name
 from narxcast.tables import InputError
 
-from .conftest import narxcast_command
+from .conftest import long_table, narxcast_command
 
 
 def _python(code):
@@ -191,9 +191,8 @@ def test_series_file_names_never_collide():
 
 
 def _long_table(path, ids, rows=120):
-    frame = load_solar_wind("colorado-2017")[["ghi", "temperature"]].iloc[:rows]
-    parts = [frame.reset_index().assign(site=series) for series in ids]
-    pd.concat(parts).to_parquet(path)
+    long_table(dict.fromkeys(ids, "colorado-2017"), rows, ["ghi", "temperature"],
+               time_column="time").to_parquet(path)
 
 
 FIT = ["--time-column", "time", "--series-column", "site", "--target", "ghi", "--exog",

@@ -80,16 +80,10 @@ CASES = [
 def _problem(rng, n_features, n_targets, input_delays, feedback_delays, hidden, n=40):
     sizes = [len(input_delays) * n_features + len(feedback_delays) * n_targets, *hidden,
              n_targets]
-    args = layout(sizes)
-    theta = rng.normal(scale=0.7, size=args[-1])
+    theta = rng.normal(scale=0.7, size=layout(sizes).n_params)
     X = rng.normal(size=(n, n_features))
     Y = rng.normal(size=(n, n_targets))
-    return sizes, args[:-1], theta, X, Y
-
-
-def _kernel_args(layout_args, activation, input_delays, feedback_delays):
-    return (*layout_args, ACTIVATION_CODES[activation], np.array(input_delays, dtype=np.int64),
-            np.array(feedback_delays, dtype=np.int64))
+    return sizes, theta, X, Y
 
 
 def _unbounded(n_targets):
@@ -105,13 +99,12 @@ def _no_paths(n_targets):
 @pytest.mark.parametrize("horizon", [1, 5])
 def test_forecast_matches_naive(rng, case, horizon):
     n_features, n_targets, input_delays, feedback_delays, hidden, activation = case
-    sizes, layout_args, theta, X, Y = _problem(rng, n_features, n_targets, input_delays,
-                                               feedback_delays, hidden)
+    sizes, theta, X, Y = _problem(rng, n_features, n_targets, input_delays, feedback_delays, hidden)
     max_delay = max([*input_delays, *feedback_delays])
     origins = np.arange(max_delay - 1, len(Y) - horizon, dtype=np.int64)
     rng.shuffle(origins)
     out = np.empty((horizon, n_targets, origins.size))
-    narx.forecast(theta, *_kernel_args(layout_args, activation, input_delays, feedback_delays),
+    narx.forecast(theta, layout(sizes, activation, input_delays, feedback_delays),
                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, horizon,
                   *_unbounded(n_targets), out)
     expected = narx_forecast(theta, sizes, activation, input_delays, feedback_delays, X, Y,
@@ -120,11 +113,10 @@ def test_forecast_matches_naive(rng, case, horizon):
 
 
 def test_forecast_spans_several_chunks(rng):
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
-                                               n=narx.CHUNK * 2 + 50)
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK * 2 + 50)
     origins = np.arange(1, len(Y) - 3, dtype=np.int64)
     out = np.empty((3, 1, origins.size))
-    narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0, 1], [1, 2]),
+    narx.forecast(theta, layout(sizes, "tanh", [0, 1], [1, 2]),
                   np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), origins, 3,
                   *_unbounded(1), out)
     expected = narx_forecast(theta, sizes, "tanh", [0, 1], [1, 2], X, Y, origins, 3)
@@ -158,10 +150,9 @@ def test_threads_claim_every_chunk_once():
 def test_forecasts_and_sample_paths_do_not_depend_on_the_threads(rng):
     """Chunks of origins run on threads (kernels.threads): one thread or two give the same
     forecasts and, each chunk drawing from its own seed, the same sample paths."""
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
-                                               n=narx.CHUNK * 5 + 7)
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK * 5 + 7)
     origins = np.arange(1, len(Y) - 4, dtype=np.int64)
-    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+    args = (layout(sizes, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
             np.ascontiguousarray(Y.T), origins, 4, *_unbounded(1)[:2])
     pool = rng.normal(size=(30, 1))
     results = {}
@@ -186,12 +177,12 @@ def test_forecasts_and_sample_paths_do_not_depend_on_the_threads(rng):
 def test_forecast_is_held_within_bounds_before_it_is_fed_back(rng):
     """An unstable linear model y_t = 2 y_{t-1}: unbounded, its forecasts double each step;
     bounded, each is held at the bound and the next is computed from the held value."""
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1], [])
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0], [1], [])
     theta[:] = [0.0, 2.0, 0.0]  # weights of x_t and y_{t-1}, bias
     Y[:] = 1.0
     origins = np.array([5], dtype=np.int64)
     out = np.empty((6, 1, 1))
-    args = (*_kernel_args(layout_args, "identity", [0], [1]), np.ascontiguousarray(X.T),
+    args = (layout(sizes, "identity", [0], [1]), np.ascontiguousarray(X.T),
             np.ascontiguousarray(Y.T), origins, 6)
     narx.forecast(theta, *args, *_unbounded(1), out)
     np.testing.assert_array_equal(out[:, 0, 0], [2, 4, 8, 16, 32, 64])
@@ -204,10 +195,9 @@ def test_sample_paths_feed_the_drawn_residual_back(rng):
     back (checked against the naive forecast of a model whose output bias holds the shift);
     a pool of zeros gives the plain forecasts; draws repeat for a seed and differ across
     paths."""
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
-                                               n=narx.CHUNK + 60)
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK + 60)
     origins = np.repeat(np.arange(1, len(Y) - 5, dtype=np.int64), 3)
-    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+    args = (layout(sizes, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
             np.ascontiguousarray(Y.T), origins, 5, *_unbounded(1)[:2])
     out = np.empty((5, 1, origins.size))
     narx.forecast(theta, *args, np.array([[0.3]]), 7, out)
@@ -227,11 +217,11 @@ def test_sample_paths_feed_the_drawn_residual_back(rng):
 
 
 def test_forecast_nan_input_gives_nan_only_downstream(rng):
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1], [3])
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0], [1], [3])
     X[20] = np.nan
     origins = np.arange(0, 30, dtype=np.int64)
     out = np.empty((4, 1, origins.size))
-    narx.forecast(theta, *_kernel_args(layout_args, "tanh", [0], [1]), np.ascontiguousarray(X.T),
+    narx.forecast(theta, layout(sizes, "tanh", [0], [1]), np.ascontiguousarray(X.T),
                   np.ascontiguousarray(Y.T), origins, 4, *_unbounded(1), out)
     targets = origins[None, :] + np.arange(1, 5)[:, None]
     # closed loop: a forecast is NaN once its step or an earlier step of its window uses X[20]
@@ -239,10 +229,10 @@ def test_forecast_nan_input_gives_nan_only_downstream(rng):
     np.testing.assert_array_equal(np.isnan(out[:, 0, :]), expected_nan)
 
 
-def _loss(theta, args, X_t, Y_t, origins, horizon, closed, weights=None):
+def _loss(theta, mlp, X_t, Y_t, origins, horizon, closed, weights=None):
     grad = np.empty_like(theta)
     weights = np.ones(horizon) if weights is None else weights
-    loss = narx.loss_gradient(theta, *args, X_t, Y_t, origins, horizon, closed, weights, grad)
+    loss = narx.loss_gradient(theta, mlp, X_t, Y_t, origins, horizon, closed, weights, grad)
     return loss, grad
 
 
@@ -254,15 +244,15 @@ def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, c
     """The windows' loss (each step's errors weighted, or not) against the naive reference,
     its gradient against central differences."""
     n_features, n_targets, input_delays, feedback_delays, hidden, activation = case
-    sizes, layout_args, theta, X, Y = _problem(rng, n_features, n_targets, input_delays,
-                                               feedback_delays, hidden, n=30)
-    args = _kernel_args(layout_args, activation, input_delays, feedback_delays)
+    sizes, theta, X, Y = _problem(rng, n_features, n_targets, input_delays, feedback_delays, hidden,
+                                  n=30)
+    mlp = layout(sizes, activation, input_delays, feedback_delays)
     X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
     horizon = 6
     max_delay = max([*input_delays, *feedback_delays])
     origins = np.array([max_delay - 1, max_delay + 4, len(Y) - horizon - 1], dtype=np.int64)
     weights = rng.uniform(0.2, 3.0, horizon) if weighted else np.ones(horizon)
-    loss, grad = _loss(theta, args, X_t, Y_t, origins, horizon, closed, weights)
+    loss, grad = _loss(theta, mlp, X_t, Y_t, origins, horizon, closed, weights)
     expected = narx_window_loss(theta, sizes, activation, input_delays, feedback_delays, X, Y,
                                 origins, horizon, closed, weights)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
@@ -271,38 +261,38 @@ def test_loss_matches_naive_and_gradient_matches_finite_differences(rng, case, c
     for i in range(theta.size):
         shift = np.zeros_like(theta)
         shift[i] = step
-        numeric[i] = (_loss(theta + shift, args, X_t, Y_t, origins, horizon, closed, weights)[0]
-                      - _loss(theta - shift, args, X_t, Y_t, origins, horizon, closed,
+        numeric[i] = (_loss(theta + shift, mlp, X_t, Y_t, origins, horizon, closed, weights)[0]
+                      - _loss(theta - shift, mlp, X_t, Y_t, origins, horizon, closed,
                               weights)[0]) / (2 * step)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_closed_and_open_gradients_differ_only_through_feedback(rng):
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0], [1, 2], [4], n=30)
-    args = _kernel_args(layout_args, "tanh", [0], [1, 2])
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0], [1, 2], [4], n=30)
+    mlp = layout(sizes, "tanh", [0], [1, 2])
     X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
     origins = np.array([3, 10], dtype=np.int64)
     # with a one-step window nothing is fed back, so both loops agree exactly
-    open_loss, open_grad = _loss(theta, args, X_t, Y_t, origins, 1, False)
-    closed_loss, closed_grad = _loss(theta, args, X_t, Y_t, origins, 1, True)
+    open_loss, open_grad = _loss(theta, mlp, X_t, Y_t, origins, 1, False)
+    closed_loss, closed_grad = _loss(theta, mlp, X_t, Y_t, origins, 1, True)
     assert open_loss == closed_loss
     np.testing.assert_array_equal(open_grad, closed_grad)
-    assert _loss(theta, args, X_t, Y_t, origins, 5, False)[0] != _loss(
-        theta, args, X_t, Y_t, origins, 5, True)[0]
+    assert _loss(theta, mlp, X_t, Y_t, origins, 5, False)[0] != _loss(
+        theta, mlp, X_t, Y_t, origins, 5, True)[0]
 
 
 @pytest.mark.parametrize("closed", [False, True])
 def test_loss_of_more_windows_than_a_chunk_sums_its_chunks(rng, closed):
     """A batch of more than ``CHUNK`` windows runs in chunks on one thread: its mean loss and
     gradient are the windows-weighted means of those of its parts."""
-    sizes, layout_args, theta, X, Y = _problem(rng, 2, 1, [0, 1], [1, 3], [4], n=400)
-    args = _kernel_args(layout_args, "tanh", [0, 1], [1, 3])
+    sizes, theta, X, Y = _problem(rng, 2, 1, [0, 1], [1, 3], [4], n=400)
+    mlp = layout(sizes, "tanh", [0, 1], [1, 3])
     X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
     origins = np.arange(2, 2 + narx.CHUNK + 44, dtype=np.int64)
     weights = rng.uniform(0.5, 2.0, 5)
-    loss, grad = _loss(theta, args, X_t, Y_t, origins, 5, closed, weights)
-    first, first_grad = _loss(theta, args, X_t, Y_t, origins[:narx.CHUNK], 5, closed, weights)
-    rest, rest_grad = _loss(theta, args, X_t, Y_t, origins[narx.CHUNK:], 5, closed, weights)
+    loss, grad = _loss(theta, mlp, X_t, Y_t, origins, 5, closed, weights)
+    first, first_grad = _loss(theta, mlp, X_t, Y_t, origins[:narx.CHUNK], 5, closed, weights)
+    rest, rest_grad = _loss(theta, mlp, X_t, Y_t, origins[narx.CHUNK:], 5, closed, weights)
     np.testing.assert_allclose(loss, (narx.CHUNK * first + 44 * rest) / origins.size, rtol=1e-12)
     np.testing.assert_allclose(grad, (narx.CHUNK * first_grad + 44 * rest_grad) / origins.size,
                                rtol=1e-10, atol=1e-14)
@@ -445,10 +435,9 @@ def test_forecasts_from_several_python_threads_at_once_equal_serial_ones(rng):
     forecasts, equal to a serial call's."""
     from concurrent.futures import ThreadPoolExecutor
 
-    sizes, layout_args, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4],
-                                               n=narx.CHUNK * 4 + 9)
+    sizes, theta, X, Y = _problem(rng, 1, 1, [0, 1], [1, 2], [4], n=narx.CHUNK * 4 + 9)
     origins = np.arange(1, len(Y) - 6, dtype=np.int64)
-    args = (*_kernel_args(layout_args, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
+    args = (layout(sizes, "tanh", [0, 1], [1, 2]), np.ascontiguousarray(X.T),
             np.ascontiguousarray(Y.T), origins, 6)
 
     def forecast(scale):

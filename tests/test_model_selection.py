@@ -13,16 +13,7 @@ from narxcast import ARIMARegressor, NARXRegressor, PersistenceRegressor, TDNNRe
 from narxcast.metrics import rmse
 from narxcast.model_selection import backtest
 
-
-def _solar_like(rng, days=30):
-    hour = np.arange(24 * days) % 24
-    clearsky = 800 * np.maximum(np.sin(2 * np.pi * (hour - 6) / 24), 0)
-    cloudiness = np.repeat(rng.uniform(0.3, 1.0, days), 24)
-    X = pd.DataFrame({"clearsky_ghi": clearsky, "hour_sin": np.sin(2 * np.pi * hour / 24),
-                      "hour_cos": np.cos(2 * np.pi * hour / 24)})
-    y = pd.Series(clearsky * cloudiness + 5 * rng.normal(size=hour.size), name="ghi")
-    return X, y
-
+from .conftest import solar_like
 
 ESTIMATORS = {
     "narx": NARXRegressor(input_delays=[0, 1], feedback_delays=[1, 2, 24], max_iter=5,
@@ -38,7 +29,7 @@ ESTIMATORS = {
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_forecast_at_an_origin_ignores_everything_after_it(rng, name):
-    X, y = _solar_like(rng, 12)
+    X, y = solar_like(rng, 12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = clone(ESTIMATORS[name]).fit(X[:200], y[:200])
@@ -56,7 +47,7 @@ def test_forecast_at_an_origin_ignores_everything_after_it(rng, name):
 
 
 def test_backtest_equals_one_fit_and_segment_forecasts(rng):
-    X, y = _solar_like(rng)
+    X, y = solar_like(rng)
     narx = ESTIMATORS["narx"]
     result = backtest({"narx": narx, "naive": PersistenceRegressor()}, X, y, horizons=(1, 6),
                       train_size=500, progress=False)
@@ -79,7 +70,7 @@ def test_backtest_over_several_series_fits_once_and_scores_each(rng):
     later rows forecast from its own measurements (equal to the fitted model's forecasts of
     that series alone), scored per series, with the reference persistence chosen per series;
     one series' data never reach another's forecasts."""
-    frames = [_solar_like(rng, days) for days in (20, 25)]
+    frames = [solar_like(rng, days) for days in (20, 25)]
     X = pd.concat([f[0] for f in frames], ignore_index=True)
     y = pd.concat([f[1] * scale for f, scale in zip(frames, (1.0, 0.5))], ignore_index=True)
     ids = np.repeat(["a", "b"], [480, 600])
@@ -111,7 +102,7 @@ def test_backtest_over_several_series_fits_once_and_scores_each(rng):
 
 
 def test_refit_blocks_do_not_leak(rng):
-    X, y = _solar_like(rng, 20)
+    X, y = solar_like(rng, 20)
     estimators = {name: ESTIMATORS[name] for name in ("narx", "tdnn", "clearsky")}
     first = backtest(estimators, X, y, horizons=(1, 6), train_size=300, refit=48,
                      progress=False)
@@ -128,7 +119,7 @@ def test_refit_blocks_do_not_leak(rng):
 
 
 def test_time_series_split_with_gap(rng):
-    X, y = _solar_like(rng, 20)
+    X, y = solar_like(rng, 20)
     cv = TimeSeriesSplit(n_splits=3, test_size=48, gap=24)
     result = backtest({"naive": PersistenceRegressor()}, None, y, horizons=(1, 2), cv=cv,
                       progress=False)
@@ -141,7 +132,7 @@ def test_time_series_split_with_gap(rng):
 
 
 def test_skill_is_against_the_best_persistence_at_each_horizon(rng):
-    X, y = _solar_like(rng)
+    X, y = solar_like(rng)
     day = X["clearsky_ghi"].to_numpy() > 10
     model = NARXRegressor(input_delays=0, feedback_delays=[1, 24], max_iter=5, random_state=0)
     result = backtest({"narx": model}, X, y, horizons=(1, 6, 24), mask=day, progress=False)
@@ -164,7 +155,7 @@ def test_skill_is_against_the_best_persistence_at_each_horizon(rng):
 
 
 def test_scores_skill_mask_and_errors(rng):
-    X, y = _solar_like(rng)
+    X, y = solar_like(rng)
     day = X["clearsky_ghi"].to_numpy() > 10
     def max_abs_error(y_true, y_pred):
         return float(np.max(np.abs(y_pred - y_true)))

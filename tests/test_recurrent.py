@@ -74,7 +74,7 @@ def test_bptt_loss_and_gradient(rng, kind, case, closed):
     """Loss against the naive reference, gradient against central differences; in closed
     loop each scored step's errors weighted differently."""
     model, X, Y = _model(kind, case, rng, n=40)
-    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     burn_in, window = 3, 5
     step_weights = rng.uniform(0.2, 3.0, window) if closed else np.ones(window)
     origins = np.array([model.max_delay_ - 1 + burn_in, 20, 30], dtype=np.int64)
@@ -157,7 +157,7 @@ def _window_gradients(torch, model, twin, X, Y, dtype):
     rnn, head, parameters = twin
     theta = model.theta_.astype(dtype)
     grad = np.empty_like(theta)
-    loss = bptt.loss_gradient(theta, *model.layout_,
+    loss = bptt.loss_gradient(theta, model.layout_,
                                    np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T),
                                    np.array([-1], dtype=np.int64), 0, 30, False, np.ones(30),
                                    grad)
@@ -241,7 +241,7 @@ def test_blas_path_of_large_layers(rng, kind, closed):
                                     case[3], model.max_delay_, origin, 3, closed=True)
         np.testing.assert_allclose(forecasts[origin + 1 + np.arange(3), np.arange(3)], expected,
                                    rtol=1e-9, atol=1e-12)
-    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.array([4, 20, 33], dtype=np.int64)
     grad = np.empty_like(model.theta_)
     bptt.loss_gradient(model.theta_, *args, origins, 3, 5, closed, np.ones(5), grad)
@@ -261,7 +261,7 @@ def test_batch_split_into_parallel_parts_equals_one_batch(rng, kind, closed):
     """A mini-batch of 37 windows, cut into parts of 16, 16 and 5 run on parallel threads, has
     the loss and gradient of the whole batch in one pass."""
     model, X, Y = _model(kind, CASES[-1], rng, n=120)
-    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 110), 37, replace=False))
     whole, split = np.empty_like(model.theta_), np.empty_like(model.theta_)
     loss = bptt.loss_gradient(model.theta_, *args, origins, 4, 6, closed, np.ones(6), whole)
@@ -280,7 +280,7 @@ def test_float32_bptt_equals_float64_to_single_precision(rng, kind, case, closed
     BLAS): the loss and gradient of float64 to single precision."""
     model, X, Y = _model(kind, case, rng, n=80)
     model.theta_ *= 0.5
-    args = (*model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
+    args = (model.layout_, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
     origins = np.sort(rng.choice(np.arange(model.max_delay_ + 3, 70), 20, replace=False))
     grad, grad_single = np.empty_like(model.theta_), np.empty(model.theta_.size, np.float32)
     loss = bptt.batch_loss_gradient(model.theta_, *args, origins, 3, 6, closed, np.ones(6),
@@ -337,9 +337,7 @@ def test_float32_state_pass_equals_float64_to_single_precision(kind):
     single = model._states(model.theta_, inputs_t, targets_t)
     assert single.dtype == np.float32 and model.state_.dtype == np.float64
     double = np.empty(single.shape)
-    layout = model.layout_
-    recurrent.open_loop_states(model.theta_, layout.sizes, layout.offsets, layout.cell,
-                               layout.input_delays, layout.feedback_delays, inputs_t, targets_t,
+    recurrent.open_loop_states(model.theta_, model.layout_, inputs_t, targets_t,
                                model.max_delay_, np.zeros(single.shape[:2]), double)
     np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(model.state_, double[:, :, -1], rtol=1e-4, atol=1e-5)

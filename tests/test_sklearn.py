@@ -20,6 +20,8 @@ from narxcast import (
 from narxcast.compose import EnsembleRegressor
 from narxcast.model_selection import ForecastingGridSearch, backtest, make_horizon_scorer
 
+from .conftest import solar_like
+
 TEMPORAL = ("predict(X) continues the series from the end of the training data, so its rows "
             "depend on the rows before them: permuting or subsetting X changes the forecasts")
 
@@ -50,15 +52,8 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-def _solar_like(rng, n=480):
-    hour = np.arange(n) % 24
-    X = np.column_stack([np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)])
-    y = np.maximum(X[:, 0], 0) * (1 + 0.2 * rng.normal(size=n)) + 0.02 * rng.normal(size=n)
-    return X, y
-
-
 def test_pipeline_with_scaler_forwards_segments_and_horizon(rng):
-    X, y = _solar_like(rng)
+    X, y = (np.asarray(data) for data in solar_like(rng, days=20))
     model = NARXRegressor(input_delays=0, feedback_delays=2, max_iter=20, random_state=0)
     pipeline = make_pipeline(StandardScaler(), model).fit(X[:400], y[:400])
     direct = NARXRegressor(input_delays=0, feedback_delays=2, max_iter=20, random_state=0)
@@ -72,7 +67,7 @@ def test_pipeline_with_scaler_forwards_segments_and_horizon(rng):
 
 
 def test_grid_search_with_time_series_split_and_horizon_scorer(rng):
-    X, y = _solar_like(rng)
+    X, y = (np.asarray(data) for data in solar_like(rng, days=20))
     search = GridSearchCV(
         NARXRegressor(input_delays=0, max_iter=30, learning_rate_init=0.01, random_state=0),
         {"feedback_delays": [1, [1, 24]]}, cv=TimeSeriesSplit(n_splits=3, gap=24),
@@ -94,7 +89,7 @@ def test_pipelines_in_grid_search_and_backtest(rng):
     """The horizon scorer and backtest pass ``y`` and ``horizon`` by keyword, which a
     Pipeline hands to its final step (positionally it would fail, and GridSearchCV would
     silently record NaN scores)."""
-    X, y = _solar_like(rng)
+    X, y = (np.asarray(data) for data in solar_like(rng, days=20))
     pipeline = make_pipeline(StandardScaler(), NARXRegressor(input_delays=0, max_iter=10,
                                                              random_state=0))
     search = GridSearchCV(pipeline, {"narxregressor__feedback_delays": [1, 2]},
@@ -113,7 +108,7 @@ def test_pipelines_in_grid_search_and_backtest(rng):
 def test_cross_validate_with_several_horizon_scorers(rng):
     """Each fold's scores are the metric of the fold's model's h-step forecasts over the test
     rows (negated for an error), computed here by hand."""
-    X, y = _solar_like(rng)
+    X, y = (np.asarray(data) for data in solar_like(rng, days=20))
     estimator = NARXRegressor(input_delays=0, max_iter=10, random_state=0)
     scores = cross_validate(
         estimator, X, y, cv=TimeSeriesSplit(3),

@@ -7,7 +7,6 @@ import pytest
 
 from narxcast import NARXRegressor, TDNNRegressor
 from narxcast.kernels import tdnn as kernels
-from narxcast.kernels.activations import ACTIVATION_CODES
 from narxcast.kernels.mlp import layout
 
 from .naive import tdnn_forecast, tdnn_loss
@@ -23,39 +22,37 @@ def _problem(rng, n_features, n_targets, input_delays, target_delays, hidden, ma
              n=60):
     sizes = [len(input_delays) * n_features + len(target_delays) * n_targets, *hidden,
              max_horizon * n_targets]
-    args = layout(sizes)
-    theta = rng.normal(scale=0.6, size=args[-1])
-    return sizes, args[:-1], theta, rng.normal(size=(n, n_features)), rng.normal(
+    theta = rng.normal(scale=0.6, size=layout(sizes).n_params)
+    return sizes, theta, rng.normal(size=(n, n_features)), rng.normal(
         size=(n, n_targets))
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_kernels_match_sliding_window_reference(rng, case):
     n_features, n_targets, input_delays, target_delays, hidden, activation, horizon = case
-    sizes, layout_args, theta, X, Y = _problem(rng, *case[:5], horizon)
-    args = (*layout_args, ACTIVATION_CODES[activation], np.array(input_delays, dtype=np.int64),
-            np.array(target_delays, dtype=np.int64))
+    sizes, theta, X, Y = _problem(rng, *case[:5], horizon)
+    args = layout(sizes, activation, input_delays, target_delays)
     X_t, Y_t = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
     max_delay = max([*input_delays, *target_delays])
     origins = np.arange(max_delay - 1, len(Y) - horizon, dtype=np.int64)
     out = np.empty((sizes[-1], origins.size))
-    kernels.predict(theta, *args, X_t, Y_t, origins, out)
+    kernels.predict(theta, args, X_t, Y_t, origins, out)
     expected = tdnn_forecast(theta, sizes, activation, input_delays, target_delays, X, Y,
                              origins, horizon)
     np.testing.assert_allclose(out.T.reshape(expected.shape), expected, rtol=1e-12, atol=1e-13)
 
     batch = origins[::3]
     grad = np.empty_like(theta)
-    loss = kernels.loss_gradient(theta, *args, X_t, Y_t, batch, grad)
+    loss = kernels.loss_gradient(theta, args, X_t, Y_t, batch, grad)
     np.testing.assert_allclose(loss, tdnn_loss(theta, sizes, activation, input_delays,
                                                target_delays, X, Y, batch, horizon), rtol=1e-12)
     numeric = np.empty_like(theta)
     for i in range(theta.size):
         step = np.zeros_like(theta)
         step[i] = 1e-6
-        numeric[i] = (kernels.loss_gradient(theta + step, *args, X_t, Y_t, batch,
+        numeric[i] = (kernels.loss_gradient(theta + step, args, X_t, Y_t, batch,
                                             np.empty_like(theta))
-                      - kernels.loss_gradient(theta - step, *args, X_t, Y_t, batch,
+                      - kernels.loss_gradient(theta - step, args, X_t, Y_t, batch,
                                               np.empty_like(theta))
                       ) / 2e-6
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)

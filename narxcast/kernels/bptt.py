@@ -154,11 +154,12 @@ def _layer_backward(theta, grad, offsets, layer, cell, n_hidden, state_previous,
 # mini-batch of 32 windows took 99-107 us against 94-96 us for the same code in one function
 # (alternating processes, best of 60; benchmarks/NOTES.md).
 @njit(**GRADIENT_JIT_OPTIONS, inline="always")
-def _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                     targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts):
+def _forward_windows(theta, layout, inputs_t, targets_t, origins, burn_in, window, closed, xs,
+                     states, gates, forecasts):
     """The forward pass of BPTT: for step ``k`` of every window its input ``xs[k]``, the
     states before and after it (``states[k]``, ``states[k + 1]``, from zero), the gate scratch
     ``gates[k]``, and the forecasts of the scored steps."""
+    sizes, offsets, head, cell, input_delays, target_delays = layout
     n_batch = origins.shape[0]
     n_layers = sizes.shape[0] - 2
     starts = origins - burn_in
@@ -295,8 +296,8 @@ def _backward_windows(theta, sizes, offsets, head, cell, target_delays, n_input_
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                  targets_t, origins, burn_in, window, closed, weights, grad):
+def loss_gradient(theta, layout, inputs_t, targets_t, origins, burn_in, window, closed, weights,
+                  grad):
     """Mean squared error / 2 of windows and its gradient by backpropagation through time.
 
     Window ``b`` starts from a zero state at target ``origins[b] - burn_in + 1``, runs
@@ -306,6 +307,7 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     (θ's dtype) is overwritten. The arithmetic is in
     θ's precision: float32 θ, float32 states, gates and products.
     """
+    sizes, offsets, head, cell, input_delays, target_delays = layout
     n_batch = origins.shape[0]
     n_layers = sizes.shape[0] - 2
     width = state_width(sizes, cell)
@@ -315,8 +317,8 @@ def loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays
     states = np.zeros((steps + 1, n_layers, width, n_batch), dtype)
     gates = np.empty((steps, n_layers, scratch_rows(cell, width), n_batch), dtype)
     forecasts = np.empty((window, sizes[-1], n_batch), dtype)
-    _forward_windows(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                     targets_t, origins, burn_in, window, closed, xs, states, gates, forecasts)
+    _forward_windows(theta, layout, inputs_t, targets_t, origins, burn_in, window, closed, xs,
+                     states, gates, forecasts)
     d_forecasts = np.empty((window, sizes[-1], n_batch), dtype)
     loss = squared_error(forecasts, targets_t, origins, weights, np.int64(0), n_batch,
                          1.0 / (n_batch * window * sizes[-1]), d_forecasts)
@@ -344,8 +346,8 @@ def _row_sum(flat, first, n):
 
 
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
-def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_delays,
-                        inputs_t, targets_t, origins, burn_in, window, closed, weights, grad):
+def batch_loss_gradient(theta, layout, inputs_t, targets_t, origins, burn_in, window, closed,
+                        weights, grad):
     """:func:`loss_gradient` of a mini-batch cut into parts of ``PART`` windows on parallel
     threads; the same loss and gradient, summed part by part in order.
 
@@ -365,9 +367,9 @@ def batch_loss_gradient(theta, sizes, offsets, head, cell, input_delays, target_
         # atomically on one cache line, which the cores then pass back and forth; 2 threads
         # ran a 128-unit LSTM's batch 1.4x faster than one instead of 1.9x (NOTES.md)
         part_grad = np.empty(grad.shape[0], grad.dtype)
-        losses[part] = (stop - start) * loss_gradient(
-            theta.copy(), sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-            targets_t, origins[start:stop], burn_in, window, closed, weights, part_grad)
+        losses[part] = (stop - start) * loss_gradient(theta.copy(), layout, inputs_t, targets_t,
+                                                      origins[start:stop], burn_in, window, closed,
+                                                      weights, part_grad)
         grads[part] = part_grad
     loss = 0.0
     grad[:] = 0.0

@@ -8,24 +8,44 @@ as scikit-learn's ``coefs_``) at ``theta[weight_offsets[l]:]`` and the bias ``b_
 onwards the network's inputs. Hidden layers use the activation ``code``; the output is linear.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from .activations import activate_inplace, derivative_from_output
+from .activations import ACTIVATION_CODES, activate_inplace, derivative_from_output
 from .config import GRADIENT_JIT_OPTIONS, INTERNAL, JIT_OPTIONS
 
 
-def layout(sizes):
-    """Offsets of each layer's weights, biases and units for layer sizes ``sizes``.
+class MLPLayout(NamedTuple):
+    """θ's layout and the regressor of an MLP-based network (NARX, TDNN), computed once per
+    fit and handed to its kernels as one argument (a Numba named tuple: ``layout.sizes``)."""
 
-    Returns ``(sizes, weight_offsets, bias_offsets, unit_offsets, n_params)`` as int64 arrays
-    and an int.
+    sizes: np.ndarray  # [n_regressors, hidden..., n_outputs]
+    weight_offsets: np.ndarray  # where each layer's weights start in θ
+    bias_offsets: np.ndarray  # ... and its biases
+    unit_offsets: np.ndarray  # rows of each layer in the kernels' unit buffer
+    activation: int  # kernels.activations code of the hidden layers
+    input_delays: np.ndarray
+    target_delays: np.ndarray  # fed back (NARX) or measured (TDNN)
+
+    @property
+    def n_params(self):
+        return int(self.bias_offsets[-1] + self.sizes[-1])
+
+
+def layout(sizes, activation="tanh", input_delays=(), target_delays=()):
+    """The :class:`MLPLayout` of layer sizes ``sizes`` (``[n_regressors, hidden...,
+    n_outputs]``), hidden activation ``activation`` (a name of
+    :data:`.activations.ACTIVATION_CODES`) and the regressor's delays.
 
     Examples
     --------
-    >>> sizes, w, b, u, n = layout([3, 4, 1])
-    >>> w.tolist(), b.tolist(), u.tolist(), n
-    ([0, 16], [12, 20], [0, 3, 7], 21)
+    >>> mlp = layout([3, 4, 1])
+    >>> mlp.weight_offsets.tolist(), mlp.bias_offsets.tolist(), mlp.unit_offsets.tolist()
+    ([0, 16], [12, 20], [0, 3, 7])
+    >>> mlp.n_params
+    21
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     weight_offsets = np.zeros(sizes.size - 1, dtype=np.int64)
@@ -37,12 +57,17 @@ def layout(sizes):
         bias_offsets[layer] = offset
         offset += sizes[layer + 1]
     unit_offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    return sizes, weight_offsets, bias_offsets, unit_offsets, int(offset)
+    return MLPLayout(sizes, weight_offsets, bias_offsets, unit_offsets,
+                     ACTIVATION_CODES[activation], np.asarray(input_delays, dtype=np.int64),
+                     np.asarray(target_delays, dtype=np.int64))
 
 
 @njit(**JIT_OPTIONS, **INTERNAL)
-def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch):
+def forward(theta, layout, units, n_batch):
     """Fill the hidden and output rows of ``units[:, :n_batch]`` from its input rows."""
+    sizes, weight_offsets, bias_offsets = layout.sizes, layout.weight_offsets, layout.bias_offsets
+    unit_offsets = layout.unit_offsets
+    code = layout.activation
     n_layers = sizes.shape[0] - 1
     for layer in range(n_layers):
         fan_in = sizes[layer]
@@ -83,14 +108,16 @@ def forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, unit
 
 
 @njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
-def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch,
-             delta, delta_below, grad):
+def backward(theta, layout, units, n_batch, delta, delta_below, grad):
     """Accumulate into ``grad`` the gradient for one step and return the input gradient.
 
     ``delta[:n_outputs, :n_batch]`` holds dLoss/d(output) on entry. On return
     ``delta[:n_inputs, :n_batch]`` holds dLoss/d(input rows); ``delta_below`` is scratch of the
     same shape (``(max(sizes), batch)``).
     """
+    sizes, weight_offsets, bias_offsets = layout.sizes, layout.weight_offsets, layout.bias_offsets
+    unit_offsets = layout.unit_offsets
+    code = layout.activation
     n_layers = sizes.shape[0] - 1
     for layer in range(n_layers - 1, -1, -1):
         fan_in = sizes[layer]
@@ -125,12 +152,14 @@ def backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, uni
 
 
 @njit(**JIT_OPTIONS, **INTERNAL)
-def output_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
-                    n_batch, output, delta, delta_below, jacobian):
+def output_jacobian(theta, layout, units, n_batch, output, delta, delta_below, jacobian):
     """Per-sample derivatives of output ``output`` (no sum over the batch, as
     Levenberg–Marquardt needs): ``jacobian[k, b] = d out[b] / d theta[k]``, and returns
     ``d out[b] / d input[i]`` in the first ``sizes[0]`` rows of a scratch buffer (``delta``
     and ``delta_below`` are ``(max(sizes), batch)`` scratch)."""
+    sizes, weight_offsets, bias_offsets = layout.sizes, layout.weight_offsets, layout.bias_offsets
+    unit_offsets = layout.unit_offsets
+    code = layout.activation
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[-1]
     for o in range(n_outputs):

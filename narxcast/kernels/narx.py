@@ -27,9 +27,8 @@ from .mlp import backward, forward, output_jacobian
 from .threads import run_in_chunks
 
 
-def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-             input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower, upper,
-             residuals, seed, out):
+def forecast(theta, layout, inputs_t, targets_t, origins, horizon, lower, upper, residuals, seed,
+             out):
     """Closed-loop forecasts of ``horizon`` steps from every origin.
 
     ``out`` is ``(horizon, n_targets, n_origins)``; ``out[j, :, b]`` is the forecast of the target
@@ -47,18 +46,14 @@ def forecast(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
     """
     chunks = -(-origins.shape[0] // CHUNK)
     if residuals.shape[0]:
-        run_in_chunks(sample_chunks, chunks, theta, sizes, weight_offsets, bias_offsets,
-                      unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
-                      origins, horizon, lower, upper, residuals, seed, out)
+        run_in_chunks(sample_chunks, chunks, theta, layout, inputs_t, targets_t, origins, horizon,
+                      lower, upper, residuals, seed, out)
     else:
-        run_in_chunks(windows_chunks, chunks, theta, sizes, weight_offsets, bias_offsets,
-                      unit_offsets, code, input_delays, feedback_delays, inputs_t, targets_t,
-                      origins, horizon, True, lower, upper, _NONE, _NONE, out)
+        run_in_chunks(windows_chunks, chunks, theta, layout, inputs_t, targets_t, origins, horizon,
+                      True, lower, upper, _NONE, _NONE, out)
 
 
-def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                  input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
-                  weights, grad):
+def loss_gradient(theta, layout, inputs_t, targets_t, origins, window, closed, weights, grad):
     """Mean squared error / 2 over windows and its gradient (BPTT), written into ``grad``.
 
     Window ``b`` forecasts targets ``origins[b] + 1 .. origins[b] + window``. With ``closed``
@@ -68,9 +63,8 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     ``grad`` is overwritten. Runs on the calling thread.
     """
     lower, upper = _unbounded(targets_t.shape[0])
-    return windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                          input_delays, feedback_delays, inputs_t, targets_t, origins, window,
-                          closed, lower, upper, weights, grad, _NO_FORECASTS, _UNCLAIMED)
+    return windows_chunks(theta, layout, inputs_t, targets_t, origins, window, closed, lower, upper,
+                          weights, grad, _NO_FORECASTS, _UNCLAIMED)
 
 
 _NONE = np.empty(0)  # no weights, no gradient: a forecast
@@ -85,9 +79,8 @@ def _unbounded(n_targets):
 
 
 @njit(**GRADIENT_JIT_OPTIONS, nogil=True)
-def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                   input_delays, feedback_delays, inputs_t, targets_t, origins, window, closed,
-                   lower, upper, weights, grad, out, counter):
+def windows_chunks(theta, layout, inputs_t, targets_t, origins, window, closed, lower, upper,
+                   weights, grad, out, counter):
     """The network run over ``window`` steps from the chunks of ``CHUNK`` origins this thread
     claims from ``counter``: forecasts into ``out[:, :, chunk]`` held within ``[lower,
     upper]``, fed back in ``closed`` loop (:func:`forecast`); with a ``grad`` to fill (one
@@ -98,6 +91,8 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
     layers, activations) is compiled once for both: a second kernel with the same step
     inlined cost ~0.5 s of a first fit's compilation (benchmarks/NOTES.md, 'the 3 s cold start').
     """
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, feedback_delays = layout.input_delays, layout.target_delays
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
@@ -123,8 +118,7 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
             step_units = units[step if training else 0]
             gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
                               input_delays, feedback_delays, closed, step_units)
-            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, step_units,
-                    n_batch)
+            forward(theta, layout, step_units, n_batch)
             store_bounded(step_units, out_row, lower, upper, out[step], start, n_batch)
         if not training:
             continue
@@ -137,8 +131,7 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
             for i in range(n_outputs):  # element loops, not slice copies: see config.py
                 for b in range(n_batch):
                     delta[i, b] = d_forecasts[step, i, b]
-            d_inputs = backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                                units[step], n_batch, delta, scratch, grad)
+            d_inputs = backward(theta, layout, units[step], n_batch, delta, scratch, grad)
             if closed:
                 route_feedback_gradient(d_inputs, n_rows_input, feedback_delays, step,
                                         d_forecasts)
@@ -146,12 +139,13 @@ def windows_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                  input_delays, feedback_delays, inputs_t, targets_t, origins, horizon, lower,
-                  upper, residuals, seed, out, counter):
+def sample_chunks(theta, layout, inputs_t, targets_t, origins, horizon, lower, upper, residuals,
+                  seed, out, counter):
     """:func:`forecast` with residuals (sample paths), of the chunks this thread claims
     from ``counter``: each chunk's draws from its own seed, whichever thread runs it (a kernel
     of its own, so that a plain forecast does not compile the random generator)."""
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, feedback_delays = layout.input_delays, layout.target_delays
     n_origins = origins.shape[0]
     n_residuals = residuals.shape[0]
     n_targets = out.shape[1]
@@ -166,8 +160,7 @@ def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
         for step in range(horizon):
             gather_regressors(inputs_t, targets_t, out, origins, start, n_batch, step,
                               input_delays, feedback_delays, np.bool_(True), units)
-            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
-                    n_batch)
+            forward(theta, layout, units, n_batch)
             for b in range(n_batch):
                 drawn = np.random.randint(n_residuals)
                 for i in range(n_targets):
@@ -175,9 +168,8 @@ def sample_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
             store_bounded(units, out_row, lower, upper, out[step], start, n_batch)
 
 
-def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                       input_delays, feedback_delays, inputs_t, targets_t, origins, window,
-                       closed, residuals, jacobian):
+def residuals_jacobian(theta, layout, inputs_t, targets_t, origins, window, closed, residuals,
+                       jacobian):
     """Residuals of window forecasts and their Jacobian, for Levenberg–Marquardt.
 
     ``residuals[j, i, b]`` is the forecast of target ``i`` at ``origins[b] + j + 1`` minus the
@@ -186,17 +178,16 @@ def residuals_jacobian(theta, sizes, weight_offsets, bias_offsets, unit_offsets,
     ``dy_j = df/dtheta + sum_d df/dy_{j-d} dy_{j-d}``). Chunks of ``CHUNK`` origins run on
     Numba's threads (:func:`.threads.run_in_chunks`).
     """
-    run_in_chunks(residuals_jacobian_chunks, -(-origins.shape[0] // CHUNK), theta, sizes,
-                  weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-                  feedback_delays, inputs_t, targets_t, origins, window, closed, residuals,
-                  jacobian)
+    run_in_chunks(residuals_jacobian_chunks, -(-origins.shape[0] // CHUNK), theta, layout, inputs_t,
+                  targets_t, origins, window, closed, residuals, jacobian)
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def residuals_jacobian_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                              input_delays, feedback_delays, inputs_t, targets_t, origins,
-                              window, closed, residuals, jacobian, counter):
+def residuals_jacobian_chunks(theta, layout, inputs_t, targets_t, origins, window, closed,
+                              residuals, jacobian, counter):
     """:func:`residuals_jacobian` of the chunks this thread claims from ``counter``."""
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, feedback_delays = layout.input_delays, layout.target_delays
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     n_params = jacobian.shape[0]
@@ -214,15 +205,12 @@ def residuals_jacobian_chunks(theta, sizes, weight_offsets, bias_offsets, unit_o
         for step in range(window):
             gather_regressors(inputs_t, targets_t, residuals, origins, start, n_batch,
                               step, input_delays, feedback_delays, closed, units)
-            forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
-                    n_batch)
+            forward(theta, layout, units, n_batch)
             for i in range(n_outputs):
                 for b in range(n_batch):
                     residuals[step, i, start + b] = units[out_row + i, b]
                 block = jacobian[:, step, i, start:start + n_batch]
-                d_inputs = output_jacobian(theta, sizes, weight_offsets, bias_offsets,
-                                           unit_offsets, code, units, n_batch, i, delta,
-                                           scratch, block)
+                d_inputs = output_jacobian(theta, layout, units, n_batch, i, delta, scratch, block)
                 if not closed:
                     continue
                 row = n_rows_input

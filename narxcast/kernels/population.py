@@ -106,11 +106,13 @@ def _weighted_sum(thetas, bias, offset, stride, source, first_source, n_terms, s
 
 
 @njit(**JIT_OPTIONS, **INTERNAL)
-def _mlp_forward(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, units,
-                 n_batch):
+def _mlp_forward(thetas, layout, units, n_batch):
     """:func:`.mlp.forward` with one parameter vector per batch column (unit ``o``'s
     weights ``W[:, o]`` are every ``fan_out``-th row of ``thetas``); ``units`` is
     ``n_batch`` wide, so a layer's rows are one run that is activated in one loop."""
+    sizes, weight_offsets, bias_offsets = layout.sizes, layout.weight_offsets, layout.bias_offsets
+    unit_offsets = layout.unit_offsets
+    code = layout.activation
     n_layers = sizes.shape[0] - 1
     flat = units.reshape(-1)
     for layer in range(n_layers):
@@ -145,20 +147,19 @@ def _ring_size(feedback_delays):
     return 1 if feedback_delays.shape[0] == 0 else feedback_delays.max()
 
 
-def narx_loss(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-              feedback_delays, inputs_t, targets_t, first, skip, closed, chunk_size, losses):
+def narx_loss(thetas, layout, inputs_t, targets_t, first, skip, closed, chunk_size, losses):
     """Loss of every NARX parameter vector (columns of ``thetas``) into ``losses``, chunks of
     ``chunk_size`` individuals on Numba's threads (:func:`.threads.run_in_chunks`)."""
-    run_in_chunks(narx_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, sizes,
-                  weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-                  feedback_delays, inputs_t, targets_t, first, skip, closed, chunk_size, losses)
+    run_in_chunks(narx_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, layout, inputs_t,
+                  targets_t, first, skip, closed, chunk_size, losses)
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def narx_loss_chunks(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                     input_delays, feedback_delays, inputs_t, targets_t, first, skip, closed,
-                     chunk_size, losses, counter):
+def narx_loss_chunks(thetas, layout, inputs_t, targets_t, first, skip, closed, chunk_size, losses,
+                     counter):
     """:func:`narx_loss` of the chunks this thread claims from ``counter``."""
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, feedback_delays = layout.input_delays, layout.target_delays
     n_individuals = thetas.shape[1]
     n = targets_t.shape[1]
     n_outputs = sizes[-1]
@@ -177,8 +178,7 @@ def narx_loss_chunks(thetas, sizes, weight_offsets, bias_offsets, unit_offsets, 
         for t in range(first, n):
             _regressors(inputs_t, targets_t, own, t, first, n_batch, input_delays,
                         feedback_delays, closed, units)
-            _mlp_forward(chunk_thetas, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                         units, n_batch)
+            _mlp_forward(chunk_thetas, layout, units, n_batch)
             _score(units, out_row, targets_t, t, own, sse, t >= first + skip, n_batch)
         for b in range(n_batch):
             losses[start + b] = 0.5 * sse[b] / n_scored
@@ -202,20 +202,18 @@ def _preactivations(thetas, offsets, layer, n_in, n_hidden, n_rows, x, h_previou
                           r, n_batch)
 
 
-def recurrent_loss(thetas, sizes, offsets, head, cell, input_delays, feedback_delays,
-                   inputs_t, targets_t, first, skip, closed, chunk_size, losses):
+def recurrent_loss(thetas, layout, inputs_t, targets_t, first, skip, closed, chunk_size, losses):
     """Loss of every Elman / LSTM / GRU parameter vector (columns of ``thetas``), chunks of
     ``chunk_size`` individuals on Numba's threads (:func:`.threads.run_in_chunks`)."""
-    run_in_chunks(recurrent_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, sizes,
-                  offsets, head, cell, input_delays, feedback_delays, inputs_t, targets_t,
-                  first, skip, closed, chunk_size, losses)
+    run_in_chunks(recurrent_loss_chunks, -(-thetas.shape[1] // chunk_size), thetas, layout,
+                  inputs_t, targets_t, first, skip, closed, chunk_size, losses)
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def recurrent_loss_chunks(thetas, sizes, offsets, head, cell, input_delays, feedback_delays,
-                          inputs_t, targets_t, first, skip, closed, chunk_size, losses,
-                          counter):
+def recurrent_loss_chunks(thetas, layout, inputs_t, targets_t, first, skip, closed, chunk_size,
+                          losses, counter):
     """:func:`recurrent_loss` of the chunks this thread claims from ``counter``."""
+    sizes, offsets, head, cell, input_delays, feedback_delays = layout
     n_individuals = thetas.shape[1]
     n = targets_t.shape[1]
     n_layers = sizes.shape[0] - 2

@@ -17,6 +17,8 @@ targets: measured in open loop, the model's own forecasts in closed loop), gathe
 :func:`.core.gather_regressors`.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -52,6 +54,31 @@ GATE_BLOCKS, FUSED_BLOCKS, SCRATCH_BLOCKS = 0, 1, 2
 # PEEPHOLE is -1 for a layer without peepholes.
 W_IH, W_HH, B_IH, B_HH, PEEPHOLE = 0, 1, 2, 3, 4
 HEAD_WEIGHT, HEAD_BIAS = 0, 1
+
+
+class RecurrentLayout(NamedTuple):
+    """θ's layout and the regressor of an Elman, LSTM or GRU stack, computed once per fit and
+    handed to its kernels as one argument (a Numba named tuple: ``layout.sizes``)."""
+
+    sizes: np.ndarray  # [n_regressors, hidden..., n_outputs]
+    offsets: np.ndarray  # (layers, 5): W_IH, W_HH, B_IH, B_HH, PEEPHOLE (-1: none) in θ
+    head: np.ndarray  # HEAD_WEIGHT, HEAD_BIAS in θ
+    cell: int  # kernels.recurrent.ELMAN, LSTM or GRU
+    input_delays: np.ndarray
+    feedback_delays: np.ndarray
+
+    @property
+    def n_params(self):
+        return int(self.head[HEAD_BIAS] + self.sizes[-1])
+
+    @property
+    def n_layers(self):
+        return self.sizes.size - 2
+
+    @property
+    def state_width(self):
+        """Rows of a layer's state: the widest layer's ``h`` (and ``c`` for the LSTM)."""
+        return int(self.sizes[1:-1].max()) * (2 if self.cell == LSTM else 1)
 
 
 @njit(**JIT_OPTIONS, **INTERNAL)
@@ -270,8 +297,7 @@ def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
 
 
 @njit(**JIT_OPTIONS)
-def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, inputs_t,
-                     targets_t, first, initial, states):
+def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states):
     """Run the stack over measured data from ``initial`` (layers x width) at the step of
     target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
     ``initial`` before ``first``. The arithmetic is in ``theta``'s precision.
@@ -286,6 +312,7 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
     the states are those of :func:`_step` to the bit. Layers that multiply through BLAS at
     batch 1 take :func:`_layer`.
     """
+    sizes, offsets, _, cell, input_delays, target_delays = layout
     n = states.shape[2]
     n_layers, width = states.shape[0], states.shape[1]
     n_features, n_targets = inputs_t.shape[0], targets_t.shape[0]
@@ -392,8 +419,8 @@ def open_loop_states(theta, sizes, offsets, cell, input_delays, target_delays, i
         h_previous, h = h, h_previous
 
 
-def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-             targets_t, initial_states, origins, horizon, lower, upper, residuals, seed, out):
+def forecast(theta, layout, inputs_t, targets_t, initial_states, origins, horizon, lower, upper,
+             residuals, seed, out):
     """Closed-loop forecasts of ``horizon`` steps from every origin, each held within
     ``[lower, upper]`` (per target) before it is fed back.
 
@@ -404,16 +431,15 @@ def forecast(theta, sizes, offsets, head, cell, input_delays, target_delays, inp
     drawn row added to every step's output before it is stored and fed back. Chunks of
     ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`).
     """
-    run_in_chunks(forecast_chunks, -(-origins.shape[0] // CHUNK), theta, sizes, offsets,
-                  head, cell, input_delays, target_delays, inputs_t, targets_t, initial_states,
-                  origins, horizon, lower, upper, residuals, seed, out)
+    run_in_chunks(forecast_chunks, -(-origins.shape[0] // CHUNK), theta, layout, inputs_t,
+                  targets_t, initial_states, origins, horizon, lower, upper, residuals, seed, out)
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def forecast_chunks(theta, sizes, offsets, head, cell, input_delays, target_delays, inputs_t,
-                    targets_t, initial_states, origins, horizon, lower, upper, residuals, seed,
-                    out, counter):
+def forecast_chunks(theta, layout, inputs_t, targets_t, initial_states, origins, horizon, lower,
+                    upper, residuals, seed, out, counter):
     """:func:`forecast` of the chunks of ``CHUNK`` origins this thread claims from ``counter``."""
+    sizes, offsets, head, cell, input_delays, target_delays = layout
     n_residuals = residuals.shape[0]
     n_origins = origins.shape[0]
     n_layers = sizes.shape[0] - 2

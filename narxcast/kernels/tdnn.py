@@ -21,19 +21,18 @@ from .mlp import backward, forward
 from .threads import run_in_chunks
 
 
-def predict(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-            target_delays, inputs_t, targets_t, origins, out):
+def predict(theta, layout, inputs_t, targets_t, origins, out):
     """All outputs for every origin: ``out`` is ``(n_outputs, n_origins)``. Chunks of
     ``CHUNK`` origins run on Numba's threads (:func:`.threads.run_in_chunks`)."""
-    run_in_chunks(predict_chunks, -(-origins.shape[0] // CHUNK), theta, sizes, weight_offsets,
-                  bias_offsets, unit_offsets, code, input_delays, target_delays, inputs_t,
-                  targets_t, origins, out)
+    run_in_chunks(predict_chunks, -(-origins.shape[0] // CHUNK), theta, layout, inputs_t, targets_t,
+                  origins, out)
 
 
 @njit(**JIT_OPTIONS, nogil=True)
-def predict_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code,
-                   input_delays, target_delays, inputs_t, targets_t, origins, out, counter):
+def predict_chunks(theta, layout, inputs_t, targets_t, origins, out, counter):
     """:func:`predict` of the chunks this thread claims from ``counter``."""
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, target_delays = layout.input_delays, layout.target_delays
     n_origins = origins.shape[0]
     n_outputs = sizes[-1]
     out_row = unit_offsets[-1]
@@ -45,16 +44,17 @@ def predict_chunks(theta, sizes, weight_offsets, bias_offsets, unit_offsets, cod
         units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
         gather_regressors(inputs_t, targets_t, no_forecasts(), origins, start, n_batch,
                           np.int64(0), input_delays, target_delays, np.bool_(False), units)
-        forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
+        forward(theta, layout, units, n_batch)
         for k in range(n_outputs):
             for b in range(n_batch):
                 out[k, start + b] = units[out_row + k, b]
 
 
 @njit(**GRADIENT_JIT_OPTIONS)
-def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, input_delays,
-                  target_delays, inputs_t, targets_t, origins, grad):
+def loss_gradient(theta, layout, inputs_t, targets_t, origins, grad):
     """Mean squared error / 2 over every output of every origin; gradient into ``grad``."""
+    sizes, unit_offsets = layout.sizes, layout.unit_offsets
+    input_delays, target_delays = layout.input_delays, layout.target_delays
     n_batch = origins.shape[0]
     n_outputs = sizes[-1]
     n_targets = targets_t.shape[0]
@@ -62,7 +62,7 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
     units = np.empty((unit_offsets[-1] + sizes[-1], n_batch))
     gather_regressors(inputs_t, targets_t, no_forecasts(), origins, np.int64(0), n_batch,
                       np.int64(0), input_delays, target_delays, np.bool_(False), units)
-    forward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch)
+    forward(theta, layout, units, n_batch)
     width = widest_layer(sizes)
     delta = np.empty((width, n_batch))
     scale = 1.0 / (n_batch * n_outputs)
@@ -75,6 +75,5 @@ def loss_gradient(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code
             loss += error * error
             delta[k, b] = error * scale
     grad[:] = 0.0
-    backward(theta, sizes, weight_offsets, bias_offsets, unit_offsets, code, units, n_batch,
-             delta, np.empty((width, n_batch)), grad)
+    backward(theta, layout, units, n_batch, delta, np.empty((width, n_batch)), grad)
     return 0.5 * loss * scale

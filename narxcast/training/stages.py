@@ -287,7 +287,7 @@ def _train_from(network, stages, data, warm, seed):
             continue
         validation_score = None
         if network.early_stopping and network.validation_horizons is not None:
-            validation_score = _horizons_scorer(network, data, network.validation_horizons)
+            validation_score = _leads_scorer(network, data, network.validation_horizons)
         elif network.early_stopping:
             validation_score = _validation_scorer(network, data, problem.validation_horizon)
         if stage.solver == "lm":
@@ -372,24 +372,24 @@ def _evolve(network, theta, method, data, first_target, rng, around_theta):
         verbose=network.verbose)
 
 
-def _horizons_scorer(network, data, horizons):
-    """The mean over ``horizons`` of the R^2 of the forecasts at that lead time of every
-    target of the validation tail, each made at its origin (closed loop up to the longest
-    lead)."""
-    horizons = sorted({int(h) for h in horizons})
-    longest, start, n = horizons[-1], data.training_end, data.n_rows
+def _leads_scorer(network, data, leads):
+    """The mean over the lead times ``leads`` of the R^2 of the forecasts at that lead of
+    every target of the validation tail, each made at its origin (closed loop over a horizon
+    of the longest lead)."""
+    leads = sorted({int(h) for h in leads})
+    horizon, start, n = leads[-1], data.training_end, data.n_rows
     targets_t = data.targets_t
-    first = max(network._first_origin(), start - longest)
+    first = max(network._first_origin(), start - horizon)
     origins = data.origins(first, n, network._first_origin(), 1)
-    inputs_padded = _padded(data.inputs_t, longest)
-    targets_padded = _padded(targets_t, longest)
+    inputs_padded = _padded(data.inputs_t, horizon)
+    targets_padded = _padded(targets_t, horizon)
     ends = data.record_ends(origins)
-    scored = [(h, (origins + h >= start) & (origins + h < ends)) for h in horizons]
+    scored = [(h, (origins + h >= start) & (origins + h < ends)) for h in leads]
     truths = [targets_t[:, origins[rows] + h] for h, rows in scored]
     totals = [np.sum((t - t.mean(axis=1, keepdims=True)) ** 2) for t in truths]
 
     def score(theta):
-        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, longest,
+        out = network._forecast_theta(theta, inputs_padded, targets_padded, origins, horizon,
                                       records=data.records)
         return float(np.mean([1.0 - np.sum((out[h - 1][:, rows] - truth) ** 2) / total
                               for (h, rows), truth, total in zip(scored, truths, totals)]))
