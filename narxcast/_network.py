@@ -56,13 +56,22 @@ class NetworkForecaster(BaseForecaster):
     def _make_layout(self):
         """θ's layout for the current parameters and fitted delays (a named tuple)."""
 
+    def _solver(self):
+        """``solver`` with "auto" resolved (:attr:`_auto_solvers`, by ``focus``)."""
+        if isinstance(self.solver, str) and self.solver == "auto":
+            return self._auto_solvers[getattr(self, "focus", "prediction")]
+        return self.solver
+
+    # what solver="auto" trains with, by focus
+    _auto_solvers = {"prediction": "adam", "simulation": "adam"}
+
     @abstractmethod
     def _training_loop(self):
         """The ``loop`` parameter: "open", "closed" or a sequence (one per stage)."""
 
     def _check_fitted_state(self):
         super()._check_fitted_state()
-        parse_stages(self.solver, self._training_loop(), self._solvers,
+        parse_stages(self._solver(), self._training_loop(), self._solvers,
                      type(self).__name__)  # settings a refit would refuse: refused now
         self.layout_ = self._make_layout()
         self._check_theta(self.theta_, "theta_")
@@ -143,7 +152,7 @@ class NetworkForecaster(BaseForecaster):
                 "`warm_start=True` needs the architecture of the fitted model (layer sizes "
                 f"{self.layout_.sizes.tolist()}); these parameters give "
                 f"{layout.sizes.tolist()}. Refit with warm_start=False.")
-        stages = parse_stages(self.solver, self._training_loop(), self._solvers,
+        stages = parse_stages(self._solver(), self._training_loop(), self._solvers,
                               type(self).__name__)
         if self.validation_horizons is not None:
             horizons = list(self.validation_horizons)
@@ -175,6 +184,8 @@ class NetworkForecaster(BaseForecaster):
         self.stopped_by_ = fit.stopped_by
         self.fitness_curve_ = fit.fitness_curve
         self.init_scores_ = fit.init_scores
+        self.alpha_ = fit.alpha
+        self.effective_params_ = fit.effective_params
         self.stage_starts_ = fit.stage_starts
         self.stages_ = fit.stage_names
         self._check_fit_usable(data)
@@ -191,6 +202,9 @@ class NetworkForecaster(BaseForecaster):
         if not usable:
             raise FloatingPointError(_UNUSABLE)
 
+
+# scored steps of a gradient solver's closed-loop windows with focus="simulation"
+SIMULATION_WINDOW = 200
 
 _UNUSABLE = ("Training diverged: the fitted model forecasts non-finite values on its own "
              "training data, even with the best parameters seen. Lower `learning_rate_init`, "
@@ -209,12 +223,32 @@ class FeedbackMixin:
 
     def _training_loop(self):
         """``loop``, with "auto" resolved: this network's :attr:`_auto_loop` for a single
-        gradient or Levenberg–Marquardt solver, open loop for evolution (which uses
-        ``fitness``) and for a sequence of solvers (one stage each)."""
+        gradient or Levenberg–Marquardt solver (open then closed with
+        ``focus="simulation"``), open loop for evolution (which uses ``fitness``) and for a
+        sequence of solvers (one stage each)."""
         if isinstance(self.loop, str) and self.loop == "auto":
-            single = isinstance(self.solver, str) and self.solver not in ("ga", "cmaes")
+            solver = self._solver()
+            single = isinstance(solver, str) and solver not in ("ga", "cmaes")
+            if single and self.focus == "simulation":
+                return ("open", "closed")
             return self._auto_loop if single else "open"
         return self.loop
+
+    def _window(self, data, first_target, closed, solver="adam"):
+        """Scored steps of a training window: ``bptt_steps``, or with "auto" 24, and for a
+        closed loop with ``focus="simulation"`` the free run of every record's training rows
+        from its first measured ones (the shortest record's length; windows of
+        :data:`SIMULATION_WINDOW` for the gradient solvers, many overlapping subsections each
+        started from measured rows: multiple shooting)."""
+        if self.bptt_steps != "auto":
+            return self.bptt_steps
+        if not (closed and self.focus == "simulation"):
+            return 24
+        lengths = [min(end, data.training_end) - start - first_target
+                   for start, end in data.records if min(end, data.training_end) - start
+                   > first_target]
+        whole = max(1, min(lengths, default=1))
+        return whole if solver == "lm" else min(whole, SIMULATION_WINDOW)
 
     def _horizon_weights(self, window, closed, targets_t, first_target, end):
         """The weight of each step of a training window, mean 1: ones in open loop or without

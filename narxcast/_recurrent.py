@@ -57,7 +57,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         super()._check_regressors()
 
     def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
-                 bptt_steps=24, burn_in=24, washout=0, solver="adam", alpha=1e-4,
+                 bptt_steps="auto", burn_in=24, washout=0, solver="auto", alpha=1e-4,
                  batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
@@ -66,7 +66,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
                  clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None, n_jobs=None):
+                 horizon_weights=None, n_jobs=None, focus="prediction"):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -105,6 +105,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         self.validation_horizons = validation_horizons
         self.horizon_weights = horizon_weights
         self.n_jobs = n_jobs
+        self.focus = focus
 
     def _first_origin(self):
         return self.max_delay_ - 1 + self.washout
@@ -330,7 +331,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
     def _training_problem(self, data, first_target, closed):
         """Windows of ``bptt_steps`` scored steps after ``burn_in`` unscored ones."""
         inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
-        window = min(self.bptt_steps, end - first_target)
+        window = min(self._window(data, first_target, closed), end - first_target)
         burn_in = min(self.burn_in, max(0, end - first_target - window))
         origins = data.origins(first_target - 1 + burn_in, end, self.max_delay_ - 1 + burn_in,
                                window)

@@ -24,10 +24,14 @@ class FreeRunMixin:
         """Free-run simulation over a new input record from its first measured rows.
 
         The model's own outputs are fed back after the initial conditions ``y_initial`` (the
-        record's first measured targets: at least the largest delay; a recurrent model runs
-        its state over them from zero, so more rows warm it up): MATLAB's ``net(X, Xi, Ai)``
-        after ``closeloop``, sysidentpy's ``predict(X, y=y_initial)``. The fitted model's
-        stored history is not touched.
+        record's first measured targets: at least the largest feedback delay; a recurrent
+        model runs its state over them from zero, so more rows warm it up): MATLAB's
+        ``net(X, Xi, Ai)`` after ``closeloop``, sysidentpy's ``predict(X, y=y_initial)``, the
+        way system-identification benchmarks score a model. Inputs are given for every row;
+        where an input delay reaches before the record's first row, the record is taken to
+        start at rest (its first input row held before it). Forecasts are held within the
+        bounds of ``clip_forecasts`` (a warning says when). The fitted model's stored
+        history is not touched.
 
         Parameters
         ----------
@@ -77,20 +81,27 @@ class FreeRunMixin:
             raise ValueError(f"`y_initial`: {error}") from None
         n_initial = len(initial)
         n_rows = _num_samples(X) if X is not None else n_initial + check_horizon(horizon)
-        if n_initial < self.max_delay_:
-            raise ValueError(f"`y_initial` must hold at least the largest delay "
-                             f"({self.max_delay_}) of initial rows. Got {n_initial}.")
+        n_feedback = int(self.target_delays_.max(initial=0))
+        if n_initial < max(n_feedback, 1):
+            raise ValueError(f"`y_initial` must hold at least the largest feedback delay "
+                             f"({n_feedback}) of initial rows, and one. Got {n_initial}.")
         if n_rows <= n_initial:
             raise ValueError(f"`X` must have more rows ({n_rows}) than `y_initial` "
                              f"({n_initial}): the rows after them are simulated.")
         horizon = n_rows - n_initial
         self._check_forecast_horizon(horizon)
         inputs = self._validate_inputs(X, n_rows, reset=False)
-        targets = np.concatenate([initial, np.full((horizon, self.n_targets_), np.nan)])
+        # rows before the record for the input delays that reach past its start: at rest
+        rest = max(self.max_delay_ - n_initial, 0)
+        inputs = np.concatenate([np.repeat(inputs[:1], rest, axis=0), inputs])
+        targets = np.concatenate([np.repeat(initial[:1], rest, axis=0), initial,
+                                  np.full((horizon, self.n_targets_), np.nan)])
         out = self._forecast_scaled(*self._scaled_t(inputs, targets),
-                                    np.array([n_initial - 1], dtype=np.int64), horizon)
+                                    np.array([rest + n_initial - 1], dtype=np.int64), horizon)
         simulated = np.full((n_rows, self.n_targets_), np.nan)
         simulated[n_initial:] = self.target_scaler_.inverse(out[:, :, 0])
+        self._warn_if_held(simulated, np.fmin.reduce(simulated[n_initial:], axis=0),
+                           np.fmax.reduce(simulated[n_initial:], axis=0))
         if self._y_ndim == 1:
             simulated = simulated[:, 0]
         names = target_names(y_initial) or getattr(self, "target_names_in_", None)

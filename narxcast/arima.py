@@ -199,11 +199,13 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
         self.param_names_ = list(results.model.param_names)
 
     def _forecast_scaled(self, inputs_t, targets_t, origins, horizon):
-        """Forecasts (horizon, 1, n_origins) over a segment padded with ``horizon`` NaN rows."""
+        """Forecasts (horizon, 1, n_origins) over a segment padded with ``horizon`` NaN rows
+        (a simulation's rows after its initial ones are NaN targets with given inputs: the
+        filter runs over them without updates, the inputs driving the state)."""
         from statsmodels.tsa.statespace import kalman_filter as kf
 
-        n = targets_t.shape[1] - horizon
-        model = self._model(targets_t[:, :n].T, inputs_t[:, :n].T)
+        given = np.isfinite(inputs_t).all(axis=0)  # inputs past the segment's end are NaN
+        model = self._model(targets_t.T, np.where(given, inputs_t, 0.0).T)
         # keep only the predicted states, and take the bare filter output: the results
         # wrapper would estimate the parameters' covariance with 8 more filter passes
         model.ssm.set_conserve_memory(
@@ -219,6 +221,7 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
             if step:
                 state = transition @ state + _at(filtered.state_intercept, origins + step)
             out[step] = design @ state + _at(filtered.obs_intercept, origins + step + 1)
+            out[step][:, ~given[np.minimum(origins + step + 1, given.size - 1)]] = np.nan
         return out
 
     def _check_quantiles_fitted(self):

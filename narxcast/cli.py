@@ -62,8 +62,18 @@ def _model_arguments(parser):
                        help="random_state of every model that has one, unless a --param or "
                             "the config sets it (default 0: identical runs give identical "
                             "models and files)")
-    group.add_argument("--model", help="narx (default), elman, lstm, gru, tdnn, arima or "
-                                       "persistence")
+    group.add_argument("--model", help="narx (default), elman, lstm, gru, tdnn, arima, "
+                                       "persistence or auto")
+    group.add_argument("--auto", action="store_true",
+                       help="build the model automatically (--model auto: "
+                            "narxcast.model_selection.AutoForecaster chooses the delays, size "
+                            "and family on the last 20%% of the training rows)")
+    group.add_argument("--focus", choices=["prediction", "simulation"],
+                       help="what the model is for: forecasts at given lead times "
+                            "(prediction, the default) or free-run simulation from measured "
+                            "initial rows (simulation)")
+    group.add_argument("--max-time", type=float, metavar="SECONDS",
+                       help="with --auto: seconds the search may take per series")
     group.add_argument("--ensemble", type=int, metavar="N",
                        help="average N copies of the model trained from different seeds "
                             "(narxcast.compose.EnsembleRegressor; seeds drawn from --seed)")
@@ -118,10 +128,18 @@ def _spec(args, need_target=True):
     """The data/model settings from the TOML config, overridden by flags."""
     from .specs import load_spec
 
+    params = list(getattr(args, "param", []))
+    if getattr(args, "focus", None):
+        params.append(f"focus={args.focus}")
+    if getattr(args, "max_time", None) is not None:
+        params.append(f"max_time={args.max_time!r}")
+    model = "auto" if getattr(args, "auto", False) else getattr(args, "model", None)
+    if model == "auto" and getattr(args, "quiet", False):
+        params.append("progress=False")
     return load_spec(config=getattr(args, "config", None), time_column=args.time_column,
                      target=getattr(args, "target", None), exog=getattr(args, "exog", None),
-                     series_column=args.series_column, model=getattr(args, "model", None),
-                     params=getattr(args, "param", []), need_target=need_target,
+                     series_column=args.series_column, model=model,
+                     params=params, need_target=need_target,
                      seed=getattr(args, "seed", None), features=getattr(args, "features", None),
                      ensemble=getattr(args, "ensemble", None),
                      calibrate=getattr(args, "calibrate", None),

@@ -27,16 +27,19 @@ class ElmanRegressor(RecurrentForecaster):
         ``("open", "closed")`` for Elman with a gradient solver (the bundled data's 24 h
         forecasts 2-50% better over three seeds) and ``"open"`` for LSTM and GRU, where
         closing the loop helped at one site and hurt at another (``benchmarks/NOTES.md``,
-        'the default recipe'); open for evolution.
-    bptt_steps : int, default=24
-        Scored steps per training window.
+        'the default recipe'); open then closed for every network with
+        ``focus="simulation"``; open for evolution.
+    bptt_steps : int or "auto", default="auto"
+        Scored steps per training window: "auto" is 24, or 200 in closed loop with
+        ``focus="simulation"``.
     burn_in : int, default=24
         Unscored steps before each window, run on measurements from a zero state.
     washout : int, default=0
         Leading rows of a segment whose state is still warming up: forecasts from origins
         before ``max_delay_ - 1 + washout`` are NaN.
-    solver : {"adam", "sgd", "ga", "cmaes"} or sequence of them, default="adam"
-        As in :class:`~narxcast.NARXRegressor` (Levenberg–Marquardt is NARX-only).
+    solver : {"auto", "adam", "sgd", "ga", "cmaes"} or sequence of them, default="auto"
+        As in :class:`~narxcast.NARXRegressor` (Levenberg–Marquardt is NARX-only; "auto" is
+        "adam").
     dtype : {"float64", "float32"}, default="float64"
         Precision of backpropagation through time (solvers "adam" and "sgd"). "float32"
         runs the training kernels in single precision, PyTorch's default: 1.2-2x faster, the
@@ -46,7 +49,7 @@ class ElmanRegressor(RecurrentForecaster):
 validation_fraction, n_iter_no_change, momentum, nesterovs_momentum, beta_1, beta_2, \
 epsilon, population_size, n_generations, crossover_rate, mutation_rate, sigma, fitness, \
 scale, random_state, verbose, warm_start, n_init, clip_forecasts, validation_horizons, \
-horizon_weights, n_jobs
+horizon_weights, n_jobs, focus
         As in :class:`~narxcast.NARXRegressor`; evolution's fitness skips the ``washout``.
 
     Attributes

@@ -42,7 +42,7 @@ class LSTMRegressor(RecurrentForecaster):
     _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
 
     def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
-                 bptt_steps=24, burn_in=24, washout=0, peephole=False, solver="adam",
+                 bptt_steps="auto", burn_in=24, washout=0, peephole=False, solver="auto",
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
@@ -51,7 +51,7 @@ class LSTMRegressor(RecurrentForecaster):
                  fitness="closed", scale=True, random_state=None, verbose=False,
                  warm_start=False, n_init=1,
                  clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None, n_jobs=None):
+                 horizon_weights=None, n_jobs=None, focus="prediction"):
         super().__init__(
             input_delays=input_delays, feedback_delays=feedback_delays,
             hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
@@ -66,7 +66,7 @@ class LSTMRegressor(RecurrentForecaster):
             random_state=random_state, verbose=verbose, warm_start=warm_start,
             n_init=n_init, clip_forecasts=clip_forecasts,
             validation_horizons=validation_horizons, horizon_weights=horizon_weights,
-            n_jobs=n_jobs)
+            n_jobs=n_jobs, focus=focus)
         self.peephole = peephole
 
     def _has_peepholes(self):

@@ -1,6 +1,7 @@
 """Model selection for forecasters: rolling-origin backtests (:func:`backtest`, from
-:mod:`narxcast.backtesting`), horizon scorers, and a grid search over delays and sizes on
-training data alone, over seeds."""
+:mod:`narxcast.backtesting`), horizon scorers, a grid search over delays and sizes on
+training data alone, over seeds, and the automatic model builder (:class:`AutoForecaster`,
+from :mod:`narxcast.auto`)."""
 
 import numbers
 
@@ -13,6 +14,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._forecaster import DelegatingForecaster
 from ._validation import check_horizon
+from .auto import AutoForecaster  # noqa: F401 (public here)
 from .backtesting import BacktestResult, SplitError, backtest  # noqa: F401 (public here)
 from .metrics import GREATER_IS_BETTER, METRICS
 

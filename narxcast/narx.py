@@ -31,14 +31,29 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         Neurons per hidden layer; ``()`` gives a linear ARX model.
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Hidden-layer activation.
-    solver : {"adam", "sgd", "lm", "ga", "cmaes"} or sequence of them, default="adam"
+    solver : {"auto", "adam", "sgd", "lm", "br", "ga", "cmaes"} or sequence of them, \
+default="auto"
         The trainer. "adam", "sgd": mini-batch gradients (BPTT in closed loop). "lm":
         Levenberg–Marquardt (MATLAB's ``trainlm``) on all residuals at once, with analytic
         Jacobians (through the feedback in closed loop); ``max_iter`` counts its
-        iterations. "ga": a genetic algorithm, "cmaes": CMA-ES, both on DEAP, evaluating a
-        whole generation in one parallel kernel call. A sequence is a hybrid run in turn,
-        each trainer starting where the one before stopped: ``("ga", "lm")`` evolves, then
-        refines.
+        iterations. "br": Levenberg–Marquardt with Bayesian regularisation (MATLAB's
+        ``trainbr``; MacKay 1992, Foresee & Hagan 1997): the penalty is re-estimated from
+        the data after every step instead of ``alpha`` (``alpha_`` and
+        ``effective_params_`` say where it settled). "ga": a genetic algorithm, "cmaes":
+        CMA-ES, both on DEAP, evaluating a whole generation in one parallel kernel call. A
+        sequence is a hybrid run in turn, each trainer starting where the one before
+        stopped: ``("ga", "lm")`` evolves, then refines. "auto": "adam" with
+        ``focus="prediction"``, "br" with ``focus="simulation"`` (it simulated 1.2-10x
+        better than Adam on the simulated systems of ``benchmarks/sysid.py``).
+    focus : {"prediction", "simulation"}, default="prediction"
+        What the model is for, as MATLAB's ``nlarxOptions('Focus', ...)``: forecasts at the
+        lead times early stopping scores (``validation_horizons``), or a free-run
+        simulation of a record from its first measured rows (system identification's
+        score). With "simulation" the closed-loop stage trains on the free run of each
+        whole record (LM; windows of 200 steps from every origin for the gradient solvers:
+        many subsections each started from measured rows), and early stopping and
+        ``n_init`` score the free run of the validation tail; ``loop="auto"`` is open then
+        closed and ``solver="auto"`` is "br".
     loop : {"auto", "open", "closed"} or sequence of them, default="auto"
         The loop the model is trained in. A sequence trains in stages, each from where the one
         before stopped (with ``solver`` a name repeated, or a sequence as long):
@@ -55,9 +70,10 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         inverse of naive persistence's mean squared error at that lead (each lead counts by
         how hard it is, so that fine-tuning for 24 h does not throw away 1 h), or one weight
         per step (``bptt_steps`` of them); normalised to mean 1. None: equal weights.
-    bptt_steps : int, default=24
+    bptt_steps : int or "auto", default="auto"
         Steps per training window (the truncation length of backpropagation through time in
-        closed loop).
+        closed loop); "auto": 24, and with ``focus="simulation"`` the closed loop's whole
+        records (see ``focus``).
     alpha : float, default=1e-4
         L2 penalty on the weights (not the biases), as scikit-learn's MLP.
     batch_size : int or "auto", default="auto"
@@ -117,10 +133,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         any was held): a model taken outside its training range cannot run away to
         thousands of times the data. ``None`` leaves them free. Training is not bounded.
     n_init : int, default=1
-        Restarts: the whole fit (every stage) runs from this many initialisations and the one
-        with the lowest validation error (``early_stopping``), else the lowest final training
-        loss, is kept; ``init_scores_`` lists them. The first restart is the fit
-        ``n_init=1`` would give. Ignored with ``warm_start``.
+        Restarts: the whole fit (every stage) runs from this many initialisations on the
+        rows before the validation tail (the last ``validation_fraction``), and the one with
+        the lowest validation error of the focus there is kept, never the lowest training
+        loss; ``init_scores_`` lists them. The first restart draws the initialisation
+        ``n_init=1`` would. Ignored with ``warm_start``.
     n_jobs : int or None, default=None
         Processes that run the ``n_init`` restarts at once (joblib; None: one, -1: every
         core): the same fits as one after the other. Four restarts of a default NARX on a
@@ -152,7 +169,11 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     stopped_by_ : {"converged", "max_iter", "diverged", "interrupted", ...}
         Why the last stage stopped.
     init_scores_ : list of float
-        With ``n_init`` > 1: each restart's validation error (or final training loss).
+        With ``n_init`` > 1: each restart's validation error (``1 - R^2`` of the focus).
+    alpha_, effective_params_ : float or None
+        With ``solver="br"``: the penalty Bayesian regularisation settled on (in ``alpha``'s
+        units) and the effective number of parameters (those the data determine, of
+        ``theta_.size``); None otherwise.
     target_range_ : ndarray of shape (2, n_targets)
         The least and greatest training target (user units), from which ``clip_forecasts``
         bounds the forecasts.
@@ -180,11 +201,14 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
     _parameter_constraints = {**MLPForecaster._parameter_constraints,
                               **FEEDBACK_PARAMETER_CONSTRAINTS}
-    _solvers = frozenset({"adam", "sgd", "lm", "ga", "cmaes"})
+    _solvers = frozenset({"adam", "sgd", "lm", "br", "ga", "cmaes"})
+    # Bayesian-regularised LM simulates 1.2-4x better than Adam on the simulated systems
+    # (benchmarks/NOTES.md, 'expert results without an expert')
+    _auto_solvers = {"prediction": "adam", "simulation": "br"}
     _kernel_module = kernels
 
     def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
-                 activation="tanh", solver="adam", loop="auto", bptt_steps=24,
+                 activation="tanh", solver="auto", loop="auto", bptt_steps="auto",
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto",
                  tol=1e-4, clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
@@ -192,7 +216,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
                  crossover_rate=0.5, mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True,
                  random_state=None, verbose=False, warm_start=False, n_init=1,
                  clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None, n_jobs=None):
+                 horizon_weights=None, n_jobs=None, focus="prediction"):
         self.input_delays = input_delays
         self.feedback_delays = feedback_delays
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -229,6 +253,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         self.validation_horizons = validation_horizons
         self.horizon_weights = horizon_weights
         self.n_jobs = n_jobs
+        self.focus = focus
 
     def _n_outputs(self):
         return self.n_targets_
@@ -252,7 +277,7 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
     def _training_problem(self, data, first_target, closed):
         """Windows of ``bptt_steps`` in the training loop (open: teacher forcing; closed: BPTT)."""
         inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
-        window = min(self.bptt_steps, end - first_target)
+        window = min(self._window(data, first_target, closed), end - first_target)
         origins = data.origins(first_target - 1, end, self.max_delay_ - 1, window)
         layout = self.layout_
         weights = self._horizon_weights(window, closed, targets_t, first_target, end)
@@ -268,7 +293,8 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
         training target (open loop), or free-running windows of ``bptt_steps`` from every
         ``bptt_steps``-th origin with the derivative through the feedback (closed loop)."""
         inputs_t, targets_t, end = data.inputs_t, data.targets_t, data.training_end
-        window = min(self.bptt_steps, end - first_target) if closed else 1
+        window = min(self._window(data, first_target, closed, "lm"), end - first_target) \
+            if closed else 1
         origins = data.origins(first_target - 1, end, self.max_delay_ - 1, window, step=window)
         layout = self.layout_
         n_params = layout.n_params

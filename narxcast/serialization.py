@@ -57,6 +57,7 @@ def _classes():
     import narxcast
 
     from ._forecaster import Scaler
+    from .auto import AutoForecaster
     from .compose import (
         ClearSkyIndexRegressor,
         EnsembleRegressor,
@@ -69,7 +70,7 @@ def _classes():
     return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
                                                     IrradianceRegressor, EnsembleRegressor,
                                                     ConformalRegressor, GlobalRegressor,
-                                                    Scaler)}
+                                                    AutoForecaster, Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing

@@ -24,10 +24,11 @@ def models():
         PersistenceRegressor,
         TDNNRegressor,
     )
+    from .auto import AutoForecaster
 
     return {"narx": NARXRegressor, "elman": ElmanRegressor, "lstm": LSTMRegressor,
             "gru": GRURegressor, "tdnn": TDNNRegressor, "arima": ARIMARegressor,
-            "persistence": PersistenceRegressor}
+            "persistence": PersistenceRegressor, "auto": AutoForecaster}
 
 
 def parse_param(text):
@@ -64,7 +65,8 @@ def make_model(name, params):
     model = cls(**params)
     try:  # every value checked once, before any series is read or fitted
         model._validate_params()
-        model._delays()
+        if hasattr(model, "_delays"):
+            model._delays()
     except (ValueError, TypeError) as error:
         raise InputError(f"--param: {error}") from None
     return model

@@ -11,13 +11,13 @@ LAYERS = [
     ["cli"],
     ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
      "writing", "benchmark", "demo", "plotting"],
-    ["model_selection", "backtesting", "metrics"],
+    ["model_selection", "auto", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "intervals",
      "_mlp", "_rows", "_simulation",
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],
     ["kernels"],
-    ["datasets", "features", "data"],
+    ["datasets", "systems", "features", "data"],
 ]
 LAYER = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 

@@ -79,11 +79,12 @@ def test_restarts_keep_the_best_and_the_first_is_the_single_fit(estimator):
     single = clone(estimator).fit(X, y)
     restarted = clone(estimator).set_params(n_init=4).fit(X, y)
     assert len(restarted.init_scores_) == 4 and single.init_scores_ == []
-    assert min(restarted.init_scores_) == restarted.init_scores_[
-        int(np.argmin(restarted.init_scores_))]
-    # the first restart is the single fit: the best can only be as good or better
-    first = (1 - single.best_validation_score_ if single.best_validation_score_ is not None
-             else single.loss_curve_[-1])
+    assert np.isfinite(restarted.init_scores_).all()
+    if not estimator.early_stopping:
+        return  # restarts train without the validation tail they are chosen on (test_focus)
+    # early stopping holds the same tail out: the first restart is the single fit, and the
+    # best can only be as good or better
+    first = 1 - single.best_validation_score_
     assert restarted.init_scores_[0] == pytest.approx(first, rel=1e-12)
     assert min(restarted.init_scores_) <= first
     if min(restarted.init_scores_) < first:

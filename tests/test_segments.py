@@ -56,7 +56,8 @@ def test_simulation_arguments_are_checked_before_any_work():
     X, y = _records()
     model = NARXRegressor(input_delays=[1], feedback_delays=[1, 2], max_iter=3,
                           random_state=0).fit(X[:400], y[:400])
-    with pytest.raises(ValueError, match="`y_initial` must hold at least the largest delay"):
+    with pytest.raises(ValueError, match="`y_initial` must hold at least the largest feedback "
+                                         "delay \\(2\\)"):
         model.simulate(X[400:], y[400:401])
     with pytest.raises(ValueError, match="more rows"):
         model.simulate(X[400:402], y[400:402])
@@ -70,6 +71,29 @@ def test_simulation_arguments_are_checked_before_any_work():
                          random_state=0).fit(X[:400], y[:400])
     with pytest.raises(ValueError, match="horizon"):
         tdnn.simulate(X[400:], y[400:402])  # a direct model forecasts at most max_horizon
+
+
+def test_simulation_needs_only_the_output_history_and_starts_the_inputs_at_rest():
+    """Input delays reaching before the record do not ask for more measured outputs: the
+    record starts at rest, as if its first input row had been held before it."""
+    X, y = _records()
+    model = NARXRegressor(input_delays=[0, 3], feedback_delays=[1], max_iter=3,
+                          random_state=0).fit(X[:400], y[:400])
+    simulated = model.simulate(X[400:], y[400:401])
+    at_rest = np.concatenate([np.repeat(X[400:401], 3, axis=0), X[400:]])
+    written_out = model.simulate(at_rest, np.concatenate([np.repeat(y[400:401], 3), y[400:401]]))
+    assert np.isnan(simulated[0]) and np.isfinite(simulated[1:]).all()
+    np.testing.assert_allclose(simulated[1:], written_out[4:], rtol=1e-12)
+
+
+def test_simulation_says_when_it_holds_outputs_at_the_bounds():
+    X, y = _records()
+    model = NARXRegressor(input_delays=[0], feedback_delays=[1], hidden_layer_sizes=(),
+                          solver="lm", clip_forecasts=0.0).fit(X[:400], y[:400])  # linear ARX
+    with pytest.warns(RuntimeWarning, match="held at the bounds"):
+        simulated = model.simulate(20 * X[400:], y[400:401])
+    assert np.nanmax(simulated) <= y[:400].max() + 1e-9
+    assert np.nanmin(simulated) >= y[:400].min() - 1e-9
 
 
 def _linear_records(offsets=(0.0, 40.0), n=300, seed=0):

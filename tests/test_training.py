@@ -144,3 +144,39 @@ def test_max_iter_is_reported_by_the_estimator_in_its_terms_at_the_users_line(rn
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a fit that converges says nothing
         NARXRegressor(feedback_delays=2, max_iter=500, tol=0.5, random_state=0).fit(None, y)
+
+
+def _linear_least_squares(design, target):
+    """Residuals ``design @ theta - target`` and their Jacobian, in the trainers' terms."""
+    def residuals(theta):
+        return design @ theta - target
+
+    def residuals_jacobian(theta):
+        return residuals(theta), design.T.copy()
+
+    return residuals_jacobian, residuals
+
+
+@pytest.mark.parametrize("n_features", [5, 40])
+def test_bayesian_regularisation_finds_the_evidence_maximum_of_bayesian_ridge(rng, n_features):
+    """On a linear model, Levenberg–Marquardt with Bayesian regularisation converges to the
+    evidence maximum that scikit-learn's BayesianRidge finds by the same re-estimation
+    (MacKay): the same penalty (its lambda_ / alpha_), weights and effective parameters."""
+    from sklearn.linear_model import BayesianRidge
+
+    from narxcast.training import train_levenberg_marquardt
+
+    design = rng.normal(size=(200, n_features))
+    weights = rng.normal(size=n_features) * (rng.uniform(size=n_features) < 0.5)
+    target = design @ weights + 0.5 * rng.normal(size=200)
+    result = train_levenberg_marquardt(
+        *_linear_least_squares(design, target), np.zeros(n_features), max_iter=500, tol=0.0,
+        n_iter_no_change=500, alpha=123.0, weight_mask=np.ones(n_features), bayesian=True)
+    reference = BayesianRidge(fit_intercept=False, alpha_1=0, alpha_2=0, lambda_1=0,
+                              lambda_2=0, tol=1e-12, max_iter=10_000).fit(design, target)
+    assert result.alpha == pytest.approx(reference.lambda_ / reference.alpha_, rel=1e-3)
+    np.testing.assert_allclose(result.theta, reference.coef_, rtol=1e-3, atol=1e-6)
+    eigenvalues = np.linalg.eigvalsh(design.T @ design)
+    gamma = np.sum(eigenvalues / (eigenvalues + result.alpha))
+    assert result.effective_params == pytest.approx(gamma, rel=1e-3)
+    assert result.effective_params < n_features

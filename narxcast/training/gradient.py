@@ -112,6 +112,8 @@ class TrainingResult:
     best_validation_score: float = -np.inf
     n_iter: int = 0
     stopped_by: str = "max_iter"  # "max_iter", "converged", "diverged" or "interrupted"
+    alpha: float = None  # Bayesian regularisation: the penalty it settled on
+    effective_params: float = None  # ... and the parameters the data determine
 
 
 def record_iteration(result, theta, best_theta, loss, validation_score, tol,

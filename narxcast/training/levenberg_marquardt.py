@@ -8,6 +8,13 @@ the damped Gauss–Newton step ``(J J^T + alpha M + mu I) d = -(J r + alpha M th
 that lowers the loss is taken and ``mu`` shrinks by ``mu_dec``; one that does not is
 retried with ``mu`` grown by ``mu_inc``, and training stops when ``mu`` passes ``mu_max``.
 
+With ``bayesian`` the penalty is not given but re-estimated from the data after every step,
+as MATLAB's ``trainbr`` (MacKay 1992; Foresee & Hagan 1997): with the Gauss–Newton Hessian
+``A = J J^T + alpha M``, the number of weights the data determine is
+``gamma = k - alpha tr(A^-1 M)`` (``k`` penalised weights), and the evidence is greatest
+for ``alpha = gamma ||r||^2 / ((m - gamma) ||M theta||^2)``, the ratio of the prior's and
+the noise's precision. Training starts unpenalised (``trainbr``'s first ``alpha = 0``).
+
 Written here rather than taken from ``scipy.optimize.least_squares(method="lm")`` (MINPACK)
 because MINPACK offers no per-iteration hook: no validation-based stopping, loss curve,
 progress or Ctrl-C that keeps the best parameters.
@@ -16,7 +23,7 @@ progress or Ctrl-C that keeps the best parameters.
 import time
 
 import numpy as np
-from scipy.linalg import LinAlgError, solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve
 
 from .gradient import Patience, TrainingResult, record_iteration, warn_unless_converged
 
@@ -24,7 +31,7 @@ from .gradient import Patience, TrainingResult, record_iteration, warn_unless_co
 def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter, tol,
                               n_iter_no_change, alpha, weight_mask, validation_score=None,
                               mu=1e-3, mu_dec=0.1, mu_inc=10.0, mu_max=1e10, min_grad=1e-7,
-                              verbose=False):
+                              bayesian=False, verbose=False):
     """Train ``theta`` by Levenberg–Marquardt; return a :class:`TrainingResult`.
 
     Parameters
@@ -41,7 +48,8 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         fraction ``tol`` of itself for ``n_iter_no_change`` iterations (with validation, the
         role of ``trainlm``'s ``max_fail``).
     alpha, weight_mask
-        L2 penalty on the entries where ``weight_mask``.
+        L2 penalty on the entries where ``weight_mask`` (with ``bayesian``: ignored, it is
+        estimated).
     validation_score : callable, optional
         ``theta -> float`` (higher is better): early stopping, keeping the best parameters
         (``trainlm``'s validation checks).
@@ -52,6 +60,9 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         Converged when the Euclidean norm of the loss's gradient falls below this
         (``trainlm``'s ``min_grad``; the loss is per residual, so the rule is scale-free for
         standardised targets).
+    bayesian : bool
+        Bayesian regularisation (see the module); the result's ``alpha`` and
+        ``effective_params`` (``gamma`` plus the unpenalised parameters) say where it settled.
     verbose : bool
 
     Examples
@@ -74,6 +85,8 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
     """
     theta = np.array(theta, dtype=np.float64)
     result = TrainingResult(theta=theta)
+    if bayesian:
+        alpha = 0.0
     penalty = alpha * weight_mask
 
     def objective(r, candidate):
@@ -90,6 +103,11 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
             if not np.isfinite(loss) or not np.all(np.isfinite(jacobian)):
                 raise FloatingPointError
             hessian = jacobian @ jacobian.T
+            if bayesian and result.n_iter:  # after each step: the evidence's penalty
+                alpha, result.effective_params = _evidence_alpha(hessian, r, theta, alpha,
+                                                                 weight_mask)
+                result.alpha, penalty = alpha, alpha * weight_mask
+                loss = objective(r, theta)
             hessian[np.diag_indices_from(hessian)] += penalty
             gradient = jacobian @ r + penalty * theta
             if np.linalg.norm(gradient) / r.size < min_grad:
@@ -136,3 +154,32 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
     if early_stopping:
         theta[:] = best_theta
     return result
+
+
+def _evidence_alpha(hessian, r, theta, alpha, weight_mask):
+    """The penalty that maximises the evidence after a step (MacKay's re-estimation), from
+    the Gauss–Newton ``hessian`` (``J J^T``) at ``theta`` and the penalty ``alpha`` it was
+    taken with; and the effective number of parameters. Keeps ``alpha`` where the estimate
+    is undefined (a singular Hessian, no weights, every residual explained)."""
+    mask = weight_mask > 0
+    n_weights, n_residuals = int(mask.sum()), r.size
+    if alpha == 0.0:  # the first step's: every weight is determined (trainbr's start)
+        determined = float(n_weights)
+    else:
+        regularised = hessian + np.diag(alpha * weight_mask)
+        try:
+            inverse = cho_solve(cho_factor(regularised), np.eye(theta.size))
+        except LinAlgError:  # an unpenalised direction the data do not determine: a jitter
+            jitter = 1e-10 * np.trace(regularised) / theta.size
+            try:
+                inverse = cho_solve(cho_factor(regularised + jitter * np.eye(theta.size)),
+                                    np.eye(theta.size))
+            except LinAlgError:
+                return alpha, None
+        determined = n_weights - alpha * np.trace(inverse[np.ix_(mask, mask)])
+    weights_norm = float(np.sum(theta[mask] ** 2))
+    effective = float(determined + theta.size - n_weights)
+    if not (0 < determined < n_residuals) or weights_norm == 0.0:
+        return alpha, effective
+    return float(determined * np.dot(r, r) / ((n_residuals - determined) * weights_norm)), \
+        effective

@@ -74,6 +74,9 @@ class StagedFit:
     stopped_by: str = "max_iter"
     fitness_curve: list = field(default_factory=list)
     init_scores: list = field(default_factory=list)
+    selection_score: float = None
+    alpha: float = None
+    effective_params: float = None
     stage_starts: list = field(default_factory=list)
     stage_names: list = field(default_factory=list)
     stage_stops: list = field(default_factory=list)
@@ -96,14 +99,17 @@ class StagedFit:
 
     def score(self):
         """What restarts are chosen by (lower is better): the validation error ``1 - R^2``
-        where a validation block was scored, else the last training loss."""
+        of the focus on the held-out tail (the best of early stopping, else the fit's
+        ``selection_score``); the last training loss only for a fit without a tail."""
         if self.best_validation_score is not None:
             return 1.0 - self.best_validation_score
+        if self.selection_score is not None:
+            return 1.0 - self.selection_score
         return self.loss_curve[-1] if self.loss_curve else np.inf
 
 
 # max_iter="auto": MATLAB's trainlm runs up to 1000 epochs; scikit-learn's MLP 200
-AUTO_ITERATIONS = {"lm": 1000, "adam": 200, "sgd": 200}
+AUTO_ITERATIONS = {"lm": 1000, "br": 1000, "adam": 200, "sgd": 200}
 
 
 def iterations(max_iter, solver):
@@ -188,8 +194,9 @@ def train_stages(network, stages, data, warm):
     :class:`StagedFit`.
 
     With ``n_init`` > 1 (and no warm start) the stages run from that many initialisations (the
-    first drawn as a single fit would draw it) and the fit of the lowest
-    :meth:`StagedFit.score` is kept; its ``init_scores`` lists every restart's score.
+    first drawn as a single fit would draw it) on the rows before the validation tail (the
+    last ``validation_fraction``), and the fit of the lowest :meth:`StagedFit.score` there
+    (the focus's validation error) is kept; its ``init_scores`` lists every restart's.
 
     ``network`` gives ``theta_`` (when ``warm``), ``max_delay_``, ``_initial_theta(rng)``,
     ``_weight_mask()``, ``_forecast_theta(...)`` and its problems: ``_training_problem``
@@ -199,7 +206,7 @@ def train_stages(network, stages, data, warm):
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
     if warm or network.n_init == 1:
-        fit = _train_from(network, stages, data, warm, seed)
+        fit = _train_from(network, stages, data, warm, seed, select=False)
         _warn_unless_converged(network, fit)
         return fit
     seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
@@ -207,12 +214,12 @@ def train_stages(network, stages, data, warm):
     n_jobs = min(joblib.effective_n_jobs(network.n_jobs), network.n_init)
     if n_jobs > 1:  # restarts in processes: the same fits, in any order
         fits = joblib.Parallel(n_jobs=n_jobs)(
-            joblib.delayed(_train_from)(network, stages, data, warm, s)
+            joblib.delayed(_train_from)(network, stages, data, warm, s, True)
             for s in seeds)
     else:
         fits = []
         for s in seeds:
-            fits.append(_train_from(network, stages, data, warm, s))
+            fits.append(_train_from(network, stages, data, warm, s, True))
             if fits[-1].stopped_by == "interrupted":
                 break  # Ctrl-C: the best of the restarts so far
     scores = [fit.score() for fit in fits]
@@ -242,8 +249,9 @@ def _warn_unless_converged(network, fit):
         if stop != "max_iter":
             continue
         solver = name.split(",")[0]
-        unit = "iterations" if solver == "lm" else "epochs"
-        label = name.replace("adam", "Adam").replace("sgd", "SGD").replace("lm", "LM")
+        unit = "iterations" if solver in ("lm", "br") else "epochs"
+        label = (name.replace("adam", "Adam").replace("sgd", "SGD").replace("lm", "LM")
+                 .replace("br", "BR"))
         stages.append(f"the {label!r} stage ran all its {end - start} {unit} with its loss "
                       "still improving")
         longest = max(longest, end - start)
@@ -256,12 +264,13 @@ def _warn_unless_converged(network, fit):
         2 * longest), stacklevel=user_stacklevel())
 
 
-def _train_from(network, stages, data, warm, seed):
-    """The stages from one initialisation, drawn from ``seed``."""
+def _train_from(network, stages, data, warm, seed, select):
+    """The stages from one initialisation, drawn from ``seed``; with ``select`` (a restart)
+    on the rows before the validation tail, the fit scored on it."""
     rng = np.random.default_rng(seed)
     n = data.n_rows
     first_target = network.max_delay_
-    if network.early_stopping:
+    if network.early_stopping or select:
         n_validation = int(np.ceil(network.validation_fraction * (n - first_target)))
         data = data._replace(training_end=n - n_validation)
         if n_validation < 1 or data.training_end - first_target < 1:
@@ -285,20 +294,18 @@ def _train_from(network, stages, data, warm, seed):
             if result.stopped_by == "interrupted":
                 break  # Ctrl-C ends the fit, not only this stage
             continue
-        validation_score = None
-        if network.early_stopping and network.validation_horizons is not None:
-            validation_score = _leads_scorer(network, data, network.validation_horizons)
-        elif network.early_stopping:
-            validation_score = _validation_scorer(network, data, problem.validation_horizon)
-        if stage.solver == "lm":
+        validation_score = (_focus_scorer(network, data, problem) if network.early_stopping
+                            else None)
+        if stage.solver in ("lm", "br"):
             least_squares = network._least_squares_problem(data, first_target, stage.closed)
             with single_threaded_blas():
                 result = train_levenberg_marquardt(
                     least_squares.residuals_jacobian, least_squares.residuals, fit.theta,
-                    max_iter=iterations(network.max_iter, "lm"), tol=network.tol,
+                    max_iter=iterations(network.max_iter, stage.solver), tol=network.tol,
                     n_iter_no_change=network.n_iter_no_change, alpha=network.alpha,
                     weight_mask=network._weight_mask(), validation_score=validation_score,
-                    verbose=network.verbose)
+                    bayesian=stage.solver == "br", verbose=network.verbose)
+            fit.alpha, fit.effective_params = result.alpha, result.effective_params
         else:
             result = _train_gradient(network, stage.solver, fit.theta, problem, rng,
                                      validation_score)
@@ -311,7 +318,45 @@ def _train_from(network, stages, data, warm, seed):
             break
     if network.early_stopping and len(fit.validation_scores) < len(fit.loss_curve):
         fit.validation_scores += [np.nan] * (len(fit.loss_curve) - len(fit.validation_scores))
+    if select and not network.early_stopping and fit.stopped_by != "interrupted":
+        fit.selection_score = _focus_scorer(network, data, problems[-1])(fit.theta)
     return fit
+
+
+def _focus_scorer(network, data, problem):
+    """What early stopping and restarts score on the validation tail (higher is better): the
+    free run's R^2 with ``focus="simulation"``, the mean R^2 over ``validation_horizons``,
+    else the R^2 at the stage's ``validation_horizon``."""
+    if getattr(network, "focus", "prediction") == "simulation":  # (a TDNN has none)
+        return _free_run_scorer(network, data)
+    if network.validation_horizons is not None:
+        return _leads_scorer(network, data, network.validation_horizons)
+    return _validation_scorer(network, data, problem.validation_horizon)
+
+
+def _free_run_scorer(network, data):
+    """R^2 of a free-run simulation of the validation tail of every record that has one,
+    each from the measured rows before its tail (how a simulation model is judged)."""
+    runs = [(max(start, data.training_end) - 1, end - max(start, data.training_end))
+            for start, end in data.records if end > data.training_end
+            and max(start, data.training_end) - start >= network.max_delay_]
+    if not runs:
+        raise ValueError("`validation_fraction` leaves no record a validation tail to "
+                         "simulate.")
+    truths = [data.targets_t[:, origin + 1:origin + 1 + steps] for origin, steps in runs]
+    truth = np.concatenate(truths, axis=1)
+    total = np.sum((truth - truth.mean(axis=1, keepdims=True)) ** 2)
+
+    def score(theta):
+        errors = 0.0
+        for (origin, steps), observed in zip(runs, truths):
+            out = network._forecast_theta(theta, data.inputs_t, data.targets_t,
+                                          np.array([origin], dtype=np.int64), steps,
+                                          records=data.records)
+            errors += np.sum((out[:, :, 0].T - observed) ** 2)
+        return 1.0 - errors / total
+
+    return score
 
 
 def _train_gradient(network, solver, theta, problem, rng, validation_score):

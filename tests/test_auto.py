@@ -1,0 +1,116 @@
+"""The automatic model builder: orders from the data, candidates chosen on the validation
+tail, the best refitted; in Pipelines, with records, inside conformal intervals, in backtest,
+in model archives and from the command line."""
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from narxcast import NARXRegressor
+from narxcast.auto import lipschitz_orders
+from narxcast.compose import EnsembleRegressor
+from narxcast.intervals import ConformalRegressor
+from narxcast.model_selection import AutoForecaster, backtest
+from narxcast.serialization import dump, load
+from narxcast.systems import make_system
+
+from .conftest import narxcast_command
+
+FAST = dict(families=("narx",), n_seeds=2, random_state=0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def plant():
+    u, y = make_system("narendra-2", 900, random_state=0)
+    return u[:, None], y
+
+
+@pytest.fixture(scope="module")
+def simulation_model(plant):
+    X, y = plant
+    return AutoForecaster(focus="simulation", **FAST).fit(X[:700], y[:700])
+
+
+@pytest.mark.parametrize("name, orders", [("narendra-2", (2, 2)), ("narendra-4", (3, 2))])
+def test_lipschitz_quotients_find_the_orders_of_known_plants(name, orders):
+    """Narendra's second plant reads y(k), y(k-1), u(k); the fourth y(k), y(k-1), y(k-2),
+    u(k), u(k-1): the target at k + 1 needs output delays 1..na and input delays up to
+    nb - 1 (inputs at delays 0..nb-1 of the target)."""
+    u, y = make_system(name, 2000, random_state=0)
+    assert lipschitz_orders(u[:, None], y) == orders
+
+
+def test_the_search_scores_every_candidate_and_refits_the_best_as_an_ensemble(
+        simulation_model, plant):
+    X, y = plant
+    board = simulation_model.leaderboard_
+    assert list(board.columns) == ["candidate", "settings", "mean", "std", "failed", "seconds"]
+    assert board["mean"].is_monotonic_increasing and len(board) == 4
+    assert (board.failed == 0).all() and (board["std"] > 0).all()
+    best = simulation_model.best_estimator_
+    assert isinstance(best, EnsembleRegressor) and len(best.estimators_) == 2
+    assert board.candidate[0] == simulation_model.candidates_[simulation_model.best_index_]
+    simulated = simulation_model.simulate(X[700:], y[700:710])
+    np.testing.assert_allclose(simulated, best.simulate(X[700:], y[700:710]))
+    default = NARXRegressor(random_state=0).fit(X[:700], y[:700]).simulate(X[700:], y[700:710])
+    error = np.sqrt(np.mean((simulated[10:] - y[710:]) ** 2))
+    assert error < 0.5 * np.sqrt(np.mean((default[10:] - y[710:]) ** 2))
+
+
+def test_the_search_uses_the_training_rows_alone(plant):
+    """Rows after those given to fit play no part: changing them changes nothing."""
+    X, y = plant
+    first = AutoForecaster(focus="simulation", max_time=1e-3, **FAST).fit(X[:600], y[:600])
+    changed = y.copy()
+    changed[600:] = 0.0
+    second = AutoForecaster(focus="simulation", max_time=1e-3, **FAST).fit(X[:600],
+                                                                          changed[:600])
+    np.testing.assert_array_equal(first.validation_errors_, second.validation_errors_)
+    assert len(first.candidates_) == 1  # max_time: the first candidate always runs
+
+
+def test_prediction_focus_in_a_pipeline_with_records_and_intervals(plant):
+    X, y = plant
+    groups = np.repeat(["a", "b"], 450)
+    auto = AutoForecaster(horizons=(1, 3), max_time=1e-3, **FAST)
+    pipeline = make_pipeline(StandardScaler(), auto).fit(X, y, autoforecaster__groups=groups)
+    forecasts = pipeline.predict(X[:60], y=y[:60], horizon=3)
+    assert np.isfinite(forecasts[5:]).all()
+    conformal = ConformalRegressor(AutoForecaster(max_time=1e-3, **FAST), max_horizon=2)
+    conformal.fit(X[:700], y[:700])
+    lower, upper = conformal.predict_interval(X[700:760], y[700:760], horizon=2,
+                                              coverage=0.8).T
+    assert np.nanmean((y[700:760] >= lower) & (y[700:760] <= upper)) > 0.5
+
+
+def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_path):
+    X, y = plant
+    result = backtest({"auto": AutoForecaster(max_time=1e-3, **FAST)}, X, y, horizons=[1],
+                      train_size=700, reference=None)
+    assert np.isfinite(result.scores.value).all()
+    dump(simulation_model, tmp_path / "auto.narxcast")
+    loaded = load(tmp_path / "auto.narxcast")
+    np.testing.assert_array_equal(loaded.simulate(X[700:], y[700:710]),
+                                  simulation_model.simulate(X[700:], y[700:710]))
+    assert loaded.leaderboard_.equals(simulation_model.leaderboard_)
+    import pandas as pd
+
+    pd.DataFrame({"time": pd.date_range("2024-01-01", periods=700, freq="h"),
+                  "y": y[:700], "u": X[:700, 0]}).to_csv(tmp_path / "plant.csv", index=False)
+    done = narxcast_command("fit", tmp_path / "plant.csv", "--target", "y", "--exog", "u",
+                            "--auto", "--focus", "simulation", "--max-time", "1",
+                            "--param", "families=['narx']", "--param", "n_seeds=1",
+                            "--out", tmp_path / "m.narxcast", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert isinstance(load(tmp_path / "m.narxcast").best_estimator_, NARXRegressor)
+
+
+def test_bad_settings_are_named_before_any_work():
+    X, y = np.zeros((100, 1)), np.zeros(100)
+    with pytest.raises(ValueError, match="`families` must name"):
+        AutoForecaster(families=("narx", "prophet")).fit(X, y)
+    with pytest.raises(ValueError, match="at least 50 rows"):
+        AutoForecaster().fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="horizon"):
+        AutoForecaster(horizons=(0,)).fit(X, y)

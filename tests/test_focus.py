@@ -1,0 +1,83 @@
+"""Training for what the model is for: focus="simulation" (output error, free-run validation),
+Bayesian regularisation, restarts chosen on the validation tail."""
+
+import numpy as np
+import pytest
+
+from narxcast import GRURegressor, NARXRegressor
+from narxcast.systems import make_system
+from narxcast.training.stages import TrainingData
+
+
+def _output_error_system(seed, n=1500, noise=0.5):
+    """y(k+1) = 0.9 y(k) + 0.5 u(k), measured with white noise on the output (an output-error
+    system: regressing on the noisy past outputs biases the feedback coefficient)."""
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=n)
+    y = np.zeros(n)
+    for k in range(n - 1):
+        y[k + 1] = 0.9 * y[k] + 0.5 * u[k]
+    return u[:, None], y + noise * rng.normal(size=n), y
+
+
+def test_simulation_focus_fits_the_output_error_that_one_step_training_biases():
+    """A linear NARX (an ARX) on an output-error system: trained for one-step-ahead
+    prediction its feedback coefficient is pulled towards zero (the textbook bias of
+    equation-error least squares); trained for simulation (a free run over the whole record)
+    it is the system's 0.9, and it simulates a clean record better."""
+    X, y, _ = _output_error_system(0)
+    options = dict(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(), solver="lm")
+    one_step = NARXRegressor(loop="open", **options).fit(X, y)
+    simulation = NARXRegressor(focus="simulation", **options).fit(X, y)
+    assert simulation.stages_ == ["lm, open loop", "lm, closed loop"]
+    feedback = {name: model.coefs_[0][1, 0] for name, model in
+                (("one step", one_step), ("simulation", simulation))}
+    assert feedback["one step"] < 0.8
+    assert feedback["simulation"] == pytest.approx(0.9, abs=0.02)
+    X_test, _, clean = _output_error_system(1)
+    errors = {name: np.sqrt(np.mean((model.simulate(X_test, clean[:1])[1:] - clean[1:]) ** 2))
+              for name, model in (("one step", one_step), ("simulation", simulation))}
+    assert errors["simulation"] < 0.5 * errors["one step"]
+
+
+def test_simulation_focus_defaults_to_bayesian_regularisation_and_whole_record_windows():
+    u, y = make_system("narendra-2", 600, random_state=0)
+    model = NARXRegressor(focus="simulation", random_state=0).fit(u[:, None], y)
+    assert model.stages_ == ["br, open loop", "br, closed loop"]
+    data = TrainingData.of(np.zeros((1, 600)), np.zeros((1, 600)))
+    assert model._window(data, model.max_delay_, True, "lm") == 600 - model.max_delay_
+    assert model._window(data, model.max_delay_, False, "lm") == 24
+    assert 0 < model.alpha_ and 0 < model.effective_params_ < model.theta_.size
+    prediction = NARXRegressor(random_state=0).fit(u[:, None], y)
+    assert prediction.stages_[0] == "adam, open loop" and prediction.alpha_ is None
+
+
+@pytest.mark.parametrize("focus", ["prediction", "simulation"])
+def test_restarts_are_chosen_by_the_focus_error_on_the_held_out_tail(focus):
+    """With n_init > 1 each restart trains on the rows before the validation tail and is
+    scored there by the focus's error; the kept fit is the best, its score recomputed here
+    from the model's own forecasts (a free run of the tail, or one-step forecasts)."""
+    u, y = make_system("narendra-3", 500, random_state=0)
+    X = u[:, None]
+    model = NARXRegressor(input_delays=[1], feedback_delays=[1], hidden_layer_sizes=(4,),
+                          solver="lm", max_iter=30, n_init=3, focus=focus,
+                          validation_horizons=(1,) if focus == "prediction" else None,
+                          random_state=0).fit(X, y)
+    n_tail = int(np.ceil(0.1 * (500 - model.max_delay_)))
+    start = 500 - n_tail
+    if focus == "simulation":
+        forecasts = np.asarray(model.simulate(X[start - 1:], y[start - 1:start]))[1:]
+    else:
+        forecasts = np.asarray(model.predict(X[start - 1:], y[start - 1:], horizon=1))[1:]
+    truth = y[start:]
+    r2 = 1 - np.sum((forecasts - truth) ** 2) / np.sum((truth - truth.mean()) ** 2)
+    assert len(model.init_scores_) == 3
+    assert min(model.init_scores_) == pytest.approx(1 - r2, rel=1e-6)
+
+
+def test_recurrent_networks_take_the_focus_too():
+    u, y = make_system("narendra-3", 400, random_state=0)
+    model = GRURegressor(input_delays=[0, 1], feedback_delays=[1], hidden_layer_sizes=(4,),
+                         max_iter=3, focus="simulation", random_state=0).fit(u[:, None], y)
+    assert model.stages_ == ["adam, open loop", "adam, closed loop"]
+    assert np.isfinite(model.simulate(u[:100, None], y[:5])[5:]).all()
