@@ -508,6 +508,20 @@ class DelegatingForecaster(Forecaster):
         """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
         return forecast_r2(self, X, y, horizon, sample_weight)
 
+    @property
+    def n_features_in_(self):
+        """The number of input columns the fitted forecaster was fitted on."""
+        check_is_fitted(self, self._delegate)
+        return getattr(self, self._delegate).n_features_in_
+
+    def __sklearn_tags__(self):
+        """One target, and a forecaster's poor score as an i.i.d. regressor (scikit-learn's
+        checks fit it on shuffled rows)."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        tags.regressor_tags.poor_score = True
+        return tags
+
 
 def forecast_r2(estimator, X, y, horizon=None, sample_weight=None, groups=None):
     """R^2 of ``estimator``'s forecasts of ``y``: the continuation ``predict(X)`` (``horizon``

@@ -3,6 +3,8 @@ rows, and forecasts handed back as pandas with the input's index."""
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.validation import _num_samples
 
 
 def index_of(data):
@@ -65,7 +67,10 @@ def column_of(X, column, parameter, purpose, kind="column"):
         values = X[column]
     else:
         array = np.asarray(X)
-        if array.ndim != 2 or column >= array.shape[1]:
+        if array.ndim != 2:
+            raise ValueError(f"`X` must be 2-D, one row per time step. Got shape {array.shape}: "
+                             "Reshape your data with X.reshape(-1, 1) for a single input.")
+        if column >= array.shape[1]:
             raise ValueError(f"`{parameter}`={column} is not a column of `X` with shape "
                              f"{array.shape}.")
         values = array[:, column]
@@ -201,3 +206,32 @@ def last_row_at(index, label):
     elif not (pd.api.types.is_integer_dtype(index.dtype) and isinstance(label, int)):
         return None
     return int(index.searchsorted(label, side="right")) - 1
+
+
+def series_rows(X, y, owner, finite=True):
+    """``X`` and ``y`` as a meta-estimator (``owner``, its name) fits them, checked before any
+    work: dense (pandas kept), ``y`` of one target (a column vector is flattened, with
+    scikit-learn's warning) and finite (unless ``finite`` is False: the owner says where the
+    gaps are itself), rows that agree; refused in scikit-learn's words otherwise."""
+    from scipy import sparse
+
+    if y is None:
+        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
+    if sparse.issparse(X) or sparse.issparse(y):
+        raise TypeError("Sparse data was passed, but dense data is required: use X.toarray() "
+                        "to convert it to a dense array.")
+    if not hasattr(y, "index"):  # arrays and lists; pandas keeps its index
+        y = column_or_1d(np.asarray(y, dtype=float), warn=True)
+    elif getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    if X is not None and not hasattr(X, "iloc"):  # (complex, ragged: refused by name)
+        X = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name="X")
+    n = _num_samples(y)
+    if n < 2:
+        raise ValueError(f"{owner} needs a series, not n_samples = {n}.")
+    if X is not None and _num_samples(X) != n:
+        raise ValueError(f"`X` and `y` must have the same number of rows. Got "
+                         f"{_num_samples(X)} and {n}.")
+    if finite and not np.isfinite(np.asarray(y, dtype=float)).all():
+        raise ValueError(f"Input y contains NaN or infinity: {owner} fits on every row.")
+    return X, y

@@ -5,7 +5,9 @@ For every bundled site and both targets (global horizontal irradiance, wind spee
 model is trained on the first 75% of the year and forecasts the rest from every origin, 1, 6
 and 24 hours ahead (``backtest`` with ``refit=False``): NARX trained by Adam (alone, and as an
 ensemble of five trained from different seeds), by Levenberg–Marquardt (alone, and as an
-ensemble of five) and by a GA then LM; Elman, LSTM and GRU; a direct TDNN; seasonal ARIMA;
+ensemble of five) and by a GA then LM; the README's NARX recipe and
+:class:`~narxcast.model_selection.AutoForecaster` (what a user gets without an expert);
+Elman, LSTM and GRU; a direct TDNN; seasonal ARIMA;
 naive, seasonal and (GHI) clear-sky persistence; and two probabilistic entries, the Adam
 ensemble and persistence (clear-sky for GHI, naive for wind) each in a
 :class:`~narxcast.intervals.ConformalRegressor`, whose 80% and 95% intervals and CRPS are
@@ -75,9 +77,11 @@ def estimators(target, config, quick=False):
         ElmanRegressor,
         GRURegressor,
         LSTMRegressor,
+        NARXRegressor,
         PersistenceRegressor,
         TDNNRegressor,
     )
+    from .auto import AutoForecaster
     from .compose import ClearSkyIndexRegressor
 
     loop = config["loop"]
@@ -119,6 +123,11 @@ def estimators(target, config, quick=False):
     entries[PROBABILISTIC_REFERENCE] = ConformalRegressor(persistence, **calibration)
     entries["TDNN"] = TDNNRegressor(max_horizon=24, input_delays=1, target_delays=24,
                                     early_stopping=True, random_state=0)
+    # what a user gets without an expert: the README's recipe, and the automatic builder
+    entries["NARX README recipe"] = NARXRegressor(input_delays=[0, 1],
+                                                  feedback_delays=[1, 2, 3, 24], random_state=0)
+    entries["AutoForecaster"] = AutoForecaster(horizons=HORIZONS, random_state=0,
+                                               progress=False)
     entries["ARIMA"] = ARIMARegressor(order=(2, 0, 1), seasonal_order=(1, 0, 0, 24))
     entries["naive persistence"] = PersistenceRegressor(kind="naive")
     entries["seasonal persistence"] = PersistenceRegressor(kind="seasonal", season=24)

@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import Forecaster, is_forecaster
+from ._forecaster import DelegatingForecaster, Forecaster, is_forecaster
 from ._rows import (
     as_pandas,
     column_of,
@@ -20,6 +20,7 @@ from ._rows import (
     groups_of,
     keep_target_names,
     record_bounds,
+    series_rows,
     take,
 )
 from ._validation import as_floats, check_horizon
@@ -36,7 +37,7 @@ def _names(wrapper):
         names = getattr(inner, "target_names_in_", None)
     return names
 
-class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
+class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
 
     The inner forecaster learns and forecasts ``k``, which carries the weather without the
@@ -134,6 +135,7 @@ class ClearSkyIndexRegressor(Forecaster, RegressorMixin, BaseEstimator):
         """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
         records, as the estimator's ``fit``)."""
         self._validate_params()
+        X, y = series_rows(X, y, type(self).__name__)
         self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **groups_keyword(groups))
         keep_target_names(self, y)
         return self
@@ -203,6 +205,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     def fit(self, X, y, groups=None):
         """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
         self._validate_params()
+        X, y = series_rows(X, y, type(self).__name__)
         self._clearsky(X)
         self.estimator_ = clone(self.estimator).fit(X, y, **groups_keyword(groups))
         return self
@@ -464,9 +467,8 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
     def fit(self, X, y, groups=None):
         """Standardise each series by its own statistics and fit one model on all of them."""
         self._validate_params()
+        X, y = series_rows(X, y, "GlobalRegressor", finite=False)  # names the series below
         targets = np.asarray(y, dtype=float)
-        if targets.ndim != 1:
-            raise ValueError(f"`y` must be 1-D for GlobalRegressor. Got shape {targets.shape}.")
         ids, rows = self._series(groups, X, y, targets.size, None)
         self.series_ = np.unique(ids).astype(object)  # strings, as feature_names_in_
         n_series = len(self.series_)

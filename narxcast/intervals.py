@@ -29,6 +29,7 @@ from ._rows import (
     last_row_at,
     record_bounds,
     record_tails,
+    series_rows,
     take,
 )
 from ._validation import as_floats, check_coverage, check_horizon
@@ -313,10 +314,8 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         (records, or series of a global model) the calibration block is the last
         ``calibration_fraction`` of every record, each forecast from its own rows."""
         self._validate_params()
+        X, y = series_rows(X, y, "ConformalRegressor")
         targets = np.asarray(y, dtype=float)
-        if targets.ndim != 1:
-            raise ValueError(f"`y` must be 1-D for ConformalRegressor. Got shape "
-                             f"{targets.shape}.")
         n = targets.size
         ids = groups_of(groups, X, y)
         bounds = record_bounds(ids, n, 3)

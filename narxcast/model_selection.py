@@ -5,14 +5,13 @@ from :mod:`narxcast.auto`)."""
 
 import numbers
 
-import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import _num_samples
 
 from ._forecaster import DelegatingForecaster
+from ._rows import series_rows
 from ._validation import check_horizon
 from .auto import AutoForecaster  # noqa: F401 (public here)
 from .backtesting import BacktestResult, SplitError, backtest  # noqa: F401 (public here)
@@ -80,34 +79,6 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     else:
         raise TypeError(f"`metric` must be a name or a callable. Got {metric!r}.")
     return _HorizonScorer(metric, horizon, 1 if greater else -1)
-
-
-def _search_rows(X, y):
-    """``X`` and ``y`` as a search scores them: dense (pandas kept), ``y`` one target (a
-    column vector is flattened, with scikit-learn's warning), refused by name otherwise."""
-    from scipy import sparse
-
-    if y is None:
-        raise ValueError("ForecastingGridSearch requires y to be passed, but the target y is "
-                         "None.")
-    if sparse.issparse(X) or sparse.issparse(y):
-        raise TypeError("Sparse data was passed, but dense data is required: use X.toarray() "
-                        "to convert it to a dense array.")
-    if not hasattr(y, "index"):  # arrays and lists; pandas keeps its index
-        y = column_or_1d(np.asarray(y, dtype=float), warn=True)
-    elif getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    if X is not None and not hasattr(X, "iloc"):  # (complex, ragged: refused by name)
-        X = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name="X")
-    n = _num_samples(y)
-    if n < 2:
-        raise ValueError(f"ForecastingGridSearch needs a series, not n_samples = {n}.")
-    if X is not None and _num_samples(X) != n:
-        raise ValueError(f"`X` and `y` must have the same number of rows. Got "
-                         f"{_num_samples(X)} and {n}.")
-    if not np.isfinite(np.asarray(y, dtype=float)).all():
-        raise ValueError("Input y contains NaN or infinity: the search fits on every row.")
-    return X, y
 
 
 class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator):
@@ -213,7 +184,7 @@ class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator)
         seeds = [int(s) for s in self.seeds]
         if not horizons or not seeds:
             raise ValueError("`horizons` and `seeds` must not be empty.")
-        X, y = _search_rows(X, y)
+        X, y = series_rows(X, y, "ForecastingGridSearch")
         n = _num_samples(y)
         n_train = int(round((1 - self.validation_fraction) * n))
         rows = []
@@ -239,17 +210,3 @@ class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator)
             best.set_params(random_state=seeds[0])
         self.best_estimator_ = best.fit(X, y)
         return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = False  # scored by backtest, one target
-        tags.regressor_tags.poor_score = True  # a forecaster: fitted on the first rows
-        return tags
-
-    @property
-    def n_features_in_(self):
-        """The number of input columns the best configuration was fitted on."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.n_features_in_
-
-

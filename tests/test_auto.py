@@ -17,7 +17,7 @@ from narxcast.systems import make_system
 
 from .conftest import narxcast_command
 
-FAST = dict(families=("narx",), n_seeds=2, random_state=0, progress=False)
+FAST = dict(families=("narx",), n_seeds=2, ensemble_size=2, random_state=0, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +101,7 @@ def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_pat
     done = narxcast_command("fit", tmp_path / "plant.csv", "--target", "y", "--exog", "u",
                             "--auto", "--focus", "simulation", "--max-time", "1",
                             "--param", "families=['narx']", "--param", "n_seeds=1",
+                            "--param", "ensemble_size=1",
                             "--out", tmp_path / "m.narxcast", "--quiet")
     assert done.returncode == 0, done.stderr
     assert isinstance(load(tmp_path / "m.narxcast").best_estimator_, NARXRegressor)

@@ -304,3 +304,52 @@ def test_records_example_identifies_the_plant(session):
         truth[k + 1] = truth[k] / (1 + truth[k] ** 2) + u[k] ** 3
     assert np.isnan(simulated[0])
     assert np.sqrt(np.mean((simulated[1:] - truth[1:]) ** 2)) / np.std(truth) < 0.05
+
+
+def test_system_identification_example_prints_what_the_readme_says(session):
+    """Trained for simulation, the default NARX simulates the unseen record better than
+    trained for prediction, by the figures the README quotes."""
+    block = session["System identification", 0]
+    errors = [float(v) for v in re.findall(r"simulation RMSE ([\d.]+)", block.printed)]
+    claimed = re.search(r"This prints ([\d.]+) for the model trained for prediction and "
+                        r"([\d.]+) for the one trained for\s+simulation \((\d+) of its (\d+) "
+                        r"parameters", README.read_text()).groups()
+    np.testing.assert_allclose(errors, [float(v) for v in claimed[:2]], rtol=0.05)
+    assert errors[1] < 0.5 * errors[0]
+    identified = block.namespace["identified"]
+    assert identified.stages_ == ["br, open loop", "br, closed loop"]
+    assert round(identified.effective_params_) == pytest.approx(int(claimed[2]), abs=1)
+    assert identified.theta_.size == int(claimed[3])
+
+
+def test_automatic_model_building_example_prints_what_the_readme_says(session):
+    block = session["Automatic model building", 0]
+    error = float(re.search(r"AutoForecaster: simulation RMSE ([\d.]+)", block.printed).group(1))
+    claimed = float(re.search(r"This prints ([\d.]+) \(\d+ s on 2 cores", README.read_text())
+                    .group(1))
+    assert error == pytest.approx(claimed, rel=0.05)
+    simulated = [float(v) for v in re.findall(
+        r"simulation RMSE ([\d.]+)", session["System identification", 0].printed)]
+    assert error < min(simulated)  # better than either single network
+    board = block.namespace["auto"].leaderboard_
+    assert board["mean"].is_monotonic_increasing and len(board) == 8
+
+
+def test_system_identification_table_is_the_committed_benchmark():
+    """The README's table of simulation RMSE is ``benchmarks/results/sysid.csv``'s (seed
+    means), to its printed digits."""
+    import pandas as pd
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "sysid.csv"
+    means = pd.read_csv(results).groupby(["system", "test", "entry"]).rmse.mean()
+    section = re.search(r"## System identification\n(.*?)(?=\n## )", README.read_text(),
+                        re.S).group(1)
+    rows = re.findall(r"^\| ([a-z][a-z0-9-]+)(, amplitude x1\.4)? \| (.+) \|$", section, re.M)
+    entries = ["ARX", "FROLS (sysidentpy)", "NARX defaults", "NARX focus=simulation",
+               "AutoForecaster"]
+    assert len(rows) == 9
+    for system, amplitude, cells in rows:
+        test = "test x1.4" if amplitude else "test"
+        quoted = [float(cell) for cell in cells.split(" | ")]
+        expected = [means[system, test, entry] for entry in entries]
+        np.testing.assert_allclose(quoted, expected, atol=5e-5)
