@@ -315,6 +315,7 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         head_rows = np.concatenate([np.arange(start, tail_start)
                                     for start, tail_start, _ in tails])
         head_ids = None if ids is None else np.asarray(ids)[head_rows]
+        X_head, y_head = take(X, head_rows), take(y, head_rows)  # (pandas kept for the fits)
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_seeds)
         names, settings, errors, seconds = [], [], [], []
@@ -327,9 +328,8 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
                     break
                 began = time.perf_counter()
                 scores = joblib.Parallel(n_jobs=self.n_jobs)(
-                    joblib.delayed(_fit_and_score)(
-                        self, candidate, seed, take(X, head_rows), take(y, head_rows),
-                        head_ids, X, targets, tails, first)
+                    joblib.delayed(_fit_and_score)(self, candidate, seed, X_head, y_head,
+                                                   head_ids, inputs, targets, tails, first)
                     for seed in seeds)
                 names.append(name)
                 settings.append(_settings(candidate))
@@ -411,15 +411,15 @@ def _settings(estimator):
     return ", ".join(f"{key}={value!r}" for key, value in changed.items())
 
 
-def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, X, y, tails, first):
-    """One candidate fitted with ``seed`` on the head rows, and its validation error (inf
-    when it fails to fit or runs away)."""
+def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, tails, first):
+    """One candidate fitted with ``seed`` on the head rows, and its validation error on the
+    tails of ``inputs`` and ``y`` (arrays of every row; inf when it fails to fit or runs
+    away)."""
     import warnings
 
     model = clone(candidate)
     if "random_state" in model.get_params():
         model.set_params(random_state=int(seed))
-    inputs = None if X is None else np.asarray(X, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
