@@ -15,6 +15,8 @@ Examples
 ((500,), (500,))
 """
 
+import numbers
+
 import numpy as np
 from scipy import signal
 from sklearn.utils import check_random_state
@@ -155,6 +157,9 @@ SYSTEMS = {
 }
 
 
+MAX_SAMPLES = 10_000_000  # a record's length: what the plants' loops may be asked to run
+
+
 def make_system(name, n_samples=1000, amplitude=1.0, noise=True, random_state=None):
     """An input record and the system's output (see :data:`SYSTEMS`).
 
@@ -177,6 +182,13 @@ def make_system(name, n_samples=1000, amplitude=1.0, noise=True, random_state=No
     """
     if name not in SYSTEMS:
         raise ValueError(f"`name` must be one of {sorted(SYSTEMS)}. Got {name!r}.")
+    if (isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer))
+            or not 10 <= n_samples <= MAX_SAMPLES):
+        raise ValueError(f"`n_samples` must be an integer in [10, {MAX_SAMPLES}]. Got "
+                         f"{n_samples!r}.")
+    if (isinstance(amplitude, bool) or not isinstance(amplitude, (numbers.Real, np.floating))
+            or not 0 < amplitude <= 100):
+        raise ValueError(f"`amplitude` must be a number in (0, 100]. Got {amplitude!r}.")
     plant, kind, level, noise_share = SYSTEMS[name]
     rng = check_random_state(random_state)
     if kind == "multisine":

@@ -81,3 +81,26 @@ def test_recurrent_networks_take_the_focus_too():
                          max_iter=3, focus="simulation", random_state=0).fit(u[:, None], y)
     assert model.stages_ == ["adam, open loop", "adam, closed loop"]
     assert np.isfinite(model.simulate(u[:100, None], y[:5])[5:]).all()
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(name="lorenz"), "`name` must be one of"),
+    (dict(n_samples=0), "`n_samples` must be an integer"),
+    (dict(n_samples=2.5), "`n_samples` must be an integer"),
+    (dict(n_samples=10**12), "`n_samples` must be an integer"),
+    (dict(amplitude=float("nan")), "`amplitude` must be a number"),
+    (dict(amplitude=-1.0), "`amplitude` must be a number")])
+def test_simulated_systems_refuse_bad_arguments_by_name(options, message):
+    with pytest.raises(ValueError, match=message):
+        make_system(**{"name": "duffing", **options})
+
+
+def test_simulated_systems_follow_their_equations():
+    """Narendra's third plant, written out, and the same record from the same seed."""
+    u, y = make_system("narendra-3", 300, noise=False, random_state=0)
+    expected = np.zeros(300)
+    for k in range(299):
+        expected[k + 1] = expected[k] / (1 + expected[k] ** 2) + u[k] ** 3
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    np.testing.assert_array_equal(make_system("bouc-wen", 200, random_state=3)[1],
+                                  make_system("bouc-wen", 200, random_state=3)[1])
