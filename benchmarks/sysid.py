@@ -145,7 +145,7 @@ def entries():
     }
 
 
-def run_system(name, seeds):
+def run_system(name, seeds, only=None):
     from narxcast.systems import make_system
 
     n_train, n_test, extrapolate = RECORDS[name]
@@ -155,7 +155,8 @@ def run_system(name, seeds):
         tests[f"test x{extrapolate}"] = make_system(name, n_test, amplitude=extrapolate,
                                                     noise=False, random_state=2)
     rows = []
-    for entry, fit in (("ARX", arx), ("FROLS (sysidentpy)", frols)):
+    baselines = (("ARX", arx), ("FROLS (sysidentpy)", frols))
+    for entry, fit in baselines if only is None else ():
         started = time.perf_counter()
         simulate = fit(u, y)
         seconds = time.perf_counter() - started
@@ -163,6 +164,8 @@ def run_system(name, seeds):
             rows.append(dict(system=name, test=test, entry=entry, seed=0, seconds=seconds,
                              rmse=rmse(y_test, simulate(u_test, y_test))))
     for entry, fit in entries().items():
+        if only is not None and entry not in only:
+            continue
         for seed in range(seeds):
             started = time.perf_counter()
             simulate = fit(u, y, seed)
@@ -210,12 +213,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", nargs="+", default=list(RECORDS), choices=list(RECORDS))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--entries", nargs="+", metavar="ENTRY",
+                        help="refresh these narxcast entries only, keeping the other rows of "
+                             "results/sysid.csv (e.g. --entries 'NARX focus=simulation')")
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     rows = []
     for name in options.systems:
-        rows += run_system(name, options.seeds)
+        rows += run_system(name, options.seeds, options.entries)
     table = pd.DataFrame(rows)
+    if options.entries:  # the refreshed rows where the old ones stood
+        kept = pd.read_csv(HERE / "results" / "sysid.csv")
+        stale = kept.entry.isin(options.entries) & kept.system.isin(options.systems)
+        place = {key: k for k, key in enumerate(dict.fromkeys(zip(kept.system, kept.entry)))}
+        table = pd.concat([kept[~stale], table], ignore_index=True)
+        order = sorted(range(len(table)), key=lambda row: place.get(
+            (table.system[row], table.entry[row]), len(place)))
+        table = table.iloc[order].reset_index(drop=True)
     text = report(table)
     print(text)
     if options.systems == list(RECORDS):

@@ -85,8 +85,9 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
 
     # ----------------------------------------------------------------------------- delays
     @abstractmethod
-    def _delays(self):
-        """``(input_delays, target_delays)``: the delays of X and of y a forecast reads."""
+    def _delays(self, rows=None):
+        """``(input_delays, target_delays)``: the delays of X and of y a forecast reads (a
+        family may choose them from the training ``rows``, ``(inputs, targets)``)."""
 
     @property
     def max_delay_(self):
@@ -250,6 +251,8 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         else:
             inputs, targets = self._validate_segment(X, y, reset=True, max_delay=max_delay,
                                                      extra_rows=2)
+            input_delays, target_delays = self._delays((inputs, targets))  # data's orders
+            max_delay = int(max(input_delays.max(initial=0), target_delays.max(initial=0)))
             self.n_targets_ = targets.shape[1]
             if X is None:
                 self.n_features_in_ = 0

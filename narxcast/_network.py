@@ -18,6 +18,7 @@ from ._validation import (
     normalize_delays,
 )
 from .kernels.compilation import announce_compilation
+from .orders import MAX_ORDER, lipschitz_orders
 from .training.stages import parse_stages, train_stages
 
 
@@ -215,9 +216,37 @@ class FeedbackMixin:
     """Networks whose regressor feeds back their targets at ``feedback_delays`` (after the
     exogenous inputs at ``input_delays``), trained open or closed loop (``loop``)."""
 
-    def _delays(self):
-        return (normalize_delays(self.input_delays, "input_delays", 0),
-                normalize_delays(self.feedback_delays, "feedback_delays", 1))
+    # what input_delays / feedback_delays = "auto" are with focus="prediction"
+    _auto_delays = (2, 2)
+
+    def _delays(self, rows=None):
+        """The delays, "auto" resolved: :attr:`_auto_delays` with ``focus="prediction"``; with
+        "simulation" one more than the orders of the data ``rows`` (inputs, targets) by
+        Lipschitz quotients (:func:`narxcast.orders.lipschitz_orders`: input delays
+        ``0..nb``, feedback delays ``1..na + 1``; the orders alone lost badly on the Duffing
+        oscillator and the two tanks, ``benchmarks/NOTES.md``), before them the fitted ones,
+        or the largest the estimate gives."""
+        chosen = (self.input_delays, self.feedback_delays)
+        if any(isinstance(value, str) for value in chosen):
+            automatic = self._auto_delays
+            if getattr(self, "focus", "prediction") == "simulation":
+                automatic = self._data_orders(rows)
+            chosen = [automatic[k] if isinstance(value, str) else value
+                      for k, value in enumerate(chosen)]
+        return (normalize_delays(chosen[0], "input_delays", 0),
+                normalize_delays(chosen[1], "feedback_delays", 1))
+
+    def _data_orders(self, rows):
+        """``(input, feedback)`` delays from the data: see :meth:`_delays`."""
+        if rows is None:
+            if hasattr(self, "input_delays_"):
+                return self.input_delays_.tolist(), self.target_delays_.tolist()
+            return MAX_ORDER, MAX_ORDER + 1
+        inputs, targets = rows
+        if targets.shape[1] != 1:  # the quotients measure one output
+            return self._auto_delays
+        na, nb = lipschitz_orders(inputs if inputs.shape[1] else None, targets[:, 0])
+        return list(range(nb + 1 if nb else 0)), na + 1
 
     _auto_loop = ("open", "closed")  # what loop="auto" trains with one gradient or LM solver
 

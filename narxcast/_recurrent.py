@@ -37,6 +37,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
 
     _parameter_constraints = RECURRENT_PARAMETER_CONSTRAINTS
     _solvers = frozenset({"adam", "sgd", "ga", "cmaes"})
+    _auto_delays = (0, 1)  # input and feedback delays "auto" stand for with prediction focus
     _cell = 0  # kernels.recurrent.ELMAN, LSTM or GRU
     _kernel_module = recurrent_kernels
 
@@ -56,8 +57,8 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                              "one recurrent layer. Got ().")
         super()._check_regressors()
 
-    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
-                 bptt_steps="auto", burn_in=24, washout=0, solver="auto", alpha=1e-4,
+    def __init__(self, input_delays="auto", feedback_delays="auto", hidden_layer_sizes=(10,),
+                 loop="auto", bptt_steps="auto", burn_in=24, washout=0, solver="auto", alpha=1e-4,
                  batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
                  clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,

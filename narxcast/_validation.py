@@ -131,8 +131,8 @@ NETWORK_PARAMETER_CONSTRAINTS = {
 # networks that feed back their targets and train open or closed loop, by any solver
 # (a name or a hybrid sequence), evolution included
 FEEDBACK_PARAMETER_CONSTRAINTS = {
-    "input_delays": [numbers.Integral, "array-like"],
-    "feedback_delays": [numbers.Integral, "array-like"],
+    "input_delays": [numbers.Integral, "array-like", StrOptions({"auto"})],
+    "feedback_delays": [numbers.Integral, "array-like", StrOptions({"auto"})],
     "loop": [StrOptions({"auto", "open", "closed"}), tuple, list],
     "bptt_steps": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "solver": [StrOptions({"auto", "adam", "sgd", "lm", "br", "ga", "cmaes"}), tuple, list],

@@ -88,7 +88,7 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
 
     _fits_records = False  # one likelihood over one record: fit one model per record
 
-    def _delays(self):
+    def _delays(self, rows=None):
         return np.empty(0, dtype=np.int64), np.array([1], dtype=np.int64)
 
     def __sklearn_tags__(self):

@@ -1,5 +1,6 @@
-"""The automatic model builder (:class:`AutoForecaster`) and the order estimates it starts
-from: Lipschitz quotients (He & Asada 1993) and the autocorrelation of the target."""
+"""The automatic model builder (:class:`AutoForecaster`), which starts from the orders of
+the data (:func:`narxcast.orders.lipschitz_orders`) and a seasonal lag of the target's
+autocorrelation (:func:`seasonal_lags`)."""
 
 import numbers
 import time
@@ -15,77 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 from ._forecaster import DelegatingForecaster, is_forecaster
 from ._rows import groups_keyword, groups_of, record_bounds, series_rows, take
 from ._validation import check_horizon
+from .orders import lipschitz_orders
 
 FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may try
-MAX_ORDER = 6  # the largest output and input order the Lipschitz quotients try
 SIMULATION_START = 10  # measured rows a validation free run starts from (at least the delays)
-
-
-def lipschitz_index(regressors, target, fraction=0.02):
-    """He & Asada's order index of the regressors: the geometric mean of the largest
-    ``fraction`` of the Lipschitz quotients ``|y_i - y_j| / ||phi_i - phi_j||`` over pairs of
-    samples, times ``sqrt(n_regressors)``. It falls steeply while a regressor the target
-    depends on is missing and flattens once all are there.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> phi = rng.uniform(-1, 1, (300, 3))
-    >>> y = np.sin(2 * phi[:, 0]) + phi[:, 1] ** 2
-    >>> bool(lipschitz_index(phi[:, :1], y) > 2 * lipschitz_index(phi[:, :2], y))
-    True
-    """
-    n = len(target)
-    i, j = np.triu_indices(n, k=1)
-    distance = np.sqrt(((regressors[i] - regressors[j]) ** 2).sum(axis=1))
-    usable = distance > 1e-12
-    quotients = np.abs(target[i] - target[j])[usable] / distance[usable]
-    count = max(1, int(fraction * n))
-    largest = np.partition(quotients, quotients.size - count)[-count:]
-    return float(np.exp(np.mean(np.log(np.sqrt(regressors.shape[1]) * largest + 1e-300))))
-
-
-def lipschitz_orders(u, y, max_order=MAX_ORDER, n_samples=600, tolerance=0.1, random_state=0):
-    """The output order (feedback delays ``1..na``) and input order (input delays
-    ``0..nb - 1``) at which the Lipschitz index stops falling by more than ``tolerance`` of
-    itself when either order grows, on at most ``n_samples`` rows drawn at random;
-    ``u`` of shape (n, n_features) or None. Returns ``(na, nb)`` (``nb`` 0 without inputs).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> u = rng.uniform(-1, 1, 1500)
-    >>> y = np.zeros(1500)
-    >>> for k in range(1, 1499):
-    ...     y[k + 1] = 0.5 * y[k] - 0.3 * y[k - 1] + np.tanh(2 * u[k])
-    >>> lipschitz_orders(u[:, None], y)
-    (2, 2)
-    """
-    y = (y - y.mean()) / (y.std() or 1.0)
-    u = None if u is None or u.shape[1] == 0 else (u - u.mean(axis=0)) / np.where(
-        u.std(axis=0) > 0, u.std(axis=0), 1.0)
-    rows = np.arange(max_order, len(y))
-    rows = check_random_state(random_state).permutation(rows)[:n_samples]
-
-    def index(na, nb):
-        columns = [y[rows - k] for k in range(1, na + 1)]
-        if u is not None:
-            columns += [u[rows - d, f] for d in range(nb) for f in range(u.shape[1])]
-        return lipschitz_index(np.column_stack(columns), y[rows])
-
-    na, nb = 1, 0 if u is None else 1
-    current = index(na, nb)
-    while True:
-        moves = [(na + 1, nb)] if na < max_order else []
-        if u is not None and nb < max_order:
-            moves.append((na, nb + 1))
-        if not moves:
-            return na, nb
-        scored = [(index(*move), move) for move in moves]
-        best, move = min(scored)
-        if best > (1 - tolerance) * current:
-            return na, nb
-        (na, nb), current = move, best
 
 
 def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):

@@ -15,10 +15,12 @@ class ElmanRegressor(RecurrentForecaster):
 
     Parameters
     ----------
-    input_delays : int or sequence of int, default=0
-        Exogenous input delays (int ``k``: ``0..k``).
-    feedback_delays : int or sequence of int, default=1
-        Fed-back target delays (int ``k``: ``1..k``); ``()`` for none.
+    input_delays : int, sequence of int or "auto", default="auto"
+        Exogenous input delays (int ``k``: ``0..k``); "auto": ``0``, or the data's orders
+        with ``focus="simulation"`` (as :class:`~narxcast.NARXRegressor`).
+    feedback_delays : int, sequence of int or "auto", default="auto"
+        Fed-back target delays (int ``k``: ``1..k``); ``()`` for none; "auto": ``1``, or the
+        data's orders with ``focus="simulation"``.
     hidden_layer_sizes : tuple of int, default=(10,)
         Units per recurrent layer.
     loop : {"auto", "open", "closed"} or sequence of them, default="auto"

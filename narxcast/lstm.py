@@ -41,32 +41,32 @@ class LSTMRegressor(RecurrentForecaster):
     _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)
     _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
 
-    def __init__(self, input_delays=0, feedback_delays=1, hidden_layer_sizes=(10,), loop="auto",
-                 bptt_steps="auto", burn_in=24, washout=0, peephole=False, solver="auto",
-                 alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto", tol=1e-4,
-                 clip_norm=5.0, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, dtype="float64", population_size=100,
-                 n_generations=50, crossover_rate=0.5, mutation_rate=0.3, sigma=0.1,
-                 fitness="closed", scale=True, random_state=None, verbose=False,
-                 warm_start=False, n_init=1,
-                 clip_forecasts=0.25, validation_horizons=None,
-                 horizon_weights=None, n_jobs=None, focus="prediction"):
-        super().__init__(
-            input_delays=input_delays, feedback_delays=feedback_delays,
-            hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
-            burn_in=burn_in, washout=washout, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, max_iter=max_iter,
-            tol=tol, clip_norm=clip_norm, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            momentum=momentum, nesterovs_momentum=nesterovs_momentum, beta_1=beta_1,
-            beta_2=beta_2, epsilon=epsilon, dtype=dtype, population_size=population_size,
-            n_generations=n_generations, crossover_rate=crossover_rate,
-            mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
-            random_state=random_state, verbose=verbose, warm_start=warm_start,
-            n_init=n_init, clip_forecasts=clip_forecasts,
-            validation_horizons=validation_horizons, horizon_weights=horizon_weights,
-            n_jobs=n_jobs, focus=focus)
+    def __init__(self, input_delays="auto", feedback_delays="auto", hidden_layer_sizes=(10,),
+                 loop="auto", bptt_steps="auto", burn_in=24, washout=0, peephole=False,
+                 solver="auto", alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
+                 max_iter="auto", tol=1e-4, clip_norm=5.0, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, momentum=0.9,
+                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 dtype="float64", population_size=100, n_generations=50, crossover_rate=0.5,
+                 mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True, random_state=None,
+                 verbose=False, warm_start=False, n_init=1, clip_forecasts=0.25,
+                 validation_horizons=None, horizon_weights=None, n_jobs=None,
+                 focus="prediction"):
+        super().__init__(input_delays=input_delays, feedback_delays=feedback_delays,
+                         hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
+                         burn_in=burn_in, washout=washout, solver=solver, alpha=alpha,
+                         batch_size=batch_size, learning_rate_init=learning_rate_init,
+                         max_iter=max_iter, tol=tol, clip_norm=clip_norm,
+                         early_stopping=early_stopping, validation_fraction=validation_fraction,
+                         n_iter_no_change=n_iter_no_change, momentum=momentum,
+                         nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, dtype=dtype, population_size=population_size,
+                         n_generations=n_generations, crossover_rate=crossover_rate,
+                         mutation_rate=mutation_rate, sigma=sigma, fitness=fitness, scale=scale,
+                         random_state=random_state, verbose=verbose, warm_start=warm_start,
+                         n_init=n_init, clip_forecasts=clip_forecasts,
+                         validation_horizons=validation_horizons, horizon_weights=horizon_weights,
+                         n_jobs=n_jobs, focus=focus)
         self.peephole = peephole
 
     def _has_peepholes(self):

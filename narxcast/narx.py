@@ -21,12 +21,15 @@ class NARXRegressor(FeedbackMixin, MLPForecaster):
 
     Parameters
     ----------
-    input_delays : int or sequence of int, default=2
+    input_delays : int, sequence of int or "auto", default="auto"
         Delays of the exogenous inputs: an int ``k`` means ``0..k`` (0 is the input at the
-        target time, e.g. a weather forecast for that hour).
-    feedback_delays : int or sequence of int, default=2
+        target time, e.g. a weather forecast for that hour). "auto": ``2`` with
+        ``focus="prediction"``; with "simulation" one more than the orders of the training
+        data by Lipschitz quotients (:func:`narxcast.orders.lipschitz_orders`, He & Asada
+        1993): input delays ``0..nb``, feedback delays ``1..na + 1``.
+    feedback_delays : int, sequence of int or "auto", default="auto"
         Delays of the fed-back targets: an int ``k`` means ``1..k``; ``()`` gives a model
-        without feedback (a time-delay network).
+        without feedback (a time-delay network). "auto": as ``input_delays``.
     hidden_layer_sizes : tuple of int, default=(10,)
         Neurons per hidden layer; ``()`` gives a linear ARX model.
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
@@ -53,7 +56,7 @@ default="auto"
         whole record (LM; windows of 200 steps from every origin for the gradient solvers:
         many subsections each started from measured rows), and early stopping and
         ``n_init`` score the free run of the validation tail; ``loop="auto"`` is open then
-        closed and ``solver="auto"`` is "br".
+        closed, ``solver="auto"`` is "br" and the delays "auto" come from the data.
     loop : {"auto", "open", "closed"} or sequence of them, default="auto"
         The loop the model is trained in. A sequence trains in stages, each from where the one
         before stopped (with ``solver`` a name repeated, or a sequence as long):
@@ -207,7 +210,7 @@ default="auto"
     _auto_solvers = {"prediction": "adam", "simulation": "br"}
     _kernel_module = kernels
 
-    def __init__(self, input_delays=2, feedback_delays=2, hidden_layer_sizes=(10,),
+    def __init__(self, input_delays="auto", feedback_delays="auto", hidden_layer_sizes=(10,),
                  activation="tanh", solver="auto", loop="auto", bptt_steps="auto",
                  alpha=1e-4, batch_size="auto", learning_rate_init=1e-3, max_iter="auto",
                  tol=1e-4, clip_norm=5.0, early_stopping=False, validation_fraction=0.1,

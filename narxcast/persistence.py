@@ -63,7 +63,7 @@ class PersistenceRegressor(BaseForecaster):
         self.clearsky_column = clearsky_column
         self.min_clearsky = min_clearsky
 
-    def _delays(self):
+    def _delays(self, rows=None):
         # every kind forecasts from the first row on; a seasonal value that lies before the
         # segment is NaN, decided per lead in _forecast_scaled
         input_delays = [0] if self.kind == "clearsky" else []

@@ -106,7 +106,7 @@ n_init, clip_forecasts, validation_horizons, n_jobs
         self.clip_forecasts = clip_forecasts
         self.validation_horizons = validation_horizons
 
-    def _delays(self):
+    def _delays(self, rows=None):
         return (normalize_delays(self.input_delays, "input_delays", 0),
                 normalize_delays(self.target_delays, "target_delays", 1))
 

@@ -17,7 +17,7 @@ LAYERS = [
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],
     ["kernels"],
-    ["datasets", "systems", "features", "data"],
+    ["datasets", "systems", "orders", "features", "data"],
 ]
 LAYER = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 

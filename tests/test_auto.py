@@ -8,10 +8,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from narxcast import NARXRegressor
-from narxcast.auto import lipschitz_orders
 from narxcast.compose import EnsembleRegressor
 from narxcast.intervals import ConformalRegressor
 from narxcast.model_selection import AutoForecaster, backtest
+from narxcast.orders import lipschitz_orders
 from narxcast.serialization import dump, load
 from narxcast.systems import make_system
 

@@ -104,3 +104,22 @@ def test_simulated_systems_follow_their_equations():
     np.testing.assert_allclose(y, expected, rtol=1e-12)
     np.testing.assert_array_equal(make_system("bouc-wen", 200, random_state=3)[1],
                                   make_system("bouc-wen", 200, random_state=3)[1])
+
+
+def test_simulation_focus_takes_its_delays_from_the_data(tmp_path):
+    """Narendra's fourth plant is of orders (3, 2) by its Lipschitz quotients; trained for
+    simulation the default NARX reads one more of each, and a model archive keeps them."""
+    from narxcast.orders import lipschitz_orders
+    from narxcast.serialization import dump, load
+
+    u, y = make_system("narendra-4", 1000, random_state=0)
+    assert lipschitz_orders(u[:, None], y) == (3, 2)
+    model = NARXRegressor(focus="simulation", max_iter=5, random_state=0).fit(u[:, None], y)
+    assert model.input_delays_.tolist() == [0, 1, 2]
+    assert model.feedback_delays_.tolist() == [1, 2, 3, 4]
+    dump(model, tmp_path / "m.narxcast")
+    np.testing.assert_array_equal(load(tmp_path / "m.narxcast").simulate(u[:50, None], y[:5]),
+                                  model.simulate(u[:50, None], y[:5]))
+    prediction = NARXRegressor(max_iter=5, random_state=0).fit(u[:, None], y)
+    assert prediction.input_delays_.tolist() == [0, 1, 2]
+    assert prediction.feedback_delays_.tolist() == [1, 2]
