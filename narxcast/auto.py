@@ -53,18 +53,18 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
 
     ``fit(X, y, groups=None)`` holds out the last ``validation_fraction`` of every record (time
     order), estimates the output and input orders on the rows before it (Lipschitz
-    quotients, :func:`lipschitz_orders`; with ``focus="prediction"`` also a seasonal feedback
-    delay from the target's autocorrelation, :func:`seasonal_lags`), fits each
-    candidate once per seed on those rows and scores it on the tail by the focus's error:
-    the RMSE of the forecasts at ``horizons`` (their mean), or of a free-run simulation of the
-    tail from its first measured rows (``focus="simulation"``). Candidates: NARX networks
-    with Bayesian regularisation (``solver="br"``: no penalty to search) of two sizes and two
-    orders, gradient-trained NARX networks (of two orders for prediction), GRU, LSTM and
-    Elman networks, all with the builder's ``focus``, and an ARIMA. The best candidate (the
-    least mean error over seeds) is refitted on every row, as an
-    :class:`~narxcast.compose.EnsembleRegressor` of ``ensemble_size`` members from their own
-    seeds (its forecasts are the mean: the seed-to-seed spread of a single network averages
-    out); ``predict``, ``simulate``, ``score`` and ``update`` are its.
+    quotients, :func:`~narxcast.orders.lipschitz_orders`; with ``focus="prediction"`` also a
+    seasonal feedback delay from the target's autocorrelation, :func:`seasonal_lags`), fits
+    each candidate once per seed on those rows and scores it on the tail by the focus's
+    error: the RMSE of the forecasts at ``horizons`` (pooled over them), or of a free-run
+    simulation of the tail from its first measured rows (``focus="simulation"``).
+    Candidates: NARX networks with Bayesian regularisation (``solver="br"``: no penalty to
+    search) of two sizes and two orders, gradient-trained NARX networks (of two orders for
+    prediction), GRU, LSTM and Elman networks, all with the builder's ``focus``, and an
+    ARIMA. The best candidate (the least mean error over seeds) is refitted on every row, as
+    an :class:`~narxcast.compose.EnsembleRegressor` of ``ensemble_size`` members from their
+    own seeds (its forecasts are the mean: the seed-to-seed spread of a single network
+    averages out); ``predict``, ``simulate``, ``score`` and ``update`` are its.
 
     Parameters
     ----------
