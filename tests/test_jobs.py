@@ -45,14 +45,17 @@ def test_many_series_on_processes_all_come_back_in_order():
 
 
 @pytest.mark.slow
-def test_a_dask_task_that_kills_its_workers_fails_alone():
+def test_a_dask_task_that_kills_its_workers_fails_alone(tmp_path):
     distributed = pytest.importorskip("distributed")
     import dask
 
     def job(series, name):
-        if name == "bad":
-            time.sleep(2)  # the others finish first (none runs beside it when it kills)
+        if name == "bad":  # the others finish first (none runs beside it when it kills),
+            deadline = time.monotonic() + 120  # however loaded the machine
+            while len(list(tmp_path.iterdir())) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
             os.kill(os.getpid(), signal.SIGKILL)
+        (tmp_path / name).touch()
         return name.upper()
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
