@@ -115,3 +115,11 @@ def test_bad_settings_are_named_before_any_work():
         AutoForecaster().fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="horizon"):
         AutoForecaster(horizons=(0,)).fit(X, y)
+
+
+def test_seeds_fitted_in_parallel_give_the_same_search(plant):
+    X, y = plant
+    options = dict(focus="simulation", max_time=1e-3, **FAST)
+    serial = AutoForecaster(**options).fit(X[:600], y[:600])
+    parallel = AutoForecaster(n_jobs=2, **options).fit(X[:600], y[:600])
+    np.testing.assert_array_equal(parallel.validation_errors_, serial.validation_errors_)
