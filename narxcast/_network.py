@@ -273,10 +273,9 @@ class FeedbackMixin:
             return self.bptt_steps
         if not (closed and self.focus == "simulation"):
             return 24
-        lengths = [min(end, data.training_end) - start - first_target
-                   for start, end in data.records if min(end, data.training_end) - start
-                   > first_target]
-        whole = max(1, min(lengths, default=1))
+        free_runs = [min(end, data.training_end) - start - first_target
+                     for start, end in data.records]  # each record's training targets
+        whole = max(1, min((steps for steps in free_runs if steps > 0), default=1))
         return whole if solver == "lm" else min(whole, SIMULATION_WINDOW)
 
     def _horizon_weights(self, window, closed, targets_t, first_target, end):

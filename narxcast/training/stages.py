@@ -337,9 +337,9 @@ def _focus_scorer(network, data, problem):
 def _free_run_scorer(network, data):
     """R^2 of a free-run simulation of the validation tail of every record that has one,
     each from the measured rows before its tail (how a simulation model is judged)."""
-    runs = [(max(start, data.training_end) - 1, end - max(start, data.training_end))
-            for start, end in data.records if end > data.training_end
-            and max(start, data.training_end) - start >= network.max_delay_]
+    tails = [(start, max(start, data.training_end), end) for start, end in data.records]
+    runs = [(tail - 1, end - tail) for start, tail, end in tails
+            if end > tail and tail - start >= network.max_delay_]
     if not runs:
         raise ValueError("`validation_fraction` leaves no record a validation tail to "
                          "simulate.")
