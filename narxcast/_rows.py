@@ -147,6 +147,17 @@ def keep_target_names(estimator, y):
         del estimator.target_names_in_
 
 
+def wrapped_target_names(wrapper):
+    """The target names a wrapper's forecasts carry: those it saw in fit, else its (first)
+    inner forecaster's."""
+    names = getattr(wrapper, "target_names_in_", None)
+    if names is None:
+        inner = getattr(wrapper, "estimator_", None) or (getattr(wrapper, "estimators_", None)
+                                                         or [None])[0]
+        names = getattr(inner, "target_names_in_", None)
+    return names
+
+
 def as_pandas(forecasts, X, y, all_horizons=False, names=None):
     """``forecasts`` (rows aligned with ``y``, or with ``X`` when ``y`` is None) as pandas
     when that argument is pandas, with its index (see a forecaster's ``predict``), named as

@@ -2,6 +2,7 @@
 the data (:func:`narxcast.orders.lipschitz_orders`) and a seasonal lag of the target's
 autocorrelation (:func:`seasonal_lags`)."""
 
+import copy
 import numbers
 import time
 
@@ -13,9 +14,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster, is_forecaster
+from ._forecaster import DelegatingForecaster
 from ._rows import groups_keyword, groups_of, record_bounds, series_rows, take
 from ._validation import check_horizon
+from .ensembles import VotingRegressor
 from .orders import lipschitz_orders
 
 FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may try
@@ -49,7 +51,7 @@ def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):
 class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Build a forecaster from the training rows alone: delays from the data, sizes, the
     model family and its regularisation chosen on a time-ordered validation tail over
-    several seeds, the best refitted on every row as an ensemble.
+    several seeds, an ensemble of the fits chosen there trained on every row.
 
     ``fit(X, y, groups=None)`` holds out the last ``validation_fraction`` of every record (time
     order), estimates the output and input orders on the rows before it (Lipschitz
@@ -61,10 +63,13 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
     Candidates: NARX networks with Bayesian regularisation (``solver="br"``: no penalty to
     search) of two sizes and two orders, gradient-trained NARX networks (of two orders for
     prediction), GRU, LSTM and Elman networks, all with the builder's ``focus``, and an
-    ARIMA. The best candidate (the least mean error over seeds) is refitted on every row, as
-    an :class:`~narxcast.compose.EnsembleRegressor` of ``ensemble_size`` members from their
-    own seeds (its forecasts are the mean: the seed-to-seed spread of a single network
-    averages out); ``predict``, ``simulate``, ``score`` and ``update`` are its.
+    ARIMA. Every fit (candidate and seed) joins a library from which an ensemble is chosen on
+    the same tails (greedy ensemble selection with replacement, Caruana et al. 2004:
+    :func:`ensemble_selection`): the fits whose mean forecasts or simulates the tails best,
+    weighted by how often they were chosen. Each member then continues its training on every
+    row from the parameters the validation saw (``warm_start``; an ARIMA is refitted), and
+    the members' weighted mean (a :class:`~narxcast.compose.VotingRegressor`) is the
+    ``best_estimator_``: ``predict``, ``simulate``, ``score`` and ``update`` are its.
 
     Parameters
     ----------
@@ -80,9 +85,9 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         The model families to try (:data:`FAMILIES`).
     n_seeds : int, default=3
         Seeds per candidate.
-    ensemble_size : int, default=5
-        Members of the refitted ensemble (seeds drawn from ``random_state``): a network's
-        fits from different seeds differ most where the data are thin, and their mean less.
+    ensemble_size : int, default=20
+        Rounds of the ensemble selection (:func:`ensemble_selection`): at most that many
+        members, weighted by how often each was chosen (1: the best fit alone).
     validation_fraction : float, default=0.2
     random_state : int, RandomState instance or None, default=None
     n_jobs : int or None, default=None
@@ -92,8 +97,11 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    best_estimator_ : fitted forecaster
-        The best candidate refitted on every row (an ensemble over the seeds).
+    best_estimator_ : VotingRegressor
+        The chosen members trained on every row, and their weights.
+    members_ : list of (str, int or None, float)
+        Each member's candidate, seed and own validation error; ``ensemble_`` shows them
+        with their weights, ``ensemble_validation_error_`` is their weighted mean's.
     leaderboard_ : pandas.DataFrame
         One row per candidate, best first: ``candidate``, ``settings``, the validation error's
         ``mean`` and ``std`` over seeds, ``seconds`` (its fits, all seeds).
@@ -130,7 +138,7 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
     }
 
     def __init__(self, focus="prediction", horizons=(1,), max_time=None, families=FAMILIES,
-                 n_seeds=3, ensemble_size=5, validation_fraction=0.2, random_state=None,
+                 n_seeds=3, ensemble_size=20, validation_fraction=0.2, random_state=None,
                  n_jobs=None, progress=True):
         self.focus = focus
         self.horizons = horizons
@@ -181,33 +189,37 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
                 if name.split()[0].lower() in families}
 
     # ------------------------------------------------------------------- validation
-    def _error(self, model, X, y, bounds, first):
-        """The focus's validation error of ``model`` (fitted on the rows before each
-        record's tail): RMSE over the tails, pooled over records."""
-        squared, count = 0.0, 0
+    def _tail_targets(self, y, bounds, first):
+        """What :meth:`_tail_outputs` is scored against: the measured tails, concatenated."""
+        if self.focus == "simulation":
+            return np.concatenate([y[tail_start + first:end] for _, tail_start, end in bounds])
+        return np.concatenate([y[tail_start:end] for _, tail_start, end in bounds
+                               for _ in self.horizons])
+
+    def _tail_outputs(self, model, X, y, bounds, first):
+        """The focus's outputs of ``model`` (fitted on the rows before each record's tail) on
+        the tails, concatenated: a free-run simulation of each tail from its first ``first``
+        measured rows, or the forecasts of its rows at every horizon; None when any is not
+        finite (a fit that ran away)."""
+        parts = []
         for start, tail_start, end in bounds:
             if self.focus == "simulation":
                 inputs = None if X is None else X[tail_start:end]
                 simulated = np.asarray(model.simulate(
                     inputs, y[tail_start:tail_start + first],
                     **({} if X is not None else {"horizon": end - tail_start - first})))
-                errors = [simulated[first:] - y[tail_start + first:end]]
-            else:
-                inputs = None if X is None else X[start:end]
-                errors = []
-                for horizon in self.horizons:
-                    forecasts = np.asarray(model.predict(inputs, y[start:end],
-                                                         horizon=int(horizon)))
-                    errors.append(forecasts[tail_start - start:] - y[tail_start:end])
-            for error in errors:
-                if not np.isfinite(error).all():
-                    return np.inf
-                squared += float(np.sum(error ** 2)) / len(errors)
-                count += error.size / len(errors)
-        return float(np.sqrt(squared / count))
+                parts.append(simulated[first:])
+                continue
+            inputs = None if X is None else X[start:end]
+            for horizon in self.horizons:
+                forecasts = np.asarray(model.predict(inputs, y[start:end], horizon=int(horizon)))
+                parts.append(forecasts[tail_start - start:])
+        outputs = np.concatenate(parts)
+        return outputs if np.isfinite(outputs).all() else None
 
     def fit(self, X, y, groups=None):
-        """Search on the rows given (see the class), then refit the best on all of them."""
+        """Search on the rows given (see the class), then train the chosen ensemble on all of
+        them."""
         self._validate_params()
         horizons = [check_horizon(h) for h in self.horizons]
         if not horizons:
@@ -252,7 +264,8 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         X_head, y_head = take(X, head_rows), take(y, head_rows)  # (pandas kept for the fits)
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_seeds)
-        names, settings, errors, seconds = [], [], [], []
+        truth = self._tail_targets(targets, tails, first)
+        names, settings, errors, seconds, fits = [], [], [], [], []
         started = time.perf_counter()
         bar = self._bar(len(candidates) * len(seeds))
         try:
@@ -261,13 +274,18 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
                         time.perf_counter() - started > self.max_time):
                     break
                 began = time.perf_counter()
-                scores = joblib.Parallel(n_jobs=self.n_jobs)(
+                seeded = "random_state" in candidate.get_params()
+                results = joblib.Parallel(n_jobs=self.n_jobs)(
                     joblib.delayed(_fit_and_score)(self, candidate, seed, X_head, y_head,
                                                    head_ids, inputs, targets, tails, first)
-                    for seed in seeds)
+                    for seed in (seeds if seeded else seeds[:1]))
+                fits += [(name, int(seed) if seeded else None, model, outputs)
+                         for seed, (model, outputs) in zip(seeds, results)
+                         if outputs is not None]
                 names.append(name)
                 settings.append(_settings(candidate))
-                errors.append(scores)
+                errors.append(np.resize([_rmse(outputs, truth) for _, outputs in results],
+                                        len(seeds)))  # (a deterministic one fitted once)
                 seconds.append(time.perf_counter() - began)
                 bar.update(len(seeds))
         finally:
@@ -277,15 +295,22 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         self.fit_seconds_ = np.array(seconds)
         self.best_index_ = int(np.argmin(np.where(np.isfinite(self.validation_errors_),
                                                   self.validation_errors_, np.inf).mean(1)))
-        best = clone(candidates[names[self.best_index_]])
-        if "random_state" in best.get_params() and self.ensemble_size > 1:
-            from .compose import EnsembleRegressor
-
-            best = EnsembleRegressor(best, n_estimators=self.ensemble_size,
-                                     random_state=int(seeds[0]))
-        elif "random_state" in best.get_params():
-            best.set_params(random_state=int(seeds[0]))
-        self.best_estimator_ = best.fit(X, y, **groups_keyword(ids))
+        if not fits:
+            raise ValueError("No candidate fitted the training rows without running away; "
+                             "see `leaderboard_`.")
+        counts = ensemble_selection([outputs for *_, outputs in fits], truth,
+                                    self.ensemble_size)
+        chosen = np.flatnonzero(counts)
+        self.ensemble_validation_error_ = _rmse(
+            np.tensordot(counts[chosen] / counts.sum(),
+                         np.stack([fits[i][3] for i in chosen]), 1), truth)
+        self.members_ = [(fits[i][0], fits[i][1], _rmse(fits[i][3], truth)) for i in chosen]
+        members = joblib.Parallel(n_jobs=self.n_jobs)(
+            joblib.delayed(_continue_on_every_row)(fits[i][2], X, y, ids) for i in chosen)
+        self.best_estimator_ = VotingRegressor(
+            [(f"{name}, seed {seed}", clone(fits[i][2]))
+             for i, (name, seed, _) in zip(chosen, self.members_)],
+            weights=counts[chosen].tolist())._set_fitted(members)
         return self
 
     def _bar(self, total):
@@ -309,10 +334,29 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
             "failed": np.isnan(errors).sum(axis=1), "seconds": self.fit_seconds_})
         return board.sort_values("mean", ignore_index=True, na_position="last")
 
+    @property
+    def ensemble_(self):
+        """The members chosen (see the class): ``candidate``, ``seed``, ``weight`` (summing to
+        one) and each one's own validation error, ``validation``."""
+        check_is_fitted(self, "members_")
+        weights = np.asarray(self.best_estimator_.weights, dtype=float)
+        return pd.DataFrame([(name, seed, weight / weights.sum(), error) for (name, seed, error),
+                             weight in zip(self.members_, weights)],
+                            columns=["candidate", "seed", "weight", "validation"])
+
     def _check_fitted_state(self):
         """What a model archive must hold to be this builder's result (checked on load)."""
-        if not is_forecaster(self.best_estimator_):
-            raise ValueError("`best_estimator_` must be a fitted narxcast forecaster.")
+        if not isinstance(self.best_estimator_, VotingRegressor):
+            raise ValueError("`best_estimator_` must be a fitted VotingRegressor.")
+        self.best_estimator_._check_fitted_state()
+        if not (isinstance(self.members_, list)
+                and len(self.members_) == len(self.best_estimator_.estimators_)
+                and all(isinstance(m, tuple) and len(m) == 3 and m[0] in self.candidates_
+                        and (m[1] is None or isinstance(m[1], int)) and isinstance(m[2], float)
+                        for m in self.members_)
+                and isinstance(self.ensemble_validation_error_, float)):
+            raise ValueError("`members_` must name a candidate, a seed and an error for each "
+                             "member of `best_estimator_`.")
         n = len(self.candidates_)
         texts = (self.candidates_, self.settings_)
         if not (all(isinstance(t, list) and len(t) == n and all(isinstance(v, str) for v in t)
@@ -345,10 +389,43 @@ def _settings(estimator):
     return ", ".join(f"{key}={value!r}" for key, value in changed.items())
 
 
+def ensemble_selection(outputs, targets, rounds):
+    """Greedy ensemble selection with replacement (Caruana et al., "Ensemble selection from
+    libraries of models", ICML 2004): up to ``rounds`` times, add the output whose inclusion
+    gives the mean of those chosen the least squared error against ``targets``; the ensemble
+    of the round with the least error is kept (never worse than the best output alone).
+    Returns how many times each output was chosen (the members' weights).
+
+    Examples
+    --------
+    >>> targets = np.array([1.0, -1.0])
+    >>> ensemble_selection([np.array([2.0, -1.0]), np.array([0.0, -1.0]),
+    ...                     np.array([1.5, -2.0])], targets, 4)
+    array([1, 1, 0])
+    """
+    stacked = np.stack(outputs)
+    counts = np.zeros(len(stacked), dtype=int)
+    total = np.zeros_like(stacked[0])
+    axes = tuple(range(1, stacked.ndim))
+    best_counts, best_error = counts, np.inf
+    for size in range(1, rounds + 1):
+        errors = np.mean(((total + stacked) / size - targets) ** 2, axis=axes)
+        chosen = int(np.argmin(errors))
+        counts = counts.copy()
+        counts[chosen] += 1
+        total += stacked[chosen]
+        if errors[chosen] < best_error:
+            best_counts, best_error = counts, errors[chosen]
+    return best_counts
+
+
+def _rmse(outputs, targets):
+    return np.inf if outputs is None else float(np.sqrt(np.mean((outputs - targets) ** 2)))
+
+
 def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, tails, first):
-    """One candidate fitted with ``seed`` on the head rows, and its validation error on the
-    tails of ``inputs`` and ``y`` (arrays of every row; inf when it fails to fit or runs
-    away)."""
+    """One candidate fitted with ``seed`` on the head rows, and its outputs on the tails of
+    ``inputs`` and ``y`` (arrays of every row; None when it fails to fit or runs away)."""
     import warnings
 
     model = clone(candidate)
@@ -358,6 +435,16 @@ def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, t
         warnings.simplefilter("ignore")
         try:
             model.fit(X_head, y_head, **groups_keyword(head_ids))
-            return auto._error(model, inputs, y, tails, first)
+            return model, auto._tail_outputs(model, inputs, y, tails, first)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-            return np.inf
+            return model, None
+
+
+def _continue_on_every_row(model, X, y, ids):
+    """A member chosen on the validation tail, trained on every row: a network continues from
+    the parameters it was chosen with (``warm_start``), so that the refit keeps what the
+    validation saw; a model without them (ARIMA) is refitted."""
+    if "warm_start" not in model.get_params():
+        return clone(model).fit(X, y, **groups_keyword(ids))
+    member = copy.deepcopy(model).set_params(warm_start=True)
+    return member.fit(X, y, **groups_keyword(ids)).set_params(warm_start=False)

@@ -1,15 +1,13 @@
 """Meta-estimators over narxcast forecasters: a transformed target (the clear-sky index),
-physical bounds for irradiance, an ensemble over seeds, and one global model over many
-series."""
+physical bounds for irradiance, ensembles (over seeds, or of several forecasters: from
+:mod:`narxcast.ensembles`), and one global model over many series."""
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster, Forecaster, is_forecaster
@@ -22,20 +20,12 @@ from ._rows import (
     record_bounds,
     series_rows,
     take,
+    wrapped_target_names,
 )
 from ._validation import as_floats, check_horizon
+from .ensembles import EnsembleRegressor, VotingRegressor  # noqa: F401 (public here)
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
-
-def _names(wrapper):
-    """The target names a wrapper's forecasts carry: those it saw in fit, else its (first)
-    inner forecaster's."""
-    names = getattr(wrapper, "target_names_in_", None)
-    if names is None:
-        inner = getattr(wrapper, "estimator_", None) or (getattr(wrapper, "estimators_", None)
-                                                         or [None])[0]
-        names = getattr(inner, "target_names_in_", None)
-    return names
 
 class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
@@ -150,7 +140,7 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
                                                    **groups_keyword(groups)))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
-        return as_pandas(self._irradiance(X, index), X, y, all_horizons, _names(self))
+        return as_pandas(self._irradiance(X, index), X, y, all_horizons, wrapped_target_names(self))
 
     def simulate(self, X, y_initial, **options):
         """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
@@ -161,7 +151,7 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         n_initial = np.shape(y_initial)[0] if np.ndim(y_initial) else 0
         initial = self._index(take(X, slice(n_initial)), y_initial)
         index = np.asarray(self.estimator_.simulate(X, initial, **options))
-        return as_pandas(self._irradiance(X, index), X, None, names=_names(self))
+        return as_pandas(self._irradiance(X, index), X, None, names=wrapped_target_names(self))
 
     def update(self, X, y, groups=None):
         """Append measurements (as clear-sky indices) to the inner forecaster's history
@@ -222,156 +212,13 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         lower, upper = self.physical_bounds(X)
         shape = (-1, *[1] * (forecasts.ndim - 1))
         return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
-                         all_horizons, _names(self))
+                         all_horizons, wrapped_target_names(self))
 
     def update(self, X, y, groups=None):
         """Append measurements to the inner forecaster's history (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
         self.estimator_.update(X, y, **groups_keyword(groups))
         return self
-
-
-class EnsembleRegressor(Forecaster, RegressorMixin, BaseEstimator):
-    """An ensemble of one forecaster trained from several seeds: the mean (or median) of its
-    members' forecasts, in every predict mode.
-
-    A network's fit depends on its initialisation and on the order of its mini-batches; the
-    members are clones of ``estimator`` that differ only in ``random_state`` (drawn from this
-    estimator's ``random_state``), so their average keeps what the data determine and averages
-    away what the seed does. Works wherever a narxcast forecaster does: ``Pipeline``,
-    ``GridSearchCV`` (parameters ``estimator__...``), ``backtest``, inside
-    :class:`ClearSkyIndexRegressor`.
-
-    Parameters
-    ----------
-    estimator : narxcast forecaster
-        Cloned per member; its ``random_state`` is replaced.
-    n_estimators : int, default=5
-        Members, 1 to 1000.
-    combine : {"mean", "median"}, default="mean"
-    random_state : int, RandomState instance or None, default=None
-        Draws the members' seeds.
-
-    Attributes
-    ----------
-    estimators_ : list of fitted forecasters
-    seeds_ : list of int
-        The members' ``random_state``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from narxcast import NARXRegressor
-    >>> from narxcast.compose import EnsembleRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> u = rng.uniform(-1, 1, 400)
-    >>> y = np.zeros(400)
-    >>> for k in range(399):
-    ...     y[k + 1] = 0.5 * y[k] + np.tanh(u[k])
-    >>> ensemble = EnsembleRegressor(NARXRegressor(input_delays=[1], feedback_delays=[1],
-    ...                                            max_iter=20), n_estimators=3, random_state=0)
-    >>> ensemble = ensemble.fit(u[:300, None], y[:300])
-    >>> mean, spread = ensemble.predict(u[300:, None], y[300:], horizon=2, return_std=True)
-    >>> mean.shape, spread.shape
-    ((100,), (100,))
-    """
-
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict"])],
-        "n_estimators": [Interval(numbers.Integral, 1, 1000, closed="both")],
-        "combine": [StrOptions({"mean", "median"})],
-        "random_state": ["random_state"],
-    }
-
-    def __sklearn_tags__(self):
-        """The members' tags (multi-output targets, a forecaster's poor i.i.d. score)."""
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.target_tags.multi_output = inner.target_tags.multi_output
-        tags.regressor_tags.poor_score = inner.regressor_tags.poor_score
-        return tags
-
-    @property
-    def n_features_in_(self):
-        """The number of input columns the members were fitted on."""
-        check_is_fitted(self, "estimators_")
-        return self.estimators_[0].n_features_in_
-
-    def __init__(self, estimator, n_estimators=5, combine="mean", random_state=None):
-        self.estimator = estimator
-        self.n_estimators = n_estimators
-        self.combine = combine
-        self.random_state = random_state
-
-    def fit(self, X, y, groups=None):
-        """Fit ``n_estimators`` clones of ``estimator``, each with its own seed (``groups``:
-        the records, as the estimator's ``fit``)."""
-        self._validate_params()
-        if "random_state" not in self.estimator.get_params():
-            raise ValueError(f"`estimator` {type(self.estimator).__name__} has no "
-                             "random_state: its members would all be the same.")
-        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
-                                                              size=self.n_estimators)
-        self.estimators_, self.seeds_ = [], []
-        for seed in seeds:
-            member = clone(self.estimator).set_params(random_state=int(seed))
-            self.estimators_.append(member.fit(X, y, **groups_keyword(groups)))
-            self.seeds_.append(int(seed))
-            if getattr(member, "stopped_by_", None) == "interrupted":  # one Ctrl-C stops all
-                warnings.warn(f"Ensemble fit interrupted after {len(self.estimators_)} of "
-                              f"{self.n_estimators} members; those fitted are kept.",
-                              RuntimeWarning, stacklevel=2)
-                break
-        return self
-
-    def _check_fitted_state(self):
-        if not (isinstance(self.estimators_, list)
-                and 1 <= len(self.estimators_) <= self.n_estimators
-                and all(map(is_forecaster, self.estimators_))):
-            raise ValueError(f"`estimators_` must be 1 to {self.n_estimators} fitted narxcast "
-                             "forecasters.")
-        shapes = {(getattr(m, "n_features_in_", None), getattr(m, "n_targets_", None))
-                  for m in self.estimators_}
-        if len(shapes) != 1:  # members that would not forecast the same rows
-            raise ValueError(f"`estimators_` disagree on their inputs and targets: {shapes}.")
-
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
-                groups=None):
-        """The members' forecasts combined, as each member's ``predict``; with ``return_std``
-        also their standard deviation across members (the seed's share of the error)."""
-        check_is_fitted(self, "estimators_")
-        forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
-                                                        all_horizons=all_horizons,
-                                                        **groups_keyword(groups)))
-                              for member in self.estimators_])
-        combined = (forecasts.mean(axis=0) if self.combine == "mean"
-                    else np.median(forecasts, axis=0))
-        combined = as_pandas(combined, X, y, all_horizons, _names(self))
-        if return_std:
-            return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
-        return combined
-
-    def simulate(self, X, y_initial, **options):
-        """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
-        ``options`` as the members' ``simulate``) combined."""
-        check_is_fitted(self, "estimators_")
-        runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
-                         for member in self.estimators_])
-        combined = runs.mean(axis=0) if self.combine == "mean" else np.median(runs, axis=0)
-        return as_pandas(combined, X, None, names=_names(self))
-
-    def update(self, X, y, groups=None):
-        """Append measurements to every member's history (``groups``: new records)."""
-        check_is_fitted(self, "estimators_")
-        for member in self.estimators_:
-            member.update(X, y, **groups_keyword(groups))
-        return self
-
-    def score(self, X, y, sample_weight=None, horizon=None):
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
-        from ._forecaster import forecast_r2
-
-        return forecast_r2(self, X, y, horizon, sample_weight)
 
 
 class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
@@ -511,7 +358,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
         shape = (-1,) + (1,) * (forecasts.ndim - 1)
         forecasts = (forecasts * self.target_scale_[rows].reshape(shape)
                      + self.target_mean_[rows].reshape(shape))
-        return as_pandas(forecasts, X, y, all_horizons, _names(self))
+        return as_pandas(forecasts, X, y, all_horizons, wrapped_target_names(self))
 
     def simulate(self, X, y_initial, series, horizon=None):
         """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
@@ -535,7 +382,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
             inputs, (initial - self.target_mean_[k]) / self.target_scale_[k],
             **({"horizon": n_rows - len(initial)} if inputs is None else {}))
         simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
-        return as_pandas(simulated, X, None, names=_names(self))
+        return as_pandas(simulated, X, None, names=wrapped_target_names(self))
 
     def score(self, X, y, sample_weight=None, horizon=1, groups=None):
         """R^2 of the ``horizon``-step forecasts of every series' segment."""

@@ -63,14 +63,14 @@ def _classes():
         EnsembleRegressor,
         GlobalRegressor,
         IrradianceRegressor,
+        VotingRegressor,
     )
     from .intervals import ConformalRegressor
 
     classes = [getattr(narxcast, name) for name in narxcast.__all__ if name.endswith("Regressor")]
-    return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor,
-                                                    IrradianceRegressor, EnsembleRegressor,
-                                                    ConformalRegressor, GlobalRegressor,
-                                                    AutoForecaster, Scaler)}
+    return {cls.__name__: cls for cls in (*classes, ClearSkyIndexRegressor, IrradianceRegressor,
+                                          EnsembleRegressor, VotingRegressor, ConformalRegressor,
+                                          GlobalRegressor, AutoForecaster, Scaler)}
 
 
 # ------------------------------------------------------------------------------- writing

@@ -8,7 +8,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from narxcast import NARXRegressor
-from narxcast.compose import EnsembleRegressor
+from narxcast.auto import ensemble_selection
+from narxcast.compose import VotingRegressor
 from narxcast.intervals import ConformalRegressor
 from narxcast.model_selection import AutoForecaster, backtest
 from narxcast.orders import lipschitz_orders
@@ -17,7 +18,7 @@ from narxcast.systems import make_system
 
 from .conftest import narxcast_command
 
-FAST = dict(families=("narx",), n_seeds=2, ensemble_size=2, random_state=0, progress=False)
+FAST = dict(families=("narx",), n_seeds=2, ensemble_size=4, random_state=0, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -41,21 +42,53 @@ def test_lipschitz_quotients_find_the_orders_of_known_plants(name, orders):
     assert lipschitz_orders(u[:, None], y) == orders
 
 
-def test_the_search_scores_every_candidate_and_refits_the_best_as_an_ensemble(
+def test_the_search_scores_every_candidate_and_refits_the_ensemble_chosen_on_validation(
         simulation_model, plant):
     X, y = plant
     board = simulation_model.leaderboard_
     assert list(board.columns) == ["candidate", "settings", "mean", "std", "failed", "seconds"]
     assert board["mean"].is_monotonic_increasing and len(board) == 4
     assert (board.failed == 0).all() and (board["std"] > 0).all()
-    best = simulation_model.best_estimator_
-    assert isinstance(best, EnsembleRegressor) and len(best.estimators_) == 2
     assert board.candidate[0] == simulation_model.candidates_[simulation_model.best_index_]
+    best, ensemble = simulation_model.best_estimator_, simulation_model.ensemble_
+    assert isinstance(best, VotingRegressor) and len(best.estimators_) == len(ensemble)
+    assert ensemble.weight.sum() == pytest.approx(1)
+    assert set(ensemble.candidate) <= set(board.candidate)
+    # never worse on the validation tail than the best single fit it was chosen from
+    assert simulation_model.ensemble_validation_error_ <= (
+        simulation_model.validation_errors_.min() + 1e-12)
     simulated = simulation_model.simulate(X[700:], y[700:710])
     np.testing.assert_allclose(simulated, best.simulate(X[700:], y[700:710]))
     default = NARXRegressor(random_state=0).fit(X[:700], y[:700]).simulate(X[700:], y[700:710])
     error = np.sqrt(np.mean((simulated[10:] - y[710:]) ** 2))
     assert error < 0.5 * np.sqrt(np.mean((default[10:] - y[710:]) ** 2))
+
+
+def test_ensemble_selection_against_a_plain_loop():
+    """Each round adds the output that makes the mean of those chosen closest to the targets
+    (ties: the first); the round with the least error is kept."""
+    rng = np.random.default_rng(0)
+    targets = rng.normal(size=50)
+    outputs = [targets + rng.normal(0, 0.5, 50) + rng.normal(0, 0.3) for _ in range(6)]
+    chosen, path = [], []
+    for _ in range(8):
+        errors = [np.mean((np.mean([outputs[i] for i in chosen + [j]], axis=0) - targets) ** 2)
+                  for j in range(6)]
+        chosen.append(int(np.argmin(errors)))
+        path.append(min(errors))
+    kept = chosen[:int(np.argmin(path)) + 1]
+    assert len(set(kept)) > 1  # noisy outputs: their mean beats the best alone
+    np.testing.assert_array_equal(ensemble_selection(outputs, targets, 8),
+                                  np.bincount(kept, minlength=6))
+
+
+def test_members_continue_from_the_parameters_the_validation_chose(simulation_model, plant):
+    """Each member starts its training on every row from the head fit it was chosen as: its
+    first loss is already that of a trained model, far below a fresh fit's first."""
+    X, y = plant
+    for member in simulation_model.best_estimator_.estimators_:
+        fresh = NARXRegressor(**{**member.get_params(), "max_iter": 1}).fit(X[:700], y[:700])
+        assert member.loss_curve_[0] < 0.2 * fresh.loss_curve_[0]
 
 
 def test_the_search_uses_the_training_rows_alone(plant):
@@ -104,7 +137,8 @@ def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_pat
                             "--param", "ensemble_size=1",
                             "--out", tmp_path / "m.narxcast", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert isinstance(load(tmp_path / "m.narxcast").best_estimator_, NARXRegressor)
+    members = load(tmp_path / "m.narxcast").best_estimator_.estimators_
+    assert len(members) == 1 and isinstance(members[0], NARXRegressor)
 
 
 def test_bad_settings_are_named_before_any_work():

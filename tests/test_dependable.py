@@ -9,7 +9,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from narxcast import ElmanRegressor, GRURegressor, NARXRegressor, TDNNRegressor
-from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
+from narxcast.compose import (
+    ClearSkyIndexRegressor,
+    EnsembleRegressor,
+    IrradianceRegressor,
+    VotingRegressor,
+)
 from narxcast.model_selection import backtest, make_horizon_scorer
 from narxcast.serialization import dump, load
 from narxcast.training.stages import TrainingData
@@ -151,6 +156,50 @@ def test_an_estimator_without_seed_makes_no_ensemble():
     X, y = _plant(200)
     with pytest.raises(ValueError, match="has no random_state"):
         EnsembleRegressor(ARIMARegressor()).fit(X, y)
+
+
+def test_voting_is_the_weighted_mean_of_its_members_in_every_mode():
+    from narxcast import ARIMARegressor
+
+    X, y = _plant()
+    narx = NARXRegressor(input_delays=[1], feedback_delays=[1], max_iter=10, random_state=0)
+    arima = ARIMARegressor(order=(1, 0, 0))
+    voting = VotingRegressor([("narx", narx), ("arima", arima)], weights=[3, 1])
+    voting.fit(X[:500], y[:500])
+    members = [clone(narx).fit(X[:500], y[:500]), clone(arima).fit(X[:500], y[:500])]
+    assert list(voting.named_estimators_) == ["narx", "arima"]
+    for args, kwargs in [((X[500:520],), {}), ((X[500:], y[500:]), {"horizon": 3}),
+                         ((X[500:], y[500:]), {"horizon": 3, "all_horizons": True})]:
+        forecasts = [np.asarray(m.predict(*args, **kwargs)) for m in members]
+        np.testing.assert_allclose(voting.predict(*args, **kwargs),
+                                   0.75 * forecasts[0] + 0.25 * forecasts[1], rtol=1e-12)
+    runs = [m.simulate(X[500:], y[500:505]) for m in members]
+    np.testing.assert_allclose(voting.simulate(X[500:], y[500:505]),
+                               0.75 * runs[0] + 0.25 * runs[1], rtol=1e-12)
+    mean, spread = voting.predict(X[500:], y[500:], horizon=2, return_std=True)
+    forecasts = np.stack([m.predict(X[500:], y[500:], horizon=2) for m in members])
+    np.testing.assert_allclose(spread, np.sqrt(0.75 * (forecasts[0] - mean) ** 2
+                                               + 0.25 * (forecasts[1] - mean) ** 2), rtol=1e-10)
+    for member in members:  # update reaches every member
+        member.update(X[500:510], y[500:510])
+    voting.update(X[500:510], y[500:510])
+    np.testing.assert_allclose(voting.predict(X[510:520]), 0.75 * members[0].predict(
+        X[510:520]) + 0.25 * members[1].predict(X[510:520]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("estimators, weights, message", [
+    ([], None, "non-empty list"),
+    ([("a", StandardScaler())], None, "narxcast forecaster"),
+    ([("a", NARXRegressor()), ("a", NARXRegressor())], None, "distinct names"),
+    ([("a", NARXRegressor()), ("b", NARXRegressor())], [1], "2 non-negative"),
+    ([("a", NARXRegressor()), ("b", NARXRegressor())], [1, -1], "2 non-negative"),
+    ([("a", NARXRegressor()), ("b", NARXRegressor())], [0, 0], "not all zero"),
+    ([("a", NARXRegressor()), ("b", NARXRegressor())], [1, np.nan], "2 non-negative"),
+])
+def test_voting_names_bad_members_and_weights_before_fitting(estimators, weights, message):
+    X, y = _plant(100)
+    with pytest.raises(ValueError, match=message):
+        VotingRegressor(estimators, weights=weights).fit(X, y)
 
 
 def test_a_model_that_runs_away_is_held_near_its_training_range():

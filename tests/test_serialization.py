@@ -20,7 +20,12 @@ from narxcast import (
     PersistenceRegressor,
     TDNNRegressor,
 )
-from narxcast.compose import ClearSkyIndexRegressor, EnsembleRegressor, IrradianceRegressor
+from narxcast.compose import (
+    ClearSkyIndexRegressor,
+    EnsembleRegressor,
+    IrradianceRegressor,
+    VotingRegressor,
+)
 from narxcast.datasets import load_solar_wind
 from narxcast.features import solar_features
 from narxcast.serialization import ModelFileError, dump, load, load_with_metadata
@@ -41,6 +46,9 @@ def _estimators():
         "irradiance": IrradianceRegressor(ElmanRegressor(max_iter=2, random_state=0)),
         "ensemble": EnsembleRegressor(NARXRegressor(max_iter=2), n_estimators=2,
                                       random_state=0),
+        "voting": VotingRegressor([("narx", NARXRegressor(max_iter=2, random_state=0)),
+                                   ("persistence", PersistenceRegressor(kind="clearsky"))],
+                                  weights=[0.7, 0.3]),
     }
 
 

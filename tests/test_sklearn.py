@@ -22,6 +22,7 @@ from narxcast.compose import (
     EnsembleRegressor,
     GlobalRegressor,
     IrradianceRegressor,
+    VotingRegressor,
 )
 from narxcast.intervals import ConformalRegressor
 from narxcast.model_selection import (
@@ -55,6 +56,9 @@ def expected_failed_checks(estimator):
                           GRURegressor(max_iter=20, random_state=0),
                           EnsembleRegressor(NARXRegressor(max_iter=20), n_estimators=2,
                                             random_state=0),
+                          VotingRegressor([("narx", NARXRegressor(max_iter=20, random_state=0)),
+                                           ("arima", ARIMARegressor(order=(1, 0, 0)))],
+                                          weights=[2, 1]),
                           ForecastingGridSearch(NARXRegressor(max_iter=20),
                                                 param_grid={"feedback_delays": [1, 2]},
                                                 seeds=(0,))],
