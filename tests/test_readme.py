@@ -353,3 +353,40 @@ def test_system_identification_table_is_the_committed_benchmark():
         quoted = [float(cell) for cell in cells.split(" | ")]
         expected = [means[system, test, entry] for entry in entries]
         np.testing.assert_allclose(quoted, expected, atol=5e-5)
+
+
+def test_automatic_builder_solar_and_wind_figures_are_the_committed_benchmark():
+    """The figures the automatic model building section quotes for the bundled solar and wind
+    data are ``benchmarks/results/auto_solar_wind.csv``'s means over seeds."""
+    import pandas as pd
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    table = pd.read_csv(results / "auto_solar_wind.csv")
+    means = table.groupby(["site", "target", "entry", "horizon"]).value.mean()
+    text = " ".join(re.search(r"## Automatic model building\n(.*?)(?=\n## )",
+                              README.read_text(), re.S).group(1).split())
+    numbers = r"([\d.]+) / ([\d.]+) / ([\d.]+)"
+    quoted = re.search(rf"GHI at greensboro-tmy3 with a daytime RMSE of {numbers} W/m2 at 1 / "
+                       rf"6 / 24 h \(ARIMA {numbers}, the best persistence {numbers}, the "
+                       rf"quickstart's recipe {numbers}\) and wind at colorado-2017 {numbers} "
+                       rf"m/s \(ARIMA {numbers}\)", text).groups()
+    quoted = np.array(quoted, dtype=float).reshape(-1, 3)
+    horizons = (1, 6, 24)
+
+    def row(site, target, entry):
+        return [means[site, target, entry, h] for h in horizons]
+
+    persistence = np.min([row("greensboro-tmy3", "ghi", entry) for entry in (
+        "naive persistence", "seasonal persistence", "clear-sky persistence")], axis=0)
+    expected = [row("greensboro-tmy3", "ghi", "AutoForecaster"),
+                row("greensboro-tmy3", "ghi", "ARIMA"), persistence,
+                row("greensboro-tmy3", "ghi", "NARX README recipe"),
+                row("colorado-2017", "wind_speed", "AutoForecaster"),
+                row("colorado-2017", "wind_speed", "ARIMA")]
+    np.testing.assert_allclose(quoted[:4], expected[:4], atol=0.051, rtol=0)  # W/m2, 0.1
+    np.testing.assert_allclose(quoted[4:], expected[4:], atol=0.00051, rtol=0)  # m/s, 0.001
+    trailing = re.search(r"trails ARIMA at 6 and 24 h \(([\d.]+) / ([\d.]+) against ([\d.]+) / "
+                         r"([\d.]+)\)", text).groups()
+    np.testing.assert_allclose(np.array(trailing, dtype=float), [
+        *[means["colorado-2017", "ghi", "AutoForecaster", h] for h in (6, 24)],
+        *[means["colorado-2017", "ghi", "ARIMA", h] for h in (6, 24)]], atol=0.051)
