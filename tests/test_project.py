@@ -40,10 +40,14 @@ def test_no_file_speaks_of_how_the_project_was_made():
 
 
 def test_the_files_the_documentation_cites_exist():
-    """Every project path the README, ARCHITECTURE.md, CHANGELOG.md and the notes cite in
-    backticks (a path with a folder: ``benchmarks/NOTES.md``) is in the project."""
+    """Every project path the README, the documentation, ARCHITECTURE.md, CHANGELOG.md and
+    the notes cite in backticks (a path with a folder: ``benchmarks/NOTES.md``) is in the
+    project."""
     cited = set()
-    for name in ("README.md", "ARCHITECTURE.md", "CHANGELOG.md", "benchmarks/NOTES.md"):
+    documents = ["README.md", "ARCHITECTURE.md", "CHANGELOG.md", "benchmarks/NOTES.md",
+                 *(str(path.relative_to(ROOT)) for path in (ROOT / "docs").rglob("*.md")
+                   if "_build" not in path.parts and path.parts[-2] != "benchmarks")]
+    for name in documents:
         text = (ROOT / name).read_text()
         cited |= set(re.findall(r"`((?:narxcast|tests|benchmarks|notebooks|datasets|docs)/"
                                 r"[\w./-]+\.(?:py|md|ipynb|csv|png|gz))`", text))
