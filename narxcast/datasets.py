@@ -40,7 +40,7 @@ COLUMNS = {
 }
 
 
-def list_datasets():
+def list_datasets() -> pd.DataFrame:
     """Describe the bundled sites: one row per site.
 
     Returns
@@ -57,7 +57,7 @@ def list_datasets():
     return pd.DataFrame.from_dict(_SITES, orient="index").rename_axis("site")
 
 
-def load_solar_wind(site, freq="1h"):
+def load_solar_wind(site: str, freq: str = "1h") -> pd.DataFrame:
     """Load irradiance, temperature and wind speed measured at a bundled site.
 
     Parameters

@@ -8,11 +8,12 @@ scored for GHI, where a clear-sky index is formed, and below which the sun is to
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 DAYTIME_CLEARSKY = 10.0  # W/m2
 
 
-def daytime_mask(clearsky, threshold=DAYTIME_CLEARSKY):
+def daytime_mask(clearsky: ArrayLike, threshold: float = DAYTIME_CLEARSKY) -> np.ndarray:
     """True where the clear-sky irradiance exceeds ``threshold`` (W/m2): the hours to score.
 
     Examples
@@ -25,7 +26,7 @@ def daytime_mask(clearsky, threshold=DAYTIME_CLEARSKY):
         return clearsky > threshold
 
 
-def hour_of_day(index):
+def hour_of_day(index: pd.DatetimeIndex) -> pd.DataFrame:
     """The hour of day of a DatetimeIndex as a sine and cosine (of the interval's middle):
     the daily cycle as two smooth inputs, continuous across midnight.
 
@@ -48,7 +49,7 @@ COMMAND_FEATURES = {
 }
 
 
-def solar_features(frame):
+def solar_features(frame: pd.DataFrame) -> pd.DataFrame:
     """Exogenous inputs for irradiance forecasting: clear-sky GHI (the sun's cycle, known
     ahead), temperature and the hour of day (sine and cosine of the interval's middle).
 

@@ -3,7 +3,10 @@
 ``daytime_mask`` (the hours to score GHI on) is :func:`narxcast.features.daytime_mask`.
 """
 
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import check_coverage
 from .features import daytime_mask
@@ -13,7 +16,7 @@ __all__ = ["GREATER_IS_BETTER", "METRICS", "coverage", "crps_gaussian", "crps_qu
            "nrmse", "pinball_loss", "r2", "rmse", "skill_score"]
 
 
-def _pairs(y_true, y_pred, *others):
+def _pairs(y_true: ArrayLike, y_pred: ArrayLike, *others: ArrayLike) -> list[np.ndarray]:
     arrays = [np.asarray(a, dtype=float) for a in (y_true, y_pred, *others)]
     for name, array in zip(("y_pred", "y_reference"), arrays[1:]):
         if array.shape != arrays[0].shape:
@@ -25,7 +28,7 @@ def _pairs(y_true, y_pred, *others):
     return [a[valid] for a in arrays]
 
 
-def rmse(y_true, y_pred):
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error over the finite pairs.
 
     Examples
@@ -39,7 +42,7 @@ def rmse(y_true, y_pred):
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)))
 
 
-def mae(y_true, y_pred):
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error over the finite pairs.
 
     Examples
@@ -51,7 +54,7 @@ def mae(y_true, y_pred):
     return float(np.mean(np.abs(y_pred - y_true)))
 
 
-def mbe(y_true, y_pred):
+def mbe(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean bias error, forecast minus measurement (positive: over-forecast).
 
     Examples
@@ -63,7 +66,8 @@ def mbe(y_true, y_pred):
     return float(np.mean(y_pred - y_true))
 
 
-def nrmse(y_true, y_pred, normalization="mean"):
+def nrmse(y_true: ArrayLike, y_pred: ArrayLike,
+          normalization: Literal["mean", "range"] = "mean") -> float:
     """RMSE divided by the mean or by the range (max - min) of the measurements.
 
     Both are taken over the finite pairs, so a mask (e.g. daytime) applies to the normaliser
@@ -83,7 +87,7 @@ def nrmse(y_true, y_pred, normalization="mean"):
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)) / scale)
 
 
-def skill_score(y_true, y_pred, y_reference):
+def skill_score(y_true: ArrayLike, y_pred: ArrayLike, y_reference: ArrayLike) -> float:
     """Forecast skill ``1 - RMSE / RMSE_reference`` over the pairs where all three are finite.
 
     1 is a perfect forecast, 0 no better than the reference (e.g. persistence), negative worse.
@@ -98,7 +102,7 @@ def skill_score(y_true, y_pred, y_reference):
                  / np.sqrt(np.mean((y_reference - y_true) ** 2)))
 
 
-def r2(y_true, y_pred):
+def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Coefficient of determination over the finite pairs.
 
     Examples
@@ -111,7 +115,8 @@ def r2(y_true, y_pred):
 
 
 # ------------------------------------------------------------------ probabilistic forecasts
-def _interval(y_true, lower, upper):
+def _interval(y_true: ArrayLike, lower: ArrayLike,
+              upper: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y_true, lower, upper = (np.asarray(a, dtype=float) for a in (y_true, lower, upper))
     if not y_true.shape == lower.shape == upper.shape:
         raise ValueError(f"`y_true`, `lower` and `upper` must have the same shape. Got "
@@ -122,7 +127,7 @@ def _interval(y_true, lower, upper):
     return y_true[valid], lower[valid], upper[valid]
 
 
-def coverage(y_true, lower, upper):
+def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     """The fraction of measurements inside their interval ``[lower, upper]`` (rows with a NaN
     skipped; infinite bounds are fine).
 
@@ -135,7 +140,7 @@ def coverage(y_true, lower, upper):
     return float(np.mean((lower <= y_true) & (y_true <= upper)))
 
 
-def interval_width(lower, upper):
+def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
     """The mean width ``upper - lower`` of the intervals (NaN rows skipped).
 
     Examples
@@ -147,7 +152,8 @@ def interval_width(lower, upper):
     return float(np.mean(upper - lower))
 
 
-def interval_score(y_true, lower, upper, coverage):
+def interval_score(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike,
+                   coverage: float) -> float:
     """The interval (Winkler) score of central intervals of nominal ``coverage`` (lower is
     better): the width, plus ``2 / (1 - coverage)`` times how far a measurement falls outside
     (Gneiting & Raftery 2007, eq. 43), averaged over the rows.
@@ -165,7 +171,7 @@ def interval_score(y_true, lower, upper, coverage):
     return float(np.mean(score))
 
 
-def pinball_loss(y_true, y_quantile, quantile):
+def pinball_loss(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> float:
     """The pinball (quantile) loss of forecasts ``y_quantile`` of the ``quantile`` level:
     ``quantile * (y - q)`` where the measurement is above, ``(1 - quantile) * (q - y)`` where
     below, averaged over the finite pairs.
@@ -182,7 +188,7 @@ def pinball_loss(y_true, y_quantile, quantile):
     return float(np.mean(np.maximum(quantile * difference, (quantile - 1.0) * difference)))
 
 
-def crps_samples(y_true, samples):
+def crps_samples(y_true: ArrayLike, samples: ArrayLike) -> float:
     """The continuous ranked probability score of an ensemble or sample paths (lower is
     better): ``E|X - y| - E|X - X'| / 2`` under the empirical distribution of each row's
     samples (``samples`` of shape (n, n_samples); NaN samples of a row are dropped), averaged
@@ -213,7 +219,7 @@ def crps_samples(y_true, samples):
     return float(np.mean(scores))
 
 
-def crps_quantiles(y_true, y_quantiles, quantiles):
+def crps_quantiles(y_true: ArrayLike, y_quantiles: ArrayLike, quantiles: ArrayLike) -> float:
     """The CRPS approximated from forecast quantiles: twice the mean pinball loss over the
     ``quantiles`` levels (``y_quantiles`` of shape (n, len(quantiles))), exact as the levels
     fill (0, 1) evenly (Gneiting & Ranjan 2011); NaN rows skipped.
@@ -233,7 +239,7 @@ def crps_quantiles(y_true, y_quantiles, quantiles):
                                 for k, level in enumerate(quantiles)]))
 
 
-def crps_gaussian(y_true, mean, std):
+def crps_gaussian(y_true: ArrayLike, mean: ArrayLike, std: ArrayLike) -> float:
     """The CRPS of Gaussian forecasts ``N(mean, std^2)``, in closed form (Gneiting et al.
     2005): ``std * (z (2 Phi(z) - 1) + 2 phi(z) - 1 / sqrt(pi))`` with ``z = (y - mean) / std``.
 

@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 MAX_ORDER = 6  # the largest output and input order the Lipschitz quotients try
 
 
-def lipschitz_index(regressors, target, fraction=0.02):
+def lipschitz_index(regressors: np.ndarray, target: np.ndarray, fraction: float = 0.02) -> float:
     """He & Asada's order index of the regressors: the geometric mean of the largest
     ``fraction`` of the Lipschitz quotients ``|y_i - y_j| / ||phi_i - phi_j||`` over pairs of
     samples, times ``sqrt(n_regressors)``. It falls steeply while a regressor the target
@@ -31,7 +31,9 @@ def lipschitz_index(regressors, target, fraction=0.02):
     return float(np.exp(np.mean(np.log(np.sqrt(regressors.shape[1]) * largest + 1e-300))))
 
 
-def lipschitz_orders(u, y, max_order=MAX_ORDER, n_samples=600, tolerance=0.1, random_state=0):
+def lipschitz_orders(u: np.ndarray | None, y: np.ndarray, max_order: int = MAX_ORDER,
+                     n_samples: int = 600, tolerance: float = 0.1,
+                     random_state: int | np.random.RandomState | None = 0) -> tuple[int, int]:
     """The output order (feedback delays ``1..na``) and input order (input delays
     ``0..nb - 1``) at which the Lipschitz index stops falling by more than ``tolerance`` of
     itself when either order grows, on at most ``n_samples`` rows drawn at random;

@@ -38,8 +38,12 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
 
 FORMAT = "narxcast-model"
 VERSION = 1  # of the archive layout; a file of a later version is refused
@@ -141,7 +145,8 @@ def _storable_param(value):
     return value
 
 
-def dump(estimator, path, metadata=None):
+def dump(estimator: "BaseEstimator", path: str | os.PathLike[str],
+         metadata: dict[str, Any] | None = None) -> None:
     """Write ``estimator`` (and a JSON-able ``metadata`` dict) to the archive ``path``.
 
     The file is written whole or not at all (a temporary file renamed over ``path``).
@@ -189,12 +194,12 @@ READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, Ty
                struct.error, NotImplementedError, MemoryError, UnicodeDecodeError, RuntimeError)
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> "BaseEstimator":
     """The estimator stored at ``path`` by :func:`dump`, checked (see the module)."""
     return load_with_metadata(path)[0]
 
 
-def load_with_metadata(path):
+def load_with_metadata(path: str | os.PathLike[str]) -> tuple["BaseEstimator", dict[str, Any]]:
     """``(estimator, metadata)`` stored at ``path`` by :func:`dump`.
 
     Whatever the file holds, the result is the estimator or a :class:`ModelFileError` naming
@@ -330,7 +335,8 @@ class _Reader:
                 self.fail(where, f"unreadable array (format version {major})")
             read_header = (np.lib.format.read_array_header_1_0 if major == 1
                            else np.lib.format.read_array_header_2_0)
-            shape, fortran, dtype = read_header(member, max_header_size=10_000)
+            # (NumPy's stubs lack max_header_size, and an array as a buffer)
+            shape, fortran, dtype = read_header(member, max_header_size=10_000)  # type: ignore[call-arg]
             if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
                 self.fail(where, f"unreadable array (arrays of dtype {dtype} are not allowed)")
             count = math.prod(shape)
@@ -339,7 +345,7 @@ class _Reader:
                 self.fail(where, f"array {name!r} declares shape {shape} of {dtype}, which "
                                  f"its {info.file_size} bytes do not hold")
             array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-            view = memoryview(array.reshape(-1, order="A")).cast("B")
+            view = memoryview(array.reshape(-1, order="A")).cast("B")  # type: ignore[arg-type]
             filled = 0
             while filled < view.nbytes:
                 got = member.readinto(view[filled:filled + (1 << 20)])

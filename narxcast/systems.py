@@ -132,7 +132,8 @@ def _two_tanks(u):
     return np.round(x2 / 0.05) * 0.05
 
 
-def multisine(n_samples, band, rms, rng):
+def multisine(n_samples: int, band: tuple[float, float], rms: float,
+              rng: np.random.RandomState) -> np.ndarray:
     """A random-phase multisine of ``n_samples`` with equal amplitudes at the bins inside
     ``band`` (fractions of the sampling rate), scaled to ``rms``."""
     frequencies = np.fft.rfftfreq(n_samples)
@@ -160,7 +161,9 @@ SYSTEMS = {
 MAX_SAMPLES = 10_000_000  # a record's length: what the plants' loops may be asked to run
 
 
-def make_system(name, n_samples=1000, amplitude=1.0, noise=True, random_state=None):
+def make_system(name: str, n_samples: int = 1000, amplitude: float = 1.0, noise: bool = True,
+                random_state: int | np.random.RandomState | None = None,
+                ) -> tuple[np.ndarray, np.ndarray]:
     """An input record and the system's output (see :data:`SYSTEMS`).
 
     Parameters
