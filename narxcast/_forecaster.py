@@ -6,11 +6,15 @@ A model family implements a handful of hooks (``_delays``, ``_fit_scaled``,
 onto them and owns validation, scaling and the transactional fit.
 """
 
+from __future__ import annotations
+
 import warnings
 from abc import ABCMeta, abstractmethod
+from typing import Self
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
@@ -25,6 +29,7 @@ from ._rows import (
     take,
 )
 from ._simulation import FreeRunMixin
+from ._typing import Forecasts, Groups, Rows
 from ._validation import check_horizon, check_time_order
 from .training.stages import TrainingData
 
@@ -205,7 +210,7 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         return inputs, targets
 
     # ------------------------------------------------------------------------------- fit
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit the model to a series, or to several records of one system (``groups``).
 
         Parameters
@@ -301,7 +306,8 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         self.history_y_ = targets[len(targets) - keep:].copy()
 
     # --------------------------------------------------------------------------- predict
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """Forecast, continuing from the stored history or over a segment of measurements.
 
         Parameters
@@ -426,7 +432,7 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         return inputs_t, targets_t
 
     # ---------------------------------------------------------------------- update/score
-    def update(self, X, y, groups=None):
+    def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append new measurements to the stored history without refitting.
 
         ``predict(X_future)`` then continues from the end of ``y``.
@@ -471,7 +477,8 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         self._store_history(inputs, targets, reset=False)
         return self
 
-    def score(self, X, y, sample_weight=None, horizon=None, groups=None):
+    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
+              horizon: int | None = None, groups: Groups = None) -> float:
         """R^2 of forecasts of ``y`` (:func:`forecast_r2`): without ``horizon``, of the
         closed-loop continuation ``predict(X)`` after the data seen (scikit-learn's
         convention); with it, of the ``horizon``-step forecasts of the segment ``(X, y)``
@@ -492,14 +499,15 @@ class DelegatingForecaster(Forecaster):
 
     _delegate = "estimator_"
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """The fitted forecaster's forecasts (every predict mode)."""
         check_is_fitted(self, self._delegate)
         extra = groups_keyword(groups)
         return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
                                                     all_horizons=all_horizons, **extra)
 
-    def update(self, X, y, groups=None):
+    def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to the fitted forecaster's history (``groups``: new records,
         see :meth:`narxcast.NARXRegressor.update`)."""
         check_is_fitted(self, self._delegate)
@@ -507,7 +515,8 @@ class DelegatingForecaster(Forecaster):
         getattr(self, self._delegate).update(X, y, **extra)
         return self
 
-    def score(self, X, y, sample_weight=None, horizon=None):
+    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
+              horizon: int | None = None) -> float:
         """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
         return forecast_r2(self, X, y, horizon, sample_weight)
 

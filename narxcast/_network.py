@@ -248,7 +248,7 @@ class FeedbackMixin:
         na, nb = lipschitz_orders(inputs if inputs.shape[1] else None, targets[:, 0])
         return list(range(nb + 1 if nb else 0)), na + 1
 
-    _auto_loop = ("open", "closed")  # what loop="auto" trains with one gradient or LM solver
+    _auto_loop: str | tuple[str, ...] = ("open", "closed")  # loop="auto" with one solver
 
     def _training_loop(self):
         """``loop``, with "auto" resolved: this network's :attr:`_auto_loop` for a single

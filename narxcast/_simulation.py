@@ -6,11 +6,15 @@ base's validation, scaling and segment machinery (``_continuation``, ``_predict_
 ``_scaled_t``) and a family's ``_forecast_scaled`` and ``_sample_scaled``.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._rows import as_pandas, target_names
+from ._typing import Forecasts, RandomState, Rows
 from ._validation import check_horizon
 
 MAX_PATHS = 100_000
@@ -20,7 +24,8 @@ MAX_PATH_VALUES = 500_000_000  # 4 GB of float64
 class FreeRunMixin:
     """``simulate`` and ``sample_paths`` (see the module)."""
 
-    def simulate(self, X, y_initial, horizon=None):
+    def simulate(self, X: Rows | None, y_initial: Rows,
+                 horizon: int | None = None) -> Forecasts:
         """Free-run simulation over a new input record from its first measured rows.
 
         The model's own outputs are fed back after the initial conditions ``y_initial`` (the
@@ -118,8 +123,10 @@ class FreeRunMixin:
         origins = np.full(n_paths, origin, dtype=np.int64)
         return self._sample_scaled(inputs_t, targets_t, origins, horizon, residuals_t, seed)
 
-    def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, residuals=None,
-                     random_state=None):
+    def sample_paths(self, X: Rows | None = None, y: Rows | None = None,
+                     horizon: int | None = None, n_paths: int = 100,
+                     residuals: ArrayLike | None = None,
+                     random_state: RandomState = None) -> np.ndarray:
         """Closed-loop sample paths: forecasts in which a residual drawn at random from
         ``residuals`` (a residual bootstrap) is added to every step's output and fed back, so
         that the spread grows with the lead time through the model's own dynamics. One

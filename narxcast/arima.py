@@ -1,5 +1,7 @@
 """ARIMA baseline: statsmodels' SARIMAX with exogenous regressors, forecast from every origin."""
 
+from __future__ import annotations
+
 import numbers
 import warnings
 from typing import NamedTuple
@@ -77,8 +79,10 @@ class ARIMARegressor(QuantileForecaster, BaseForecaster):
         "maxiter": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None,
-                 enforce_stationarity=True, enforce_invertibility=True, maxiter=50):
+    def __init__(self, order: tuple[int, int, int] = (1, 0, 0),
+                 seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0),
+                 trend: str | None = None, enforce_stationarity: bool = True,
+                 enforce_invertibility: bool = True, maxiter: int = 50) -> None:
         self.order = order
         self.seasonal_order = seasonal_order
         self.trend = trend

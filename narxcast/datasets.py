@@ -1,5 +1,7 @@
 """Real solar and wind measurements bundled with narxcast (see datasets/README.md)."""
 
+from __future__ import annotations
+
 from importlib import resources
 
 import pandas as pd

@@ -6,6 +6,8 @@ scored for GHI, where a clear-sky index is formed, and below which the sun is to
 :func:`daytime_mask`.
 """
 
+from __future__ import annotations
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike

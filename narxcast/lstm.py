@@ -1,6 +1,14 @@
 """Long short-term memory (LSTM) regressor."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from numpy.typing import ArrayLike
+
 from ._recurrent import RecurrentForecaster
+from ._typing import Auto, Delays, Horizons, Loop, RandomState, Solver
 from ._validation import RECURRENT_PARAMETER_CONSTRAINTS
 from .kernels.recurrent import LSTM
 
@@ -41,17 +49,26 @@ class LSTMRegressor(RecurrentForecaster):
     _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)
     _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
 
-    def __init__(self, input_delays="auto", feedback_delays="auto", hidden_layer_sizes=(10,),
-                 loop="auto", bptt_steps="auto", burn_in=24, washout=0, peephole=False,
-                 solver="auto", alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
-                 max_iter="auto", tol=1e-4, clip_norm=5.0, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, momentum=0.9,
-                 nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 dtype="float64", population_size=100, n_generations=50, crossover_rate=0.5,
-                 mutation_rate=0.3, sigma=0.1, fitness="closed", scale=True, random_state=None,
-                 verbose=False, warm_start=False, n_init=1, clip_forecasts=0.25,
-                 validation_horizons=None, horizon_weights=None, n_jobs=None,
-                 focus="prediction"):
+    def __init__(self, input_delays: Delays = "auto", feedback_delays: Delays = "auto",
+                 hidden_layer_sizes: int | Sequence[int] = (10,), loop: Loop = "auto",
+                 bptt_steps: int | Auto = "auto", burn_in: int = 24, washout: int = 0,
+                 peephole: bool = False, solver: Solver = "auto", alpha: float = 1e-4,
+                 batch_size: int | Auto = "auto",
+                 learning_rate_init: float = 1e-3, max_iter: int | Auto = "auto",
+                 tol: float = 1e-4, clip_norm: float | None = 5.0, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8,
+                 dtype: Literal["float64", "float32"] = "float64", population_size: int = 100,
+                 n_generations: int = 50, crossover_rate: float = 0.5,
+                 mutation_rate: float = 0.3, sigma: float = 0.1,
+                 fitness: Literal["closed", "open"] = "closed", scale: bool = True,
+                 random_state: RandomState = None, verbose: bool = False,
+                 warm_start: bool = False, n_init: int = 1, clip_forecasts: float | None = 0.25,
+                 validation_horizons: Horizons = None,
+                 horizon_weights: Literal["persistence"] | ArrayLike | None = None,
+                 n_jobs: int | None = None,
+                 focus: Literal["prediction", "simulation"] = "prediction") -> None:
         super().__init__(input_delays=input_delays, feedback_delays=feedback_delays,
                          hidden_layer_sizes=hidden_layer_sizes, loop=loop, bptt_steps=bptt_steps,
                          burn_in=burn_in, washout=washout, solver=solver, alpha=alpha,

@@ -3,6 +3,8 @@
 ``daytime_mask`` (the hours to score GHI on) is :func:`narxcast.features.daytime_mask`.
 """
 
+from __future__ import annotations
+
 from typing import Literal
 
 import numpy as np

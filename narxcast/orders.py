@@ -1,6 +1,8 @@
 """The orders of a dynamic system from its data: how many past outputs and inputs its next
 output depends on, by Lipschitz quotients (He & Asada 1993)."""
 
+from __future__ import annotations
+
 import numpy as np
 from sklearn.utils import check_random_state
 

@@ -1,6 +1,9 @@
 """Persistence forecasts: the reference every forecaster must beat."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Literal
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -56,8 +59,9 @@ class PersistenceRegressor(BaseForecaster):
         "min_clearsky": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
-    def __init__(self, kind="naive", season=24, clearsky_column="clearsky_ghi",
-                 min_clearsky=DAYTIME_CLEARSKY):
+    def __init__(self, kind: Literal["naive", "seasonal", "clearsky"] = "naive", season: int = 24,
+                 clearsky_column: str | int = "clearsky_ghi",
+                 min_clearsky: float = DAYTIME_CLEARSKY) -> None:
         self.kind = kind
         self.season = season
         self.clearsky_column = clearsky_column

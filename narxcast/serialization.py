@@ -29,6 +29,8 @@ Examples
 True
 """
 
+from __future__ import annotations
+
 import io
 import json
 import math
@@ -145,7 +147,7 @@ def _storable_param(value):
     return value
 
 
-def dump(estimator: "BaseEstimator", path: str | os.PathLike[str],
+def dump(estimator: BaseEstimator, path: str | os.PathLike[str],
          metadata: dict[str, Any] | None = None) -> None:
     """Write ``estimator`` (and a JSON-able ``metadata`` dict) to the archive ``path``.
 
@@ -194,12 +196,12 @@ READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, Ty
                struct.error, NotImplementedError, MemoryError, UnicodeDecodeError, RuntimeError)
 
 
-def load(path: str | os.PathLike[str]) -> "BaseEstimator":
+def load(path: str | os.PathLike[str]) -> BaseEstimator:
     """The estimator stored at ``path`` by :func:`dump`, checked (see the module)."""
     return load_with_metadata(path)[0]
 
 
-def load_with_metadata(path: str | os.PathLike[str]) -> tuple["BaseEstimator", dict[str, Any]]:
+def load_with_metadata(path: str | os.PathLike[str]) -> tuple[BaseEstimator, dict[str, Any]]:
     """``(estimator, metadata)`` stored at ``path`` by :func:`dump`.
 
     Whatever the file holds, the result is the estimator or a :class:`ModelFileError` naming

@@ -15,6 +15,8 @@ Examples
 ((500,), (500,))
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np

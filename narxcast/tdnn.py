@@ -1,11 +1,16 @@
 """Time-delay neural network: direct multi-horizon forecasts from a sliding window."""
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._mlp import MLPForecaster
+from ._typing import Auto, Horizons, RandomState
 from ._validation import normalize_delays
 from .kernels import tdnn as kernels
 from .training.stages import TrainingProblem
@@ -70,13 +75,20 @@ n_init, clip_forecasts, validation_horizons, n_jobs
         "max_horizon": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, input_delays=2, target_delays=2, max_horizon=24, hidden_layer_sizes=(10,),
-                 activation="tanh", solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate_init=1e-3, max_iter="auto", tol=1e-4, clip_norm=5.0,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 momentum=0.9, nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 scale=True, random_state=None, verbose=False, warm_start=False, n_init=1,
-                 clip_forecasts=0.25, validation_horizons=None, n_jobs=None):
+    def __init__(self, input_delays: int | Sequence[int] = 2,
+                 target_delays: int | Sequence[int] = 2, max_horizon: int = 24,
+                 hidden_layer_sizes: int | Sequence[int] = (10,),
+                 activation: Literal["tanh", "relu", "logistic", "identity"] = "tanh",
+                 solver: Literal["adam", "sgd"] = "adam", alpha: float = 1e-4,
+                 batch_size: int | Auto = "auto", learning_rate_init: float = 1e-3,
+                 max_iter: int | Auto = "auto", tol: float = 1e-4,
+                 clip_norm: float | None = 5.0, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8, scale: bool = True,
+                 random_state: RandomState = None, verbose: bool = False,
+                 warm_start: bool = False, n_init: int = 1, clip_forecasts: float | None = 0.25,
+                 validation_horizons: Horizons = None, n_jobs: int | None = None) -> None:
         self.input_delays = input_delays
         self.target_delays = target_delays
         self.max_horizon = max_horizon

@@ -18,7 +18,7 @@ LAYERS = [
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],
     ["kernels"],
-    ["datasets", "systems", "orders", "features", "data"],
+    ["datasets", "systems", "orders", "features", "data", "_typing"],
 ]
 LAYER = {name: depth for depth, names in enumerate(LAYERS) for name in names}
 
