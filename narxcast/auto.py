@@ -20,6 +20,8 @@ from ._validation import check_horizon
 from .ensembles import VotingRegressor
 from .orders import lipschitz_orders
 
+__all__ = ["AutoForecaster", "FAMILIES", "ensemble_selection", "seasonal_lags"]
+
 FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may try
 SIMULATION_START = 10  # measured rows a validation free run starts from (at least the delays)
 
@@ -28,6 +30,19 @@ def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):
     """A feedback delay beyond ``na`` for a strong periodicity of ``y``: the lag, up to
     ``max_lag``, of the highest local maximum of its autocorrelation, when that exceeds
     ``min_correlation`` (the daily cycle's 24 in hourly data); else none.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    na : int
+        The output order: only lags beyond it count.
+    max_lag : int, default=48
+    min_correlation : float, default=0.3
+
+    Returns
+    -------
+    list of int
+        The lag, or empty.
 
     Examples
     --------
@@ -395,6 +410,20 @@ def ensemble_selection(outputs, targets, rounds):
     gives the mean of those chosen the least squared error against ``targets``; the ensemble
     of the round with the least error is kept (never worse than the best output alone).
     Returns how many times each output was chosen (the members' weights).
+
+    Parameters
+    ----------
+    outputs : sequence of ndarray
+        Each candidate's outputs (forecasts, or a free run) on the validation rows.
+    targets : ndarray
+        What they are scored against, of the outputs' shape.
+    rounds : int
+        The most members chosen (with replacement).
+
+    Returns
+    -------
+    ndarray of int
+        How many times each output was chosen.
 
     Examples
     --------

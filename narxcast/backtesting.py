@@ -22,7 +22,19 @@ class SplitError(ValueError):
 
 
 class BacktestResult(NamedTuple):
-    """What :func:`backtest` returns."""
+    """What :func:`backtest` returns.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Tidy scores: columns ``estimator``, ``horizon``, ``metric``, ``value``.
+    forecasts : pandas.DataFrame
+        Forecasts indexed like ``y``, columns (estimator, horizon); NaN where none was made.
+    fit_seconds : pandas.Series
+        Total fitting time per estimator (every refit included).
+    reference : pandas.Series or None
+        The reference of the skill at each horizon.
+    """
 
     scores: pd.DataFrame
     """Tidy scores: columns ``estimator``, ``horizon``, ``metric``, ``value``."""

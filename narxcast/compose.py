@@ -23,8 +23,11 @@ from ._rows import (
     wrapped_target_names,
 )
 from ._validation import as_floats, check_horizon
-from .ensembles import EnsembleRegressor, VotingRegressor  # noqa: F401 (public here)
+from .ensembles import EnsembleRegressor, VotingRegressor
 from .features import DAYTIME_CLEARSKY, daytime_mask
+
+__all__ = ["ClearSkyIndexRegressor", "EnsembleRegressor", "GlobalRegressor", "IrradianceRegressor",
+           "VotingRegressor"]
 
 
 class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
@@ -174,8 +177,13 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
 
     Unlike :class:`ClearSkyIndexRegressor` the inner forecaster learns the irradiance itself;
     only its forecasts are bounded, in every predict mode, with the clear-sky irradiance read
-    from a column of ``X`` (known in advance: it is geometry). Parameters as
-    :class:`ClearSkyIndexRegressor`'s.
+    from a column of ``X`` (known in advance: it is geometry).
+
+    Parameters
+    ----------
+    estimator, clearsky, min_clearsky, max_index
+        As in :class:`ClearSkyIndexRegressor`; ``max_index`` bounds the forecasts (at most
+        that many times the clear-sky irradiance).
 
     Examples
     --------

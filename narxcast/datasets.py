@@ -6,6 +6,8 @@ from importlib import resources
 
 import pandas as pd
 
+__all__ = ["list_datasets", "load_solar_wind"]
+
 _SITES = {
     "colorado-2017": {
         "source": "NREL NSRDB PSM3, 2017 (half-hourly satellite-derived irradiance, MERRA-2 "

@@ -12,11 +12,24 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+__all__ = ["DAYTIME_CLEARSKY", "daytime_mask", "hour_of_day", "solar_features"]
+
 DAYTIME_CLEARSKY = 10.0  # W/m2
 
 
 def daytime_mask(clearsky: ArrayLike, threshold: float = DAYTIME_CLEARSKY) -> np.ndarray:
     """True where the clear-sky irradiance exceeds ``threshold`` (W/m2): the hours to score.
+
+    Parameters
+    ----------
+    clearsky : array-like
+        Clear-sky irradiance (W/m2).
+    threshold : float, default=DAYTIME_CLEARSKY (10.0)
+
+    Returns
+    -------
+    ndarray of bool
+        True where ``clearsky`` exceeds ``threshold``.
 
     Examples
     --------
@@ -31,6 +44,15 @@ def daytime_mask(clearsky: ArrayLike, threshold: float = DAYTIME_CLEARSKY) -> np
 def hour_of_day(index: pd.DatetimeIndex) -> pd.DataFrame:
     """The hour of day of a DatetimeIndex as a sine and cosine (of the interval's middle):
     the daily cycle as two smooth inputs, continuous across midnight.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns ``hour_sin`` and ``hour_cos``, on ``index``.
 
     Examples
     --------
@@ -57,6 +79,16 @@ def solar_features(frame: pd.DataFrame) -> pd.DataFrame:
 
     ``frame`` needs a DatetimeIndex and the columns ``clearsky_ghi`` and ``temperature``, as
     :func:`narxcast.datasets.load_solar_wind` returns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        With a DatetimeIndex and the columns ``clearsky_ghi`` and ``temperature``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``clearsky_ghi``, ``temperature``, ``hour_sin``, ``hour_cos``, on the frame's index.
 
     Examples
     --------

@@ -12,6 +12,16 @@ class GRURegressor(RecurrentForecaster):
     ``z`` keeps the old state). Inputs, feedback, training and forecasting as in
     :class:`~narxcast.ElmanRegressor`, whose parameters it takes.
 
+    Parameters
+    ----------
+    input_delays, feedback_delays, hidden_layer_sizes, loop, bptt_steps, burn_in, washout, \
+solver, alpha, batch_size, learning_rate_init, max_iter, tol, clip_norm, early_stopping, \
+validation_fraction, n_iter_no_change, momentum, nesterovs_momentum, beta_1, beta_2, epsilon, \
+dtype, population_size, n_generations, crossover_rate, mutation_rate, sigma, fitness, scale, \
+random_state, verbose, warm_start, n_init, clip_forecasts, validation_horizons, \
+horizon_weights, n_jobs, focus
+        As in :class:`~narxcast.ElmanRegressor`.
+
     Examples
     --------
     >>> import numpy as np

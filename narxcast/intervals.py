@@ -34,6 +34,8 @@ from ._rows import (
 )
 from ._validation import as_floats, check_coverage, check_horizon
 
+__all__ = ["ConformalRegressor"]
+
 MIN_BIN_ERRORS = 30  # a bin with fewer errors at a lead time uses every bin's errors
 
 

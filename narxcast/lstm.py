@@ -20,8 +20,17 @@ class LSTMRegressor(RecurrentForecaster):
     is a constant error carousel that gradients cross without vanishing while ``f`` is near 1,
     so the LSTM remembers across many steps where an Elman network forgets. The forget-gate
     biases start at 1. Inputs, feedback, training and forecasting as in
-    :class:`~narxcast.ElmanRegressor`, whose parameters it takes, and:
+    :class:`~narxcast.ElmanRegressor`, whose parameters it takes, and ``peephole``.
 
+    Parameters
+    ----------
+    input_delays, feedback_delays, hidden_layer_sizes, loop, bptt_steps, burn_in, washout, \
+solver, alpha, batch_size, learning_rate_init, max_iter, tol, clip_norm, early_stopping, \
+validation_fraction, n_iter_no_change, momentum, nesterovs_momentum, beta_1, beta_2, epsilon, \
+dtype, population_size, n_generations, crossover_rate, mutation_rate, sigma, fitness, scale, \
+random_state, verbose, warm_start, n_init, clip_forecasts, validation_horizons, \
+horizon_weights, n_jobs, focus
+        As in :class:`~narxcast.ElmanRegressor`.
     peephole : bool, default=False
         Diagonal peephole connections (Gers & Schmidhuber, 2000): ``i`` and ``f`` also see
         ``c_{t-1}``, ``o`` sees ``c_t``, through the weights ``weight_peephole_l{k}`` (not in

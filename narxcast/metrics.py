@@ -33,6 +33,17 @@ def _pairs(y_true: ArrayLike, y_pred: ArrayLike, *others: ArrayLike) -> list[np.
 def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error over the finite pairs.
 
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> rmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])
@@ -47,6 +58,17 @@ def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error over the finite pairs.
 
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> mae([1.0, 2.0, 3.0], [2.0, 2.0, 1.0])
@@ -58,6 +80,17 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 
 def mbe(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean bias error, forecast minus measurement (positive: over-forecast).
+
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -74,6 +107,18 @@ def nrmse(y_true: ArrayLike, y_pred: ArrayLike,
 
     Both are taken over the finite pairs, so a mask (e.g. daytime) applies to the normaliser
     too.
+
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts.
+    normalization : {"mean", "range"}, default="mean"
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -94,6 +139,19 @@ def skill_score(y_true: ArrayLike, y_pred: ArrayLike, y_reference: ArrayLike) ->
 
     1 is a perfect forecast, 0 no better than the reference (e.g. persistence), negative worse.
 
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts scored.
+    y_reference : array-like of the same shape
+        The reference forecasts (persistence, say).
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> skill_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], [2.0, 3.0, 4.0])
@@ -106,6 +164,17 @@ def skill_score(y_true: ArrayLike, y_pred: ArrayLike, y_reference: ArrayLike) ->
 
 def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Coefficient of determination over the finite pairs.
+
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_pred : array-like of the same shape
+        The forecasts.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -133,6 +202,18 @@ def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     """The fraction of measurements inside their interval ``[lower, upper]`` (rows with a NaN
     skipped; infinite bounds are fine).
 
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    lower, upper : array-like of the same shape
+        The intervals' bounds.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
     Examples
     --------
     >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 2.5, 2.0, 3.0], [2.0, 3.0, 4.0, 5.0])
@@ -144,6 +225,15 @@ def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
 
 def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
     """The mean width ``upper - lower`` of the intervals (NaN rows skipped).
+
+    Parameters
+    ----------
+    lower, upper : array-like of the same shape
+        The intervals' bounds.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -159,6 +249,19 @@ def interval_score(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike,
     """The interval (Winkler) score of central intervals of nominal ``coverage`` (lower is
     better): the width, plus ``2 / (1 - coverage)`` times how far a measurement falls outside
     (Gneiting & Raftery 2007, eq. 43), averaged over the rows.
+
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    lower, upper : array-like of the same shape
+        The intervals' bounds.
+    coverage : float
+        The intervals' nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -178,6 +281,19 @@ def pinball_loss(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> f
     ``quantile * (y - q)`` where the measurement is above, ``(1 - quantile) * (q - y)`` where
     below, averaged over the finite pairs.
 
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    y_quantile : array-like of the same shape
+        The forecast quantile.
+    quantile : float
+        Its level, in (0, 1).
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> pinball_loss([1.0, 3.0], [2.0, 2.0], quantile=0.9)   # (0.1 * 1 + 0.9 * 1) / 2
@@ -196,6 +312,18 @@ def crps_samples(y_true: ArrayLike, samples: ArrayLike) -> float:
     samples (``samples`` of shape (n, n_samples); NaN samples of a row are dropped), averaged
     over the rows with a measurement and a sample. In the units of ``y``; a point forecast's
     CRPS is its absolute error.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        The measurements.
+    samples : array-like of shape (n, n_samples)
+        Samples of each forecast distribution (sample paths, say).
+
+    Returns
+    -------
+    float
+        The mean over the rows.
 
     Examples
     --------
@@ -226,6 +354,19 @@ def crps_quantiles(y_true: ArrayLike, y_quantiles: ArrayLike, quantiles: ArrayLi
     ``quantiles`` levels (``y_quantiles`` of shape (n, len(quantiles))), exact as the levels
     fill (0, 1) evenly (Gneiting & Ranjan 2011); NaN rows skipped.
 
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        The measurements.
+    y_quantiles : array-like of shape (n, n_quantiles)
+        The forecast quantiles, one column per level.
+    quantiles : array-like of shape (n_quantiles,)
+        Their levels, in (0, 1).
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> round(crps_quantiles([0.0], [[-1.0, 0.0, 1.0]], [0.25, 0.5, 0.75]), 4)
@@ -244,6 +385,17 @@ def crps_quantiles(y_true: ArrayLike, y_quantiles: ArrayLike, quantiles: ArrayLi
 def crps_gaussian(y_true: ArrayLike, mean: ArrayLike, std: ArrayLike) -> float:
     """The CRPS of Gaussian forecasts ``N(mean, std^2)``, in closed form (Gneiting et al.
     2005): ``std * (z (2 Phi(z) - 1) + 2 phi(z) - 1 / sqrt(pi))`` with ``z = (y - mean) / std``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        The measurements.
+    mean, std : array-like of the same shape
+        The forecast normal distributions.
+
+    Returns
+    -------
+    float
 
     Examples
     --------

@@ -17,6 +17,9 @@ from .auto import AutoForecaster  # noqa: F401 (public here)
 from .backtesting import BacktestResult, SplitError, backtest  # noqa: F401 (public here)
 from .metrics import GREATER_IS_BETTER, METRICS
 
+__all__ = ["AutoForecaster", "BacktestResult", "ForecastingGridSearch", "SplitError", "backtest",
+           "make_horizon_scorer"]
+
 
 class _HorizonScorer:
     """Scores ``estimator.predict(X, y, horizon=h)`` against ``y`` (NaN rows skipped)."""
@@ -48,6 +51,11 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     horizon : int, default=1
     greater_is_better : bool, optional
         Needed for a callable metric; errors are negated so that greater is better.
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y)``, as scikit-learn's scorers (greater is better).
 
     Examples
     --------

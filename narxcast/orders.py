@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+__all__ = ["MAX_ORDER", "lipschitz_index", "lipschitz_orders"]
+
 MAX_ORDER = 6  # the largest output and input order the Lipschitz quotients try
 
 
@@ -14,6 +16,17 @@ def lipschitz_index(regressors: np.ndarray, target: np.ndarray, fraction: float 
     ``fraction`` of the Lipschitz quotients ``|y_i - y_j| / ||phi_i - phi_j||`` over pairs of
     samples, times ``sqrt(n_regressors)``. It falls steeply while a regressor the target
     depends on is missing and flattens once all are there.
+
+    Parameters
+    ----------
+    regressors : ndarray of shape (n, n_regressors)
+    target : ndarray of shape (n,)
+    fraction : float, default=0.02
+        The share of the largest quotients whose geometric mean is taken.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -40,6 +53,23 @@ def lipschitz_orders(u: np.ndarray | None, y: np.ndarray, max_order: int = MAX_O
     ``0..nb - 1``) at which the Lipschitz index stops falling by more than ``tolerance`` of
     itself when either order grows, on at most ``n_samples`` rows drawn at random;
     ``u`` of shape (n, n_features) or None. Returns ``(na, nb)`` (``nb`` 0 without inputs).
+
+    Parameters
+    ----------
+    u : ndarray of shape (n_samples, n_features) or None
+        The inputs; None for an autonomous series.
+    y : ndarray of shape (n_samples,)
+        The output.
+    max_order : int, default=MAX_ORDER (6)
+        The largest order tried.
+    n_samples : int, default=600
+        Rows the quotients are formed on (drawn at random; the pairs grow as its square).
+    tolerance : float, default=0.1
+    random_state : int, RandomState instance or None, default=0
+
+    Returns
+    -------
+    na, nb : int
 
     Examples
     --------

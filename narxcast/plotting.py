@@ -11,6 +11,11 @@ import numpy as np
 
 from ._rows import index_of
 
+__all__ = ["error_autocorrelation", "input_error_correlation", "line_styles",
+           "plot_error_autocorrelation", "plot_input_error_correlation", "plot_pit",
+           "plot_reliability", "plot_residuals", "plot_response", "plot_skill_by_horizon",
+           "plot_training_curves", "probability_integral_transform"]
+
 
 def _pyplot():
     try:

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+__all__ = ["MAX_MODEL_BYTES", "ModelFileError", "dump", "load", "load_with_metadata"]
+
 if TYPE_CHECKING:
     from sklearn.base import BaseEstimator
 
@@ -152,6 +154,26 @@ def dump(estimator: BaseEstimator, path: str | os.PathLike[str],
     """Write ``estimator`` (and a JSON-able ``metadata`` dict) to the archive ``path``.
 
     The file is written whole or not at all (a temporary file renamed over ``path``).
+
+    Parameters
+    ----------
+    estimator : narxcast estimator
+        Fitted or not.
+    path : str or os.PathLike
+    metadata : dict, optional
+        Stored beside it (JSON: strings, numbers, lists, dicts).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from narxcast import PersistenceRegressor
+    >>> model = PersistenceRegressor(kind="seasonal").fit(None, [1.0, 2.0, 3.0] * 30)
+    >>> path = Path(tempfile.mkdtemp()) / "model.narxcast"
+    >>> dump(model, path, metadata={"site": "lab"})
+    >>> loaded, metadata = load_with_metadata(path)
+    >>> metadata, loaded.predict(horizon=3).tolist()
+    ({'site': 'lab'}, [1.0, 2.0, 3.0])
     """
     from .writing import write_atomically
 
@@ -197,7 +219,17 @@ READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, Ty
 
 
 def load(path: str | os.PathLike[str]) -> BaseEstimator:
-    """The estimator stored at ``path`` by :func:`dump`, checked (see the module)."""
+    """The estimator stored at ``path`` by :func:`dump`, checked (see the module).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    estimator
+        As it was dumped (see :func:`dump`'s example).
+    """
     return load_with_metadata(path)[0]
 
 
@@ -208,6 +240,15 @@ def load_with_metadata(path: str | os.PathLike[str]) -> tuple[BaseEstimator, dic
     the file: a path that is not a regular file (a FIFO, a device) is refused unread, and what
     the archive may make the loader allocate is bounded before it is read
     (:data:`MAX_MODEL_BYTES` and the other limits above).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    estimator, dict
+        The estimator and the metadata it was dumped with (see :func:`dump`'s example).
     """
     path = Path(path)
     _check_regular_file(path)

@@ -23,6 +23,8 @@ import numpy as np
 from scipy import signal
 from sklearn.utils import check_random_state
 
+__all__ = ["SYSTEMS", "make_system", "multisine"]
+
 
 def _narendra_1(u):
     """y(k+1) = 0.3 y(k) + 0.6 y(k-1) + 0.6 sin(pi u) + 0.3 sin(3 pi u) + 0.1 sin(5 pi u)."""
@@ -137,7 +139,27 @@ def _two_tanks(u):
 def multisine(n_samples: int, band: tuple[float, float], rms: float,
               rng: np.random.RandomState) -> np.ndarray:
     """A random-phase multisine of ``n_samples`` with equal amplitudes at the bins inside
-    ``band`` (fractions of the sampling rate), scaled to ``rms``."""
+    ``band`` (fractions of the sampling rate), scaled to ``rms``.
+
+    Parameters
+    ----------
+    n_samples : int
+    band : (float, float)
+        The lowest and highest excited frequency, as fractions of the sampling rate.
+    rms : float
+    rng : numpy.random.RandomState
+        Draws the phases.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> u = multisine(1000, (0.0, 0.1), 0.5, np.random.RandomState(0))
+    >>> round(float(u.std()), 6), bool(abs(np.fft.rfft(u)[200]) < 1e-9)   # 0.2 is not excited
+    (0.5, True)
+    """
     frequencies = np.fft.rfftfreq(n_samples)
     spectrum = np.zeros(frequencies.size, dtype=complex)
     excited = (frequencies >= band[0]) & (frequencies <= band[1])
@@ -184,6 +206,14 @@ def make_system(name: str, n_samples: int = 1000, amplitude: float = 1.0, noise:
     Returns
     -------
     u, y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> u, y = make_system("narendra-2", 500, noise=False, random_state=0)
+    >>> k = np.arange(1, 499)   # y(k+1) = y(k) y(k-1) (y(k) + 2.5) / (1 + y(k)^2 + y(k-1)^2) + u(k)
+    >>> expected = y[k] * y[k - 1] * (y[k] + 2.5) / (1 + y[k] ** 2 + y[k - 1] ** 2) + u[k]
+    >>> bool(np.allclose(y[k + 1], expected))
+    True
     """
     if name not in SYSTEMS:
         raise ValueError(f"`name` must be one of {sorted(SYSTEMS)}. Got {name!r}.")

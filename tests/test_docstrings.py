@@ -1,0 +1,57 @@
+"""The API reference covers the public API, and every public object says what it does: each
+class and function in a public module's ``__all__`` is in ``docs/api.rst`` (whose build
+holds them to numpydoc's sections), and every public method has a docstring."""
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_MODULES = ["narxcast", "narxcast.compose", "narxcast.intervals",
+                  "narxcast.model_selection", "narxcast.auto", "narxcast.metrics",
+                  "narxcast.features", "narxcast.datasets", "narxcast.systems",
+                  "narxcast.orders", "narxcast.plotting", "narxcast.serialization"]
+
+
+def _public_objects():
+    """``(module, name, object)`` of every class and function in a public ``__all__``."""
+    for name in PUBLIC_MODULES:
+        module = importlib.import_module(name)
+        for attribute in module.__all__:
+            value = getattr(module, attribute)
+            if inspect.isclass(value) or inspect.isfunction(value):
+                yield name, attribute, value
+
+
+def test_the_reference_lists_every_public_class_and_function():
+    text = (ROOT / "docs" / "api.rst").read_text()
+    listed, module = set(), None
+    for line in text.splitlines():
+        if line.startswith(".. currentmodule:: "):
+            module = line.split()[-1]
+        elif re.match(r"^   [A-Za-z_][\w.]*$", line):
+            listed.add(f"{module}.{line.strip()}")
+    objects = {(value.__module__, value.__name__): f"{name}.{attribute}"
+               for name, attribute, value in _public_objects()}
+    documented = set()
+    for full in listed:
+        module_name, _, attribute = full.rpartition(".")
+        value = getattr(importlib.import_module(module_name), attribute)
+        documented.add((value.__module__, value.__name__))
+    missing = sorted(where for key, where in objects.items() if key not in documented)
+    assert len(objects) >= 55 and not missing, missing
+
+
+@pytest.mark.parametrize("module, name, cls", [
+    item for item in _public_objects() if inspect.isclass(item[2])], ids=lambda v: str(v))
+def test_every_public_method_has_a_docstring(module, name, cls):
+    if issubclass(cls, BaseException) or not hasattr(cls, "fit") and not hasattr(cls, "_fields"):
+        return
+    undocumented = [method for method, value in inspect.getmembers(cls, callable)
+                    if not method.startswith("_") and not (method.startswith("set_")
+                                                            and method.endswith("_request"))
+                    and not (inspect.getdoc(value) or "").strip()]
+    assert not undocumented, f"{module}.{name}: {undocumented}"
