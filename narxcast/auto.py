@@ -81,10 +81,11 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
     ARIMA. Every fit (candidate and seed) joins a library from which an ensemble is chosen on
     the same tails (greedy ensemble selection with replacement, Caruana et al. 2004:
     :func:`ensemble_selection`): the fits whose mean forecasts or simulates the tails best,
-    weighted by how often they were chosen. Each member then continues its training on every
-    row from the parameters the validation saw (``warm_start``; an ARIMA is refitted), and
-    the members' weighted mean (a :class:`~narxcast.compose.VotingRegressor`) is the
-    ``best_estimator_``: ``predict``, ``simulate``, ``score`` and ``update`` are its.
+    weighted by how often they were chosen. Each member is then trained on every row: for
+    simulation it continues from the parameters the validation saw (``warm_start``), for
+    prediction it is refitted from its seed so that it learns the latest rows (an ARIMA is
+    refitted); the members' weighted mean (a :class:`~narxcast.compose.VotingRegressor`) is
+    the ``best_estimator_``: ``predict``, ``simulate``, ``score`` and ``update`` are its.
 
     Parameters
     ----------
@@ -321,7 +322,8 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
                          np.stack([fits[i][3] for i in chosen]), 1), truth)
         self.members_ = [(fits[i][0], fits[i][1], _rmse(fits[i][3], truth)) for i in chosen]
         members = joblib.Parallel(n_jobs=self.n_jobs)(
-            joblib.delayed(_continue_on_every_row)(fits[i][2], X, y, ids) for i in chosen)
+            joblib.delayed(_train_on_every_row)(fits[i][2], X, y, ids, self.focus)
+            for i in chosen)
         self.best_estimator_ = VotingRegressor(
             [(f"{name}, seed {seed}", clone(fits[i][2]))
              for i, (name, seed, _) in zip(chosen, self.members_)],
@@ -469,11 +471,14 @@ def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, t
             return model, None
 
 
-def _continue_on_every_row(model, X, y, ids):
-    """A member chosen on the validation tail, trained on every row: a network continues from
-    the parameters it was chosen with (``warm_start``), so that the refit keeps what the
-    validation saw; a model without them (ARIMA) is refitted."""
-    if "warm_start" not in model.get_params():
+def _train_on_every_row(model, X, y, ids, focus):
+    """A member chosen on the validation tail, trained on every row. For simulation a
+    network continues from the parameters it was chosen with (``warm_start``), so that the
+    closed loop the validation scored is kept; for prediction it is refitted from its seed,
+    so that it learns the latest rows, those nearest the forecasts (a forecaster continued
+    from its head fit stops within a few epochs, having learnt little from them:
+    ``benchmarks/NOTES.md``). A model without parameters to continue (ARIMA) is refitted."""
+    if focus == "prediction" or "warm_start" not in model.get_params():
         return clone(model).fit(X, y, **groups_keyword(ids))
     member = copy.deepcopy(model).set_params(warm_start=True)
     return member.fit(X, y, **groups_keyword(ids)).set_params(warm_start=False)

@@ -36,6 +36,19 @@ horizon_weights, n_jobs, focus
         ``c_{t-1}``, ``o`` sees ``c_t``, through the weights ``weight_peephole_l{k}`` (not in
         PyTorch's nn.LSTM).
 
+    Methods
+    -------
+    fit(X, y, groups=None)
+        Train on a series, or on several records of one system.
+    predict(X=None, y=None, horizon=None, all_horizons=False, groups=None)
+        Forecast: continue after the data seen, or from every origin of a segment.
+    simulate(X, y_initial, horizon=None)
+        A free run over a new record from its first measured rows.
+    update(X, y, groups=None)
+        Append new measurements without refitting.
+    score(X, y, sample_weight=None, horizon=None, groups=None)
+        R^2 of the forecasts.
+
     Examples
     --------
     >>> import numpy as np

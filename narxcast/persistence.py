@@ -38,6 +38,19 @@ class PersistenceRegressor(BaseForecaster):
     min_clearsky : float, default=DAYTIME_CLEARSKY (10.0)
         Clear-sky values at or below this are night: no index is formed from them.
 
+    Methods
+    -------
+    fit(X, y, groups=None)
+        Train on a series, or on several records of one system.
+    predict(X=None, y=None, horizon=None, all_horizons=False, groups=None)
+        Forecast: continue after the data seen, or from every origin of a segment.
+    simulate(X, y_initial, horizon=None)
+        A free run over a new record from its first measured rows.
+    update(X, y, groups=None)
+        Append new measurements without refitting.
+    score(X, y, sample_weight=None, horizon=None, groups=None)
+        R^2 of the forecasts.
+
     Examples
     --------
     >>> import numpy as np

@@ -4,6 +4,7 @@ in model archives and from the command line."""
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -115,6 +116,17 @@ def test_prediction_focus_in_a_pipeline_with_records_and_intervals(plant):
     lower, upper = conformal.predict_interval(X[700:760], y[700:760], horizon=2,
                                               coverage=0.8).T
     assert np.nanmean((y[700:760] >= lower) & (y[700:760] <= upper)) > 0.5
+
+
+def test_forecasting_members_are_refitted_from_their_seed_on_every_row(plant):
+    """With the prediction focus each member is the fit its candidate and seed give on every
+    row (it learns the latest rows), not its head fit continued."""
+    X, y = plant
+    auto = AutoForecaster(horizons=(1, 2), max_time=1e-3, **FAST).fit(X[:600], y[:600])
+    for (name, seed, _), member in zip(auto.members_, auto.best_estimator_.estimators_):
+        assert name == auto.candidates_[0] and member.random_state == seed
+        fresh = clone(member).fit(X[:600], y[:600])
+        np.testing.assert_array_equal(member.theta_, fresh.theta_)
 
 
 def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_path):

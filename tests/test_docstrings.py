@@ -55,3 +55,26 @@ def test_every_public_method_has_a_docstring(module, name, cls):
                                                             and method.endswith("_request"))
                     and not (inspect.getdoc(value) or "").strip()]
     assert not undocumented, f"{module}.{name}: {undocumented}"
+
+
+@pytest.mark.parametrize("name", ["NARXRegressor", "ElmanRegressor", "LSTMRegressor",
+                                  "GRURegressor", "TDNNRegressor", "ARIMARegressor",
+                                  "PersistenceRegressor"])
+def test_help_shows_the_estimators_own_parameters_and_methods_first(name):
+    """``help()`` reads the docstring first: narxcast's parameters and its methods (with their
+    signatures as they are) come before scikit-learn's metadata-routing methods."""
+    import pydoc
+
+    import narxcast
+
+    cls = getattr(narxcast, name)
+    text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+    routing = text.index("Method resolution order")  # after the docstring, then the methods
+    for method in ("fit", "predict", "simulate", "update", "score"):
+        shown = re.search(rf"\|  {method}\((.*?)\)\n", text)
+        assert shown and shown.start() < routing, method
+        listed = "(" + shown.group(1) + ")"
+        actual = str(inspect.signature(getattr(cls, method))).replace("self, ", "")
+        bare = re.sub(r": '[^']*'|: \"[^\"]*\"| -> '[^']*'", "", actual).replace(" = ", "=")
+        assert bare == listed, (method, listed)
+    assert text.index("Parameters") < routing
