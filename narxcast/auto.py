@@ -2,9 +2,13 @@
 the data (:func:`narxcast.orders.lipschitz_orders`) and a seasonal lag of the target's
 autocorrelation (:func:`seasonal_lags`)."""
 
+from __future__ import annotations
+
 import copy
 import numbers
 import time
+from collections.abc import Sequence
+from typing import Any, Literal, Self
 
 import joblib
 import numpy as np
@@ -16,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import DelegatingForecaster
 from ._rows import groups_keyword, groups_of, record_bounds, series_rows, take
+from ._typing import Forecasts, Groups, RandomState, Rows
 from ._validation import check_horizon
 from .ensembles import VotingRegressor
 from .orders import lipschitz_orders
@@ -153,9 +158,11 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         "progress": ["boolean"],
     }
 
-    def __init__(self, focus="prediction", horizons=(1,), max_time=None, families=FAMILIES,
-                 n_seeds=3, ensemble_size=20, validation_fraction=0.2, random_state=None,
-                 n_jobs=None, progress=True):
+    def __init__(self, focus: Literal["prediction", "simulation"] = "prediction",
+                 horizons: Sequence[int] = (1,), max_time: float | None = None,
+                 families: Sequence[str] = FAMILIES, n_seeds: int = 3, ensemble_size: int = 20,
+                 validation_fraction: float = 0.2, random_state: RandomState = None,
+                 n_jobs: int | None = None, progress: bool = True) -> None:
         self.focus = focus
         self.horizons = horizons
         self.max_time = max_time
@@ -233,7 +240,7 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         outputs = np.concatenate(parts)
         return outputs if np.isfinite(outputs).all() else None
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Search on the rows given (see the class), then train the chosen ensemble on all of
         them."""
         self._validate_params()
@@ -281,7 +288,11 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_seeds)
         truth = self._tail_targets(targets, tails, first)
-        names, settings, errors, seconds, fits = [], [], [], [], []
+        names: list[str] = []
+        settings: list[str] = []
+        errors: list[np.ndarray] = []
+        seconds: list[float] = []
+        fits: list[tuple] = []  # (candidate, seed, model fitted on the head, tail outputs)
         started = time.perf_counter()
         bar = self._bar(len(candidates) * len(seeds))
         try:
@@ -384,7 +395,7 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
                 and self.fit_seconds_.shape == (n,) and 0 <= self.best_index_ < n):
             raise ValueError("The leaderboard's candidates, errors and times do not match.")
 
-    def simulate(self, X, y_initial, **options):
+    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The best estimator's free-run simulation (:meth:`narxcast.NARXRegressor.simulate`)."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.simulate(X, y_initial, **options)

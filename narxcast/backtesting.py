@@ -3,14 +3,20 @@
 (:func:`_plan`), every entry fitted and its origins forecast (:func:`_forecast`), the
 forecasts scored against the best persistence (:func:`_score`), and the result assembled."""
 
+from __future__ import annotations
+
 import numbers
 import time
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
 
 from ._rows import groups_keyword, groups_of, index_of, record_bounds, take
+from ._typing import Groups, Rows
 from ._validation import check_coverage, check_horizon
 from .metrics import METRICS
 
@@ -118,9 +124,13 @@ def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
     return records
 
 
-def backtest(estimators, X, y, horizons=(1, 6, 24), train_size=0.75, refit=False, cv=None,
-             metrics=("rmse", "mae"), reference="persistence", mask=None, coverage=(),
-             progress=True, groups=None, clearsky_column="clearsky_ghi"):
+def backtest(estimators: dict[str, BaseEstimator], X: Rows | None, y: Rows,
+             horizons: Sequence[int] = (1, 6, 24), train_size: float | int = 0.75,
+             refit: bool | int = False, cv: object | None = None,
+             metrics: Sequence[str] = ("rmse", "mae"), reference: str | None = "persistence",
+             mask: ArrayLike | None = None, coverage: Sequence[float] = (),
+             progress: bool = True, groups: Groups = None,
+             clearsky_column: str | int | None = "clearsky_ghi") -> BacktestResult:
     """Rolling-origin evaluation of several forecasters at several lead times.
 
     Every forecast is made at an origin ``o`` in the test period by a model fitted only on the
@@ -223,7 +233,7 @@ class _Plan(NamedTuple):
     scorers: dict  # metric name -> f(y_true, y_pred)
     references: dict  # the persistence entries forecast beside the estimators
     y_values: np.ndarray
-    index: object  # y's pandas index, or None
+    index: object  # type: ignore[assignment]  # y's pandas index, or None (shadows tuple.index)
     mask: np.ndarray  # rows that may be scored
     ids: np.ndarray  # series ids per row, or None
     bounds: list  # (start, end) rows of each series (with ids)

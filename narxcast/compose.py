@@ -2,10 +2,14 @@
 physical bounds for irradiance, ensembles (over seeds, or of several forecasters: from
 :mod:`narxcast.ensembles`), and one global model over many series."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
@@ -22,6 +26,7 @@ from ._rows import (
     take,
     wrapped_target_names,
 )
+from ._typing import Forecasts, Groups, Rows
 from ._validation import as_floats, check_horizon
 from .ensembles import EnsembleRegressor, VotingRegressor
 from .features import DAYTIME_CLEARSKY, daytime_mask
@@ -82,8 +87,8 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         "max_index": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, estimator, clearsky="clearsky_ghi", min_clearsky=DAYTIME_CLEARSKY,
-                 max_index=1.5):
+    def __init__(self, estimator: BaseEstimator, clearsky: str | int = "clearsky_ghi",
+                 min_clearsky: float = DAYTIME_CLEARSKY, max_index: float = 1.5) -> None:
         self.estimator = estimator
         self.clearsky = clearsky
         self.min_clearsky = min_clearsky
@@ -124,7 +129,7 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         if not is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
         records, as the estimator's ``fit``)."""
         self._validate_params()
@@ -133,7 +138,8 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         keep_target_names(self, y)
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """As the inner forecaster's ``predict``, in irradiance units."""
         check_is_fitted(self, "estimator_")
         clearsky_rows = self._clearsky(X)  # checked before any work
@@ -145,7 +151,7 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         return as_pandas(self._irradiance(X, index), X, y, all_horizons, wrapped_target_names(self))
 
-    def simulate(self, X, y_initial, **options):
+    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
         global model's ``series``) from the clear-sky indices of ``y_initial`` (the first
         rows of ``X``), in irradiance units."""
@@ -156,14 +162,15 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         index = np.asarray(self.estimator_.simulate(X, initial, **options))
         return as_pandas(self._irradiance(X, index), X, None, names=wrapped_target_names(self))
 
-    def update(self, X, y, groups=None):
+    def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements (as clear-sky indices) to the inner forecaster's history
         (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
         self.estimator_.update(X, self._index(X, y), **groups_keyword(groups))
         return self
 
-    def score(self, X, y, sample_weight=None, horizon=None):
+    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
+              horizon: int | None = None) -> float:
         """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
         from ._forecaster import forecast_r2
 
@@ -200,7 +207,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     (0.0, 0.0)
     """
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
         self._validate_params()
         X, y = series_rows(X, y, type(self).__name__)
@@ -208,7 +215,8 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         self.estimator_ = clone(self.estimator).fit(X, y, **groups_keyword(groups))
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """As the inner forecaster's ``predict``, held within the physical bounds."""
         check_is_fitted(self, "estimator_")
         clearsky = self._clearsky(X)  # checked before any work
@@ -222,7 +230,7 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
                          all_horizons, wrapped_target_names(self))
 
-    def update(self, X, y, groups=None):
+    def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to the inner forecaster's history (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
         self.estimator_.update(X, y, **groups_keyword(groups))
@@ -287,7 +295,8 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
         "series_inputs": ["boolean"],
     }
 
-    def __init__(self, estimator, scale_inputs=True, series_inputs=False):
+    def __init__(self, estimator: BaseEstimator, scale_inputs: bool = True,
+                 series_inputs: bool = False) -> None:
         self.estimator = estimator
         self.scale_inputs = scale_inputs
         self.series_inputs = series_inputs
@@ -319,7 +328,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
             inputs = np.hstack([inputs, np.eye(len(self.series_))[rows]])
         return inputs if inputs.shape[1] else None
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Standardise each series by its own statistics and fit one model on all of them."""
         self._validate_params()
         X, y = series_rows(X, y, "GlobalRegressor", finite=False)  # names the series below
@@ -350,7 +359,8 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
                                                     standardised, groups=ids)
         return self
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """Forecasts of each series' segment ``(X, y)`` from its own measurements (as a
         forecaster's ``predict`` with ``y``), in each series' units."""
         check_is_fitted(self, "estimator_")

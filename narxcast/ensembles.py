@@ -2,10 +2,14 @@
 (:class:`EnsembleRegressor`), and the weighted mean of several forecasters
 (:class:`VotingRegressor`). Both are public in :mod:`narxcast.compose`."""
 
+from __future__ import annotations
+
 import numbers
 import warnings
+from typing import Any, Literal, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import Bunch, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -13,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import Forecaster, forecast_r2, is_forecaster
 from ._rows import as_pandas, groups_keyword, wrapped_target_names
+from ._typing import Forecasts, Groups, RandomState, Rows
 
 
 class _Members(Forecaster, RegressorMixin, BaseEstimator):
@@ -31,14 +36,15 @@ class _Members(Forecaster, RegressorMixin, BaseEstimator):
         if len(shapes) != 1:  # members that would not forecast the same rows
             raise ValueError(f"`estimators_` disagree on their inputs and targets: {shapes}.")
 
-    def update(self, X, y, groups=None):
+    def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to every member's history (``groups``: new records)."""
         check_is_fitted(self, "estimators_")
         for member in self.estimators_:
             member.update(X, y, **groups_keyword(groups))
         return self
 
-    def score(self, X, y, sample_weight=None, horizon=None):
+    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
+              horizon: int | None = None) -> float:
         """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
         return forecast_r2(self, X, y, horizon, sample_weight)
 
@@ -103,13 +109,15 @@ class EnsembleRegressor(_Members):
         tags.regressor_tags.poor_score = inner.regressor_tags.poor_score
         return tags
 
-    def __init__(self, estimator, n_estimators=5, combine="mean", random_state=None):
+    def __init__(self, estimator: BaseEstimator, n_estimators: int = 5,
+                 combine: Literal["mean", "median"] = "mean",
+                 random_state: RandomState = None) -> None:
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.combine = combine
         self.random_state = random_state
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit ``n_estimators`` clones of ``estimator``, each with its own seed (``groups``:
         the records, as the estimator's ``fit``)."""
         self._validate_params()
@@ -154,7 +162,7 @@ class EnsembleRegressor(_Members):
             return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
 
-    def simulate(self, X, y_initial, **options):
+    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
         ``options`` as the members' ``simulate``) combined."""
         check_is_fitted(self, "estimators_")
@@ -211,7 +219,8 @@ class VotingRegressor(_Members):
         "weights": ["array-like", None],
     }
 
-    def __init__(self, estimators, weights=None):
+    def __init__(self, estimators: list[tuple[str, BaseEstimator]],
+                 weights: ArrayLike | None = None) -> None:
         self.estimators = estimators
         self.weights = weights
 
@@ -259,7 +268,7 @@ class VotingRegressor(_Members):
                              f"per estimator. Got {self.weights!r:.200}.")
         return weights / weights.sum()
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of every member on the rows (``groups``: the records, as the members'
         ``fit``)."""
         self._validate_params()
@@ -304,7 +313,7 @@ class VotingRegressor(_Members):
                     as_pandas(spread, X, y, all_horizons))
         return as_pandas(combined, X, y, all_horizons, names)
 
-    def simulate(self, X, y_initial, **options):
+    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
         ``options`` as the members' ``simulate``), their weighted mean."""
         check_is_fitted(self, "estimators_")

@@ -11,7 +11,10 @@ errors are bootstrapped and fed back ("bootstrap"). Irradiance errors grow with 
 ``conditional="clearsky_ghi"`` keeps separate errors per clear-sky level.
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import Literal, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
@@ -32,6 +35,7 @@ from ._rows import (
     series_rows,
     take,
 )
+from ._typing import Groups, RandomState, Rows
 from ._validation import as_floats, check_coverage, check_horizon
 
 __all__ = ["ConformalRegressor"]
@@ -283,9 +287,12 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, max_horizon=24, calibration_fraction=0.2, refit=True,
-                 conditional=None, n_bins=4, scale=None, window=None, method="conformal",
-                 n_paths=200, random_state=None):
+    def __init__(self, estimator: BaseEstimator, max_horizon: int = 24,
+                 calibration_fraction: float = 0.2, refit: bool = True,
+                 conditional: str | int | None = None, n_bins: int = 4,
+                 scale: str | int | None = None, window: int | None = None,
+                 method: Literal["conformal", "bootstrap"] = "conformal", n_paths: int = 200,
+                 random_state: RandomState = None) -> None:
         self.estimator = estimator
         self.max_horizon = max_horizon
         self.calibration_fraction = calibration_fraction
@@ -310,7 +317,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
             raise ValueError("`X` and the forecasts do not have the same rows.")
         return values
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit on the rows before the calibration block, keep the errors of its forecasts of
         the block at every lead time, then (``refit``) fit on every row. With ``groups``
         (records, or series of a global model) the calibration block is the last

@@ -3,7 +3,10 @@
 training data alone, over seeds, and the automatic model builder (:class:`AutoForecaster`,
 from :mod:`narxcast.auto`)."""
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -155,8 +158,10 @@ class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator)
         "ensemble": ["boolean"],
     }
 
-    def __init__(self, estimator, param_grid=None, horizons=(1,), seeds=(0, 1, 2),
-                 validation_fraction=0.2, season=None, ensemble=False):
+    def __init__(self, estimator: BaseEstimator, param_grid: dict[str, list] | None = None,
+                 horizons: Sequence[int] = (1,), seeds: Sequence[int] = (0, 1, 2),
+                 validation_fraction: float = 0.2, season: int | None = None,
+                 ensemble: bool = False) -> None:
         self.estimator = estimator
         self.param_grid = param_grid
         self.horizons = horizons
