@@ -7,9 +7,18 @@ correlations it draws come from :func:`error_autocorrelation` and
 :func:`input_error_correlation`, which return numbers only.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._rows import index_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["error_autocorrelation", "input_error_correlation", "line_styles",
            "plot_error_autocorrelation", "plot_input_error_correlation", "plot_pit",
@@ -33,11 +42,18 @@ def _axes(ax, **figure):
     return ax
 
 
-def error_autocorrelation(errors, max_lag=20):
+def error_autocorrelation(errors: ArrayLike,
+                          max_lag: int = 20) -> tuple[np.ndarray, np.ndarray, float]:
     """Autocorrelation of forecast errors at lags ``0..max_lag`` and its 95% band.
 
     For a model that has taken all the information out of the past, the errors are white:
     every nonzero lag inside ``±1.96 / sqrt(n)``. NaN rows are dropped.
+
+    Parameters
+    ----------
+    errors : array-like of shape (n,)
+        Forecast errors (or residuals) in time order.
+    max_lag : int, default=20
 
     Returns
     -------
@@ -54,15 +70,32 @@ def error_autocorrelation(errors, max_lag=20):
     """
     from statsmodels.tsa.stattools import acf
 
-    errors = np.asarray(errors, dtype=float)
-    errors = errors[np.isfinite(errors)]
-    correlation = acf(errors, nlags=max_lag, fft=False)
-    return np.arange(max_lag + 1), correlation, 1.96 / np.sqrt(errors.size)
+    values = np.asarray(errors, dtype=float)
+    values = values[np.isfinite(values)]
+    correlation = acf(values, nlags=max_lag, fft=False)
+    return np.arange(max_lag + 1), correlation, 1.96 / np.sqrt(values.size)
 
 
-def input_error_correlation(inputs, errors, max_lag=20):
+def input_error_correlation(inputs: ArrayLike, errors: ArrayLike,
+                            max_lag: int = 20) -> tuple[np.ndarray, np.ndarray, float]:
     """Cross-correlation ``corr(input_{t-k}, error_t)`` at lags ``-max_lag..max_lag`` and its
     95% band: a correlated lag is information in the input the model has not used.
+
+    Parameters
+    ----------
+    inputs : array-like of shape (n,)
+        One input, in time order.
+    errors : array-like of shape (n,)
+        The forecast errors at the same rows.
+    max_lag : int, default=20
+
+    Returns
+    -------
+    lags : ndarray of int
+        ``-max_lag..max_lag`` (positive: the input before the error).
+    correlation : ndarray
+    bound : float
+        The 95% band's half-width, ``1.96 / sqrt(n)``.
 
     Examples
     --------
@@ -75,14 +108,14 @@ def input_error_correlation(inputs, errors, max_lag=20):
     """
     from statsmodels.tsa.stattools import ccf
 
-    inputs, errors = np.asarray(inputs, dtype=float), np.asarray(errors, dtype=float)
-    keep = np.isfinite(inputs) & np.isfinite(errors)
-    inputs, errors = inputs[keep], errors[keep]
+    u, e = np.asarray(inputs, dtype=float), np.asarray(errors, dtype=float)
+    keep = np.isfinite(u) & np.isfinite(e)
+    u, e = u[keep], e[keep]
     # ccf(x, y)[k] = corr(x_{t+k}, y_t): errors after the input (k > 0), and before it
-    after = ccf(errors, inputs, adjusted=False, fft=False, nlags=max_lag + 1)
-    before = ccf(inputs, errors, adjusted=False, fft=False, nlags=max_lag + 1)
+    after = ccf(e, u, adjusted=False, fft=False, nlags=max_lag + 1)
+    before = ccf(u, e, adjusted=False, fft=False, nlags=max_lag + 1)
     correlation = np.concatenate([before[:0:-1], after])
-    return np.arange(-max_lag, max_lag + 1), correlation, 1.96 / np.sqrt(inputs.size)
+    return np.arange(-max_lag, max_lag + 1), correlation, 1.96 / np.sqrt(u.size)
 
 
 def _target_label(y, units):
@@ -91,7 +124,10 @@ def _target_label(y, units):
     return f"{name} ({units})" if units else str(name)
 
 
-def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, bands=None):
+def plot_response(y: ArrayLike, forecasts: Any, index: ArrayLike | None = None,
+                  ax: tuple[Axes, Axes] | None = None, title: str | None = None,
+                  units: str | None = None,
+                  bands: dict[str, ArrayLike] | None = None) -> tuple[Axes, Axes]:
     """Measured series against forecasts, with their errors in a second panel. Returns the
     two axes.
 
@@ -105,9 +141,34 @@ def plot_response(y, forecasts, index=None, ax=None, title=None, units=None, ban
     ``{"90% interval": bounds}`` with ``bounds`` of shape (n, 2) (lower, upper), as
     :meth:`narxcast.intervals.ConformalRegressor.predict_interval` returns; wider bands
     first.
+
+    Parameters
+    ----------
+    y : array-like or pandas.Series of shape (n,)
+        The measurements.
+    forecasts : array-like, pandas.Series, pandas.DataFrame or dict of them
+        See above.
+    index : array-like of shape (n,), optional
+    ax : pair of matplotlib Axes, optional
+    title : str, optional
+    units : str, optional
+    bands : dict of str to array-like of shape (n, 2), optional
+
+    Returns
+    -------
+    response, errors : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> y = np.sin(np.arange(100) / 8)
+    >>> response, errors = plot_response(y, {"model": y + 0.1}, units="m")
+    >>> response.get_ylabel(), errors.get_ylabel()
+    ('target (m)', 'error (m)')
     """
     if index is None:
-        index = index_of(y) if index_of(y) is not None else np.arange(len(y))
+        index = index_of(y) if index_of(y) is not None else np.arange(np.shape(y)[0])
     label = _target_label(y, units)
     y = np.asarray(y, dtype=float)
     forecasts = _named_forecasts(forecasts, len(y))
@@ -164,11 +225,28 @@ def _named_forecasts(forecasts, n):
     return named
 
 
-def plot_residuals(y, forecast, index=None, max_lag=24, lag_unit="steps", units=None,
-                   title=None):
+def plot_residuals(y: ArrayLike, forecast: ArrayLike, index: ArrayLike | None = None,
+                   max_lag: int = 24, lag_unit: str = "steps", units: str | None = None,
+                   title: str | None = None) -> tuple[Axes, Axes, Axes]:
     """One call, three panels: the residuals ``forecast - y`` over time, their histogram,
     and their autocorrelation with its 95% band (white residuals: bars inside it). Returns
     the three axes.
+
+    Parameters
+    ----------
+    y : array-like or pandas.Series of shape (n,)
+        The measurements.
+    forecast : array-like of shape (n,)
+    index : array-like of shape (n,), optional
+        The time axis (default: the index of ``y``, else row numbers).
+    max_lag : int, default=24
+    lag_unit : str, default="steps"
+    units : str, optional
+    title : str, optional
+
+    Returns
+    -------
+    over_time, histogram, correlation : matplotlib Axes
 
     Examples
     --------
@@ -180,7 +258,7 @@ def plot_residuals(y, forecast, index=None, max_lag=24, lag_unit="steps", units=
     ['step', 'error', 'lag (steps)']
     """
     if index is None:
-        index = index_of(y) if index_of(y) is not None else np.arange(len(y))
+        index = index_of(y) if index_of(y) is not None else np.arange(np.shape(y)[0])
     name = getattr(y, "name", None) or "target"
     errors = np.asarray(forecast, dtype=float) - np.asarray(y, dtype=float)
     figure, axes = _pyplot().subplots(1, 3, figsize=(14, 3.5),
@@ -214,27 +292,64 @@ def _correlation_bars(ax, lags, correlation, bound, label, xlabel):
     return ax
 
 
-def plot_error_autocorrelation(errors, max_lag=20, ax=None, lag_unit="steps"):
-    """Bars of :func:`error_autocorrelation` with its confidence band (``ploterrcorr``)."""
+def plot_error_autocorrelation(errors: ArrayLike, max_lag: int = 20, ax: Axes | None = None,
+                               lag_unit: str = "steps") -> Axes:
+    """Bars of :func:`error_autocorrelation` with its confidence band (``ploterrcorr``).
+
+    Parameters
+    ----------
+    errors : array-like of shape (n,)
+    max_lag : int, default=20
+    ax : matplotlib Axes, optional
+    lag_unit : str, default="steps"
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     return _correlation_bars(ax, *error_autocorrelation(errors, max_lag),
                              "error autocorrelation", f"lag ({lag_unit})")
 
 
-def plot_input_error_correlation(inputs, errors, max_lag=20, ax=None, lag_unit="steps",
-                                 name=None):
+def plot_input_error_correlation(inputs: ArrayLike, errors: ArrayLike, max_lag: int = 20,
+                                 ax: Axes | None = None, lag_unit: str = "steps",
+                                 name: str | None = None) -> Axes:
     """Bars of :func:`input_error_correlation` with its confidence band (``plotinerrcorr``);
-    the input is named by ``name`` or its pandas name."""
+    the input is named by ``name`` or its pandas name.
+
+    Parameters
+    ----------
+    inputs, errors : array-like of shape (n,)
+    max_lag : int, default=20
+    ax : matplotlib Axes, optional
+    lag_unit : str, default="steps"
+    name : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     name = name or getattr(inputs, "name", None) or "input"
     return _correlation_bars(ax, *input_error_correlation(inputs, errors, max_lag),
                              f"{name}-error correlation",
                              f"lag ({lag_unit}; {name} before error)")
 
 
-def plot_training_curves(estimators, ax=None):
+def plot_training_curves(estimators: dict[str, Any], ax: Axes | None = None) -> Axes:
     """Loss per epoch / iteration / generation of fitted estimators (``{name: estimator}``),
     on a log scale, one line per stage of a staged fit (``stages_``), drawn one after the
     other: one colour per estimator, one line style per stage, the legend beside the axes
-    (where it covers no curve)."""
+    (where it covers no curve).
+
+    Parameters
+    ----------
+    estimators : dict of str to fitted estimator
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax, figsize=(10, 4))
     styles = ("-", "--", ":", "-.")
     for k, (name, estimator) in enumerate(estimators.items()):
@@ -252,11 +367,25 @@ def plot_training_curves(estimators, ax=None):
     return ax
 
 
-def plot_skill_by_horizon(scores, metric="skill", ax=None, styles=None):
+def plot_skill_by_horizon(scores: pd.DataFrame, metric: str = "skill", ax: Axes | None = None,
+                          styles: dict[str, dict[str, Any]] | None = None) -> Axes:
     """One line per estimator of ``metric`` against the horizon, from a tidy score table
     (columns ``estimator``, ``horizon``, ``metric``, ``value``, as ``backtest`` returns).
     ``styles`` (estimator -> line style, as :func:`line_styles` gives) keeps an estimator's
-    look the same across several panels."""
+    look the same across several panels.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        A tidy score table.
+    metric : str, default="skill"
+    ax : matplotlib Axes, optional
+    styles : dict of str to dict, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax, figsize=(7, 4))
     table = scores[scores["metric"] == metric].pivot(index="horizon", columns="estimator",
                                                      values="value")
@@ -271,22 +400,53 @@ def plot_skill_by_horizon(scores, metric="skill", ax=None, styles=None):
     return ax
 
 
-def line_styles(n):
+def line_styles(n: int) -> list[dict[str, str]]:
     """``n`` distinct line styles (colour, marker, dash): the ten-colour cycle first, then
-    the same colours with other markers and dashes, so that no two lines look alike."""
+    the same colours with other markers and dashes, so that no two lines look alike.
+
+    Parameters
+    ----------
+    n : int
+
+    Returns
+    -------
+    list of dict
+        Keyword arguments of ``Axes.plot``: ``color``, ``marker``, ``linestyle``.
+
+    Examples
+    --------
+    >>> styles = line_styles(12)
+    >>> styles[0]
+    {'color': 'C0', 'marker': 'o', 'linestyle': '-'}
+    >>> styles[10]   # the first colour again, with another marker and dash
+    {'color': 'C0', 'marker': 's', 'linestyle': '--'}
+    """
     colors = [f"C{k}" for k in range(10)]
     markers, dashes = ["o", "s", "^", "D"], ["-", "--", ":", "-."]
     return [{"color": colors[k % 10], "marker": markers[(k // 10) % 4],
              "linestyle": dashes[(k // 10) % 4]} for k in range(n)]
 
 
-def plot_reliability(y, quantile_forecasts, quantiles, ax=None, label=None):
+def plot_reliability(y: ArrayLike, quantile_forecasts: ArrayLike, quantiles: ArrayLike,
+                     ax: Axes | None = None, label: str | None = None) -> Axes:
     """Reliability diagram: the fraction of measurements at or below each forecast quantile
     (empirical) against its level (nominal); a calibrated forecast lies on the diagonal.
 
     ``quantile_forecasts`` has shape (n, n_quantiles), or (n, n_leads, n_quantiles) for one
     line per lead time (as ``predict_quantiles(..., all_horizons=True)`` returns); NaN rows
     are skipped. Returns the axes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    quantile_forecasts : array-like of shape (n, n_quantiles) or (n, n_leads, n_quantiles)
+    quantiles : array-like of shape (n_quantiles,)
+    ax : matplotlib Axes, optional
+    label : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _axes(ax, figsize=(5, 5))
     y = np.asarray(y, dtype=float)
@@ -308,10 +468,19 @@ def plot_reliability(y, quantile_forecasts, quantiles, ax=None, label=None):
     return ax
 
 
-def probability_integral_transform(y, samples):
+def probability_integral_transform(y: ArrayLike, samples: ArrayLike) -> np.ndarray:
     """The probability integral transform of each measurement under its forecast samples
     (n, n_samples): the fraction of samples below it (ties count half); uniform on [0, 1]
     for a calibrated forecast. Rows without a measurement or samples are NaN.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    samples : array-like of shape (n, n_samples)
+
+    Returns
+    -------
+    ndarray of shape (n,)
 
     Examples
     --------
@@ -326,10 +495,24 @@ def probability_integral_transform(y, samples):
         return np.where(np.isnan(y) | (counted == 0), np.nan, below / counted)
 
 
-def plot_pit(y, samples, bins=10, ax=None, title=None):
+def plot_pit(y: ArrayLike, samples: ArrayLike, bins: int = 10, ax: Axes | None = None,
+             title: str | None = None) -> Axes:
     """PIT histogram of sample forecasts (:func:`probability_integral_transform`): flat for
     a calibrated forecast, U-shaped when too narrow, a hump when too wide. Returns the
-    axes."""
+    axes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+    samples : array-like of shape (n, n_samples)
+    bins : int, default=10
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax, figsize=(5, 3.5))
     values = probability_integral_transform(y, samples)
     values = values[~np.isnan(values)]
