@@ -335,3 +335,20 @@ def test_automatic_builder_solar_and_wind_figures_are_the_committed_benchmark():
     np.testing.assert_allclose(np.array(trailing, dtype=float), [
         *[means["colorado-2017", "ghi", "AutoForecaster", h] for h in (6, 24)],
         *[means["colorado-2017", "ghi", "ARIMA", h] for h in (6, 24)]], atol=0.051)
+
+
+def test_getting_started_prints_what_it_says(tmp_path):
+    """The getting-started page's first forecast, run as written: the figures it quotes, and
+    the persistence it quotes beside them is what the demo prints."""
+    from narxcast.demo import demo
+
+    page = GUIDES.parent / "getting_started.md"
+    done = run(page, tmp_path)
+    printed = "".join(block.printed for block in done.values())
+    errors = [float(v) for v in re.findall(r"daytime RMSE ([\d.]+) W/m2", printed)]
+    claimed = re.search(r"This prints ([\d.]+) and ([\d.]+) W/m2, against ([\d.]+) and ([\d.]+) "
+                        r"for clear-sky persistence", " ".join(page.read_text().split())).groups()
+    np.testing.assert_allclose(errors, [float(v) for v in claimed[:2]], rtol=0.02)
+    table = demo(out=io.StringIO())
+    np.testing.assert_allclose(table.loc["clear-sky persistence"],
+                               [float(v) for v in claimed[2:]], atol=0.051)
