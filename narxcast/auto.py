@@ -18,10 +18,28 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster
-from ._rows import groups_keyword, groups_of, record_bounds, series_rows, take
+from ._forecaster import (
+    DelegatingForecaster as _DelegatingForecaster,
+)
+from ._rows import (
+    groups_keyword as _groups_keyword,
+)
+from ._rows import (
+    groups_of as _groups_of,
+)
+from ._rows import (
+    record_bounds as _record_bounds,
+)
+from ._rows import (
+    series_rows as _series_rows,
+)
+from ._rows import (
+    take as _take,
+)
 from ._typing import Forecasts, Groups, RandomState, Rows
-from ._validation import check_horizon
+from ._validation import (
+    check_horizon as _check_horizon,
+)
 from .ensembles import VotingRegressor
 from .orders import lipschitz_orders
 
@@ -68,7 +86,7 @@ def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):
     return [best] if best is not None and values[best] > min_correlation else []
 
 
-class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
+class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Build a forecaster from the training rows alone: delays from the data, sizes, the
     model family and its regularisation chosen on a time-ordered validation tail over
     several seeds, an ensemble of the fits chosen there trained on every row.
@@ -244,14 +262,14 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         """Search on the rows given (see the class), then train the chosen ensemble on all of
         them."""
         self._validate_params()
-        horizons = [check_horizon(h) for h in self.horizons]
+        horizons = [_check_horizon(h) for h in self.horizons]
         if not horizons:
             raise ValueError("`horizons` must not be empty.")
         unknown = sorted(set(self.families) - set(FAMILIES))
         if unknown or not len(self.families):
             raise ValueError(f"`families` must name some of {list(FAMILIES)}. Got "
                              f"{self.families!r}.")
-        X, y = series_rows(X, y, "AutoForecaster")
+        X, y = _series_rows(X, y, "AutoForecaster")
         targets = np.asarray(y, dtype=float)
         inputs = None if X is None else np.asarray(X, dtype=float)
         if inputs is not None and not np.isfinite(inputs).all():
@@ -260,8 +278,8 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         if targets.size < 50:
             raise ValueError(f"AutoForecaster needs at least 50 rows to choose a model on. "
                              f"Got n_samples = {targets.size}.")
-        ids = groups_of(groups, X, y)
-        records = record_bounds(ids, targets.size, 50) or [(0, targets.size)]
+        ids = _groups_of(groups, X, y)
+        records = _record_bounds(ids, targets.size, 50) or [(0, targets.size)]
         tails = [(start, end - int(np.ceil(self.validation_fraction * (end - start))), end)
                  for start, end in records]
         longest = max(tails, key=lambda bound: bound[1] - bound[0])
@@ -284,7 +302,7 @@ class AutoForecaster(DelegatingForecaster, RegressorMixin, BaseEstimator):
         head_rows = np.concatenate([np.arange(start, tail_start)
                                     for start, tail_start, _ in tails])
         head_ids = None if ids is None else np.asarray(ids)[head_rows]
-        X_head, y_head = take(X, head_rows), take(y, head_rows)  # (pandas kept for the fits)
+        X_head, y_head = _take(X, head_rows), _take(y, head_rows)  # (pandas kept for the fits)
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max,
                                                               size=self.n_seeds)
         truth = self._tail_targets(targets, tails, first)
@@ -476,7 +494,7 @@ def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, t
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            model.fit(X_head, y_head, **groups_keyword(head_ids))
+            model.fit(X_head, y_head, **_groups_keyword(head_ids))
             return model, auto._tail_outputs(model, inputs, y, tails, first)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return model, None
@@ -490,6 +508,6 @@ def _train_on_every_row(model, X, y, ids, focus):
     from its head fit stops within a few epochs, having learnt little from them:
     ``benchmarks/NOTES.md``). A model without parameters to continue (ARIMA) is refitted."""
     if focus == "prediction" or "warm_start" not in model.get_params():
-        return clone(model).fit(X, y, **groups_keyword(ids))
+        return clone(model).fit(X, y, **_groups_keyword(ids))
     member = copy.deepcopy(model).set_params(warm_start=True)
-    return member.fit(X, y, **groups_keyword(ids)).set_params(warm_start=False)
+    return member.fit(X, y, **_groups_keyword(ids)).set_params(warm_start=False)

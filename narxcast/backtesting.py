@@ -15,9 +15,28 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
-from ._rows import groups_keyword, groups_of, index_of, record_bounds, take
+from ._rows import (
+    groups_keyword as _groups_keyword,
+)
+from ._rows import (
+    groups_of as _groups_of,
+)
+from ._rows import (
+    index_of as _index_of,
+)
+from ._rows import (
+    record_bounds as _record_bounds,
+)
+from ._rows import (
+    take as _take,
+)
 from ._typing import Groups, Rows
-from ._validation import check_coverage, check_horizon
+from ._validation import (
+    check_coverage as _check_coverage,
+)
+from ._validation import (
+    check_horizon as _check_horizon,
+)
 from .metrics import METRICS
 
 
@@ -259,7 +278,7 @@ def _plan(estimators, X, y, horizons, train_size, refit, cv, metrics, reference,
     if not isinstance(estimators, dict) or not estimators:
         raise TypeError("`estimators` must be a non-empty dict of name -> estimator. Got "
                         f"{type(estimators).__name__}.")
-    horizons = sorted({check_horizon(h) for h in horizons})
+    horizons = sorted({_check_horizon(h) for h in horizons})
     references = _references(estimators, X, reference, clearsky_column)
     scorers = {}
     for metric in metrics:
@@ -272,7 +291,7 @@ def _plan(estimators, X, y, horizons, train_size, refit, cv, metrics, reference,
             scorers[getattr(metric, "__name__", repr(metric))] = metric
         else:
             raise TypeError(f"`metrics` must hold names or callables. Got {metric!r}.")
-    index = index_of(y)
+    index = _index_of(y)
     y_values = np.asarray(y, dtype=float)
     if y_values.ndim != 1:
         raise ValueError(f"`y` must be 1-D for backtest. Got shape {y_values.shape}.")
@@ -284,8 +303,8 @@ def _plan(estimators, X, y, horizons, train_size, refit, cv, metrics, reference,
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (n,):
         raise ValueError(f"`mask` must have one entry per row of `y` ({n}). Got {mask.shape}.")
-    ids = groups_of(groups, X, y)
-    bounds = record_bounds(ids, n, 3)
+    ids = _groups_of(groups, X, y)
+    bounds = _record_bounds(ids, n, 3)
     if ids is not None:
         if refit not in (False, None) or cv is not None or coverage:
             raise ValueError("`groups` backtests one fit over every series: not with "
@@ -296,7 +315,7 @@ def _plan(estimators, X, y, horizons, train_size, refit, cv, metrics, reference,
     else:
         blocks = [(train, [(first, end)])
                   for train, first, end in _origin_blocks(n, train_size, refit, cv)]
-    coverage = [check_coverage(c) for c in coverage]
+    coverage = [_check_coverage(c) for c in coverage]
     levels = np.unique(np.round(np.concatenate(
         [np.arange(1, 20) / 20, *[[(1 - c) / 2, (1 + c) / 2] for c in coverage]]), 10))
     probabilistic = {name for name, estimator in estimators.items()
@@ -354,17 +373,17 @@ def _forecast(estimators, plan, X, y, progress):
             model = clone(estimator)
             started = time.perf_counter()
             if ids is None:
-                model.fit(take(X, train), take(y, train))
+                model.fit(_take(X, train), _take(y, train))
             else:
-                model.fit(take(X, train), take(y, train), groups=ids[train])
+                model.fit(_take(X, train), _take(y, train), groups=ids[train])
             fit_seconds[name] += time.perf_counter() - started
             stop = n if ids is not None else min(n, origins[0][1] + horizon)
             segment = np.arange(stop)
-            predicted = np.asarray(model.predict(take(X, segment), y=take(y, segment),
+            predicted = np.asarray(model.predict(_take(X, segment), y=_take(y, segment),
                                                  horizon=horizon, all_horizons=True,
-                                                 **groups_keyword(ids)))
+                                                 **_groups_keyword(ids)))
             quantiles = None if name not in plan.probabilistic else np.asarray(
-                model.predict_quantiles(take(X, segment), y=take(y, segment),
+                model.predict_quantiles(_take(X, segment), y=_take(y, segment),
                                         horizon=horizon, quantiles=levels, all_horizons=True)
             ).reshape(stop, horizon, levels.size)  # pandas gives (horizon, level) columns
             for first, end in origins:

@@ -14,20 +14,49 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster, Forecaster, is_forecaster
+from ._forecaster import (
+    DelegatingForecaster as _DelegatingForecaster,
+)
+from ._forecaster import (
+    Forecaster as _Forecaster,
+)
+from ._forecaster import (
+    is_forecaster as _is_forecaster,
+)
 from ._rows import (
-    as_pandas,
-    column_of,
-    groups_keyword,
-    groups_of,
-    keep_target_names,
-    record_bounds,
-    series_rows,
-    take,
-    wrapped_target_names,
+    as_pandas as _as_pandas,
+)
+from ._rows import (
+    column_of as _column_of,
+)
+from ._rows import (
+    groups_keyword as _groups_keyword,
+)
+from ._rows import (
+    groups_of as _groups_of,
+)
+from ._rows import (
+    keep_target_names as _keep_target_names,
+)
+from ._rows import (
+    record_bounds as _record_bounds,
+)
+from ._rows import (
+    series_rows as _series_rows,
+)
+from ._rows import (
+    take as _take,
+)
+from ._rows import (
+    wrapped_target_names as _wrapped_target_names,
 )
 from ._typing import Forecasts, Groups, Rows
-from ._validation import as_floats, check_horizon
+from ._validation import (
+    as_floats as _as_floats,
+)
+from ._validation import (
+    check_horizon as _check_horizon,
+)
 from .ensembles import EnsembleRegressor, VotingRegressor
 from .features import DAYTIME_CLEARSKY, daytime_mask
 
@@ -35,7 +64,7 @@ __all__ = ["ClearSkyIndexRegressor", "EnsembleRegressor", "GlobalRegressor", "Ir
            "VotingRegressor"]
 
 
-class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator):
+class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Forecast irradiance through its clear-sky index ``k = y / y_clearsky``.
 
     The inner forecaster learns and forecasts ``k``, which carries the weather without the
@@ -95,7 +124,7 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         self.max_index = max_index
 
     def _clearsky(self, X):
-        return column_of(X, self.clearsky, "clearsky",
+        return _column_of(X, self.clearsky, "clearsky",
                          "the clear-sky irradiance at the target times", "clear-sky column")
 
     def _index(self, X, y):
@@ -126,16 +155,16 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
 
     def _check_fitted_state(self):
         """The inner forecaster (checked when it was loaded) is a narxcast forecaster."""
-        if not is_forecaster(self.estimator_):
+        if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
         records, as the estimator's ``fit``)."""
         self._validate_params()
-        X, y = series_rows(X, y, type(self).__name__)
-        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **groups_keyword(groups))
-        keep_target_names(self, y)
+        X, y = _series_rows(X, y, type(self).__name__)
+        self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **_groups_keyword(groups))
+        _keep_target_names(self, y)
         return self
 
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
@@ -146,10 +175,11 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         index_y = None if y is None else self._index(X, y)
         index = np.asarray(self.estimator_.predict(X, y=index_y, horizon=horizon,
                                                    all_horizons=all_horizons,
-                                                   **groups_keyword(groups)))
+                                                   **_groups_keyword(groups)))
         if index.shape[0] != clearsky_rows.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
-        return as_pandas(self._irradiance(X, index), X, y, all_horizons, wrapped_target_names(self))
+        return _as_pandas(self._irradiance(X, index), X, y, all_horizons,
+                          _wrapped_target_names(self))
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
@@ -158,15 +188,15 @@ class ClearSkyIndexRegressor(DelegatingForecaster, RegressorMixin, BaseEstimator
         check_is_fitted(self, "estimator_")
         self._clearsky(X)  # checked before any work
         n_initial = np.shape(y_initial)[0] if np.ndim(y_initial) else 0
-        initial = self._index(take(X, slice(n_initial)), y_initial)
+        initial = self._index(_take(X, slice(n_initial)), y_initial)
         index = np.asarray(self.estimator_.simulate(X, initial, **options))
-        return as_pandas(self._irradiance(X, index), X, None, names=wrapped_target_names(self))
+        return _as_pandas(self._irradiance(X, index), X, None, names=_wrapped_target_names(self))
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements (as clear-sky indices) to the inner forecaster's history
         (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, self._index(X, y), **groups_keyword(groups))
+        self.estimator_.update(X, self._index(X, y), **_groups_keyword(groups))
         return self
 
     def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
@@ -210,9 +240,9 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
         self._validate_params()
-        X, y = series_rows(X, y, type(self).__name__)
+        X, y = _series_rows(X, y, type(self).__name__)
         self._clearsky(X)
-        self.estimator_ = clone(self.estimator).fit(X, y, **groups_keyword(groups))
+        self.estimator_ = clone(self.estimator).fit(X, y, **_groups_keyword(groups))
         return self
 
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
@@ -222,22 +252,22 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
         clearsky = self._clearsky(X)  # checked before any work
         forecasts = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
                                                        all_horizons=all_horizons,
-                                                       **groups_keyword(groups)))
+                                                       **_groups_keyword(groups)))
         if forecasts.shape[0] != clearsky.shape[0]:
             raise ValueError("The forecasts do not line up with the rows of `X`.")
         lower, upper = self.physical_bounds(X)
         shape = (-1, *[1] * (forecasts.ndim - 1))
-        return as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
-                         all_horizons, wrapped_target_names(self))
+        return _as_pandas(np.clip(forecasts, lower.reshape(shape), upper.reshape(shape)), X, y,
+                         all_horizons, _wrapped_target_names(self))
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to the inner forecaster's history (``groups``: new records)."""
         check_is_fitted(self, "estimator_")
-        self.estimator_.update(X, y, **groups_keyword(groups))
+        self.estimator_.update(X, y, **_groups_keyword(groups))
         return self
 
 
-class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
+class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
     """One forecaster trained across many series (a global model), each series standardised by
     its own statistics.
 
@@ -303,11 +333,11 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
 
     def _series(self, groups, X, y, n_rows, known):
         """Each row's series index (into ``series_``), checked."""
-        ids = groups_of(groups, X, y)
+        ids = _groups_of(groups, X, y)
         if ids is None:
             raise ValueError("`groups` (one series id per row, or a pandas MultiIndex whose "
                              "first level is the series) is required.")
-        record_bounds(ids, n_rows, 1)  # one contiguous run per series
+        _record_bounds(ids, n_rows, 1)  # one contiguous run per series
         ids = np.asarray(ids).astype(str)
         if known is None:
             return ids, np.unique(ids, return_inverse=True)[1]
@@ -331,7 +361,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Standardise each series by its own statistics and fit one model on all of them."""
         self._validate_params()
-        X, y = series_rows(X, y, "GlobalRegressor", finite=False)  # names the series below
+        X, y = _series_rows(X, y, "GlobalRegressor", finite=False)  # names the series below
         targets = np.asarray(y, dtype=float)
         ids, rows = self._series(groups, X, y, targets.size, None)
         self.series_ = np.unique(ids).astype(object)  # strings, as feature_names_in_
@@ -376,7 +406,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
         shape = (-1,) + (1,) * (forecasts.ndim - 1)
         forecasts = (forecasts * self.target_scale_[rows].reshape(shape)
                      + self.target_mean_[rows].reshape(shape))
-        return as_pandas(forecasts, X, y, all_horizons, wrapped_target_names(self))
+        return _as_pandas(forecasts, X, y, all_horizons, _wrapped_target_names(self))
 
     def simulate(self, X, y_initial, series, horizon=None):
         """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
@@ -385,12 +415,12 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
         inputs after them in ``X``; without inputs, X=None and ``horizon`` steps). See
         :meth:`narxcast.NARXRegressor.simulate`."""
         check_is_fitted(self, "estimator_")
-        initial = as_floats(y_initial, "y_initial",
+        initial = _as_floats(y_initial, "y_initial",
                             "finite numbers: the measured initial rows")
         if X is None:
             if horizon is None:
                 raise ValueError("`X` is required, or `horizon` for a model without inputs.")
-            n_rows = len(initial) + check_horizon(horizon)
+            n_rows = len(initial) + _check_horizon(horizon)
         else:
             n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
         _, rows = self._series([str(series)] * n_rows, None, None, n_rows, self.series_)
@@ -400,7 +430,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
             inputs, (initial - self.target_mean_[k]) / self.target_scale_[k],
             **({"horizon": n_rows - len(initial)} if inputs is None else {}))
         simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
-        return as_pandas(simulated, X, None, names=wrapped_target_names(self))
+        return _as_pandas(simulated, X, None, names=_wrapped_target_names(self))
 
     def score(self, X, y, sample_weight=None, horizon=1, groups=None):
         """R^2 of the ``horizon``-step forecasts of every series' segment."""
@@ -413,7 +443,7 @@ class GlobalRegressor(Forecaster, RegressorMixin, BaseEstimator):
                         sample_weight=weights)
 
     def _check_fitted_state(self):
-        if not is_forecaster(self.estimator_):
+        if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
         if not (isinstance(self.series_, np.ndarray) and self.series_.ndim == 1
                 and all(isinstance(name, str) for name in self.series_)):

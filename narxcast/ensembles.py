@@ -15,12 +15,28 @@ from sklearn.utils import Bunch, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import Forecaster, forecast_r2, is_forecaster
-from ._rows import as_pandas, groups_keyword, wrapped_target_names
+from ._forecaster import (
+    Forecaster as _Forecaster,
+)
+from ._forecaster import (
+    forecast_r2 as _forecast_r2,
+)
+from ._forecaster import (
+    is_forecaster as _is_forecaster,
+)
+from ._rows import (
+    as_pandas as _as_pandas,
+)
+from ._rows import (
+    groups_keyword as _groups_keyword,
+)
+from ._rows import (
+    wrapped_target_names as _wrapped_target_names,
+)
 from ._typing import Forecasts, Groups, RandomState, Rows
 
 
-class _Members(Forecaster, RegressorMixin, BaseEstimator):
+class _Members(_Forecaster, RegressorMixin, BaseEstimator):
     """What a forecaster made of fitted members (``estimators_``) shares: their number of
     inputs, ``update`` and ``score``."""
 
@@ -40,13 +56,13 @@ class _Members(Forecaster, RegressorMixin, BaseEstimator):
         """Append measurements to every member's history (``groups``: new records)."""
         check_is_fitted(self, "estimators_")
         for member in self.estimators_:
-            member.update(X, y, **groups_keyword(groups))
+            member.update(X, y, **_groups_keyword(groups))
         return self
 
     def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
               horizon: int | None = None) -> float:
         """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
-        return forecast_r2(self, X, y, horizon, sample_weight)
+        return _forecast_r2(self, X, y, horizon, sample_weight)
 
 
 class EnsembleRegressor(_Members):
@@ -129,7 +145,7 @@ class EnsembleRegressor(_Members):
         self.estimators_, self.seeds_ = [], []
         for seed in seeds:
             member = clone(self.estimator).set_params(random_state=int(seed))
-            self.estimators_.append(member.fit(X, y, **groups_keyword(groups)))
+            self.estimators_.append(member.fit(X, y, **_groups_keyword(groups)))
             self.seeds_.append(int(seed))
             if getattr(member, "stopped_by_", None) == "interrupted":  # one Ctrl-C stops all
                 warnings.warn(f"Ensemble fit interrupted after {len(self.estimators_)} of "
@@ -141,7 +157,7 @@ class EnsembleRegressor(_Members):
     def _check_fitted_state(self):
         if not (isinstance(self.estimators_, list)
                 and 1 <= len(self.estimators_) <= self.n_estimators
-                and all(map(is_forecaster, self.estimators_))):
+                and all(map(_is_forecaster, self.estimators_))):
             raise ValueError(f"`estimators_` must be 1 to {self.n_estimators} fitted narxcast "
                              "forecasters.")
         self._check_members_agree()
@@ -153,13 +169,13 @@ class EnsembleRegressor(_Members):
         check_is_fitted(self, "estimators_")
         forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
                                                         all_horizons=all_horizons,
-                                                        **groups_keyword(groups)))
+                                                        **_groups_keyword(groups)))
                               for member in self.estimators_])
         combined = (forecasts.mean(axis=0) if self.combine == "mean"
                     else np.median(forecasts, axis=0))
-        combined = as_pandas(combined, X, y, all_horizons, wrapped_target_names(self))
+        combined = _as_pandas(combined, X, y, all_horizons, _wrapped_target_names(self))
         if return_std:
-            return combined, as_pandas(forecasts.std(axis=0), X, y, all_horizons)
+            return combined, _as_pandas(forecasts.std(axis=0), X, y, all_horizons)
         return combined
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
@@ -169,7 +185,7 @@ class EnsembleRegressor(_Members):
         runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
                          for member in self.estimators_])
         combined = runs.mean(axis=0) if self.combine == "mean" else np.median(runs, axis=0)
-        return as_pandas(combined, X, None, names=wrapped_target_names(self))
+        return _as_pandas(combined, X, None, names=_wrapped_target_names(self))
 
 
 class VotingRegressor(_Members):
@@ -245,7 +261,7 @@ class VotingRegressor(_Members):
         """``estimators`` checked: (name, forecaster) pairs, distinct names."""
         if not (isinstance(self.estimators, list) and self.estimators
                 and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
-                        and is_forecaster(pair[1]) for pair in self.estimators)):
+                        and _is_forecaster(pair[1]) for pair in self.estimators)):
             raise ValueError("`estimators` must be a non-empty list of (name, narxcast "
                              f"forecaster) tuples. Got {self.estimators!r:.200}.")
         names = [name for name, _ in self.estimators]
@@ -273,7 +289,7 @@ class VotingRegressor(_Members):
         ``fit``)."""
         self._validate_params()
         self._weights()
-        self.estimators_ = [clone(estimator).fit(X, y, **groups_keyword(groups))
+        self.estimators_ = [clone(estimator).fit(X, y, **_groups_keyword(groups))
                             for _, estimator in self._members()]
         return self
 
@@ -288,7 +304,7 @@ class VotingRegressor(_Members):
         self._weights()
         if not (isinstance(self.estimators_, list)
                 and len(self.estimators_) == len(self.estimators)
-                and all(map(is_forecaster, self.estimators_))):
+                and all(map(_is_forecaster, self.estimators_))):
             raise ValueError(f"`estimators_` must be {len(self.estimators)} fitted narxcast "
                              "forecasters, one per estimator.")
         self._check_members_agree()
@@ -303,15 +319,15 @@ class VotingRegressor(_Members):
         ``return_std`` also their weighted standard deviation across members."""
         check_is_fitted(self, "estimators_")
         forecasts = _stacked([member.predict(X, y=y, horizon=horizon,
-                                             all_horizons=all_horizons, **groups_keyword(groups))
+                                             all_horizons=all_horizons, **_groups_keyword(groups))
                               for member in self.estimators_])
         combined = self._combine(forecasts)
-        names = wrapped_target_names(self)
+        names = _wrapped_target_names(self)
         if return_std:
             spread = np.sqrt(self._combine((forecasts - combined) ** 2))
-            return (as_pandas(combined, X, y, all_horizons, names),
-                    as_pandas(spread, X, y, all_horizons))
-        return as_pandas(combined, X, y, all_horizons, names)
+            return (_as_pandas(combined, X, y, all_horizons, names),
+                    _as_pandas(spread, X, y, all_horizons))
+        return _as_pandas(combined, X, y, all_horizons, names)
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
@@ -319,7 +335,7 @@ class VotingRegressor(_Members):
         check_is_fitted(self, "estimators_")
         combined = self._combine(_stacked([member.simulate(X, y_initial, **options)
                                            for member in self.estimators_]))
-        return as_pandas(combined, X, None, names=wrapped_target_names(self))
+        return _as_pandas(combined, X, None, names=_wrapped_target_names(self))
 
 
 def _stacked(outputs):

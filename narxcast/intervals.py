@@ -21,22 +21,55 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import DelegatingForecaster, is_forecaster
+from ._forecaster import (
+    DelegatingForecaster as _DelegatingForecaster,
+)
+from ._forecaster import (
+    is_forecaster as _is_forecaster,
+)
 from ._rows import (
-    as_pandas,
-    column_of,
-    groups_keyword,
-    groups_of,
-    index_of,
-    last_index_label,
-    last_row_at,
-    record_bounds,
-    record_tails,
-    series_rows,
-    take,
+    as_pandas as _as_pandas,
+)
+from ._rows import (
+    column_of as _column_of,
+)
+from ._rows import (
+    groups_keyword as _groups_keyword,
+)
+from ._rows import (
+    groups_of as _groups_of,
+)
+from ._rows import (
+    index_of as _index_of,
+)
+from ._rows import (
+    last_index_label as _last_index_label,
+)
+from ._rows import (
+    last_row_at as _last_row_at,
+)
+from ._rows import (
+    record_bounds as _record_bounds,
+)
+from ._rows import (
+    record_tails as _record_tails,
+)
+from ._rows import (
+    series_rows as _series_rows,
+)
+from ._rows import (
+    take as _take,
 )
 from ._typing import Groups, RandomState, Rows
-from ._validation import as_floats, check_coverage, check_horizon
+from ._validation import (
+    as_floats as _as_floats,
+)
+from ._validation import (
+    check_coverage as _check_coverage,
+)
+from ._validation import (
+    check_horizon as _check_horizon,
+)
 
 __all__ = ["ConformalRegressor"]
 
@@ -111,7 +144,7 @@ class QuantileForecaster:
             leads = np.arange(1, point.shape[0] + 1)[:, None]
             point = point[:, None]
         else:
-            horizon = 1 if horizon is None else check_horizon(horizon)
+            horizon = 1 if horizon is None else _check_horizon(horizon)
             if self._max_lead is not None and horizon > self._max_lead:
                 raise ValueError(f"`horizon` must be at most max_horizon={self._max_lead}, "
                                  f"the longest lead calibrated. Got {horizon}.")
@@ -155,7 +188,7 @@ class QuantileForecaster:
             bound)`` with ``all_horizons``) when given pandas.
         """
         self._check_quantiles_fitted()
-        coverage = check_coverage(coverage)
+        coverage = _check_coverage(coverage)
         levels = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
         values = self._quantiles(X, y, horizon, levels, all_horizons)
         values = values if all_horizons else values[:, 0]
@@ -165,7 +198,7 @@ class QuantileForecaster:
     def _frame(values, X, y, labels, name):
         import pandas as pd
 
-        framed = as_pandas(values.reshape(values.shape[0], -1), X, y, all_horizons=False)
+        framed = _as_pandas(values.reshape(values.shape[0], -1), X, y, all_horizons=False)
         if isinstance(framed, np.ndarray):
             return values
         if values.ndim == 3:
@@ -184,7 +217,7 @@ def gaussian_quantiles(point, leads, std, quantiles):
     return point[:, :, None] + std[leads - 1][:, :, None] * norm.ppf(quantiles)
 
 
-class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixin,
+class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMixin,
                          BaseEstimator):
     """Intervals, quantiles and sample paths from any narxcast forecaster, calibrated per
     lead time on the last block of the training rows (split conformal prediction).
@@ -312,7 +345,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         column = getattr(self, name)
         if column is None:
             return None
-        values = column_of(X, column, name, f"the `{name}` value of each row")
+        values = _column_of(X, column, name, f"the `{name}` value of each row")
         if values.shape[0] != n_rows:
             raise ValueError("`X` and the forecasts do not have the same rows.")
         return values
@@ -323,13 +356,13 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         (records, or series of a global model) the calibration block is the last
         ``calibration_fraction`` of every record, each forecast from its own rows."""
         self._validate_params()
-        X, y = series_rows(X, y, "ConformalRegressor")
+        X, y = _series_rows(X, y, "ConformalRegressor")
         targets = np.asarray(y, dtype=float)
         n = targets.size
-        ids = groups_of(groups, X, y)
-        bounds = record_bounds(ids, n, 3)
+        ids = _groups_of(groups, X, y)
+        bounds = _record_bounds(ids, n, 3)
         ids = None if bounds is None else np.asarray(ids)
-        train, block, shortest = record_tails(bounds, n, self.calibration_fraction)
+        train, block, shortest = _record_tails(bounds, n, self.calibration_fraction)
         n_calibration = targets[block].size
         last = 0 if bounds is None else bounds[-1][0]
         if n_calibration < 20 or shortest < 2:
@@ -337,10 +370,10 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
                              "leaves too few rows to fit or to calibrate (at least 20).")
         condition = self._column(X, n, "conditional")
         scale = self._column(X, n, "scale")
-        model = clone(self.estimator).fit(take(X, train), take(y, train), **groups_keyword(
+        model = clone(self.estimator).fit(_take(X, train), _take(y, train), **_groups_keyword(
             None if ids is None else ids[train]))
         forecasts = np.asarray(model.predict(X, y, horizon=self.max_horizon, all_horizons=True,
-                                             **groups_keyword(ids)), dtype=float)
+                                             **_groups_keyword(ids)), dtype=float)
         self.errors_ = (targets[:, None] - forecasts)[block]
         if condition is None:
             self.bin_edges_ = np.zeros(0)
@@ -350,16 +383,16 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.calibration_bins_ = self._bins(None if condition is None else condition[block],
                                             n_calibration)
         self.calibration_scale_ = np.zeros(0) if scale is None else scale[block].copy()
-        self.fitted_until_ = last_index_label(index_of(y))
+        self.fitted_until_ = _last_index_label(_index_of(y))
         # the rows a forecast of the next row at every lead reaches back to (in the last
         # record): the first origin formed (the initial conditions, a recurrent washout) plus
         # max_horizon - 1
         formed = last + np.flatnonzero(np.isfinite(forecasts[last:, 0]))
         context = (formed[0] - last if formed.size else n - last) + self.max_horizon - 1
         start = max(last, n - context)
-        self.recent_X_ = None if X is None else as_floats(X, "X")[start:]
+        self.recent_X_ = None if X is None else _as_floats(X, "X")[start:]
         self.recent_y_ = targets[start:].copy()
-        self.estimator_ = (clone(self.estimator).fit(X, y, **groups_keyword(ids))
+        self.estimator_ = (clone(self.estimator).fit(X, y, **_groups_keyword(ids))
                            if self.refit else model)
         return self
 
@@ -383,7 +416,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         check_is_fitted(self, "estimator_")
         import pandas as pd
 
-        targets = as_floats(y, "y")
+        targets = _as_floats(y, "y")
         if targets.ndim != 1 or not targets.size:
             raise ValueError(f"`y` must be 1-D with at least one row. Got shape "
                              f"{targets.shape}.")
@@ -391,7 +424,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         if (X is None) != (self.recent_X_ is None):
             raise ValueError("`X` must be given when the model was fitted with inputs, and "
                              "only then.")
-        inputs = None if X is None else as_floats(X, "X")
+        inputs = None if X is None else _as_floats(X, "X")
         if inputs is not None and (inputs.ndim != 2 or inputs.shape[0] != n
                                    or inputs.shape[1] != self.recent_X_.shape[1]):
             raise ValueError(f"`X` must have {n} rows (those of `y`) and "
@@ -416,7 +449,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         self.recent_y_ = segment_y[-context:].copy()
         if inputs is not None:
             self.recent_X_ = np.asarray(segment_X, dtype=float)[-context:].copy()
-        self.fitted_until_ = last_index_label(index_of(y))
+        self.fitted_until_ = _last_index_label(_index_of(y))
         return self
 
     def _bins(self, condition, n_rows):
@@ -425,7 +458,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         return np.searchsorted(self.bin_edges_, condition, side="right").astype(np.int64)
 
     def _check_fitted_state(self):
-        if not is_forecaster(self.estimator_):
+        if not _is_forecaster(self.estimator_):
             raise ValueError("`estimator_` must be a fitted narxcast forecaster.")
         errors, bins = self.errors_, self.calibration_bins_
         if not (isinstance(errors, np.ndarray) and errors.ndim == 2
@@ -493,7 +526,7 @@ class ConformalRegressor(QuantileForecaster, DelegatingForecaster, RegressorMixi
         ``window`` errors verified at each one's origin (see ``window``), in the row's bin."""
         from numpy.lib.stride_tricks import sliding_window_view
 
-        last = last_row_at(index_of(y), self.fitted_until_)
+        last = _last_row_at(_index_of(y), self.fitted_until_)
         if last is None:
             return offsets
         n, n_calibration = point.shape[0], self.errors_.shape[0]

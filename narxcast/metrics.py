@@ -10,7 +10,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import check_coverage
+from ._validation import (
+    check_coverage as _check_coverage,
+)
 from .features import daytime_mask
 
 __all__ = ["GREATER_IS_BETTER", "METRICS", "coverage", "crps_gaussian", "crps_quantiles",
@@ -268,7 +270,7 @@ def interval_score(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike,
     >>> interval_score([1.0, 5.0], [0.0, 0.0], [2.0, 4.0], coverage=0.8)   # (2 + 4 + 10) / 2
     8.0
     """
-    coverage = check_coverage(coverage)
+    coverage = _check_coverage(coverage)
     y_true, lower, upper = _interval(y_true, lower, upper)
     alpha = 1.0 - coverage
     score = (upper - lower + 2.0 / alpha * np.maximum(lower - y_true, 0.0)

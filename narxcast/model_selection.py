@@ -13,9 +13,15 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples
 
-from ._forecaster import DelegatingForecaster
-from ._rows import series_rows
-from ._validation import check_horizon
+from ._forecaster import (
+    DelegatingForecaster as _DelegatingForecaster,
+)
+from ._rows import (
+    series_rows as _series_rows,
+)
+from ._validation import (
+    check_horizon as _check_horizon,
+)
 from .auto import AutoForecaster  # noqa: F401 (public here)
 from .backtesting import BacktestResult, SplitError, backtest  # noqa: F401 (public here)
 from .metrics import GREATER_IS_BETTER, METRICS
@@ -76,7 +82,7 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     >>> bool(np.all(-scores < 0.15))       # 6 h ahead RMSE close to the noise level 0.1
     True
     """
-    horizon = check_horizon(horizon)
+    horizon = _check_horizon(horizon)
     if isinstance(metric, str):
         if metric not in GREATER_IS_BETTER:
             raise ValueError(f"`metric` must be one of {sorted(GREATER_IS_BETTER)} or a "
@@ -92,7 +98,7 @@ def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
     return _HorizonScorer(metric, horizon, 1 if greater else -1)
 
 
-class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator):
+class ForecastingGridSearch(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     """Choose a forecaster's delays and size on its training data alone, over several seeds.
 
     ``fit(X, y)`` holds out the last ``validation_fraction`` of the rows it is given (time
@@ -193,11 +199,11 @@ class ForecastingGridSearch(DelegatingForecaster, RegressorMixin, BaseEstimator)
         from sklearn.model_selection import ParameterGrid
 
         self._validate_params()
-        horizons = [check_horizon(h) for h in self.horizons]
+        horizons = [_check_horizon(h) for h in self.horizons]
         seeds = [int(s) for s in self.seeds]
         if not horizons or not seeds:
             raise ValueError("`horizons` and `seeds` must not be empty.")
-        X, y = series_rows(X, y, "ForecastingGridSearch")
+        X, y = _series_rows(X, y, "ForecastingGridSearch")
         n = _num_samples(y)
         n_train = int(round((1 - self.validation_fraction) * n))
         rows = []

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._rows import index_of
+from ._rows import (
+    index_of as _index_of,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -168,7 +170,7 @@ def plot_response(y: ArrayLike, forecasts: Any, index: ArrayLike | None = None,
     ('target (m)', 'error (m)')
     """
     if index is None:
-        index = index_of(y) if index_of(y) is not None else np.arange(np.shape(y)[0])
+        index = _index_of(y) if _index_of(y) is not None else np.arange(np.shape(y)[0])
     label = _target_label(y, units)
     y = np.asarray(y, dtype=float)
     forecasts = _named_forecasts(forecasts, len(y))
@@ -258,7 +260,7 @@ def plot_residuals(y: ArrayLike, forecast: ArrayLike, index: ArrayLike | None = 
     ['step', 'error', 'lag (steps)']
     """
     if index is None:
-        index = index_of(y) if index_of(y) is not None else np.arange(np.shape(y)[0])
+        index = _index_of(y) if _index_of(y) is not None else np.arange(np.shape(y)[0])
     name = getattr(y, "name", None) or "target"
     errors = np.asarray(forecast, dtype=float) - np.asarray(y, dtype=float)
     figure, axes = _pyplot().subplots(1, 3, figsize=(14, 3.5),

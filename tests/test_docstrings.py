@@ -78,3 +78,15 @@ def test_help_shows_the_estimators_own_parameters_and_methods_first(name):
         bare = re.sub(r": '[^']*'|: \"[^\"]*\"| -> '[^']*'", "", actual).replace(" = ", "=")
         assert bare == listed, (method, listed)
     assert text.index("Parameters") < routing
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_private_helpers_are_not_importable_from_public_modules(name):
+    """A public module's namespace holds its API (and the libraries it uses), never the
+    package's private helpers (``from narxcast.compose import take`` fails)."""
+    module = importlib.import_module(name)
+    leaked = sorted(attribute for attribute, value in vars(module).items()
+                    if not attribute.startswith("_")
+                    and re.match(r"narxcast\._(rows|forecaster|validation|simulation)$",
+                                 getattr(value, "__module__", "") or ""))
+    assert not leaked, leaked
