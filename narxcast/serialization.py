@@ -378,7 +378,7 @@ class _Reader:
                 self.fail(where, f"unreadable array (format version {major})")
             read_header = (np.lib.format.read_array_header_1_0 if major == 1
                            else np.lib.format.read_array_header_2_0)
-            # (NumPy's stubs lack max_header_size, and an array as a buffer)
+            # (some NumPy releases' stubs lack max_header_size, or an array as a buffer)
             shape, fortran, dtype = read_header(member, max_header_size=10_000)  # type: ignore[call-arg]
             if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
                 self.fail(where, f"unreadable array (arrays of dtype {dtype} are not allowed)")
