@@ -352,3 +352,25 @@ def test_getting_started_prints_what_it_says(tmp_path):
     table = demo(out=io.StringIO())
     np.testing.assert_allclose(table.loc["clear-sky persistence"],
                                [float(v) for v in claimed[2:]], atol=0.051)
+
+
+def test_the_performance_figures_are_the_committed_benchmarks():
+    """Every range the performance guide quotes ("3.7-3.8x", "4.4-4.6 ms") is a range of a
+    committed benchmark result, rounded as quoted: the page cannot drift from the runs."""
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    measured = re.findall(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)(x| ms| s| us)",
+                          " ".join(path.read_text() for path in results.glob("*.md")))
+    quoted = re.findall(r"\b(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)(x| ms| s)\b",
+                        section_text(GUIDES / "performance.md", "Speed"))
+
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def rounded(value, like):  # the measured figure rounded (half up) as the quote is
+        return Decimal(value).quantize(Decimal(like), rounding=ROUND_HALF_UP) == Decimal(like)
+
+    def found(low, high, unit):
+        return any(unit == u and rounded(a, low) and rounded(b, high) for a, b, u in measured)
+
+    assert len(quoted) >= 25
+    missing = [f"{low}-{high}{unit}" for low, high, unit in quoted if not found(low, high, unit)]
+    assert not missing, missing
