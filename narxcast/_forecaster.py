@@ -483,7 +483,25 @@ class BaseForecaster(Forecaster, FreeRunMixin, RegressorMixin, BaseEstimator, me
         closed-loop continuation ``predict(X)`` after the data seen (scikit-learn's
         convention); with it, of the ``horizon``-step forecasts of the segment ``(X, y)``
         from every origin, as ``predict(X, y, horizon=horizon, groups=groups)``, over the
-        rows formed."""
+        rows formed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or None
+            Exogenous inputs of the rows scored.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Their measurements.
+        sample_weight : array-like of shape (n_samples,), optional
+        horizon : int, optional
+            Score the ``horizon``-step forecasts of the segment; None: the continuation.
+        groups : array-like of shape (n_samples,), optional
+            Records of the segment (as :meth:`predict`).
+
+        Returns
+        -------
+        float
+            R^2 of the forecasts.
+        """
         return forecast_r2(self, X, y, horizon, sample_weight, groups)
 
     def __sklearn_tags__(self):
@@ -501,7 +519,18 @@ class DelegatingForecaster(Forecaster):
 
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
                 all_horizons: bool = False, groups: Groups = None) -> Forecasts:
-        """The fitted forecaster's forecasts (every predict mode)."""
+        """The fitted forecaster's forecasts (every predict mode).
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, groups
+            As :meth:`narxcast.NARXRegressor.predict`.
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, self._delegate)
         extra = groups_keyword(groups)
         return getattr(self, self._delegate).predict(X, y=y, horizon=horizon,
@@ -509,7 +538,17 @@ class DelegatingForecaster(Forecaster):
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to the fitted forecaster's history (``groups``: new records,
-        see :meth:`narxcast.NARXRegressor.update`)."""
+        see :meth:`narxcast.NARXRegressor.update`).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.update`.
+
+        Returns
+        -------
+        self
+        """
         check_is_fitted(self, self._delegate)
         extra = groups_keyword(groups)
         getattr(self, self._delegate).update(X, y, **extra)
@@ -517,7 +556,18 @@ class DelegatingForecaster(Forecaster):
 
     def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
               horizon: int | None = None) -> float:
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, horizon
+            As :meth:`narxcast.NARXRegressor.score`.
+
+        Returns
+        -------
+        float
+            R^2 of the forecasts.
+        """
         return forecast_r2(self, X, y, horizon, sample_weight)
 
     @property

@@ -187,13 +187,27 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         (as ``nn.RNN``/``nn.LSTM``/``nn.GRU``'s ``state_dict``), ``weight_peephole_l{k}``
         (i, f, o rows) for an LSTM with peepholes, ``head.weight`` and ``head.bias`` for the
         linear output layer.
+
+        Returns
+        -------
+        dict of str to ndarray
         """
         check_is_fitted(self, "theta_")
         return {name: self.theta_[offset:offset + int(np.prod(shape))].reshape(shape).copy()
                 for name, offset, shape in self._weight_names()}
 
     def set_weights(self, weights):
-        """Load parameters given as :meth:`get_weights` returns them; returns ``self``."""
+        """Load parameters given as :meth:`get_weights` returns them; returns ``self``.
+
+        Parameters
+        ----------
+        weights : dict of str to array-like
+            Every name :meth:`get_weights` gives, with its shape.
+
+        Returns
+        -------
+        self
+        """
         check_is_fitted(self, "theta_")
         expected = {name: shape for name, _, shape in self._weight_names()}
         if set(weights) != set(expected):

@@ -260,7 +260,17 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Search on the rows given (see the class), then train the chosen ensemble on all of
-        them."""
+        them.
+
+        Parameters
+        ----------
+        X, y, groups
+            The training rows, as :meth:`narxcast.NARXRegressor.fit` takes them.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         horizons = [_check_horizon(h) for h in self.horizons]
         if not horizons:
@@ -414,7 +424,18 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
             raise ValueError("The leaderboard's candidates, errors and times do not match.")
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
-        """The best estimator's free-run simulation (:meth:`narxcast.NARXRegressor.simulate`)."""
+        """The best estimator's free-run simulation (:meth:`narxcast.NARXRegressor.simulate`).
+
+        Parameters
+        ----------
+        X, y_initial, **options
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.simulate(X, y_initial, **options)
 

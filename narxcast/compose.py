@@ -147,7 +147,17 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
 
     def physical_bounds(self, X):
         """The bounds of a forecast at each row of ``X``: ``(lower, upper)``, 0 and ``max_index``
-        times the clear-sky irradiance (0 where it is not daytime)."""
+        times the clear-sky irradiance (0 where it is not daytime).
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+            Rows holding the clear-sky column.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples,)
+        """
         clearsky = self._clearsky(X)
         upper = np.where(daytime_mask(clearsky, self.min_clearsky), self.max_index * clearsky,
                          0.0)
@@ -160,7 +170,17 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of ``estimator`` to the clear-sky index of ``y`` (``groups``: its
-        records, as the estimator's ``fit``)."""
+        records, as the estimator's ``fit``).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.fit`.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         X, y = _series_rows(X, y, type(self).__name__)
         self.estimator_ = clone(self.estimator).fit(X, self._index(X, y), **_groups_keyword(groups))
@@ -169,7 +189,18 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
 
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
                 all_horizons: bool = False, groups: Groups = None) -> Forecasts:
-        """As the inner forecaster's ``predict``, in irradiance units."""
+        """As the inner forecaster's ``predict``, in irradiance units.
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, groups
+            As :meth:`narxcast.NARXRegressor.predict`.
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, "estimator_")
         clearsky_rows = self._clearsky(X)  # checked before any work
         index_y = None if y is None else self._index(X, y)
@@ -184,7 +215,18 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The inner forecaster's free-run simulation (``options`` as its ``simulate``: a
         global model's ``series``) from the clear-sky indices of ``y_initial`` (the first
-        rows of ``X``), in irradiance units."""
+        rows of ``X``), in irradiance units.
+
+        Parameters
+        ----------
+        X, y_initial, **options
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
         check_is_fitted(self, "estimator_")
         self._clearsky(X)  # checked before any work
         n_initial = np.shape(y_initial)[0] if np.ndim(y_initial) else 0
@@ -194,14 +236,35 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements (as clear-sky indices) to the inner forecaster's history
-        (``groups``: new records)."""
+        (``groups``: new records).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.update`.
+
+        Returns
+        -------
+        self
+        """
         check_is_fitted(self, "estimator_")
         self.estimator_.update(X, self._index(X, y), **_groups_keyword(groups))
         return self
 
     def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
               horizon: int | None = None) -> float:
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, horizon
+            As :meth:`narxcast.NARXRegressor.score`.
+
+        Returns
+        -------
+        float
+            R^2 of the forecasts.
+        """
         from ._forecaster import forecast_r2
 
         return forecast_r2(self, X, y, horizon, sample_weight)
@@ -238,7 +301,17 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
     """
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
-        """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first)."""
+        """Fit a clone of ``estimator`` to ``y`` (the clear-sky column is checked first).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.fit`.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         X, y = _series_rows(X, y, type(self).__name__)
         self._clearsky(X)
@@ -247,7 +320,18 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
 
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
                 all_horizons: bool = False, groups: Groups = None) -> Forecasts:
-        """As the inner forecaster's ``predict``, held within the physical bounds."""
+        """As the inner forecaster's ``predict``, held within the physical bounds.
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, groups
+            As :meth:`narxcast.NARXRegressor.predict`.
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, "estimator_")
         clearsky = self._clearsky(X)  # checked before any work
         forecasts = np.asarray(self.estimator_.predict(X, y=y, horizon=horizon,
@@ -261,7 +345,17 @@ class IrradianceRegressor(ClearSkyIndexRegressor):
                          all_horizons, _wrapped_target_names(self))
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
-        """Append measurements to the inner forecaster's history (``groups``: new records)."""
+        """Append measurements to the inner forecaster's history (``groups``: new records).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.update`.
+
+        Returns
+        -------
+        self
+        """
         check_is_fitted(self, "estimator_")
         self.estimator_.update(X, y, **_groups_keyword(groups))
         return self
@@ -359,7 +453,17 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
         return inputs if inputs.shape[1] else None
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
-        """Standardise each series by its own statistics and fit one model on all of them."""
+        """Standardise each series by its own statistics and fit one model on all of them.
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.fit`.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         X, y = _series_rows(X, y, "GlobalRegressor", finite=False)  # names the series below
         targets = np.asarray(y, dtype=float)
@@ -392,7 +496,18 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
     def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
                 all_horizons: bool = False, groups: Groups = None) -> Forecasts:
         """Forecasts of each series' segment ``(X, y)`` from its own measurements (as a
-        forecaster's ``predict`` with ``y``), in each series' units."""
+        forecaster's ``predict`` with ``y``), in each series' units.
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, groups
+            As :meth:`narxcast.NARXRegressor.predict`.
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, "estimator_")
         if y is None:
             raise ValueError("`y` is required: a global model forecasts each series from its "
@@ -413,7 +528,18 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
         from its first measured rows ``y_initial``, in the series' units: the way to forecast
         a series after its latest measurements (give them as ``y_initial`` and the future
         inputs after them in ``X``; without inputs, X=None and ``horizon`` steps). See
-        :meth:`narxcast.NARXRegressor.simulate`."""
+        :meth:`narxcast.NARXRegressor.simulate`.
+
+        Parameters
+        ----------
+        X, y_initial, series, horizon
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
         check_is_fitted(self, "estimator_")
         initial = _as_floats(y_initial, "y_initial",
                             "finite numbers: the measured initial rows")
@@ -433,7 +559,18 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
         return _as_pandas(simulated, X, None, names=_wrapped_target_names(self))
 
     def score(self, X, y, sample_weight=None, horizon=1, groups=None):
-        """R^2 of the ``horizon``-step forecasts of every series' segment."""
+        """R^2 of the ``horizon``-step forecasts of every series' segment.
+
+        Parameters
+        ----------
+        X, y, sample_weight, horizon, groups
+            As :meth:`narxcast.NARXRegressor.score`.
+
+        Returns
+        -------
+        float
+            R^2 of the forecasts.
+        """
         from sklearn.metrics import r2_score
 
         forecasts = np.asarray(self.predict(X, y, horizon=horizon, groups=groups))

@@ -53,7 +53,17 @@ class _Members(_Forecaster, RegressorMixin, BaseEstimator):
             raise ValueError(f"`estimators_` disagree on their inputs and targets: {shapes}.")
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
-        """Append measurements to every member's history (``groups``: new records)."""
+        """Append measurements to every member's history (``groups``: new records).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.update`.
+
+        Returns
+        -------
+        self
+        """
         check_is_fitted(self, "estimators_")
         for member in self.estimators_:
             member.update(X, y, **_groups_keyword(groups))
@@ -61,7 +71,18 @@ class _Members(_Forecaster, RegressorMixin, BaseEstimator):
 
     def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
               horizon: int | None = None) -> float:
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``."""
+        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, horizon
+            As :meth:`narxcast.NARXRegressor.score`.
+
+        Returns
+        -------
+        float
+            R^2 of the forecasts.
+        """
         return _forecast_r2(self, X, y, horizon, sample_weight)
 
 
@@ -135,7 +156,17 @@ class EnsembleRegressor(_Members):
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit ``n_estimators`` clones of ``estimator``, each with its own seed (``groups``:
-        the records, as the estimator's ``fit``)."""
+        the records, as the estimator's ``fit``).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.fit`.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         if "random_state" not in self.estimator.get_params():
             raise ValueError(f"`estimator` {type(self.estimator).__name__} has no "
@@ -165,7 +196,18 @@ class EnsembleRegressor(_Members):
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
                 groups=None):
         """The members' forecasts combined, as each member's ``predict``; with ``return_std``
-        also their standard deviation across members (the seed's share of the error)."""
+        also their standard deviation across members (the seed's share of the error).
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, return_std, groups
+            As :meth:`narxcast.NARXRegressor.predict` (``return_std``: also the members' spread).
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, "estimators_")
         forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
                                                         all_horizons=all_horizons,
@@ -180,7 +222,18 @@ class EnsembleRegressor(_Members):
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
-        ``options`` as the members' ``simulate``) combined."""
+        ``options`` as the members' ``simulate``) combined.
+
+        Parameters
+        ----------
+        X, y_initial, **options
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
         check_is_fitted(self, "estimators_")
         runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
                          for member in self.estimators_])
@@ -286,7 +339,17 @@ class VotingRegressor(_Members):
 
     def fit(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Fit a clone of every member on the rows (``groups``: the records, as the members'
-        ``fit``)."""
+        ``fit``).
+
+        Parameters
+        ----------
+        X, y, groups
+            As :meth:`narxcast.NARXRegressor.fit`.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         self._weights()
         self.estimators_ = [clone(estimator).fit(X, y, **_groups_keyword(groups))
@@ -316,7 +379,18 @@ class VotingRegressor(_Members):
     def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
                 groups=None):
         """The members' forecasts' weighted mean, as each member's ``predict``; with
-        ``return_std`` also their weighted standard deviation across members."""
+        ``return_std`` also their weighted standard deviation across members.
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, return_std, groups
+            As :meth:`narxcast.NARXRegressor.predict` (``return_std``: also the members' spread).
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
         check_is_fitted(self, "estimators_")
         forecasts = _stacked([member.predict(X, y=y, horizon=horizon,
                                              all_horizons=all_horizons, **_groups_keyword(groups))
@@ -331,7 +405,18 @@ class VotingRegressor(_Members):
 
     def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
         """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
-        ``options`` as the members' ``simulate``), their weighted mean."""
+        ``options`` as the members' ``simulate``), their weighted mean.
+
+        Parameters
+        ----------
+        X, y_initial, **options
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
         check_is_fitted(self, "estimators_")
         combined = self._combine(_stacked([member.simulate(X, y_initial, **options)
                                            for member in self.estimators_]))

@@ -162,6 +162,12 @@ class QuantileForecaster:
                           all_horizons=False):
         """Forecast quantiles in every predict mode (as :meth:`predict`).
 
+        Parameters
+        ----------
+        X, y, horizon, quantiles, all_horizons
+            As :meth:`narxcast.NARXRegressor.predict`; ``coverage`` is the intervals'
+            nominal coverage, ``quantiles`` the levels, each in (0, 1).
+
         Returns
         -------
         ndarray of shape (n_samples, n_quantiles), or (n_samples, horizon, n_quantiles) with
@@ -180,6 +186,12 @@ class QuantileForecaster:
                          all_horizons=False):
         """Central intervals of nominal ``coverage`` (the ``(1 - coverage) / 2`` and ``(1 +
         coverage) / 2`` quantiles) in every predict mode.
+
+        Parameters
+        ----------
+        X, y, horizon, coverage, all_horizons
+            As :meth:`narxcast.NARXRegressor.predict`; ``coverage`` is the intervals'
+            nominal coverage, ``quantiles`` the levels, each in (0, 1).
 
         Returns
         -------
@@ -354,7 +366,17 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
         """Fit on the rows before the calibration block, keep the errors of its forecasts of
         the block at every lead time, then (``refit``) fit on every row. With ``groups``
         (records, or series of a global model) the calibration block is the last
-        ``calibration_fraction`` of every record, each forecast from its own rows."""
+        ``calibration_fraction`` of every record, each forecast from its own rows.
+
+        Parameters
+        ----------
+        X, y, groups
+            The training rows, as :meth:`narxcast.NARXRegressor.fit` takes them.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         X, y = _series_rows(X, y, "ConformalRegressor")
         targets = np.asarray(y, dtype=float)
@@ -402,6 +424,15 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
         reaching back into the rows before) join ``errors_``, whose oldest errors drop out:
         the calibration keeps its length (``window`` if longer), so continuations'
         intervals follow the latest errors, as the pandas segments' do with ``window``.
+
+        Parameters
+        ----------
+        X, y
+            As :meth:`narxcast.NARXRegressor.update`.
+
+        Returns
+        -------
+        self
 
         Examples
         --------
@@ -605,7 +636,18 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
         """Closed-loop sample paths of ``estimator_`` (a NARX or recurrent network) with the
         one-step errors of
         the calibration block (centred) bootstrapped and fed back: see
-        :meth:`narxcast.NARXRegressor.sample_paths` (shapes, modes)."""
+        :meth:`narxcast.NARXRegressor.sample_paths` (shapes, modes).
+
+        Parameters
+        ----------
+        X, y, horizon, n_paths, random_state
+            As :meth:`narxcast.NARXRegressor.sample_paths`.
+
+        Returns
+        -------
+        ndarray
+            The paths (see :meth:`narxcast.NARXRegressor.sample_paths`).
+        """
         check_is_fitted(self, "estimator_")
         if not hasattr(self.estimator_, "_sample_scaled"):
             raise ValueError(f"{type(self.estimator_).__name__} has no sample paths; "

@@ -194,7 +194,17 @@ class ForecastingGridSearch(_DelegatingForecaster, RegressorMixin, BaseEstimator
         return grid
 
     def fit(self, X, y):
-        """Search on the rows given, then refit the best configuration on all of them."""
+        """Search on the rows given, then refit the best configuration on all of them.
+
+        Parameters
+        ----------
+        X, y
+            The training rows, as :meth:`narxcast.NARXRegressor.fit` takes them.
+
+        Returns
+        -------
+        self
+        """
         from sklearn.base import clone
         from sklearn.model_selection import ParameterGrid
 
