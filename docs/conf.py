@@ -32,6 +32,7 @@ suppress_warnings = ["myst.header"]  # the benchmark results' own heading levels
 
 # the API reference: one page per public object, from its docstring
 autosummary_generate = True
+autodoc_typehints = "none"  # the numpydoc sections give the types, in words
 templates_path = ["_templates"]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -63,8 +64,6 @@ numpydoc_xref_aliases = {
 }
 numpydoc_xref_ignore = {"of", "or", "shape", "default", "optional", "instance", "and", "to",
                         "n_samples", "n_features", "n_targets", "n_horizons", "the", "a", "an"}
-intersphinx_disabled_reftypes = ["*"]
-nitpicky = False
 
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE / "examples"),
