@@ -4,7 +4,7 @@ flat θ in PyTorch's layout, the state carried from step to step and kept after 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -13,9 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._network import _UNUSABLE, FeedbackMixin, NetworkForecaster
 from ._typing import Auto, Delays, Horizons, Loop, RandomState, Solver
 from ._validation import RECURRENT_PARAMETER_CONSTRAINTS, check_hidden_layer_sizes
-from .kernels import bptt
-from .kernels import population as population_kernels
-from .kernels import recurrent as recurrent_kernels
+from .kernels import bptt, population as population_kernels, recurrent as recurrent_kernels
 from .kernels.blas import single_threaded_blas
 from .kernels.recurrent import (
     B_HH,
@@ -180,7 +178,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                   ("head.bias", head[HEAD_BIAS], (int(sizes[-1]),))]
         return names
 
-    def get_weights(self):
+    def get_weights(self) -> dict[str, np.ndarray]:
         """The parameters as PyTorch names and shapes (scaled units), as copies.
 
         ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` per layer
@@ -196,7 +194,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
         return {name: self.theta_[offset:offset + int(np.prod(shape))].reshape(shape).copy()
                 for name, offset, shape in self._weight_names()}
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: dict[str, ArrayLike]) -> Self:
         """Load parameters given as :meth:`get_weights` returns them; returns ``self``.
 
         Parameters

@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 import joblib
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -23,17 +24,9 @@ from ._forecaster import (
 )
 from ._rows import (
     groups_keyword as _groups_keyword,
-)
-from ._rows import (
     groups_of as _groups_of,
-)
-from ._rows import (
     record_bounds as _record_bounds,
-)
-from ._rows import (
     series_rows as _series_rows,
-)
-from ._rows import (
     take as _take,
 )
 from ._typing import Forecasts, Groups, RandomState, Rows
@@ -49,7 +42,8 @@ FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may 
 SIMULATION_START = 10  # measured rows a validation free run starts from (at least the delays)
 
 
-def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):
+def seasonal_lags(y: ArrayLike, na: int, max_lag: int = 48,
+                  min_correlation: float = 0.3) -> list[int]:
     """A feedback delay beyond ``na`` for a strong periodicity of ``y``: the lag, up to
     ``max_lag``, of the highest local maximum of its autocorrelation, when that exceeds
     ``min_correlation`` (the daily cycle's 24 in hourly data); else none.
@@ -76,7 +70,7 @@ def seasonal_lags(y, na, max_lag=48, min_correlation=0.3):
     """
     from statsmodels.tsa.stattools import acf
 
-    max_lag = min(max_lag, len(y) // 4)
+    max_lag = min(max_lag, np.shape(y)[0] // 4)
     if max_lag <= na + 1:
         return []
     values = acf(y, nlags=max_lag, fft=True)
@@ -456,7 +450,8 @@ def _settings(estimator):
     return ", ".join(f"{key}={value!r}" for key, value in changed.items())
 
 
-def ensemble_selection(outputs, targets, rounds):
+def ensemble_selection(outputs: Sequence[np.ndarray], targets: np.ndarray,
+                       rounds: int) -> np.ndarray:
     """Greedy ensemble selection with replacement (Caruana et al., "Ensemble selection from
     libraries of models", ICML 2004): up to ``rounds`` times, add the output whose inclusion
     gives the mean of those chosen the least squared error against ``targets``; the ensemble

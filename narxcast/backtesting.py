@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numbers
 import time
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,24 +17,14 @@ from sklearn.base import BaseEstimator
 
 from ._rows import (
     groups_keyword as _groups_keyword,
-)
-from ._rows import (
     groups_of as _groups_of,
-)
-from ._rows import (
     index_of as _index_of,
-)
-from ._rows import (
     record_bounds as _record_bounds,
-)
-from ._rows import (
     take as _take,
 )
 from ._typing import Groups, Rows
 from ._validation import (
     check_coverage as _check_coverage,
-)
-from ._validation import (
     check_horizon as _check_horizon,
 )
 from .metrics import METRICS
@@ -123,8 +113,12 @@ def _origin_blocks(n, train_size, refit, cv):
 def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
     """Score records of quantile forecasts (rows, levels): coverage, width and interval score
     of each central interval, and the CRPS from the quantiles."""
-    from .metrics import coverage as empirical_coverage
-    from .metrics import crps_quantiles, interval_score, interval_width
+    from .metrics import (
+        coverage as empirical_coverage,
+        crps_quantiles,
+        interval_score,
+        interval_width,
+    )
 
     formed = ~np.isnan(quantiles).any(axis=1)
     if not formed.any():
@@ -143,7 +137,7 @@ def _probabilistic_scores(name, horizon, truth, quantiles, levels, coverage):
     return records
 
 
-def backtest(estimators: dict[str, BaseEstimator], X: Rows | None, y: Rows,
+def backtest(estimators: Mapping[Any, BaseEstimator], X: Rows | None, y: Rows,
              horizons: Sequence[int] = (1, 6, 24), train_size: float | int = 0.75,
              refit: bool | int = False, cv: object | None = None,
              metrics: Sequence[str] = ("rmse", "mae"), reference: str | None = "persistence",

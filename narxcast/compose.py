@@ -16,45 +16,23 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import (
     DelegatingForecaster as _DelegatingForecaster,
-)
-from ._forecaster import (
     Forecaster as _Forecaster,
-)
-from ._forecaster import (
     is_forecaster as _is_forecaster,
 )
 from ._rows import (
     as_pandas as _as_pandas,
-)
-from ._rows import (
     column_of as _column_of,
-)
-from ._rows import (
     groups_keyword as _groups_keyword,
-)
-from ._rows import (
     groups_of as _groups_of,
-)
-from ._rows import (
     keep_target_names as _keep_target_names,
-)
-from ._rows import (
     record_bounds as _record_bounds,
-)
-from ._rows import (
     series_rows as _series_rows,
-)
-from ._rows import (
     take as _take,
-)
-from ._rows import (
     wrapped_target_names as _wrapped_target_names,
 )
 from ._typing import Forecasts, Groups, Rows
 from ._validation import (
     as_floats as _as_floats,
-)
-from ._validation import (
     check_horizon as _check_horizon,
 )
 from .ensembles import EnsembleRegressor, VotingRegressor
@@ -145,7 +123,7 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
         index = np.clip(index, 0.0, self.max_index)
         return index * (clearsky[:, None] if index.ndim == 2 else clearsky)
 
-    def physical_bounds(self, X):
+    def physical_bounds(self, X: Rows) -> tuple[np.ndarray, np.ndarray]:
         """The bounds of a forecast at each row of ``X``: ``(lower, upper)``, 0 and ``max_index``
         times the clear-sky irradiance (0 where it is not daytime).
 
@@ -523,7 +501,8 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
                      + self.target_mean_[rows].reshape(shape))
         return _as_pandas(forecasts, X, y, all_horizons, _wrapped_target_names(self))
 
-    def simulate(self, X, y_initial, series, horizon=None):
+    def simulate(self, X: Rows | None, y_initial: Rows, series: object,
+                 horizon: int | None = None) -> Forecasts:
         """Free-run simulation of one series (an id seen by ``fit``) over the inputs ``X``
         from its first measured rows ``y_initial``, in the series' units: the way to forecast
         a series after its latest measurements (give them as ``y_initial`` and the future
@@ -548,7 +527,7 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
                 raise ValueError("`X` is required, or `horizon` for a model without inputs.")
             n_rows = len(initial) + _check_horizon(horizon)
         else:
-            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+            n_rows = np.shape(X)[0]
         _, rows = self._series([str(series)] * n_rows, None, None, n_rows, self.series_)
         k = rows[0]
         inputs = self._inputs(X, rows, n_rows)
@@ -558,7 +537,8 @@ class GlobalRegressor(_Forecaster, RegressorMixin, BaseEstimator):
         simulated = np.asarray(simulated) * self.target_scale_[k] + self.target_mean_[k]
         return _as_pandas(simulated, X, None, names=_wrapped_target_names(self))
 
-    def score(self, X, y, sample_weight=None, horizon=1, groups=None):
+    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
+              horizon: int = 1, groups: Groups = None) -> float:
         """R^2 of the ``horizon``-step forecasts of every series' segment.
 
         Parameters

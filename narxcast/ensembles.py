@@ -17,20 +17,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import (
     Forecaster as _Forecaster,
-)
-from ._forecaster import (
     forecast_r2 as _forecast_r2,
-)
-from ._forecaster import (
     is_forecaster as _is_forecaster,
 )
 from ._rows import (
     as_pandas as _as_pandas,
-)
-from ._rows import (
     groups_keyword as _groups_keyword,
-)
-from ._rows import (
     wrapped_target_names as _wrapped_target_names,
 )
 from ._typing import Forecasts, Groups, RandomState, Rows
@@ -193,8 +185,9 @@ class EnsembleRegressor(_Members):
                              "forecasters.")
         self._check_members_agree()
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
-                groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, return_std: bool = False,
+                groups: Groups = None) -> Forecasts | tuple[Forecasts, Forecasts]:
         """The members' forecasts combined, as each member's ``predict``; with ``return_std``
         also their standard deviation across members (the seed's share of the error).
 
@@ -376,8 +369,9 @@ class VotingRegressor(_Members):
         """The weighted mean of the members' outputs (:func:`_stacked`)."""
         return np.tensordot(self._weights(), stacked, 1)
 
-    def predict(self, X=None, y=None, horizon=None, all_horizons=False, return_std=False,
-                groups=None):
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, return_std: bool = False,
+                groups: Groups = None) -> Forecasts | tuple[Forecasts, Forecasts]:
         """The members' forecasts' weighted mean, as each member's ``predict``; with
         ``return_std`` also their weighted standard deviation across members.
 

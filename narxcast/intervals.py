@@ -14,60 +14,36 @@ errors are bootstrapped and fed back ("bootstrap"). Irradiance errors grow with 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 from typing import Literal, Self
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecaster import (
     DelegatingForecaster as _DelegatingForecaster,
-)
-from ._forecaster import (
     is_forecaster as _is_forecaster,
 )
 from ._rows import (
     as_pandas as _as_pandas,
-)
-from ._rows import (
     column_of as _column_of,
-)
-from ._rows import (
     groups_keyword as _groups_keyword,
-)
-from ._rows import (
     groups_of as _groups_of,
-)
-from ._rows import (
     index_of as _index_of,
-)
-from ._rows import (
     last_index_label as _last_index_label,
-)
-from ._rows import (
     last_row_at as _last_row_at,
-)
-from ._rows import (
     record_bounds as _record_bounds,
-)
-from ._rows import (
     record_tails as _record_tails,
-)
-from ._rows import (
     series_rows as _series_rows,
-)
-from ._rows import (
     take as _take,
 )
 from ._typing import Groups, RandomState, Rows
 from ._validation import (
     as_floats as _as_floats,
-)
-from ._validation import (
     check_coverage as _check_coverage,
-)
-from ._validation import (
     check_horizon as _check_horizon,
 )
 
@@ -133,6 +109,8 @@ class QuantileForecaster:
     the longest lead time it can give."""
 
     _max_lead = None
+    _quantiles: Callable[..., np.ndarray]  # (given by the class it is mixed into)
+    _check_quantiles_fitted: Callable[[], None]
 
     def _point_and_leads(self, X, y, horizon, all_horizons):
         """Point forecasts (n, m) and the lead time of each of their columns (m,) or, for a
@@ -158,8 +136,10 @@ class QuantileForecaster:
                              f"max_horizon={self._max_lead}.")
         return point, leads
 
-    def predict_quantiles(self, X=None, y=None, horizon=None, quantiles=(0.05, 0.5, 0.95),
-                          all_horizons=False):
+    def predict_quantiles(self, X: Rows | None = None, y: Rows | None = None,
+                          horizon: int | None = None,
+                          quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+                          all_horizons: bool = False) -> np.ndarray | pd.DataFrame:
         """Forecast quantiles in every predict mode (as :meth:`predict`).
 
         Parameters
@@ -182,8 +162,9 @@ class QuantileForecaster:
         values = values if all_horizons else values[:, 0]
         return self._frame(values, X, y, quantiles, "quantile")
 
-    def predict_interval(self, X=None, y=None, horizon=None, coverage=0.9,
-                         all_horizons=False):
+    def predict_interval(self, X: Rows | None = None, y: Rows | None = None,
+                         horizon: int | None = None, coverage: float = 0.9,
+                         all_horizons: bool = False) -> np.ndarray | pd.DataFrame:
         """Central intervals of nominal ``coverage`` (the ``(1 - coverage) / 2`` and ``(1 +
         coverage) / 2`` quantiles) in every predict mode.
 
@@ -418,7 +399,7 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
                            if self.refit else model)
         return self
 
-    def update(self, X, y):
+    def update(self, X: Rows | None, y: Rows) -> Self:  # type: ignore[override]  # (no records)
         """Append measurements (rolling calibration). The fitted forecaster continues from
         them, and the errors of its forecasts of the new rows at every lead (from origins
         reaching back into the rows before) join ``errors_``, whose oldest errors drop out:
@@ -456,10 +437,11 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
             raise ValueError("`X` must be given when the model was fitted with inputs, and "
                              "only then.")
         inputs = None if X is None else _as_floats(X, "X")
+        width = None if self.recent_X_ is None else self.recent_X_.shape[1]
         if inputs is not None and (inputs.ndim != 2 or inputs.shape[0] != n
-                                   or inputs.shape[1] != self.recent_X_.shape[1]):
-            raise ValueError(f"`X` must have {n} rows (those of `y`) and "
-                             f"{self.recent_X_.shape[1]} columns. Got shape {inputs.shape}.")
+                                   or inputs.shape[1] != width):
+            raise ValueError(f"`X` must have {n} rows (those of `y`) and {width} columns. Got "
+                             f"shape {inputs.shape}.")
         condition = self._column(X, n, "conditional")
         scale = self._column(X, n, "scale")
         segment_y = np.concatenate([self.recent_y_, targets])
@@ -632,7 +614,9 @@ class ConformalRegressor(QuantileForecaster, _DelegatingForecaster, RegressorMix
                 np.add(point, offsets[..., k], out=values[..., k])
         return self._bounded(X, values)
 
-    def sample_paths(self, X=None, y=None, horizon=None, n_paths=100, random_state=None):
+    def sample_paths(self, X: Rows | None = None, y: Rows | None = None,
+                     horizon: int | None = None, n_paths: int = 100,
+                     random_state: RandomState = None) -> np.ndarray:
         """Closed-loop sample paths of ``estimator_`` (a NARX or recurrent network) with the
         one-step errors of
         the calibration block (centred) bootstrapped and fed back: see

@@ -6,7 +6,8 @@ from :mod:`narxcast.auto`)."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Self
 
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -19,6 +20,7 @@ from ._forecaster import (
 from ._rows import (
     series_rows as _series_rows,
 )
+from ._typing import Rows
 from ._validation import (
     check_horizon as _check_horizon,
 )
@@ -47,7 +49,8 @@ class _HorizonScorer:
         return f"make_horizon_scorer({name}, horizon={self.horizon})"
 
 
-def make_horizon_scorer(metric="rmse", horizon=1, greater_is_better=None):
+def make_horizon_scorer(metric: str | Callable[..., float] = "rmse", horizon: int = 1,
+                        greater_is_better: bool | None = None) -> Callable[..., float]:
     """A scorer of ``horizon``-step-ahead forecasts for GridSearchCV and cross_validate.
 
     Each test fold is forecast as a segment on its own: its first rows are the initial
@@ -193,7 +196,7 @@ class ForecastingGridSearch(_DelegatingForecaster, RegressorMixin, BaseEstimator
                              "it has none of the parameters of the default grid.")
         return grid
 
-    def fit(self, X, y):
+    def fit(self, X: Rows | None, y: Rows) -> Self:
         """Search on the rows given, then refit the best configuration on all of them.
 
         Parameters

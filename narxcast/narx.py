@@ -12,8 +12,7 @@ from ._mlp import MLPForecaster
 from ._network import FeedbackMixin
 from ._typing import Auto, Delays, Horizons, Loop, RandomState, Solver
 from ._validation import FEEDBACK_PARAMETER_CONSTRAINTS
-from .kernels import narx as kernels
-from .kernels import population as population_kernels
+from .kernels import narx as kernels, population as population_kernels
 from .training.stages import LeastSquaresProblem, TrainingProblem
 
 

@@ -217,8 +217,7 @@ def test_backtest_scores_intervals_as_fitted_on_the_training_rows_alone():
     """backtest(coverage=...) scores the intervals of a model fitted (and calibrated) on the
     training block only: its coverage and width equal those of that model's own intervals
     over the segment, and only entries with quantiles get the probabilistic metrics."""
-    from narxcast.metrics import coverage as empirical_coverage
-    from narxcast.metrics import crps_quantiles
+    from narxcast.metrics import coverage as empirical_coverage, crps_quantiles
     from narxcast.model_selection import backtest
 
     X, y = _linear_plant(1600)

@@ -13,8 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from narxcast import NARXRegressor
 from narxcast.compose import EnsembleRegressor
