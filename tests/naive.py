@@ -167,3 +167,42 @@ def population_loss(simulate, thetas, Y, first, skip):
         errors = simulate(theta)[skip:] - Y[first + skip:]
         losses.append(0.5 * np.mean(errors**2))
     return np.array(losses)
+
+
+def _layer_step(kind, weights, suffix, x, state):
+    """One step of one direction of one layer of nn.RNN / nn.LSTM / nn.GRU (PyTorch's
+    equations and weight names; ``suffix`` is ``l{k}`` or ``l{k}_reverse``)."""
+    w_ih, w_hh = weights[f"weight_ih_{suffix}"], weights[f"weight_hh_{suffix}"]
+    b_ih, b_hh = weights[f"bias_ih_{suffix}"], weights[f"bias_hh_{suffix}"]
+    if kind == "elman":
+        return np.tanh(w_ih @ x + b_ih + w_hh @ state + b_hh)
+    if kind == "lstm":
+        h, c = state
+        i, f, g, o = np.split(w_ih @ x + b_ih + w_hh @ h + b_hh, 4)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        return _sigmoid(o) * np.tanh(c), c
+    (a_r, a_z, a_n), (b_r, b_z, b_n) = np.split(w_ih @ x + b_ih, 3), np.split(w_hh @ state
+                                                                              + b_hh, 3)
+    r, z = _sigmoid(a_r + b_r), _sigmoid(a_z + b_z)
+    n = np.tanh(a_n + r * b_n)
+    return (1 - z) * n + z * state
+
+
+def bidirectional_outputs(kind, weights, n_layers, hidden, X):
+    """The top layer's outputs (T, 2 * hidden) of a stacked bidirectional nn.RNN / nn.LSTM /
+    nn.GRU over one sequence ``X`` (T, n_inputs) from zero states: in each layer the forward
+    direction runs over t = 0..T-1, the reverse one (``*_reverse`` weights) over t = T-1..0,
+    and their states at each t, concatenated, are the next layer's input at t."""
+    below = [np.asarray(x, dtype=float) for x in X]
+    for layer in range(n_layers):
+        runs = []
+        for suffix, steps in ((f"l{layer}", range(len(below))),
+                              (f"l{layer}_reverse", range(len(below) - 1, -1, -1))):
+            zero = np.zeros(hidden)
+            state, run = ((zero, zero) if kind == "lstm" else zero), [None] * len(below)
+            for t in steps:
+                state = _layer_step(kind, weights, suffix, below[t], state)
+                run[t] = state[0] if kind == "lstm" else state
+            runs.append(run)
+        below = [np.concatenate([forward, backward]) for forward, backward in zip(*runs)]
+    return np.array(below)

@@ -7,6 +7,7 @@ import pytest
 from narxcast import ElmanRegressor, GRURegressor, LSTMRegressor
 from narxcast.kernels import bptt, recurrent
 
+from . import naive
 from .naive import elman_cell, gru_cell, lstm_cell, recurrent_window
 
 MODELS = {"elman": (ElmanRegressor, elman_cell), "lstm": (LSTMRegressor, lstm_cell),
@@ -383,3 +384,20 @@ def test_washout_longer_than_the_segment_gives_nan(rng):
     model, X, Y = _model("elman", CASES[0], rng, n=60, washout=30)
     forecasts = model.predict(X[:20], Y[:20], horizon=2, all_horizons=True)
     assert forecasts.shape == (20, 2, 1) and np.isnan(forecasts).all()
+
+
+@pytest.mark.parametrize("kind", ["elman", "lstm", "gru"])
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_naive_bidirectional_reference_matches_pytorch(rng, kind, n_layers):
+    """The NumPy reference of stacked bidirectional layers (``tests/naive.py``), which the
+    bidirectional kernels are checked against, is PyTorch's ``bidirectional=True``."""
+    torch = pytest.importorskip("torch")
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    torch.manual_seed(0)
+    twin = module(3, 4, num_layers=n_layers, bidirectional=True, dtype=torch.float64)
+    weights = {name: value.detach().numpy() for name, value in twin.state_dict().items()}
+    X = rng.normal(size=(25, 3))
+    expected, _ = twin(torch.from_numpy(X[:, None, :]))
+    got = naive.bidirectional_outputs(kind, weights, n_layers, 4, X)
+    np.testing.assert_allclose(got, expected[:, 0, :].detach().numpy(), rtol=1e-12,
+                               atol=1e-14)
