@@ -1,0 +1,154 @@
+"""Bidirectional recurrent kernels (Elman, LSTM, GRU): the stack's outputs at every step of a
+sequence, each seeing the whole sequence (backpropagation through both directions is not
+here yet).
+
+θ holds, per layer ``l``, the forward direction's PyTorch ``weight_ih_l{l}``,
+``weight_hh_l{l}``, ``bias_ih_l{l}``, ``bias_hh_l{l}``, then the reverse direction's
+``..._l{l}_reverse`` (``nn.RNN/LSTM/GRU(..., bidirectional=True)``'s ``state_dict`` order):
+row ``2 l + d`` of ``offsets`` (``d`` 0 forward, 1 reverse) in the columns of
+:mod:`.recurrent` (``W_IH..B_HH``; no peepholes). Layer ``l > 0`` reads the forward and the
+reverse states of the layer below at the same step, concatenated (``2 h_{l-1}`` inputs); the
+linear head reads the top layer's two states (``n_outputs x 2 h_L``). Each direction's step is
+:func:`.recurrent._layer`, so a direction is the unidirectional cell to the bit.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .config import JIT_OPTIONS
+from .recurrent import (
+    B_HH,
+    B_IH,
+    CELL_BLOCKS,
+    GATE_BLOCKS,
+    HEAD_BIAS,
+    HEAD_WEIGHT,
+    LSTM,
+    SCRATCH_BLOCKS,
+    W_HH,
+    W_IH,
+    _layer,
+)
+
+
+class BidirectionalLayout(NamedTuple):
+    """θ's layout of a bidirectional stack (see the module), one argument of its kernels."""
+
+    sizes: np.ndarray  # [n_inputs, hidden..., n_outputs]
+    offsets: np.ndarray  # (2 x layers, 5): per layer and direction, as .recurrent's
+    head: np.ndarray  # HEAD_WEIGHT, HEAD_BIAS in θ
+    cell: int  # .recurrent.ELMAN, LSTM or GRU
+
+    @property
+    def n_params(self):
+        return int(self.head[HEAD_BIAS] + self.sizes[-1])
+
+
+def layout(sizes, cell):
+    """The layout of a bidirectional stack of ``sizes`` (``[n_inputs, h_1, ..., h_L,
+    n_outputs]``) of ``cell``, in PyTorch's order.
+
+    Examples
+    --------
+    >>> from narxcast.kernels.recurrent import GRU
+    >>> layout([3, 4, 1], GRU).n_params   # 2 x (12 x 3 + 12 x 4 + 12 + 12) + 8 + 1
+    225
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    gates = int(CELL_BLOCKS[cell, GATE_BLOCKS])
+    offsets = np.full((2 * (sizes.size - 2), 5), -1, dtype=np.int64)
+    offset = 0
+    for layer in range(sizes.size - 2):
+        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
+        n_hidden = sizes[layer + 1]
+        for direction in (0, 1):
+            for column, size in ((W_IH, gates * n_hidden * n_in),
+                                 (W_HH, gates * n_hidden * n_hidden),
+                                 (B_IH, gates * n_hidden), (B_HH, gates * n_hidden)):
+                offsets[2 * layer + direction, column] = offset
+                offset += size
+    head = np.array([offset, offset + sizes[-1] * 2 * sizes[-2]], dtype=np.int64)
+    return BidirectionalLayout(sizes, offsets, head, int(cell))
+
+
+def weight_names(layout):
+    """``(name, offset, shape)`` of every tensor of θ, named as PyTorch's ``state_dict``
+    (and ``head.weight``, ``head.bias``)."""
+    sizes, gates = layout.sizes, int(CELL_BLOCKS[layout.cell, GATE_BLOCKS])
+    names = []
+    for layer in range(sizes.size - 2):
+        n_in = int(sizes[0] if layer == 0 else 2 * sizes[layer])
+        n_hidden = int(sizes[layer + 1])
+        for direction, suffix in ((0, ""), (1, "_reverse")):
+            row = layout.offsets[2 * layer + direction]
+            names += [(f"weight_ih_l{layer}{suffix}", row[W_IH], (gates * n_hidden, n_in)),
+                      (f"weight_hh_l{layer}{suffix}", row[W_HH], (gates * n_hidden, n_hidden)),
+                      (f"bias_ih_l{layer}{suffix}", row[B_IH], (gates * n_hidden,)),
+                      (f"bias_hh_l{layer}{suffix}", row[B_HH], (gates * n_hidden,))]
+    names += [("head.weight", layout.head[HEAD_WEIGHT], (int(sizes[-1]), 2 * int(sizes[-2]))),
+              ("head.bias", layout.head[HEAD_BIAS], (int(sizes[-1]),))]
+    return names
+
+
+def buffers(layout, n_steps, n_batch):
+    """Zeroed ``states`` (2 x layers, n_steps + 1, width, n_batch), ``gates`` (2 x layers,
+    n_steps, rows, n_batch) and ``outputs`` (n_steps, n_outputs, n_batch) for
+    :func:`sequence_outputs`."""
+    hidden = int(layout.sizes[1:-1].max())
+    width = 2 * hidden if layout.cell == LSTM else hidden  # (.recurrent's state_width)
+    rows = int(CELL_BLOCKS[layout.cell, SCRATCH_BLOCKS]) * hidden  # (and scratch_rows)
+    n_virtual = layout.offsets.shape[0]
+    return (np.zeros((n_virtual, n_steps + 1, width, n_batch)),
+            np.zeros((n_virtual, n_steps, rows, n_batch)),
+            np.zeros((n_steps, int(layout.sizes[-1]), n_batch)))
+
+
+@njit(**JIT_OPTIONS)
+def sequence_outputs(theta, layout, inputs, states, gates, outputs):
+    """The stack's outputs at every step of a batch of sequences ``inputs`` (n_steps,
+    n_inputs, n_batch), from zero states, into ``outputs`` (n_steps, n_outputs, n_batch).
+
+    ``states[2 l + d, s]`` is direction ``d``'s state after its ``s``-th step (``s = 0``: the
+    zero state before the first): the forward direction's step ``s`` reads time ``s - 1``,
+    the reverse one's time ``n_steps - s``; ``gates`` keeps each step's scratch (for the
+    backward pass). Buffers as :func:`buffers` makes them.
+    """
+    sizes, offsets, head, cell = layout
+    n_steps, _, n_batch = inputs.shape
+    n_layers = sizes.shape[0] - 2
+    below = np.empty((2 * sizes[1:-1].max() if n_layers else 1, n_batch))
+    for layer in range(n_layers):
+        n_hidden = sizes[layer + 1]
+        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
+        for direction in range(2):
+            k = 2 * layer + direction
+            for s in range(1, n_steps + 1):
+                t = s - 1 if direction == 0 else n_steps - s
+                if layer == 0:
+                    x = inputs[t]
+                else:
+                    h_below = sizes[layer]
+                    forward = states[k - 2 - direction, t + 1]
+                    reverse = states[k - 1 - direction, n_steps - t]
+                    for r in range(h_below):
+                        for b in range(n_batch):
+                            below[r, b] = forward[r, b]
+                            below[h_below + r, b] = reverse[r, b]
+                    x = below
+                _layer(theta, offsets, cell, k, n_in, n_hidden, x, states[k, s - 1],
+                       states[k, s], gates[k, s - 1], n_batch)
+    top, n_outputs = sizes[-2], sizes[-1]
+    w, bias = head[HEAD_WEIGHT], head[HEAD_BIAS]
+    k = 2 * (n_layers - 1)
+    for t in range(n_steps):
+        forward, reverse = states[k, t + 1], states[k + 1, n_steps - t]
+        for o in range(n_outputs):
+            for b in range(n_batch):
+                total = theta[bias + o]
+                for j in range(top):
+                    total += (theta[w + o * 2 * top + j] * forward[j, b]
+                              + theta[w + o * 2 * top + top + j] * reverse[j, b])
+                outputs[t, o, b] = total
+    return outputs

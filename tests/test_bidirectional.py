@@ -1,0 +1,73 @@
+"""Bidirectional recurrent kernels against the NumPy reference (``tests/naive.py``) and
+PyTorch's ``bidirectional=True`` (skipped without PyTorch)."""
+
+import numpy as np
+import pytest
+
+from narxcast.kernels import bidirectional
+from narxcast.kernels.recurrent import ELMAN, GRU, LSTM
+
+from . import naive
+
+CELLS = {"elman": ELMAN, "lstm": LSTM, "gru": GRU}
+
+
+def _weights(layout, theta):
+    return {name: theta[offset:offset + int(np.prod(shape))].reshape(shape)
+            for name, offset, shape in bidirectional.weight_names(layout)}
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+@pytest.mark.parametrize("hidden", [(4,), (3, 5)])
+def test_kernel_outputs_match_the_naive_reference(rng, kind, hidden):
+    """Every step's output of a batch of sequences, each from its own zero states, equals
+    the reference's (both directions over the whole sequence, layers stacked)."""
+    sizes = [2, *hidden, 2]
+    layout = bidirectional.layout(sizes, CELLS[kind])
+    theta = rng.normal(0, 0.5, layout.n_params)
+    inputs = rng.normal(size=(17, 2, 3))
+    states, gates, outputs = bidirectional.buffers(layout, 17, 3)
+    bidirectional.sequence_outputs(theta, layout, inputs, states, gates, outputs)
+    weights = _weights(layout, theta)
+    for b in range(3):
+        if len(set(hidden)) == 1:
+            top = naive.bidirectional_outputs(kind, weights, len(hidden), hidden[0],
+                                              inputs[:, :, b])
+        else:  # the reference takes one width: run it layer by layer
+            top = inputs[:, :, b]
+            for layer, width in enumerate(hidden):
+                renamed = {name.replace(f"_l{layer}", "_l0"): value
+                           for name, value in weights.items() if f"_l{layer}" in name}
+                top = naive.bidirectional_outputs(kind, renamed, 1, width, top)
+        expected = top @ weights["head.weight"].T + weights["head.bias"]
+        np.testing.assert_allclose(outputs[:, :, b], expected, rtol=1e-12, atol=1e-13)
+
+
+def test_kernel_layout_names_and_shapes_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    layout = bidirectional.layout([3, 4, 4, 1], LSTM)
+    names = [(name, shape) for name, _, shape in bidirectional.weight_names(layout)]
+    assert names[:-2] == [(name, tuple(value.shape)) for name, value in twin.state_dict().items()]
+    assert layout.n_params == sum(value.numel() for value in twin.state_dict().values()) + 9
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_kernel_outputs_match_pytorch(rng, kind):
+    torch = pytest.importorskip("torch")
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    torch.manual_seed(0)
+    twin = module(3, 5, num_layers=2, bidirectional=True, dtype=torch.float64)
+    layout = bidirectional.layout([3, 5, 5, 1], CELLS[kind])
+    theta = np.zeros(layout.n_params)
+    state = twin.state_dict()
+    for name, offset, shape in bidirectional.weight_names(layout)[:-2]:
+        theta[offset:offset + int(np.prod(shape))] = state[name].numpy().ravel()
+    head = rng.normal(size=11)
+    theta[-11:] = head
+    inputs = rng.normal(size=(20, 3, 2))
+    states, gates, outputs = bidirectional.buffers(layout, 20, 2)
+    bidirectional.sequence_outputs(theta, layout, inputs, states, gates, outputs)
+    top, _ = twin(torch.from_numpy(np.ascontiguousarray(inputs.transpose(0, 2, 1))))
+    expected = top.detach().numpy() @ head[:10] + head[10]
+    np.testing.assert_allclose(outputs[:, 0, :], expected, rtol=1e-12, atol=1e-13)
