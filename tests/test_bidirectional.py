@@ -71,3 +71,57 @@ def test_kernel_outputs_match_pytorch(rng, kind):
     top, _ = twin(torch.from_numpy(np.ascontiguousarray(inputs.transpose(0, 2, 1))))
     expected = top.detach().numpy() @ head[:10] + head[10]
     np.testing.assert_allclose(outputs[:, 0, :], expected, rtol=1e-12, atol=1e-13)
+
+
+def _loss(theta, layout, inputs, targets, weights):
+    states, gates, outputs = bidirectional.buffers(layout, inputs.shape[0], inputs.shape[2])
+    bidirectional.sequence_outputs(theta, layout, inputs, states, gates, outputs)
+    return 0.5 * np.sum(weights * (outputs - targets) ** 2) / weights.sum()
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)])
+def test_kernel_gradient_matches_finite_differences(rng, kind, hidden):
+    """Backpropagation through both directions: the loss is the forward pass's weighted
+    squared error, and every partial derivative is the central difference's."""
+    layout = bidirectional.layout([2, *hidden, 1], CELLS[kind])
+    theta = rng.normal(0, 0.5, layout.n_params)
+    inputs = rng.normal(size=(9, 2, 2))
+    targets = rng.normal(size=(9, 1, 2))
+    weights = (rng.uniform(size=targets.shape) > 0.3).astype(float)  # some values left out
+    grad = np.empty_like(theta)
+    loss = bidirectional.loss_gradient(theta, layout, inputs, targets, weights, grad)
+    assert loss == pytest.approx(_loss(theta, layout, inputs, targets, weights), rel=1e-12)
+    step = 1e-6
+    numeric = np.array([(_loss(theta + step * e, layout, inputs, targets, weights)
+                         - _loss(theta - step * e, layout, inputs, targets, weights)) / (2 * step)
+                        for e in np.eye(theta.size)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_kernel_gradient_matches_pytorch(rng, kind):
+    torch = pytest.importorskip("torch")
+    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    torch.manual_seed(0)
+    twin = module(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
+    head = torch.nn.Linear(8, 1, dtype=torch.float64)
+    layout = bidirectional.layout([3, 4, 4, 1], CELLS[kind])
+    state = {**twin.state_dict(), **{f"head.{k}": v for k, v in head.state_dict().items()}}
+    theta = np.concatenate([state[name].numpy().ravel()
+                            for name, _, _ in bidirectional.weight_names(layout)])
+    inputs = rng.normal(size=(15, 3, 2))
+    targets = rng.normal(size=(15, 1, 2))
+    weights = np.ones_like(targets)
+    grad = np.empty_like(theta)
+    loss = bidirectional.loss_gradient(theta, layout, inputs, targets, weights, grad)
+    top, _ = twin(torch.from_numpy(np.ascontiguousarray(inputs.transpose(0, 2, 1))))
+    outputs = head(top)  # (steps, batch, 1)
+    torch_loss = 0.5 * ((outputs - torch.from_numpy(targets.transpose(0, 2, 1))) ** 2).mean()
+    torch_loss.backward()
+    expected = np.concatenate([
+        (dict(twin.named_parameters()).get(name) if not name.startswith("head.")
+         else dict(head.named_parameters())[name[5:]]).grad.numpy().ravel()
+        for name, _, _ in bidirectional.weight_names(layout)])
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, expected, rtol=1e-10, atol=1e-13)

@@ -1,6 +1,6 @@
 """Bidirectional recurrent kernels (Elman, LSTM, GRU): the stack's outputs at every step of a
-sequence, each seeing the whole sequence (backpropagation through both directions is not
-here yet).
+sequence, each seeing the whole sequence, and the gradient of their squared error by
+backpropagation through time in both directions.
 
 θ holds, per layer ``l``, the forward direction's PyTorch ``weight_ih_l{l}``,
 ``weight_hh_l{l}``, ``bias_ih_l{l}``, ``bias_hh_l{l}``, then the reverse direction's
@@ -17,12 +17,14 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .config import JIT_OPTIONS
+from .bptt import _layer_backward
+from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 from .recurrent import (
     B_HH,
     B_IH,
     CELL_BLOCKS,
     GATE_BLOCKS,
+    GRU,
     HEAD_BIAS,
     HEAD_WEIGHT,
     LSTM,
@@ -152,3 +154,112 @@ def sequence_outputs(theta, layout, inputs, states, gates, outputs):
                               + theta[w + o * 2 * top + top + j] * reverse[j, b])
                 outputs[t, o, b] = total
     return outputs
+
+
+@njit(**GRADIENT_JIT_OPTIONS)
+def loss_gradient(theta, layout, inputs, targets, weights, grad):
+    """The weighted mean squared error / 2 of the stack's outputs over a batch of sequences
+    (``sum(weights * (outputs - targets) ** 2) / (2 sum(weights))``; ``targets`` and
+    ``weights`` of the outputs' shape, a weight 0 leaves a value out) and its gradient by
+    backpropagation through time in both directions, into ``grad`` (overwritten). Returns
+    the loss (0 when every weight is 0)."""
+    sizes, offsets, head, cell = layout
+    n_steps, _, n_batch = inputs.shape
+    n_layers = sizes.shape[0] - 2
+    top, n_outputs = sizes[-2], sizes[-1]
+    hidden = sizes[1:-1].max()
+    width = 2 * hidden if cell == LSTM else hidden
+    n_gates = CELL_BLOCKS[cell, GATE_BLOCKS]
+    states = np.zeros((2 * n_layers, n_steps + 1, width, n_batch))
+    gates = np.zeros((2 * n_layers, n_steps, CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden,
+                      n_batch))
+    outputs = np.empty((n_steps, n_outputs, n_batch))
+    sequence_outputs(theta, layout, inputs, states, gates, outputs)
+    grad[:] = 0.0
+    total = 0.0
+    for value in weights.ravel():
+        total += value
+    if total == 0.0:
+        return 0.0
+    d_out = np.empty_like(outputs)
+    loss = 0.0
+    for t in range(n_steps):
+        for o in range(n_outputs):
+            for b in range(n_batch):
+                error = outputs[t, o, b] - targets[t, o, b]
+                loss += weights[t, o, b] * error * error
+                d_out[t, o, b] = weights[t, o, b] * error / total
+    # dLoss/dh of each layer's direction at each time, from the head or the layer above
+    d_above = np.zeros((2 * n_layers, n_steps, hidden, n_batch))
+    w_head, b_head = head[HEAD_WEIGHT], head[HEAD_BIAS]
+    k_top = 2 * (n_layers - 1)
+    for t in range(n_steps):
+        forward, reverse = states[k_top, t + 1], states[k_top + 1, n_steps - t]
+        for o in range(n_outputs):
+            row = w_head + o * 2 * top
+            for b in range(n_batch):
+                g = d_out[t, o, b]
+                grad[b_head + o] += g
+                for j in range(top):
+                    grad[row + j] += g * forward[j, b]
+                    grad[row + top + j] += g * reverse[j, b]
+                    d_above[k_top, t, j, b] += theta[row + j] * g
+                    d_above[k_top + 1, t, j, b] += theta[row + top + j] * g
+    d_state = np.zeros((width, n_batch))
+    d_previous = np.zeros((width, n_batch))
+    d_input_side = np.zeros((CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden, n_batch))
+    d_hidden_side = np.zeros_like(d_input_side)
+    x = np.empty((2 * hidden if n_layers > 1 else sizes[0], n_batch))
+    for layer in range(n_layers - 1, -1, -1):
+        n_hidden = sizes[layer + 1]
+        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
+        n_rows = n_gates * n_hidden
+        for direction in range(2):
+            k = 2 * layer + direction
+            w_ih, w_hh = offsets[k, W_IH], offsets[k, W_HH]
+            b_ih, b_hh = offsets[k, B_IH], offsets[k, B_HH]
+            d_previous[:] = 0.0
+            for s in range(n_steps, 0, -1):
+                t = s - 1 if direction == 0 else n_steps - s
+                for r in range(width):
+                    for b in range(n_batch):
+                        d_state[r, b] = d_previous[r, b]
+                        d_previous[r, b] = 0.0
+                for j in range(n_hidden):
+                    for b in range(n_batch):
+                        d_state[j, b] += d_above[k, t, j, b]
+                _layer_backward(theta, grad, offsets, k, cell, n_hidden, states[k, s - 1],
+                                states[k, s], gates[k, s - 1], d_state, d_input_side,
+                                d_hidden_side, d_previous, n_batch)
+                hidden_side = d_hidden_side if cell == GRU else d_input_side
+                if layer == 0:
+                    source = inputs[t]
+                else:
+                    h_below = sizes[layer]
+                    for j in range(h_below):
+                        for b in range(n_batch):
+                            x[j, b] = states[k - 2 - direction, t + 1, j, b]
+                            x[h_below + j, b] = states[k - 1 - direction, n_steps - t, j, b]
+                    source = x
+                h_previous = states[k, s - 1]
+                for r in range(n_rows):
+                    for b in range(n_batch):
+                        g_in, g_hidden = d_input_side[r, b], hidden_side[r, b]
+                        grad[b_ih + r] += g_in
+                        grad[b_hh + r] += g_hidden
+                        for i in range(n_in):
+                            grad[w_ih + r * n_in + i] += g_in * source[i, b]
+                        for j in range(n_hidden):
+                            grad[w_hh + r * n_hidden + j] += g_hidden * h_previous[j, b]
+                            d_previous[j, b] += theta[w_hh + r * n_hidden + j] * g_hidden
+                if layer > 0:
+                    h_below = sizes[layer]
+                    for i in range(n_in):
+                        below, column = (k - 2 - direction, i) if i < h_below else (
+                            k - 1 - direction, i - h_below)
+                        for b in range(n_batch):
+                            total_i = 0.0
+                            for r in range(n_rows):
+                                total_i += theta[w_ih + r * n_in + i] * d_input_side[r, b]
+                            d_above[below, t, column, b] += total_i
+    return 0.5 * loss / total
