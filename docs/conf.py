@@ -88,8 +88,10 @@ html_show_sourcelink = False
 
 def _skip_routing(app, what, name, obj, skip, options):
     """scikit-learn's metadata-routing methods (``set_fit_request``, ...,
-    ``get_metadata_routing``) are not narxcast's API: leave them out of the reference."""
-    if name == "get_metadata_routing" or (name.startswith("set_") and name.endswith("_request")):
+    ``get_metadata_routing``) and ``set_output`` are not narxcast's API: leave them out of
+    the reference."""
+    if name in ("get_metadata_routing", "set_output") or (name.startswith("set_")
+                                                           and name.endswith("_request")):
         return True
     return None
 

@@ -13,7 +13,7 @@ LAYERS = [
      "writing", "benchmark", "demo", "plotting"],
     ["model_selection", "auto", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
-     "intervals",
+     "intervals", "impute",
      "_mlp", "_rows", "_simulation",
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC_MODULES = ["narxcast", "narxcast.compose", "narxcast.intervals",
+PUBLIC_MODULES = ["narxcast", "narxcast.compose", "narxcast.intervals", "narxcast.impute",
                   "narxcast.model_selection", "narxcast.auto", "narxcast.metrics",
                   "narxcast.features", "narxcast.datasets", "narxcast.systems",
                   "narxcast.orders", "narxcast.plotting", "narxcast.serialization"]
