@@ -374,3 +374,16 @@ def test_the_performance_figures_are_the_committed_benchmarks():
     assert len(quoted) >= 25
     missing = [f"{low}-{high}{unit}" for low, high, unit in quoted if not found(low, high, unit)]
     assert not missing, missing
+
+
+def test_gap_filling_prints_what_the_guide_says(guide):
+    block = guide("gap_filling")["A day missing from a wind record", 0]
+    got = [float(v) for v in re.findall(r"RMSE ([\d.]+) m/s", block.printed)]
+    claimed = re.search(r"This prints ([\d.]+) m/s for the network and ([\d.]+) m/s for linear",
+                        section_text(GUIDES / "gap_filling.md",
+                                     "A day missing from a wind record")).groups()
+    np.testing.assert_allclose(got, [float(v) for v in claimed], atol=0.0051)
+    assert got[0] < got[1]
+    filled, gapped = block.namespace["filled"], block.namespace["gapped"]
+    measured = gapped["wind_speed"].notna()
+    np.testing.assert_array_equal(filled["wind_speed"][measured], gapped["wind_speed"][measured])
