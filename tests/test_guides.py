@@ -387,3 +387,29 @@ def test_gap_filling_prints_what_the_guide_says(guide):
     filled, gapped = block.namespace["filled"], block.namespace["gapped"]
     measured = gapped["wind_speed"].notna()
     np.testing.assert_array_equal(filled["wind_speed"][measured], gapped["wind_speed"][measured])
+
+
+def test_the_builders_standing_in_the_full_benchmark_is_the_committed_one():
+    """The counts the training guide gives for AutoForecaster in the solar/wind benchmark are
+    those of ``benchmarks/results/solar_wind.csv``."""
+    import pandas as pd
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    table = pd.read_csv(results / "solar_wind.csv")
+    table = table[(table.split == "last quarter") & (table.metric == "rmse")]
+    means = table.pivot_table(index=["target", "site", "horizon"], columns="model",
+                              values="value")
+    persistence = means[[c for c in means.columns if c.endswith(" persistence")]].min(axis=1)
+    entries = means[[c for c in means.columns if not c.endswith("persistence")
+                     and "conformal" not in c]]
+    auto = entries["AutoForecaster"]
+    others = entries.drop(columns="AutoForecaster").min(axis=1)
+    counts = [len(means), int((entries.idxmin(axis=1) == "AutoForecaster").sum()),
+              int((auto <= 1.05 * others).sum()), int((auto < means["ARIMA"]).sum()),
+              int((auto < persistence).sum())]
+    quoted = re.search(r"it is the best entry in (\d+) of the (\d+) cells, more than any other, "
+                       r"within 5% of the best in (\d+), ahead of ARIMA in (\d+) and of the best "
+                       r"persistence in (\d+)",
+                       section_text(GUIDES / "training.md", "Automatic model building")).groups()
+    assert [int(quoted[1]), int(quoted[0]), *map(int, quoted[2:])] == counts
+    assert entries.idxmin(axis=1).value_counts().idxmax() == "AutoForecaster"
