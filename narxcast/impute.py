@@ -33,14 +33,16 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
 
     ``fit(X)`` learns from the observed rows: it cuts windows of ``window`` rows from the
     table, hides a block of 1 to ``max_gap`` observed target values in each (the lengths it
-    will have to fill), and trains the network (Adam, backpropagation through time in both
-    directions) to reconstruct them from the rest of the window. At each step the network
-    reads the other columns (exogenous inputs known through a gap: clear-sky irradiance,
-    temperature, the hour of day), the target where it is known (0 where not) and a column
-    that says which. ``transform(X)`` fills every gap of the target from ``window // 2`` rows
-    either side of it (fewer at the series' ends: a gap at the start or end is filled from
-    one side) and leaves every measured value as it was. Gaps in the other columns are
-    interpolated linearly (their nearest value at the ends) before they are read.
+    will have to fill, drawn log-uniformly, so that short gaps are not outnumbered by long
+    ones), and trains the network (Adam, backpropagation through time in both directions) to
+    reconstruct them from the rest of the window. At each step the network reads the other
+    columns (exogenous inputs known through a gap: clear-sky irradiance, temperature, the hour
+    of day), the target where it is known and the straight line across the gap where it is
+    not, and a column that says which: it learns how a gap departs from the line.
+    ``transform(X)`` fills every gap of the target from ``window // 2`` rows either side of
+    it (fewer at the series' ends: a gap at the start or end is filled from one side) and
+    leaves every measured value as it was. Gaps in the other columns are interpolated
+    linearly (their nearest value at the ends) before they are read.
 
     Parameters
     ----------
@@ -234,7 +236,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
             for b, start in enumerate(starts):
                 rows = slice(start, start + window)
                 x[:, :, b] = inputs[rows]
-                length = rng.randint(1, longest + 1)
+                length = int(np.exp(rng.uniform(0.0, np.log(longest + 1))))  # log-uniform
                 first = rng.randint(1, window - length)
                 hidden_rows = np.arange(first, first + length)
                 before, after = x[first - 1, n_inputs - 2, b], x[first + length, n_inputs - 2, b]
