@@ -219,6 +219,9 @@ def _run_on_dask(function, jobs, scheduler, done):
                     done(Outcome(futures[future], False, 0.0,
                                  error=f"its Dask task failed ({type(error).__name__}: "
                                        f"{message[:200]})"))
+                # the outcome is here: the cluster may forget it (a worker that dies later
+                # would otherwise have it computed again, and count that run against it)
+                future.release()
             try:
                 workers = len(client.nthreads())
             except Exception:  # the scheduler itself is gone

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from narxcast import NARXRegressor
+from narxcast import NARXRegressor, jobs
 from narxcast.compose import EnsembleRegressor
 from narxcast.jobs import INTERRUPTED, NOT_RUN, run_jobs
 
@@ -54,6 +54,7 @@ def test_a_dask_task_that_kills_its_workers_fails_alone(tmp_path):
             deadline = time.monotonic() + 120  # however loaded the machine
             while len(list(tmp_path.iterdir())) < 4 and time.monotonic() < deadline:
                 time.sleep(0.05)
+            time.sleep(4 * jobs.POLL)  # and the run has collected their outcomes
             os.kill(os.getpid(), signal.SIGKILL)
         (tmp_path / name).touch()
         return name.upper()
