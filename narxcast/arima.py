@@ -12,7 +12,7 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._forecaster import BaseForecaster
-from .intervals import QuantileForecaster, gaussian_quantiles
+from ._quantiles import QuantileForecaster, gaussian_quantiles
 
 
 class ARIMARegressor(QuantileForecaster, BaseForecaster):

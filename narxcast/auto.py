@@ -19,9 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecaster import (
-    DelegatingForecaster as _DelegatingForecaster,
-)
+from ._delegating import DelegatingForecaster as _DelegatingForecaster
 from ._rows import (
     groups_keyword as _groups_keyword,
     groups_of as _groups_of,

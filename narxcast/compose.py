@@ -14,8 +14,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._delegating import DelegatingForecaster as _DelegatingForecaster
 from ._forecaster import (
-    DelegatingForecaster as _DelegatingForecaster,
     Forecaster as _Forecaster,
     is_forecaster as _is_forecaster,
 )

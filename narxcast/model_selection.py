@@ -14,9 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples
 
-from ._forecaster import (
-    DelegatingForecaster as _DelegatingForecaster,
-)
+from ._delegating import DelegatingForecaster as _DelegatingForecaster
 from ._rows import (
     series_rows as _series_rows,
 )

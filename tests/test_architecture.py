@@ -14,7 +14,7 @@ LAYERS = [
     ["model_selection", "auto", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
      "intervals", "impute",
-     "_mlp", "_rows", "_simulation",
+     "_mlp", "_rows", "_simulation", "_quantiles", "_delegating",
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],
     ["kernels"],
