@@ -30,7 +30,8 @@ from ._typing import Forecasts, Groups, RandomState, Rows
 
 class _Members(_Forecaster, RegressorMixin, BaseEstimator):
     """What a forecaster made of fitted members (``estimators_``) shares: their number of
-    inputs, ``update`` and ``score``."""
+    inputs, ``predict`` and ``simulate`` (combined by the class's ``_combine``, spread by its
+    ``_spread``), ``update`` and ``score``."""
 
     @property
     def n_features_in_(self):
@@ -43,6 +44,52 @@ class _Members(_Forecaster, RegressorMixin, BaseEstimator):
                   for m in self.estimators_}
         if len(shapes) != 1:  # members that would not forecast the same rows
             raise ValueError(f"`estimators_` disagree on their inputs and targets: {shapes}.")
+
+    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
+                all_horizons: bool = False, return_std: bool = False,
+                groups: Groups = None) -> Forecasts | tuple[Forecasts, Forecasts]:
+        """The members' forecasts combined (the class's ``_combine``), as each member's
+        ``predict``; with ``return_std`` also their spread across members.
+
+        Parameters
+        ----------
+        X, y, horizon, all_horizons, return_std, groups
+            As :meth:`narxcast.NARXRegressor.predict` (``return_std``: also the members' spread).
+
+        Returns
+        -------
+        ndarray, pandas.Series or pandas.DataFrame
+            The forecasts (pandas in, pandas out).
+        """
+        check_is_fitted(self, "estimators_")
+        forecasts = _stacked([member.predict(X, y=y, horizon=horizon,
+                                             all_horizons=all_horizons, **_groups_keyword(groups))
+                              for member in self.estimators_])
+        combined = self._combine(forecasts)
+        names = _wrapped_target_names(self)
+        if return_std:
+            return (_as_pandas(combined, X, y, all_horizons, names),
+                    _as_pandas(self._spread(forecasts, combined), X, y, all_horizons))
+        return _as_pandas(combined, X, y, all_horizons, names)
+
+    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
+        """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
+        ``options`` as the members' ``simulate``) combined.
+
+        Parameters
+        ----------
+        X, y_initial, **options
+            As :meth:`narxcast.NARXRegressor.simulate`.
+
+        Returns
+        -------
+        ndarray or pandas.Series
+            The initial rows (NaN), then the simulation.
+        """
+        check_is_fitted(self, "estimators_")
+        combined = self._combine(_stacked([member.simulate(X, y_initial, **options)
+                                           for member in self.estimators_]))
+        return _as_pandas(combined, X, None, names=_wrapped_target_names(self))
 
     def update(self, X: Rows | None, y: Rows, groups: Groups = None) -> Self:
         """Append measurements to every member's history (``groups``: new records).
@@ -185,53 +232,13 @@ class EnsembleRegressor(_Members):
                              "forecasters.")
         self._check_members_agree()
 
-    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
-                all_horizons: bool = False, return_std: bool = False,
-                groups: Groups = None) -> Forecasts | tuple[Forecasts, Forecasts]:
-        """The members' forecasts combined, as each member's ``predict``; with ``return_std``
-        also their standard deviation across members (the seed's share of the error).
+    def _combine(self, stacked):
+        """The members' outputs (stacked on the first axis): their mean or median."""
+        return stacked.mean(axis=0) if self.combine == "mean" else np.median(stacked, axis=0)
 
-        Parameters
-        ----------
-        X, y, horizon, all_horizons, return_std, groups
-            As :meth:`narxcast.NARXRegressor.predict` (``return_std``: also the members' spread).
-
-        Returns
-        -------
-        ndarray, pandas.Series or pandas.DataFrame
-            The forecasts (pandas in, pandas out).
-        """
-        check_is_fitted(self, "estimators_")
-        forecasts = np.stack([np.asarray(member.predict(X, y=y, horizon=horizon,
-                                                        all_horizons=all_horizons,
-                                                        **_groups_keyword(groups)))
-                              for member in self.estimators_])
-        combined = (forecasts.mean(axis=0) if self.combine == "mean"
-                    else np.median(forecasts, axis=0))
-        combined = _as_pandas(combined, X, y, all_horizons, _wrapped_target_names(self))
-        if return_std:
-            return combined, _as_pandas(forecasts.std(axis=0), X, y, all_horizons)
-        return combined
-
-    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
-        """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
-        ``options`` as the members' ``simulate``) combined.
-
-        Parameters
-        ----------
-        X, y_initial, **options
-            As :meth:`narxcast.NARXRegressor.simulate`.
-
-        Returns
-        -------
-        ndarray or pandas.Series
-            The initial rows (NaN), then the simulation.
-        """
-        check_is_fitted(self, "estimators_")
-        runs = np.stack([np.asarray(member.simulate(X, y_initial, **options))
-                         for member in self.estimators_])
-        combined = runs.mean(axis=0) if self.combine == "mean" else np.median(runs, axis=0)
-        return _as_pandas(combined, X, None, names=_wrapped_target_names(self))
+    def _spread(self, stacked, combined):
+        """The members' standard deviation (the seed's share of the error)."""
+        return stacked.std(axis=0)
 
 
 class VotingRegressor(_Members):
@@ -366,55 +373,12 @@ class VotingRegressor(_Members):
         self._check_members_agree()
 
     def _combine(self, stacked):
-        """The weighted mean of the members' outputs (:func:`_stacked`)."""
+        """The weighted mean of the members' outputs (stacked on the first axis)."""
         return np.tensordot(self._weights(), stacked, 1)
 
-    def predict(self, X: Rows | None = None, y: Rows | None = None, horizon: int | None = None,
-                all_horizons: bool = False, return_std: bool = False,
-                groups: Groups = None) -> Forecasts | tuple[Forecasts, Forecasts]:
-        """The members' forecasts' weighted mean, as each member's ``predict``; with
-        ``return_std`` also their weighted standard deviation across members.
-
-        Parameters
-        ----------
-        X, y, horizon, all_horizons, return_std, groups
-            As :meth:`narxcast.NARXRegressor.predict` (``return_std``: also the members' spread).
-
-        Returns
-        -------
-        ndarray, pandas.Series or pandas.DataFrame
-            The forecasts (pandas in, pandas out).
-        """
-        check_is_fitted(self, "estimators_")
-        forecasts = _stacked([member.predict(X, y=y, horizon=horizon,
-                                             all_horizons=all_horizons, **_groups_keyword(groups))
-                              for member in self.estimators_])
-        combined = self._combine(forecasts)
-        names = _wrapped_target_names(self)
-        if return_std:
-            spread = np.sqrt(self._combine((forecasts - combined) ** 2))
-            return (_as_pandas(combined, X, y, all_horizons, names),
-                    _as_pandas(spread, X, y, all_horizons))
-        return _as_pandas(combined, X, y, all_horizons, names)
-
-    def simulate(self, X: Rows | None, y_initial: Rows, **options: Any) -> Forecasts:
-        """The members' free-run simulations (:meth:`narxcast.NARXRegressor.simulate`;
-        ``options`` as the members' ``simulate``), their weighted mean.
-
-        Parameters
-        ----------
-        X, y_initial, **options
-            As :meth:`narxcast.NARXRegressor.simulate`.
-
-        Returns
-        -------
-        ndarray or pandas.Series
-            The initial rows (NaN), then the simulation.
-        """
-        check_is_fitted(self, "estimators_")
-        combined = self._combine(_stacked([member.simulate(X, y_initial, **options)
-                                           for member in self.estimators_]))
-        return _as_pandas(combined, X, None, names=_wrapped_target_names(self))
+    def _spread(self, stacked, combined):
+        """The members' weighted standard deviation."""
+        return np.sqrt(self._combine((stacked - combined) ** 2))
 
 
 def _stacked(outputs):
