@@ -25,6 +25,7 @@ from .training.gradient import Adam as _Adam
 __all__ = ["RecurrentImputer"]
 
 CELLS = {"elman": ELMAN, "lstm": LSTM, "gru": GRU}
+MAX_BATCH_VALUES = 2 * 10**8  # floats a training batch may hold (1.6 GB)
 
 
 class RecurrentImputer(TransformerMixin, BaseEstimator):
@@ -59,7 +60,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     max_iter : int, default=2000
         Adam steps (mini-batches).
     batch_size : int, default=16
-        Windows per step.
+        Windows per step (at most 10,000; a batch's inputs, states and gradients at most
+        :data:`MAX_BATCH_VALUES` values).
     learning_rate_init : float, default=0.01
     add_indicator : bool, default=False
         Append a column ``<target>_filled`` (1 where a value was filled), as scikit-learn's
@@ -98,7 +100,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         "window": [Interval(numbers.Integral, 4, None, closed="left")],
         "max_gap": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, 10_000, closed="both")],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "add_indicator": ["boolean"],
         "random_state": ["random_state"],
@@ -124,6 +126,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     def _column(self, X):
         """The target's position in ``X`` (checked)."""
         columns = getattr(X, "columns", None)
+        if isinstance(self.target, (bool, np.bool_)):
+            raise ValueError(f"`target` must be a column name or position. Got {self.target!r}.")
         if isinstance(self.target, str):
             if columns is None or self.target not in list(columns):
                 raise ValueError(f"`target` {self.target!r} is not a column of X.")
@@ -201,6 +205,13 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.n_features_in_ = values.shape[1]
+        # a training batch's inputs, and per layer and direction its states, gate scratch
+        # and gradients (at most 8 rows of n_hidden per step: an LSTM's)
+        per_step = values.shape[1] + 1 + 16 * sum(hidden)
+        if self.window * self.batch_size * per_step > MAX_BATCH_VALUES:
+            raise ValueError(f"`window` x `batch_size` ({self.window} x {self.batch_size}) is too "
+                             f"large a training batch for this network ({per_step} values a "
+                             f"step; at most {MAX_BATCH_VALUES} values in all).")
         target = values[:, column]
         observed = np.isfinite(target)
         if observed.sum() < self.window or len(target) < self.window:

@@ -88,6 +88,7 @@ def test_a_seed_gives_the_same_fit(daily):
     (5, None, "`target` 5 is not a column position"),
     ("y", "few", "at least `window`"),
     ("y", "inf", "infinity"),
+    (True, None, "`target` must be a column name or position"),
 ])
 def test_bad_input_is_named_before_any_work(daily, target, table, message):
     data = daily.copy()
@@ -97,3 +98,10 @@ def test_bad_input_is_named_before_any_work(daily, target, table, message):
         data.iloc[3, 1] = np.inf
     with pytest.raises(ValueError, match=message):
         RecurrentImputer(target).fit(data)
+
+
+def test_a_training_batch_too_large_for_memory_is_refused_before_any_work(daily):
+    with pytest.raises(ValueError, match="too large a training batch"):
+        RecurrentImputer("y", window=len(daily), batch_size=10_000).fit(daily)
+    with pytest.raises(ValueError, match="batch_size"):
+        RecurrentImputer("y", batch_size=10**7).fit(daily)
