@@ -246,6 +246,16 @@ def _skill_references(scores):
             "column reference): " + "; ".join(parts))
 
 
+def _fill(args):
+    from .batch_fill import fill_command
+
+    spec = _spec(args)
+    code = _report(fill_command(args.data, args.out, spec, args.n_jobs, args.scheduler,
+                                not args.quiet, coverage=args.coverage))
+    _seeded(spec)
+    return code
+
+
 def _bench(args):
     from .benchmark import run_from_arguments
 
@@ -340,6 +350,37 @@ def build_parser():
     back.add_argument("--daytime", metavar="CLEARSKY_COLUMN",
                       help="score only rows where this clear-sky column exceeds 10")
     _series_arguments(back, _backtest)
+
+    fill = commands.add_parser(
+        "fill", help="fill the gaps of each series with a bidirectional recurrent network",
+        formatter_class=raw,
+        description="Fit a narxcast.impute.RecurrentImputer to each series of DATA (its "
+                    "observed rows, hiding blocks of them) and fill the gaps of --target: "
+                    "missing values, and missing rows (the times are put on their regular "
+                    "grid first). Writes each table with the target filled and a column "
+                    "<target>_filled (1 where a value was filled): to a CSV file for a file "
+                    "or a long table, a directory of <series>.csv for a directory. The other "
+                    "columns are the network's inputs (known through the gap); their own "
+                    "gaps are interpolated before they are read, and written as they were. "
+                    "--param sets the imputer's parameters (e.g. --param max_iter=500, "
+                    "--param cell=lstm).",
+        epilog="example:\n  narxcast fill data.csv --target ghi --features solar "
+               "--out filled.csv")
+    fill.add_argument("data", help="a CSV/Parquet file, or a directory of them")
+    fill.add_argument("--out", required=True, help="the filled CSV, or a directory for a "
+                                                   "directory of files")
+    fill.add_argument("--coverage", type=float, nargs="+", default=[], metavar="C",
+                      help="also write central intervals of these coverages for the filled "
+                           "values (columns <target>_lower_<100 C>, <target>_upper_<100 C>), "
+                           "calibrated on the last 10%% of the rows, left out of training")
+    _data_arguments(fill)
+    group = fill.add_argument_group("model")
+    group.add_argument("--seed", type=int, default=0,
+                       help="random_state of the imputer (default 0)")
+    group.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="an imputer parameter, a Python literal; repeatable")
+    _run_arguments(fill)
+    fill.set_defaults(run=_fill)
 
     bench_parser = commands.add_parser(
         "bench", help="the solar/wind accuracy benchmark (every model, every site)",

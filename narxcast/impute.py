@@ -17,12 +17,17 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._typing import RandomState
-from ._validation import check_hidden_layer_sizes as _check_hidden_layer_sizes
+from ._validation import (
+    check_coverage as _check_coverage,
+    check_hidden_layer_sizes as _check_hidden_layer_sizes,
+)
+from .features import DAYTIME_CLEARSKY, daytime_mask
+from .intervals import conformal_offsets as _conformal_offsets
 from .kernels import bidirectional as _bidirectional
 from .kernels.recurrent import ELMAN, GRU, LSTM
 from .training.gradient import Adam as _Adam
 
-__all__ = ["RecurrentImputer"]
+__all__ = ["GAP_CLASSES", "RecurrentImputer"]
 
 CELLS = {"elman": ELMAN, "lstm": LSTM, "gru": GRU}
 MAX_BATCH_VALUES = 2 * 10**8  # floats a training batch may hold (1.6 GB)
@@ -45,10 +50,19 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     leaves every measured value as it was. Gaps in the other columns are interpolated
     linearly (their nearest value at the ends) before they are read.
 
+    Several targets (a list) share one network with an output each: each reads the others
+    (bridged where they have gaps), and training hides a block in a random subset of them
+    at once, as an outage of a logger hides all its channels. With ``clearsky`` (irradiance)
+    the filled values stay physical, as :class:`~narxcast.compose.IrradianceRegressor` keeps
+    forecasts: 0 where the clear-sky irradiance says it is night, at most ``max_index`` times
+    it by day. With ``calibration_fraction`` the last rows are left out of training and
+    calibrate intervals for the filled values (:meth:`fill_interval`): blocks of every
+    length are hidden there, filled, and their errors kept by gap length (split conformal).
+
     Parameters
     ----------
-    target : str or int
-        The column to fill: a name (pandas) or a position.
+    target : str, int or list of them
+        The column(s) to fill: names (pandas) or positions.
     cell : {"gru", "lstm", "elman"}, default="gru"
     hidden_layer_sizes : tuple of int, default=(16,)
         Units per bidirectional layer (each direction).
@@ -64,14 +78,30 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         :data:`MAX_BATCH_VALUES` values).
     learning_rate_init : float, default=0.01
     add_indicator : bool, default=False
-        Append a column ``<target>_filled`` (1 where a value was filled), as scikit-learn's
-        imputers' ``add_indicator``.
+        Append a column ``<target>_filled`` per target (1 where a value was filled), as
+        scikit-learn's imputers' ``add_indicator``.
+    clearsky : str, int or None, default=None
+        The clear-sky irradiance column of the targets (irradiance): filled values are held
+        within ``[0, max_index * clearsky]`` by day and at 0 where it is at or below
+        ``min_clearsky`` (night); interval errors are relative to it. Its own gaps are
+        interpolated, as every input's: give it for the rows of a gap where it can be.
+    max_index : float, default=1.5
+    min_clearsky : float, default=DAYTIME_CLEARSKY (10.0)
+    calibration_fraction : float or None, default=None
+        The last fraction of the rows, left out of training, on which
+        :meth:`fill_interval` is calibrated (e.g. 0.1). None: every row trains, no intervals.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
     ----------
     theta_ : ndarray
         The network's parameters (:mod:`narxcast.kernels.bidirectional`'s layout).
+    columns_ : list of int
+        The targets' positions.
+    calibration_errors_ : list of ndarray
+        With ``calibration_fraction``: per target, the calibration errors (measured minus
+        filled; relative to clear-sky with ``clearsky``) by gap-length class
+        (:data:`GAP_CLASSES`), an array of shape (n_errors, 2): the class and the error.
     loss_curve_ : list of float
         The training loss (scaled units) per step.
     n_features_in_ : int
@@ -94,7 +124,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [str, Interval(numbers.Integral, 0, None, closed="left")],
+        "target": [str, Interval(numbers.Integral, 0, None, closed="left"), list, tuple],
         "cell": [StrOptions(set(CELLS))],
         "hidden_layer_sizes": [numbers.Integral, "array-like"],
         "window": [Interval(numbers.Integral, 4, None, closed="left")],
@@ -103,13 +133,21 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         "batch_size": [Interval(numbers.Integral, 1, 10_000, closed="both")],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "add_indicator": ["boolean"],
+        "clearsky": [str, Interval(numbers.Integral, 0, None, closed="left"), None],
+        "max_index": [Interval(numbers.Real, 0, None, closed="neither")],
+        "min_clearsky": [Interval(numbers.Real, 0, None, closed="left")],
+        "calibration_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, target: str | int, cell: Literal["gru", "lstm", "elman"] = "gru",
+    def __init__(self, target: str | int | Sequence[str | int],
+                 cell: Literal["gru", "lstm", "elman"] = "gru",
                  hidden_layer_sizes: int | Sequence[int] = (16,), window: int = 96,
                  max_gap: int = 48, max_iter: int = 2000, batch_size: int = 16,
                  learning_rate_init: float = 0.01, add_indicator: bool = False,
+                 clearsky: str | int | None = None, max_index: float = 1.5,
+                 min_clearsky: float = DAYTIME_CLEARSKY,
+                 calibration_fraction: float | None = None,
                  random_state: RandomState = None) -> None:
         self.target = target
         self.cell = cell
@@ -120,25 +158,46 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.add_indicator = add_indicator
+        self.clearsky = clearsky
+        self.max_index = max_index
+        self.min_clearsky = min_clearsky
+        self.calibration_fraction = calibration_fraction
         self.random_state = random_state
 
     # ------------------------------------------------------------------------- the table
-    def _column(self, X):
-        """The target's position in ``X`` (checked)."""
-        columns = getattr(X, "columns", None)
-        if isinstance(self.target, (bool, np.bool_)):
-            raise ValueError(f"`target` must be a column name or position. Got {self.target!r}.")
-        if isinstance(self.target, str):
-            if columns is None or self.target not in list(columns):
-                raise ValueError(f"`target` {self.target!r} is not a column of X.")
-            return list(columns).index(self.target)
-        if not self.target < np.shape(X)[1]:
-            raise ValueError(f"`target` {self.target} is not a column position of X (it has "
+    def _position(self, X, column, label):
+        """The position of ``column`` (a name or a position) in ``X``, checked; ``label`` is
+        the argument's name for the error."""
+        names = getattr(X, "columns", None)
+        if isinstance(column, (bool, np.bool_)) or not isinstance(
+                column, (str, numbers.Integral)):
+            raise ValueError(f"`{label}` must be a column name or position. Got {column!r}.")
+        if isinstance(column, str):
+            if names is None or column not in list(names):
+                raise ValueError(f"`{label}` {column!r} is not a column of X.")
+            return list(names).index(column)
+        if not 0 <= column < np.shape(X)[1]:
+            raise ValueError(f"`{label}` {column} is not a column position of X (it has "
                              f"{np.shape(X)[1]} columns).")
-        return int(self.target)
+        return int(column)
+
+    def _columns(self, X):
+        """The targets' positions in ``X`` and the clear-sky column's (or None), checked."""
+        targets = (list(self.target) if isinstance(self.target, (list, tuple))
+                   else [self.target])
+        if not targets:
+            raise ValueError("`target` must name at least one column.")
+        columns = [self._position(X, target, "target") for target in targets]
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"`target` names a column twice: {self.target!r}.")
+        clearsky = (None if self.clearsky is None
+                    else self._position(X, self.clearsky, "clearsky"))
+        if clearsky in columns:
+            raise ValueError("`clearsky` must be another column than the targets.")
+        return columns, clearsky
 
     def _table(self, X, fitting):
-        """``(values, column)``: X as floats (n, n_columns) and the target's position."""
+        """X as floats (n, n_columns), checked against the fit when not ``fitting``."""
         if isinstance(X, pd.Series) or np.ndim(X) != 2:
             raise ValueError("X must be a 2-D table (a DataFrame or an array of shape "
                              "(n_samples, n_columns)).")
@@ -148,48 +207,61 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
             raise ValueError(f"X must hold numbers: {error}") from None
         if np.isinf(values).any():
             raise ValueError("X contains infinity; gaps are NaN.")
-        if not fitting and not hasattr(X, "columns"):
-            column = self.column_  # an array: the target's position at fit
-        else:
-            column = self._column(X)
         if fitting:
-            self.column_ = column
-        if not fitting:
-            if values.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {values.shape[1]} columns; the imputer was fitted on "
-                                 f"{self.n_features_in_}.")
-            names = getattr(X, "columns", None)
-            if (hasattr(self, "feature_names_in_") and names is not None
-                    and [str(name) for name in names] != list(self.feature_names_in_)):
-                raise ValueError("X's columns are not those the imputer was fitted on.")
-        return values, column
+            self.columns_, self.clearsky_column_ = self._columns(X)
+            return values
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {values.shape[1]} columns; the imputer was fitted on "
+                             f"{self.n_features_in_}.")
+        names = getattr(X, "columns", None)
+        if (hasattr(self, "feature_names_in_") and names is not None
+                and [str(name) for name in names] != list(self.feature_names_in_)):
+            raise ValueError("X's columns are not those the imputer was fitted on.")
+        return values
 
-    def _network_inputs(self, values, column):
-        """Scaled exogenous columns (gaps interpolated), the scaled target (0 where unknown)
-        and the known indicator: (n, n_exogenous + 2); and the scaled target (NaN kept)."""
+    def _network_inputs(self, values):
+        """The network's inputs (n, n_exogenous + 2 n_targets): the scaled exogenous columns
+        (gaps interpolated), then per target its scaled values bridged across its gaps and
+        whether each is known; and the scaled targets (n, n_targets), NaN kept."""
         scaled = (values - self.mean_) / self.scale_
-        exogenous = np.delete(scaled, column, axis=1)
+        exogenous = np.delete(scaled, self.columns_, axis=1)
+        rows = np.arange(len(values))
         for j in range(exogenous.shape[1]):
             known = np.isfinite(exogenous[:, j])
             if not known.any():
-                raise ValueError("A column of X other than the target has no value.")
+                raise ValueError("A column of X other than the targets has no value.")
             if not known.all():
-                rows = np.arange(len(exogenous))
                 exogenous[:, j] = np.interp(rows, rows[known], exogenous[known, j])
-        target = scaled[:, column]
-        known = np.isfinite(target)
-        rows = np.arange(len(target))
-        bridged = np.interp(rows, rows[known], target[known]) if known.any() else target
-        return np.column_stack([exogenous, bridged, known]), target
+        targets = scaled[:, self.columns_]
+        parts = [exogenous]
+        for target in targets.T:
+            known = np.isfinite(target)
+            bridged = np.interp(rows, rows[known], target[known]) if known.any() else target
+            parts += [bridged[:, None], known[:, None]]
+        return np.hstack(parts), targets
+
+    def _bounds(self, values):
+        """``(lower, upper)`` of each row's filled values: the clear-sky bounds, or infinite."""
+        if self.clearsky_column_ is None:
+            infinite = np.full(len(values), np.inf)
+            return -infinite, infinite
+        clearsky = values[:, self.clearsky_column_]
+        known = np.isfinite(clearsky)
+        if known.any() and not known.all():  # interpolated, as the network reads it
+            rows = np.arange(len(clearsky))
+            clearsky = np.interp(rows, rows[known], clearsky[known])
+        day = daytime_mask(clearsky, self.min_clearsky)
+        upper = np.where(day, self.max_index * np.nan_to_num(clearsky), 0.0)
+        return np.zeros_like(upper), upper
 
     # ----------------------------------------------------------------------------- fit
     def fit(self, X: ArrayLike | pd.DataFrame, y: None = None) -> Self:
-        """Learn to fill the target's gaps from its observed rows (see the class).
+        """Learn to fill the targets' gaps from their observed rows (see the class).
 
         Parameters
         ----------
         X : array-like or pandas.DataFrame of shape (n_samples, n_columns)
-            The table: the target column with gaps (NaN), the other columns its inputs.
+            The table: the target columns with gaps (NaN), the other columns their inputs.
         y : None
             Ignored.
 
@@ -199,73 +271,182 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        values, column = self._table(X, fitting=True)
+        values = self._table(X, fitting=True)
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.n_features_in_ = values.shape[1]
+        n_targets = len(self.columns_)
         # a training batch's inputs, and per layer and direction its states, gate scratch
         # and gradients (at most 8 rows of n_hidden per step: an LSTM's)
-        per_step = values.shape[1] + 1 + 16 * sum(hidden)
+        per_step = values.shape[1] + 3 * n_targets + 16 * sum(hidden)
         if self.window * self.batch_size * per_step > MAX_BATCH_VALUES:
             raise ValueError(f"`window` x `batch_size` ({self.window} x {self.batch_size}) is too "
                              f"large a training batch for this network ({per_step} values a "
                              f"step; at most {MAX_BATCH_VALUES} values in all).")
-        target = values[:, column]
-        observed = np.isfinite(target)
-        if observed.sum() < self.window or len(target) < self.window:
-            raise ValueError(f"The target needs at least `window` ({self.window}) observed "
-                             f"rows to learn from. Got {int(observed.sum())}.")
-        self.mean_ = np.nanmean(values, axis=0)
-        spread = np.nanstd(values, axis=0)
+        n_rows = len(values)
+        n_train = n_rows
+        if self.calibration_fraction is not None:
+            n_train = n_rows - int(np.ceil(self.calibration_fraction * n_rows))
+        observed = np.isfinite(values[:n_train][:, self.columns_])
+        if len(observed) < self.window or observed.sum(axis=0).min() < self.window:
+            raise ValueError(f"Every target needs at least `window` ({self.window}) observed "
+                             f"training rows to learn from. Got {observed.sum(axis=0).tolist()}"
+                             f" of {len(observed)} rows.")
+        if self.calibration_fraction is not None and n_rows - n_train < 2 * self.window:
+            raise ValueError(f"`calibration_fraction` ({self.calibration_fraction}) leaves "
+                             f"{n_rows - n_train} rows to calibrate on; at least 2 x `window` "
+                             f"({2 * self.window}) are needed.")
+        self.mean_ = np.nanmean(values[:n_train], axis=0)
+        spread = np.nanstd(values[:n_train], axis=0)
         self.scale_ = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
         self.mean_ = np.where(np.isfinite(self.mean_), self.mean_, 0.0)
-        inputs, scaled_target = self._network_inputs(values, column)
-        n_inputs = inputs.shape[1]
-        self.layout_ = _bidirectional.layout([n_inputs, *hidden, 1], CELLS[self.cell])
+        inputs, scaled_targets = self._network_inputs(values)
+        self.layout_ = _bidirectional.layout([inputs.shape[1], *hidden, n_targets],
+                                             CELLS[self.cell])
         rng = check_random_state(self.random_state)
+        self.theta_ = self._initial_parameters(rng)
+        self._train(inputs[:n_train], scaled_targets[:n_train], rng)
+        if self.calibration_fraction is not None:
+            self.calibration_errors_ = self._calibrate(values, n_train, rng)
+        elif hasattr(self, "calibration_errors_"):
+            del self.calibration_errors_
+        return self
+
+    def _initial_parameters(self, rng):
+        """PyTorch's initialisation: U(-1/sqrt(h), 1/sqrt(h)), h the layer's units (the
+        head: its inputs)."""
         theta = np.empty(self.layout_.n_params)
         for name, offset, shape in _bidirectional.weight_names(self.layout_):
-            # PyTorch's initialisation: U(-1/sqrt(h), 1/sqrt(h)), h the layer's units (the
-            # head: its inputs)
             layer = re.search(r"_l(\d+)", name)
             fan = shape[-1] if layer is None else self.layout_.sizes[1 + int(layer.group(1))]
             size = int(np.prod(shape))
             theta[offset:offset + size] = rng.uniform(-1, 1, size) / np.sqrt(fan)
-        optimizer = _Adam(theta.size, learning_rate_init=self.learning_rate_init)
-        no_penalty = np.zeros(theta.size)
-        grad = np.empty_like(theta)
+        return theta
+
+    def _hide(self, x, first, length, target):
+        """Hide rows ``first..first + length`` of ``target`` in the window ``x`` (n_steps,
+        n_inputs): its known flag 0 and its value the straight line across them."""
+        value = x.shape[1] - 2 * (len(self.columns_) - target)
+        known = value + 1
+        before, after = x[first - 1, value], x[first + length, value]
+        x[first:first + length, value] = (
+            before + (after - before) * np.arange(1, length + 1) / (length + 1))
+        x[first:first + length, known] = 0.0
+
+    def _block(self, rng):
+        """A hidden block's length, log-uniform in 1..max_gap (as many short as long)."""
+        longest = max(1, min(self.max_gap, self.window - 2))
+        return int(np.exp(rng.uniform(0.0, np.log(longest + 1))))
+
+    def _train(self, inputs, targets, rng):
+        """Adam on windows of ``inputs`` with a block of ``targets`` hidden in each."""
+        n_targets = targets.shape[1]
+        observed = np.isfinite(targets)
+        optimizer = _Adam(self.theta_.size, learning_rate_init=self.learning_rate_init)
+        no_penalty = np.zeros(self.theta_.size)
+        grad = np.empty_like(self.theta_)
         window, batch = self.window, self.batch_size
-        longest = max(1, min(self.max_gap, window - 2))
         self.loss_curve_ = []
         for _ in range(self.max_iter):
-            starts = rng.randint(0, len(target) - window + 1, size=batch)
-            x = np.empty((window, n_inputs, batch))
-            y_batch = np.zeros((window, 1, batch))
-            weights = np.zeros((window, 1, batch))
+            starts = rng.randint(0, len(targets) - window + 1, size=batch)
+            x = np.empty((window, inputs.shape[1], batch))
+            y_batch = np.zeros((window, n_targets, batch))
+            weights = np.zeros((window, n_targets, batch))
             for b, start in enumerate(starts):
                 rows = slice(start, start + window)
                 x[:, :, b] = inputs[rows]
-                length = int(np.exp(rng.uniform(0.0, np.log(longest + 1))))  # log-uniform
+                length = self._block(rng)
                 first = rng.randint(1, window - length)
-                hidden_rows = np.arange(first, first + length)
-                before, after = x[first - 1, n_inputs - 2, b], x[first + length, n_inputs - 2, b]
-                x[hidden_rows, n_inputs - 2, b] = (  # the hidden block: bridged, unknown
-                    before + (after - before) * np.arange(1, length + 1) / (length + 1))
-                x[hidden_rows, n_inputs - 1, b] = 0.0
-                measured = observed[rows]
-                y_batch[:, 0, b] = np.where(measured, scaled_target[rows], 0.0)
-                weights[hidden_rows, 0, b] = measured[hidden_rows]
-            loss = _bidirectional.loss_gradient(theta, self.layout_, x, y_batch, weights, grad)
-            optimizer.step(theta, grad, no_penalty, 0.0, 5.0)
+                hidden = [0]
+                if n_targets > 1:  # a random subset of the targets, at least one
+                    hidden = np.flatnonzero(rng.uniform(size=n_targets) < 0.5).tolist() or [
+                        int(rng.randint(n_targets))]
+                for target in hidden:
+                    self._hide(x[:, :, b], first, length, target)
+                    measured = observed[rows, target]
+                    weights[first:first + length, target, b] = measured[first:first + length]
+                y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
+            loss = _bidirectional.loss_gradient(self.theta_, self.layout_, x, y_batch, weights,
+                                                grad)
+            optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
             self.loss_curve_.append(float(loss))
-        self.theta_ = theta
-        return self
+
+    def _calibrate(self, values, n_train, rng, n_blocks=400):
+        """Per target, the errors of filling ``n_blocks`` blocks hidden in the rows from
+        ``n_train`` on (lengths as in training), by gap-length class (see the class)."""
+        n_rows = len(values)
+        results = []
+        for target, column in enumerate(self.columns_):
+            rows, classes = [], []
+            measured = np.isfinite(values[:, column])
+            for _ in range(n_blocks):
+                length = self._block(rng)
+                first = rng.randint(max(n_train, 1), n_rows - length)
+                if not measured[first - 1:first + length + 1].all():
+                    continue  # blocks of measured values with a measured neighbour each side
+                rows.append(np.arange(first, first + length))
+                classes.append(np.full(length, _gap_class(length)))
+            errors = np.empty((0, 2))
+            if rows:
+                gapped = values.copy()
+                truth = values[np.concatenate(rows), column]
+                filled = []
+                for block in rows:
+                    gapped[block, column] = np.nan
+                    filled.append(self._fill_runs(gapped, target, [(block[0], block[-1] + 1)]))
+                    gapped[block, column] = values[block, column]
+                error = truth - np.concatenate(filled)
+                if self.clearsky_column_ is not None:
+                    clearsky = values[np.concatenate(rows), self.clearsky_column_]
+                    day = daytime_mask(clearsky, self.min_clearsky)
+                    error = np.where(day, error / np.where(day, clearsky, 1.0), np.nan)
+                errors = np.column_stack([np.concatenate(classes), error])
+                errors = errors[np.isfinite(errors[:, 1])]
+            results.append(errors)
+        return results
 
     # ----------------------------------------------------------------------- transform
+    def _fill_runs(self, values, target, runs, inputs=None):
+        """The filled values of ``target`` over ``runs`` (``(first, end)`` of its gaps in
+        ``values``), each from ``window // 2`` rows either side, within the bounds."""
+        if inputs is None:
+            inputs, _ = self._network_inputs(values)
+        column = self.columns_[target]
+        lower, upper = self._bounds(values)
+        half = self.window // 2
+        filled = []
+        for first, end in runs:
+            rows = slice(max(0, first - half), min(len(values), end + half))
+            x = np.ascontiguousarray(inputs[rows][:, :, None])
+            states, gates, outputs = _bidirectional.buffers(self.layout_, x.shape[0], 1)
+            _bidirectional.sequence_outputs(self.theta_, self.layout_, x, states, gates,
+                                            outputs)
+            gap = slice(first - rows.start, end - rows.start)
+            estimate = outputs[gap, target, 0] * self.scale_[column] + self.mean_[column]
+            filled.append(np.clip(estimate, lower[first:end], upper[first:end]))
+        return np.concatenate(filled) if filled else np.empty(0)
+
+    def _filled(self, X):
+        """``(values, filled, missing)``: X's values, a copy with every target's gaps filled,
+        and where they were (n, n_targets)."""
+        check_is_fitted(self, "theta_")
+        values = self._table(X, fitting=False)
+        missing = np.isnan(values[:, self.columns_])
+        if (missing.all(axis=0) & missing.any(axis=0)).any():
+            raise ValueError("A target has no measured value to fill its gaps from.")
+        inputs, _ = self._network_inputs(values)
+        filled = values.copy()
+        for target, column in enumerate(self.columns_):
+            runs = _runs(missing[:, target])
+            if runs:
+                rows = np.concatenate([np.arange(first, end) for first, end in runs])
+                filled[rows, column] = self._fill_runs(values, target, runs, inputs)
+        return values, filled, missing
+
     def transform(self, X: ArrayLike | pd.DataFrame) -> np.ndarray | pd.DataFrame:
-        """A copy of ``X`` with the target's gaps filled (and the indicator column with
+        """A copy of ``X`` with the targets' gaps filled (and the indicator columns with
         ``add_indicator``).
 
         Parameters
@@ -277,31 +458,72 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         ndarray or pandas.DataFrame
             As ``X`` (pandas in, pandas out, the same index); measured values untouched.
         """
-        check_is_fitted(self, "theta_")
-        values, column = self._table(X, fitting=False)
-        inputs, _ = self._network_inputs(values, column)
-        missing = np.isnan(values[:, column])
-        if missing.all():
-            raise ValueError("The target has no measured value to fill its gaps from.")
-        filled = values.copy()
-        half = self.window // 2
-        for first, end in _runs(missing):
-            rows = slice(max(0, first - half), min(len(values), end + half))
-            x = np.ascontiguousarray(inputs[rows][:, :, None])
-            states, gates, outputs = _bidirectional.buffers(self.layout_, x.shape[0], 1)
-            _bidirectional.sequence_outputs(self.theta_, self.layout_, x, states, gates,
-                                            outputs)
-            gap = slice(first - rows.start, end - rows.start)
-            filled[first:end, column] = (outputs[gap, 0, 0] * self.scale_[column]
-                                         + self.mean_[column])
+        _, filled, missing = self._filled(X)
         if self.add_indicator:
             filled = np.column_stack([filled, missing.astype(float)])
         if isinstance(X, pd.DataFrame):
             return pd.DataFrame(filled, index=X.index, columns=self.get_feature_names_out())
         return filled
 
+    def fill_interval(self, X: ArrayLike | pd.DataFrame,
+                      coverage: float = 0.9) -> np.ndarray | pd.DataFrame:
+        """Central intervals of nominal ``coverage`` for the filled values: the filled value
+        plus the split-conformal offsets of the calibration errors of its gap-length class
+        (:func:`narxcast.intervals.conformal_offsets`; times the clear-sky irradiance with
+        ``clearsky``), within the bounds. Measured values are their own bounds.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame of shape (n_samples, n_columns)
+        coverage : float, default=0.9
+
+        Returns
+        -------
+        ndarray or pandas.DataFrame of shape (n_samples, 2 n_targets)
+            Per target its lower and upper bounds (columns ``<target>_lower``,
+            ``<target>_upper``).
+        """
+        coverage = _check_coverage(coverage)
+        check_is_fitted(self, "theta_")
+        if not hasattr(self, "calibration_errors_"):
+            raise ValueError("This imputer was fitted without `calibration_fraction`: it has "
+                             "no errors to calibrate intervals on.")
+        values, filled, missing = self._filled(X)
+        lower_bound, upper_bound = self._bounds(values)
+        relative = (values[:, self.clearsky_column_] if self.clearsky_column_ is not None
+                    else np.ones(len(values)))
+        relative = np.nan_to_num(relative)
+        levels = [(1 - coverage) / 2, (1 + coverage) / 2]
+        bounds = []
+        for target, column in enumerate(self.columns_):
+            errors = self.calibration_errors_[target]
+            lower = filled[:, column].copy()
+            upper = lower.copy()
+            every = _conformal_offsets(errors[:, 1], levels)
+            for first, end in _runs(missing[:, target]):
+                errors_here = errors[errors[:, 0] == _gap_class(end - first), 1]
+                offsets = _conformal_offsets(errors_here, levels)
+                if not np.isfinite(offsets).all():  # too few of its class: every class's
+                    offsets = every
+                rows = slice(first, end)
+                lower[rows] = np.clip(filled[rows, column] + offsets[0] * relative[rows],
+                                      lower_bound[rows], upper_bound[rows])
+                upper[rows] = np.clip(filled[rows, column] + offsets[1] * relative[rows],
+                                      lower_bound[rows], upper_bound[rows])
+            bounds += [lower, upper]
+        result = np.column_stack(bounds)
+        if isinstance(X, pd.DataFrame):
+            names = [f"{name}_{side}" for name in self._target_names(self.feature_names_in_)
+                     for side in ("lower", "upper")]
+            return pd.DataFrame(result, index=X.index, columns=names)
+        return result
+
+    def _target_names(self, names):
+        return [names[column] for column in self.columns_]
+
     def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
-        """The output columns: the input's, then ``<target>_filled`` with ``add_indicator``.
+        """The output columns: the input's, then ``<target>_filled`` per target with
+        ``add_indicator``.
 
         Parameters
         ----------
@@ -319,10 +541,16 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
             input_features = [f"x{j}" for j in range(self.n_features_in_)]
         names = [str(name) for name in np.asarray(input_features)]
         if self.add_indicator:
-            target = (self.target if isinstance(self.target, str)
-                      else names[int(self.target)])
-            names.append(f"{target}_filled")
+            names += [f"{name}_filled" for name in self._target_names(names)]
         return np.asarray(names, dtype=object)
+
+
+GAP_CLASSES = (1, 2, 4, 7, 13, 25)  # the shortest gap of each class of calibration errors
+
+
+def _gap_class(length):
+    """The class of a gap of ``length`` rows (:data:`GAP_CLASSES`)."""
+    return int(np.searchsorted(GAP_CLASSES, length, side="right") - 1)
 
 
 def _runs(mask):

@@ -9,8 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 # top to bottom, as ARCHITECTURE.md draws them
 LAYERS = [
     ["cli"],
-    ["batch", "batch_global", "jobs", "specs", "tables", "model_files", "serialization",
-     "writing", "benchmark", "demo", "plotting"],
+    ["batch", "batch_global", "batch_fill", "jobs", "specs", "tables", "model_files",
+     "serialization", "writing", "benchmark", "demo", "plotting"],
     ["model_selection", "auto", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
      "intervals", "impute",

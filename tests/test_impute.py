@@ -89,6 +89,8 @@ def test_a_seed_gives_the_same_fit(daily):
     ("y", "few", "at least `window`"),
     ("y", "inf", "infinity"),
     (True, None, "`target` must be a column name or position"),
+    (["y", "y"], None, "names a column twice"),
+    ([], None, "at least one column"),
 ])
 def test_bad_input_is_named_before_any_work(daily, target, table, message):
     data = daily.copy()
@@ -100,8 +102,103 @@ def test_bad_input_is_named_before_any_work(daily, target, table, message):
         RecurrentImputer(target).fit(data)
 
 
+def test_bad_clearsky_and_calibration_are_named(daily):
+    with pytest.raises(ValueError, match="`clearsky` 'sun' is not a column"):
+        RecurrentImputer("y", clearsky="sun").fit(daily)
+    with pytest.raises(ValueError, match="`clearsky` must be another column"):
+        RecurrentImputer("y", clearsky="y").fit(daily)
+    with pytest.raises(ValueError, match="leaves .* rows to calibrate on"):
+        RecurrentImputer("y", calibration_fraction=0.01).fit(daily)
+
+
 def test_a_training_batch_too_large_for_memory_is_refused_before_any_work(daily):
     with pytest.raises(ValueError, match="too large a training batch"):
         RecurrentImputer("y", window=len(daily), batch_size=10_000).fit(daily)
     with pytest.raises(ValueError, match="batch_size"):
         RecurrentImputer("y", batch_size=10**7).fit(daily)
+
+
+def test_several_targets_share_a_network_and_read_each_other(daily):
+    """A second target measured through the first one's gaps tells the network what they
+    hid (it is the first one doubled, with noise): the shared network fills far better than
+    interpolation, and each target's gaps are filled from its own output."""
+    rng = np.random.default_rng(1)
+    table = daily.assign(z=2 * daily["y"] + 0.02 * rng.normal(size=len(daily)))
+    gapped = table.copy()
+    starts = np.arange(24 * 50 + 8, 24 * 78, 24 * 3)
+    for start in starts:
+        gapped.iloc[start:start + 6, 0] = np.nan          # y, by day
+        gapped.iloc[start + 30:start + 34, 2] = np.nan    # z, the next morning
+    imputer = RecurrentImputer(["y", "z"], window=48, max_gap=12, max_iter=400,
+                               add_indicator=True, random_state=0).fit(gapped)
+    filled = imputer.transform(gapped)
+    assert list(filled.columns) == ["y", "cycle", "z", "y_filled", "z_filled"]
+    for name in ("y", "z"):
+        gap = gapped[name].isna().to_numpy()
+        np.testing.assert_array_equal(filled[f"{name}_filled"], gap.astype(float))
+        np.testing.assert_array_equal(filled[name][~gap], table[name][~gap])
+        error = np.sqrt(np.mean((filled[name][gap] - table[name][gap]) ** 2))
+        linear = np.sqrt(np.mean((gapped[name].interpolate()[gap] - table[name][gap]) ** 2))
+        assert error < 0.4 * linear, name
+
+
+def test_irradiance_stays_physical_with_clearsky(daily):
+    """Filled values within [0, max_index x clear-sky], and 0 at night, where the same
+    network unbounded is not."""
+    table = daily.assign(clearsky=daily["cycle"] * 1000, y=daily["y"] * 1000)
+    gapped = _gapped(table, np.arange(24 * 50 + 16, 24 * 78, 24 * 3), 14)  # into the night
+    settings = dict(window=48, max_gap=16, max_iter=60, random_state=0)
+    bounded = RecurrentImputer("y", clearsky="clearsky", max_index=1.0, min_clearsky=1.0,
+                               **settings).fit(gapped).transform(gapped)
+    free = RecurrentImputer("y", **settings).fit(gapped).transform(gapped)
+    gap = gapped["y"].isna().to_numpy()
+    night = gap & (table["clearsky"].to_numpy() <= 1.0)
+    assert night.sum() > 50
+    assert (bounded["y"][night] == 0).all() and (free["y"][night] != 0).any()
+    assert (bounded["y"][gap] <= table["clearsky"][gap] + 1e-9).all()
+    assert (bounded["y"][gap] >= 0).all()
+
+
+def test_intervals_cover_unseen_gaps_near_their_nominal_rate(daily):
+    """Calibrated on the last quarter (left out of training), the intervals of gaps cut
+    from another realisation of the process hold about the coverage asked for, and measured
+    rows are their own bounds."""
+    imputer = RecurrentImputer("y", window=48, max_gap=12, max_iter=300,
+                               calibration_fraction=0.25, random_state=0).fit(daily)
+    classes = imputer.calibration_errors_[0][:, 0]
+    assert set(np.unique(classes)) <= set(range(6)) and len(classes) > 500
+    rng = np.random.default_rng(7)
+    hours = np.arange(len(daily))
+    amplitude = np.repeat(rng.uniform(0.3, 1.0, 80), 24)
+    other = daily.assign(y=amplitude * daily["cycle"] + 0.02 * rng.normal(size=hours.size))
+    gapped = _gapped(other, np.arange(30, len(daily) - 40, 37), 6)
+    bounds = imputer.fill_interval(gapped, coverage=0.8)
+    assert list(bounds.columns) == ["y_lower", "y_upper"]
+    gap = gapped["y"].isna().to_numpy()
+    inside = ((other["y"] >= bounds["y_lower"]) & (other["y"] <= bounds["y_upper"]))[gap]
+    assert 0.65 < inside.mean() < 0.95
+    np.testing.assert_array_equal(bounds["y_lower"][~gap], other["y"][~gap])
+    np.testing.assert_array_equal(bounds["y_upper"][~gap], other["y"][~gap])
+    wider = imputer.fill_interval(gapped, coverage=0.95)
+    assert ((wider["y_upper"] - wider["y_lower"])[gap]
+            >= (bounds["y_upper"] - bounds["y_lower"])[gap] - 1e-12).all()
+    with pytest.raises(ValueError, match="calibration_fraction"):
+        RecurrentImputer("y", window=24, max_iter=2).fit(daily).fill_interval(daily)
+    with pytest.raises(ValueError, match="coverage"):
+        imputer.fill_interval(gapped, coverage=90)
+
+
+def test_in_a_pipeline_before_a_forecaster(daily):
+    """Gaps in an exogenous input filled before a forecaster reads it."""
+    from sklearn.pipeline import make_pipeline
+
+    from narxcast import NARXRegressor
+
+    X = daily[["cycle"]].assign(temperature=daily["cycle"] * 10 + 5)
+    X.iloc[400:405, 1] = np.nan
+    pipeline = make_pipeline(
+        RecurrentImputer("temperature", window=24, max_iter=20, random_state=0),
+        NARXRegressor(input_delays=[0], feedback_delays=[1, 24], max_iter=5, random_state=0))
+    pipeline.fit(X, daily["y"])
+    forecasts = pipeline.predict(X, y=daily["y"], horizon=2)
+    assert np.isfinite(np.asarray(forecasts)[30:]).all()
