@@ -16,9 +16,10 @@ the series measured) and filled by:
   seed 0, fitted on the first three quarters) run free over the gap from the measurements
   before it, with its exogenous inputs (kept physical for GHI: zero at night, within
   ``[0, 1.5 x clear-sky]``);
-- the bidirectional GRU imputer (:class:`narxcast.impute.RecurrentImputer`, its defaults,
-  fitted on the first three quarters from three seeds), from 48 rows either side of the gap
-  (kept physical for GHI as the forecast is).
+- the bidirectional imputer (:class:`narxcast.impute.RecurrentImputer`, its defaults with
+  each of its cells, GRU, LSTM and Elman, fitted on the first three quarters from three
+  seeds), from 48 rows either side of the gap (kept physical for GHI by its ``clearsky``
+  option, as the forecast is).
 
 Scored by the RMSE of the filled values (GHI over daytime hours only), per site, target and
 gap length. A bidirectional filler sees both sides of a gap; these see one side (the
@@ -73,22 +74,24 @@ def forward_narx(y, first, end, model, X, clearsky, daytime, target, **_):
     return simulated
 
 
-def bidirectional(y, first, end, imputers, table, clearsky, daytime, target, **_):
-    """The mean fill of the bidirectional imputers (one per seed) of the gap alone."""
-    gapped = table.copy()
-    gapped.iloc[first:end, 0] = np.nan
-    rows = slice(max(0, first - 48), min(len(y), end + 48))
-    fills = [imputer.transform(gapped.iloc[rows]).iloc[first - rows.start:end - rows.start, 0]
-             .to_numpy() for imputer in imputers]
-    if target == "ghi":
-        fills = [np.where(daytime[first:end], np.clip(f, 0.0, 1.5 * clearsky[first:end]), 0.0)
-                 for f in fills]
-    return fills
+def bidirectional(cell):
+    """The filler of the bidirectional imputers of ``cell`` (one per seed): each one's fill
+    of the gap alone."""
+    def fill(y, first, end, imputers, table, **_):
+        gapped = table.copy()
+        gapped.iloc[first:end, 0] = np.nan
+        rows = slice(max(0, first - 48), min(len(y), end + 48))
+        return [imputer.transform(gapped.iloc[rows]).iloc[first - rows.start:end - rows.start,
+                                                          0].to_numpy()
+                for imputer in imputers[cell]]
+    return fill
 
 
+CELLS = ("gru", "lstm", "elman")
 FILLERS = {"linear": linear, "clear-sky index": clearsky_index,
            "seasonal profile": seasonal_profile, "forward NARX": forward_narx,
-           "bidirectional GRU": bidirectional}
+           **{f"bidirectional {cell.upper() if cell != 'elman' else 'Elman'}":
+              bidirectional(cell) for cell in CELLS}}
 SEEDS = (0, 1, 2)
 
 
@@ -112,9 +115,10 @@ def run(site, target, n_gaps):
 
     table = pd.concat([data[[target]], X], axis=1)
     started = time.perf_counter()
-    imputers = [RecurrentImputer(target, random_state=seed).fit(table.iloc[:split])
-                for seed in SEEDS]
-    impute_seconds = (time.perf_counter() - started) / len(SEEDS)
+    bounds = {"clearsky": "clearsky_ghi"} if target == "ghi" else {}
+    imputers = {cell: [RecurrentImputer(target, cell=cell, random_state=seed, **bounds)
+                       .fit(table.iloc[:split]) for seed in SEEDS] for cell in CELLS}
+    impute_seconds = (time.perf_counter() - started) / len(SEEDS) / len(CELLS)
     rng = np.random.default_rng(0)
     rows = []
     for length in LENGTHS:
@@ -157,7 +161,7 @@ def report(table):
              f"Machine: {describe()}.", "",
              "RMSE of the filled values (GHI in W/m2 over daytime hours, wind in m/s), pooled "
              "over the gaps of each length cut from the last quarter of the year; the "
-             f"bidirectional imputer over seeds {list(SEEDS)} (mean ± std); the best filler "
+             f"bidirectional imputers over seeds {list(SEEDS)} (mean ± std); the best filler "
              "of each row in bold.", ""]
     for target in TARGETS:
         part = rmse[rmse.target == target]

@@ -41,10 +41,12 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     table, hides a block of 1 to ``max_gap`` observed target values in each (the lengths it
     will have to fill, drawn log-uniformly, so that short gaps are not outnumbered by long
     ones), and trains the network (Adam, backpropagation through time in both directions) to
-    reconstruct them from the rest of the window. At each step the network reads the other
-    columns (exogenous inputs known through a gap: clear-sky irradiance, temperature, the hour
-    of day), the target where it is known and the straight line across the gap where it is
-    not, and a column that says which: it learns how a gap departs from the line.
+    reconstruct them from the rest of the window; each block's squared error is its mean
+    over its values, so that a one-hour gap counts as much as a two-day one. At each step the
+    network reads the other columns (exogenous inputs known through a gap: clear-sky
+    irradiance, temperature, the hour of day), the target where it is known and the straight
+    line across the gap where it is not, and a column that says which: it learns how a gap
+    departs from the line.
     ``transform(X)`` fills every gap of the target from ``window // 2`` rows either side of
     it (fewer at the series' ends: a gap at the start or end is filled from one side) and
     leaves every measured value as it was. Gaps in the other columns are interpolated
@@ -366,7 +368,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                 for target in hidden:
                     self._hide(x[:, :, b], first, length, target)
                     measured = observed[rows, target]
-                    weights[first:first + length, target, b] = measured[first:first + length]
+                    weights[first:first + length, target, b] = (  # each gap counts alike
+                        measured[first:first + length] / length)
                 y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
             loss = _bidirectional.loss_gradient(self.theta_, self.layout_, x, y_batch, weights,
                                                 grad)
@@ -467,10 +470,12 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
 
     def fill_interval(self, X: ArrayLike | pd.DataFrame,
                       coverage: float = 0.9) -> np.ndarray | pd.DataFrame:
-        """Central intervals of nominal ``coverage`` for the filled values: the filled value
-        plus the split-conformal offsets of the calibration errors of its gap-length class
-        (:func:`narxcast.intervals.conformal_offsets`; times the clear-sky irradiance with
-        ``clearsky``), within the bounds. Measured values are their own bounds.
+        """Intervals of nominal ``coverage`` for the filled values: the filled value plus and
+        minus the split-conformal quantile of the absolute calibration errors of its
+        gap-length class (:func:`narxcast.intervals.conformal_offsets`; times the clear-sky
+        irradiance with ``clearsky``), within the bounds; symmetric, so that a calibration
+        block whose errors lean one way (another season) does not shift them. Measured
+        values are their own bounds.
 
         Parameters
         ----------
@@ -493,22 +498,21 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         relative = (values[:, self.clearsky_column_] if self.clearsky_column_ is not None
                     else np.ones(len(values)))
         relative = np.nan_to_num(relative)
-        levels = [(1 - coverage) / 2, (1 + coverage) / 2]
         bounds = []
         for target, column in enumerate(self.columns_):
             errors = self.calibration_errors_[target]
             lower = filled[:, column].copy()
             upper = lower.copy()
-            every = _conformal_offsets(errors[:, 1], levels)
+            every = _conformal_offsets(np.abs(errors[:, 1]), [coverage])[0]
             for first, end in _runs(missing[:, target]):
                 errors_here = errors[errors[:, 0] == _gap_class(end - first), 1]
-                offsets = _conformal_offsets(errors_here, levels)
-                if not np.isfinite(offsets).all():  # too few of its class: every class's
-                    offsets = every
+                offset = _conformal_offsets(np.abs(errors_here), [coverage])[0]
+                if not np.isfinite(offset):  # too few of its class: every class's
+                    offset = every
                 rows = slice(first, end)
-                lower[rows] = np.clip(filled[rows, column] + offsets[0] * relative[rows],
+                lower[rows] = np.clip(filled[rows, column] - offset * relative[rows],
                                       lower_bound[rows], upper_bound[rows])
-                upper[rows] = np.clip(filled[rows, column] + offsets[1] * relative[rows],
+                upper[rows] = np.clip(filled[rows, column] + offset * relative[rows],
                                       lower_bound[rows], upper_bound[rows])
             bounds += [lower, upper]
         result = np.column_stack(bounds)

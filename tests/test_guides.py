@@ -413,3 +413,24 @@ def test_the_builders_standing_in_the_full_benchmark_is_the_committed_one():
                        section_text(GUIDES / "training.md", "Automatic model building")).groups()
     assert [int(quoted[1]), int(quoted[0]), *map(int, quoted[2:])] == counts
     assert entries.idxmin(axis=1).value_counts().idxmax() == "AutoForecaster"
+
+
+def test_gap_filling_examples_print_what_the_guide_says(guide):
+    text = section_text(GUIDES / "gap_filling.md", "A day missing from a wind record")
+    claimed = [float(v) for v in re.search(
+        r"This prints ([\d.]+) m/s for the network and ([\d.]+) m/s", text).groups()]
+    printed = guide("gap_filling")["A day missing from a wind record", 0].printed
+    assert [float(v) for v in re.findall(r"RMSE ([\d.]+) m/s", printed)] == claimed
+    assert claimed[0] < 0.8 * claimed[1]
+    text = section_text(GUIDES / "gap_filling.md", "Irradiance: physical values and intervals")
+    claimed = [float(v) for v in re.search(
+        r"This prints (\d+) W/m2 for the network against (\d+) W/m2 .* hold (\d+)% of", text
+    ).groups()]
+    block = guide("gap_filling")["Irradiance: physical values and intervals", 0]
+    got = [float(v) for v in re.search(r"RMSE (\d+) W/m2, linear (\d+) W/m2, 90% intervals "
+                                       r"hold (\d+)%", block.printed).groups()]
+    assert got == claimed
+    filled, gap = block.namespace["filled"], block.namespace["gap"]
+    clearsky = block.namespace["ghi"]["clearsky_ghi"].to_numpy()
+    assert (filled["ghi"][gap] <= 1.5 * clearsky[gap] + 1e-9).all()
+    assert (filled["ghi"][gap & (clearsky <= 10)] == 0).all()
