@@ -66,8 +66,12 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     target : str, int or list of them
         The column(s) to fill: names (pandas) or positions.
     cell : {"gru", "lstm", "elman"}, default="gru"
+    bidirectional : bool, default=True
+        Both directions (PyTorch's ``bidirectional=True``); False runs the forward one only,
+        so that a filled value reads the rows before it and, across the gap, the line to the
+        measurement after it (a baseline for what the reverse direction adds).
     hidden_layer_sizes : tuple of int, default=(16,)
-        Units per bidirectional layer (each direction).
+        Units per layer (each direction).
     window : int, default=96
         Rows of a training window (and of the context a gap is filled from: half of it
         either side).
@@ -128,6 +132,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "target": [str, Interval(numbers.Integral, 0, None, closed="left"), list, tuple],
         "cell": [StrOptions(set(CELLS))],
+        "bidirectional": ["boolean"],
         "hidden_layer_sizes": [numbers.Integral, "array-like"],
         "window": [Interval(numbers.Integral, 4, None, closed="left")],
         "max_gap": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -143,7 +148,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, target: str | int | Sequence[str | int],
-                 cell: Literal["gru", "lstm", "elman"] = "gru",
+                 cell: Literal["gru", "lstm", "elman"] = "gru", bidirectional: bool = True,
                  hidden_layer_sizes: int | Sequence[int] = (16,), window: int = 96,
                  max_gap: int = 48, max_iter: int = 2000, batch_size: int = 16,
                  learning_rate_init: float = 0.01, add_indicator: bool = False,
@@ -153,6 +158,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                  random_state: RandomState = None) -> None:
         self.target = target
         self.cell = cell
+        self.bidirectional = bidirectional
         self.hidden_layer_sizes = hidden_layer_sizes
         self.window = window
         self.max_gap = max_gap
@@ -306,7 +312,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         self.mean_ = np.where(np.isfinite(self.mean_), self.mean_, 0.0)
         inputs, scaled_targets = self._network_inputs(values)
         self.layout_ = _bidirectional.layout([inputs.shape[1], *hidden, n_targets],
-                                             CELLS[self.cell])
+                                             CELLS[self.cell], 2 if self.bidirectional else 1)
         rng = check_random_state(self.random_state)
         self.theta_ = self._initial_parameters(rng)
         self._train(inputs[:n_train], scaled_targets[:n_train], rng)

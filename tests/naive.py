@@ -188,21 +188,22 @@ def _layer_step(kind, weights, suffix, x, state):
     return (1 - z) * n + z * state
 
 
-def bidirectional_outputs(kind, weights, n_layers, hidden, X):
+def bidirectional_outputs(kind, weights, n_layers, hidden, X, directions=2):
     """The top layer's outputs (T, 2 * hidden) of a stacked bidirectional nn.RNN / nn.LSTM /
     nn.GRU over one sequence ``X`` (T, n_inputs) from zero states: in each layer the forward
     direction runs over t = 0..T-1, the reverse one (``*_reverse`` weights) over t = T-1..0,
-    and their states at each t, concatenated, are the next layer's input at t."""
+    and their states at each t, concatenated, are the next layer's input at t. With
+    ``directions=1`` the forward direction alone (T, hidden)."""
     below = [np.asarray(x, dtype=float) for x in X]
     for layer in range(n_layers):
         runs = []
         for suffix, steps in ((f"l{layer}", range(len(below))),
-                              (f"l{layer}_reverse", range(len(below) - 1, -1, -1))):
+                              (f"l{layer}_reverse", range(len(below) - 1, -1, -1)))[:directions]:
             zero = np.zeros(hidden)
             state, run = ((zero, zero) if kind == "lstm" else zero), [None] * len(below)
             for t in steps:
                 state = _layer_step(kind, weights, suffix, below[t], state)
                 run[t] = state[0] if kind == "lstm" else state
             runs.append(run)
-        below = [np.concatenate([forward, backward]) for forward, backward in zip(*runs)]
+        below = [np.concatenate(states) for states in zip(*runs)]
     return np.array(below)

@@ -19,11 +19,13 @@ def _weights(layout, theta):
 
 @pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("hidden", [(4,), (3, 5)])
-def test_kernel_outputs_match_the_naive_reference(rng, kind, hidden):
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_outputs_match_the_naive_reference(rng, kind, hidden, directions):
     """Every step's output of a batch of sequences, each from its own zero states, equals
-    the reference's (both directions over the whole sequence, layers stacked)."""
+    the reference's (both directions, or the forward one, over the whole sequence, layers
+    stacked)."""
     sizes = [2, *hidden, 2]
-    layout = bidirectional.layout(sizes, CELLS[kind])
+    layout = bidirectional.layout(sizes, CELLS[kind], directions)
     theta = rng.normal(0, 0.5, layout.n_params)
     inputs = rng.normal(size=(17, 2, 3))
     states, gates, outputs = bidirectional.buffers(layout, 17, 3)
@@ -32,44 +34,48 @@ def test_kernel_outputs_match_the_naive_reference(rng, kind, hidden):
     for b in range(3):
         if len(set(hidden)) == 1:
             top = naive.bidirectional_outputs(kind, weights, len(hidden), hidden[0],
-                                              inputs[:, :, b])
+                                              inputs[:, :, b], directions)
         else:  # the reference takes one width: run it layer by layer
             top = inputs[:, :, b]
             for layer, width in enumerate(hidden):
                 renamed = {name.replace(f"_l{layer}", "_l0"): value
                            for name, value in weights.items() if f"_l{layer}" in name}
-                top = naive.bidirectional_outputs(kind, renamed, 1, width, top)
+                top = naive.bidirectional_outputs(kind, renamed, 1, width, top, directions)
         expected = top @ weights["head.weight"].T + weights["head.bias"]
         np.testing.assert_allclose(outputs[:, :, b], expected, rtol=1e-12, atol=1e-13)
 
 
-def test_kernel_layout_names_and_shapes_are_pytorchs():
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_layout_names_and_shapes_are_pytorchs(directions):
     torch = pytest.importorskip("torch")
-    twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
-    layout = bidirectional.layout([3, 4, 4, 1], LSTM)
+    twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=directions == 2)
+    layout = bidirectional.layout([3, 4, 4, 1], LSTM, directions)
     names = [(name, shape) for name, _, shape in bidirectional.weight_names(layout)]
     assert names[:-2] == [(name, tuple(value.shape)) for name, value in twin.state_dict().items()]
-    assert layout.n_params == sum(value.numel() for value in twin.state_dict().values()) + 9
+    assert layout.n_params == (sum(value.numel() for value in twin.state_dict().values())
+                               + 4 * directions + 1)
 
 
 @pytest.mark.parametrize("kind", list(CELLS))
-def test_kernel_outputs_match_pytorch(rng, kind):
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_outputs_match_pytorch(rng, kind, directions):
     torch = pytest.importorskip("torch")
     module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
     torch.manual_seed(0)
-    twin = module(3, 5, num_layers=2, bidirectional=True, dtype=torch.float64)
-    layout = bidirectional.layout([3, 5, 5, 1], CELLS[kind])
+    twin = module(3, 5, num_layers=2, bidirectional=directions == 2, dtype=torch.float64)
+    layout = bidirectional.layout([3, 5, 5, 1], CELLS[kind], directions)
     theta = np.zeros(layout.n_params)
     state = twin.state_dict()
     for name, offset, shape in bidirectional.weight_names(layout)[:-2]:
         theta[offset:offset + int(np.prod(shape))] = state[name].numpy().ravel()
-    head = rng.normal(size=11)
-    theta[-11:] = head
+    width = 5 * directions
+    head = rng.normal(size=width + 1)
+    theta[-width - 1:] = head
     inputs = rng.normal(size=(20, 3, 2))
     states, gates, outputs = bidirectional.buffers(layout, 20, 2)
     bidirectional.sequence_outputs(theta, layout, inputs, states, gates, outputs)
     top, _ = twin(torch.from_numpy(np.ascontiguousarray(inputs.transpose(0, 2, 1))))
-    expected = top.detach().numpy() @ head[:10] + head[10]
+    expected = top.detach().numpy() @ head[:width] + head[width]
     np.testing.assert_allclose(outputs[:, 0, :], expected, rtol=1e-12, atol=1e-13)
 
 
@@ -81,10 +87,12 @@ def _loss(theta, layout, inputs, targets, weights):
 
 @pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("hidden", [(3,), (3, 2)])
-def test_kernel_gradient_matches_finite_differences(rng, kind, hidden):
-    """Backpropagation through both directions: the loss is the forward pass's weighted
-    squared error, and every partial derivative is the central difference's."""
-    layout = bidirectional.layout([2, *hidden, 1], CELLS[kind])
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_gradient_matches_finite_differences(rng, kind, hidden, directions):
+    """Backpropagation through both directions (or the forward one): the loss is the forward
+    pass's weighted squared error, and every partial derivative is the central
+    difference's."""
+    layout = bidirectional.layout([2, *hidden, 1], CELLS[kind], directions)
     theta = rng.normal(0, 0.5, layout.n_params)
     inputs = rng.normal(size=(9, 2, 2))
     targets = rng.normal(size=(9, 1, 2))
@@ -100,13 +108,14 @@ def test_kernel_gradient_matches_finite_differences(rng, kind, hidden):
 
 
 @pytest.mark.parametrize("kind", list(CELLS))
-def test_kernel_gradient_matches_pytorch(rng, kind):
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_gradient_matches_pytorch(rng, kind, directions):
     torch = pytest.importorskip("torch")
     module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
     torch.manual_seed(0)
-    twin = module(3, 4, num_layers=2, bidirectional=True, dtype=torch.float64)
-    head = torch.nn.Linear(8, 1, dtype=torch.float64)
-    layout = bidirectional.layout([3, 4, 4, 1], CELLS[kind])
+    twin = module(3, 4, num_layers=2, bidirectional=directions == 2, dtype=torch.float64)
+    head = torch.nn.Linear(4 * directions, 1, dtype=torch.float64)
+    layout = bidirectional.layout([3, 4, 4, 1], CELLS[kind], directions)
     state = {**twin.state_dict(), **{f"head.{k}": v for k, v in head.state_dict().items()}}
     theta = np.concatenate([state[name].numpy().ravel()
                             for name, _, _ in bidirectional.weight_names(layout)])

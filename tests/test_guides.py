@@ -434,3 +434,26 @@ def test_gap_filling_examples_print_what_the_guide_says(guide):
     clearsky = block.namespace["ghi"]["clearsky_ghi"].to_numpy()
     assert (filled["ghi"][gap] <= 1.5 * clearsky[gap] + 1e-9).all()
     assert (filled["ghi"][gap & (clearsky <= 10)] == 0).all()
+
+
+def test_gap_filling_benchmark_figures_are_the_committed_benchmark():
+    """The pooled RMSE the gap-filling guide quotes are those of benchmarks/results/gaps.csv
+    (the imputers' mean over seeds), as rounded there."""
+    import pandas as pd
+
+    text = section_text(GUIDES / "gap_filling.md", "How well it fills")
+    table = pd.read_csv(GUIDES.parents[1] / "benchmarks" / "results" / "gaps.csv")
+    table["seed"] = table["seed"].fillna(-1)
+    pooled = table.groupby(["target", "length", "filler", "seed"])[["squared", "count"]].sum()
+    rmse = np.sqrt(pooled["squared"] / pooled["count"]).groupby(
+        ["target", "length", "filler"]).mean()
+    quoted = {
+        ("ghi", "bidirectional GRU"): r"GHI ([\d /.]+) W/m2 at 1",
+        ("ghi", "forward NARX"): r"forward forecast's ([\d /.]+), and",
+        ("wind_speed", "bidirectional GRU"): r"wind ([\d /.]+) m/s against",
+        ("wind_speed", "linear"): r"linear interpolation's ([\d /.]+)\. The",
+    }
+    for (target, filler), pattern in quoted.items():
+        figures = [float(v) for v in re.search(pattern, text).group(1).split(" / ")]
+        expected = [rmse[target, length, filler] for length in (1, 3, 6, 12, 24, 48)]
+        np.testing.assert_allclose(figures, expected, atol=0.5 if target == "ghi" else 0.005)

@@ -202,3 +202,24 @@ def test_in_a_pipeline_before_a_forecaster(daily):
     pipeline.fit(X, daily["y"])
     forecasts = pipeline.predict(X, y=daily["y"], horizon=2)
     assert np.isfinite(np.asarray(forecasts)[30:]).all()
+
+
+def test_forward_only_reads_no_measurement_beyond_the_gap_but_its_edge(daily):
+    """With ``bidirectional=False`` a filled value depends on the rows before it and the
+    line to the measurement just after the gap, not on later rows; the bidirectional
+    network reads them."""
+    table = _gapped(daily, [24 * 60 + 8], 6)
+    changed = table.copy()
+    changed.iloc[24 * 60 + 16:24 * 60 + 30, 0] += 0.5  # measurements after the gap's edge
+    gap = table["y"].isna().to_numpy()
+    fills = {}
+    for bidirectional in (True, False):
+        imputer = RecurrentImputer("y", bidirectional=bidirectional, window=48, max_gap=12,
+                                   max_iter=40, random_state=0).fit(daily)
+        fills[bidirectional] = [imputer.transform(t)["y"][gap].to_numpy()
+                                for t in (table, changed)]
+    forward = RecurrentImputer("y", bidirectional=False, window=48, max_iter=1).fit(daily)
+    both = RecurrentImputer("y", window=48, max_iter=1).fit(daily)
+    assert forward.theta_.size < both.theta_.size
+    np.testing.assert_array_equal(*fills[False])
+    assert np.abs(fills[True][0] - fills[True][1]).max() > 1e-3

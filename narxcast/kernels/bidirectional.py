@@ -1,6 +1,8 @@
 """Bidirectional recurrent kernels (Elman, LSTM, GRU): the stack's outputs at every step of a
 sequence, each seeing the whole sequence, and the gradient of their squared error by
-backpropagation through time in both directions.
+backpropagation through time in both directions. A layout of one direction is the
+unidirectional stack (``nn.RNN/LSTM/GRU(..., bidirectional=False)``) with a head at every
+step, through the same code.
 
 θ holds, per layer ``l``, the forward direction's PyTorch ``weight_ih_l{l}``,
 ``weight_hh_l{l}``, ``bias_ih_l{l}``, ``bias_hh_l{l}``, then the reverse direction's
@@ -8,7 +10,8 @@ backpropagation through time in both directions.
 row ``2 l + d`` of ``offsets`` (``d`` 0 forward, 1 reverse) in the columns of
 :mod:`.recurrent` (``W_IH..B_HH``; no peepholes). Layer ``l > 0`` reads the forward and the
 reverse states of the layer below at the same step, concatenated (``2 h_{l-1}`` inputs); the
-linear head reads the top layer's two states (``n_outputs x 2 h_L``). Each direction's step is
+linear head reads the top layer's two states (``n_outputs x 2 h_L``). With one direction, rows
+``l`` of ``offsets``, ``h_{l-1}`` inputs, a head of ``n_outputs x h_L``. Each direction's step is
 :func:`.recurrent._layer`, so a direction is the unidirectional cell to the bit.
 """
 
@@ -39,63 +42,68 @@ class BidirectionalLayout(NamedTuple):
     """θ's layout of a bidirectional stack (see the module), one argument of its kernels."""
 
     sizes: np.ndarray  # [n_inputs, hidden..., n_outputs]
-    offsets: np.ndarray  # (2 x layers, 5): per layer and direction, as .recurrent's
+    offsets: np.ndarray  # (directions x layers, 5): per layer and direction, as .recurrent's
     head: np.ndarray  # HEAD_WEIGHT, HEAD_BIAS in θ
     cell: int  # .recurrent.ELMAN, LSTM or GRU
+    directions: int  # 2, or 1 (forward only)
 
     @property
     def n_params(self):
         return int(self.head[HEAD_BIAS] + self.sizes[-1])
 
 
-def layout(sizes, cell):
-    """The layout of a bidirectional stack of ``sizes`` (``[n_inputs, h_1, ..., h_L,
-    n_outputs]``) of ``cell``, in PyTorch's order.
+def layout(sizes, cell, directions=2):
+    """The layout of a stack of ``sizes`` (``[n_inputs, h_1, ..., h_L, n_outputs]``) of
+    ``cell`` in ``directions`` (2: bidirectional, 1: forward only), in PyTorch's order.
 
     Examples
     --------
     >>> from narxcast.kernels.recurrent import GRU
     >>> layout([3, 4, 1], GRU).n_params   # 2 x (12 x 3 + 12 x 4 + 12 + 12) + 8 + 1
     225
+    >>> layout([3, 4, 1], GRU, directions=1).n_params   # 12 x 3 + 12 x 4 + 24 + 4 + 1
+    113
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     gates = int(CELL_BLOCKS[cell, GATE_BLOCKS])
-    offsets = np.full((2 * (sizes.size - 2), 5), -1, dtype=np.int64)
+    offsets = np.full((directions * (sizes.size - 2), 5), -1, dtype=np.int64)
     offset = 0
     for layer in range(sizes.size - 2):
-        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
+        n_in = sizes[0] if layer == 0 else directions * sizes[layer]
         n_hidden = sizes[layer + 1]
-        for direction in (0, 1):
+        for direction in range(directions):
             for column, size in ((W_IH, gates * n_hidden * n_in),
                                  (W_HH, gates * n_hidden * n_hidden),
                                  (B_IH, gates * n_hidden), (B_HH, gates * n_hidden)):
-                offsets[2 * layer + direction, column] = offset
+                offsets[directions * layer + direction, column] = offset
                 offset += size
-    head = np.array([offset, offset + sizes[-1] * 2 * sizes[-2]], dtype=np.int64)
-    return BidirectionalLayout(sizes, offsets, head, int(cell))
+    head = np.array([offset, offset + sizes[-1] * directions * sizes[-2]], dtype=np.int64)
+    return BidirectionalLayout(sizes, offsets, head, int(cell), int(directions))
 
 
 def weight_names(layout):
     """``(name, offset, shape)`` of every tensor of θ, named as PyTorch's ``state_dict``
     (and ``head.weight``, ``head.bias``)."""
     sizes, gates = layout.sizes, int(CELL_BLOCKS[layout.cell, GATE_BLOCKS])
+    directions = layout.directions
     names = []
     for layer in range(sizes.size - 2):
-        n_in = int(sizes[0] if layer == 0 else 2 * sizes[layer])
+        n_in = int(sizes[0] if layer == 0 else directions * sizes[layer])
         n_hidden = int(sizes[layer + 1])
-        for direction, suffix in ((0, ""), (1, "_reverse")):
-            row = layout.offsets[2 * layer + direction]
+        for direction, suffix in ((0, ""), (1, "_reverse"))[:directions]:
+            row = layout.offsets[directions * layer + direction]
             names += [(f"weight_ih_l{layer}{suffix}", row[W_IH], (gates * n_hidden, n_in)),
                       (f"weight_hh_l{layer}{suffix}", row[W_HH], (gates * n_hidden, n_hidden)),
                       (f"bias_ih_l{layer}{suffix}", row[B_IH], (gates * n_hidden,)),
                       (f"bias_hh_l{layer}{suffix}", row[B_HH], (gates * n_hidden,))]
-    names += [("head.weight", layout.head[HEAD_WEIGHT], (int(sizes[-1]), 2 * int(sizes[-2]))),
+    names += [("head.weight", layout.head[HEAD_WEIGHT],
+               (int(sizes[-1]), directions * int(sizes[-2]))),
               ("head.bias", layout.head[HEAD_BIAS], (int(sizes[-1]),))]
     return names
 
 
 def buffers(layout, n_steps, n_batch):
-    """Zeroed ``states`` (2 x layers, n_steps + 1, width, n_batch), ``gates`` (2 x layers,
+    """Zeroed ``states`` (directions x layers, n_steps + 1, width, n_batch), ``gates`` (as many,
     n_steps, rows, n_batch) and ``outputs`` (n_steps, n_outputs, n_batch) for
     :func:`sequence_outputs`."""
     hidden = int(layout.sizes[1:-1].max())
@@ -117,41 +125,47 @@ def sequence_outputs(theta, layout, inputs, states, gates, outputs):
     the reverse one's time ``n_steps - s``; ``gates`` keeps each step's scratch (for the
     backward pass). Buffers as :func:`buffers` makes them.
     """
-    sizes, offsets, head, cell = layout
+    sizes, offsets, head, cell, directions = layout
     n_steps, _, n_batch = inputs.shape
     n_layers = sizes.shape[0] - 2
-    below = np.empty((2 * sizes[1:-1].max() if n_layers else 1, n_batch))
+    below = np.empty((directions * sizes[1:-1].max() if n_layers else 1, n_batch))
     for layer in range(n_layers):
         n_hidden = sizes[layer + 1]
-        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
-        for direction in range(2):
-            k = 2 * layer + direction
+        n_in = sizes[0] if layer == 0 else directions * sizes[layer]
+        for direction in range(directions):
+            k = directions * layer + direction
             for s in range(1, n_steps + 1):
                 t = s - 1 if direction == 0 else n_steps - s
                 if layer == 0:
                     x = inputs[t]
                 else:
-                    h_below = sizes[layer]
-                    forward = states[k - 2 - direction, t + 1]
-                    reverse = states[k - 1 - direction, n_steps - t]
+                    h_below, first = sizes[layer], directions * (layer - 1)
+                    forward = states[first, t + 1]
+                    reverse = states[first + directions - 1, n_steps - t]
                     for r in range(h_below):
                         for b in range(n_batch):
                             below[r, b] = forward[r, b]
-                            below[h_below + r, b] = reverse[r, b]
+                            if directions == 2:
+                                below[h_below + r, b] = reverse[r, b]
                     x = below
                 _layer(theta, offsets, cell, k, n_in, n_hidden, x, states[k, s - 1],
                        states[k, s], gates[k, s - 1], n_batch)
     top, n_outputs = sizes[-2], sizes[-1]
     w, bias = head[HEAD_WEIGHT], head[HEAD_BIAS]
-    k = 2 * (n_layers - 1)
+    k = directions * (n_layers - 1)
     for t in range(n_steps):
-        forward, reverse = states[k, t + 1], states[k + 1, n_steps - t]
+        forward, reverse = states[k, t + 1], states[k + directions - 1, n_steps - t]
         for o in range(n_outputs):
+            row = w + o * directions * top
             for b in range(n_batch):
                 total = theta[bias + o]
-                for j in range(top):
-                    total += (theta[w + o * 2 * top + j] * forward[j, b]
-                              + theta[w + o * 2 * top + top + j] * reverse[j, b])
+                if directions == 2:
+                    for j in range(top):
+                        total += (theta[row + j] * forward[j, b]
+                                  + theta[row + top + j] * reverse[j, b])
+                else:
+                    for j in range(top):
+                        total += theta[row + j] * forward[j, b]
                 outputs[t, o, b] = total
     return outputs
 
@@ -163,16 +177,16 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
     ``weights`` of the outputs' shape, a weight 0 leaves a value out) and its gradient by
     backpropagation through time in both directions, into ``grad`` (overwritten). Returns
     the loss (0 when every weight is 0)."""
-    sizes, offsets, head, cell = layout
+    sizes, offsets, head, cell, directions = layout
     n_steps, _, n_batch = inputs.shape
     n_layers = sizes.shape[0] - 2
     top, n_outputs = sizes[-2], sizes[-1]
     hidden = sizes[1:-1].max()
     width = 2 * hidden if cell == LSTM else hidden
     n_gates = CELL_BLOCKS[cell, GATE_BLOCKS]
-    states = np.zeros((2 * n_layers, n_steps + 1, width, n_batch))
-    gates = np.zeros((2 * n_layers, n_steps, CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden,
-                      n_batch))
+    states = np.zeros((directions * n_layers, n_steps + 1, width, n_batch))
+    gates = np.zeros((directions * n_layers, n_steps,
+                      CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden, n_batch))
     outputs = np.empty((n_steps, n_outputs, n_batch))
     sequence_outputs(theta, layout, inputs, states, gates, outputs)
     grad[:] = 0.0
@@ -190,32 +204,35 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
                 loss += weights[t, o, b] * error * error
                 d_out[t, o, b] = weights[t, o, b] * error / total
     # dLoss/dh of each layer's direction at each time, from the head or the layer above
-    d_above = np.zeros((2 * n_layers, n_steps, hidden, n_batch))
+    d_above = np.zeros((directions * n_layers, n_steps, hidden, n_batch))
     w_head, b_head = head[HEAD_WEIGHT], head[HEAD_BIAS]
-    k_top = 2 * (n_layers - 1)
+    k_top = directions * (n_layers - 1)
     for t in range(n_steps):
-        forward, reverse = states[k_top, t + 1], states[k_top + 1, n_steps - t]
+        forward = states[k_top, t + 1]
+        reverse = states[k_top + directions - 1, n_steps - t]
         for o in range(n_outputs):
-            row = w_head + o * 2 * top
+            row = w_head + o * directions * top
             for b in range(n_batch):
                 g = d_out[t, o, b]
                 grad[b_head + o] += g
                 for j in range(top):
                     grad[row + j] += g * forward[j, b]
-                    grad[row + top + j] += g * reverse[j, b]
                     d_above[k_top, t, j, b] += theta[row + j] * g
-                    d_above[k_top + 1, t, j, b] += theta[row + top + j] * g
+                    if directions == 2:
+                        grad[row + top + j] += g * reverse[j, b]
+                        d_above[k_top + 1, t, j, b] += theta[row + top + j] * g
     d_state = np.zeros((width, n_batch))
     d_previous = np.zeros((width, n_batch))
     d_input_side = np.zeros((CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden, n_batch))
     d_hidden_side = np.zeros_like(d_input_side)
-    x = np.empty((2 * hidden if n_layers > 1 else sizes[0], n_batch))
+    x = np.empty((directions * hidden if n_layers > 1 else sizes[0], n_batch))
     for layer in range(n_layers - 1, -1, -1):
         n_hidden = sizes[layer + 1]
-        n_in = sizes[0] if layer == 0 else 2 * sizes[layer]
+        n_in = sizes[0] if layer == 0 else directions * sizes[layer]
         n_rows = n_gates * n_hidden
-        for direction in range(2):
-            k = 2 * layer + direction
+        first = directions * (layer - 1)  # the layer below's first row of states
+        for direction in range(directions):
+            k = directions * layer + direction
             w_ih, w_hh = offsets[k, W_IH], offsets[k, W_HH]
             b_ih, b_hh = offsets[k, B_IH], offsets[k, B_HH]
             d_previous[:] = 0.0
@@ -238,8 +255,9 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
                     h_below = sizes[layer]
                     for j in range(h_below):
                         for b in range(n_batch):
-                            x[j, b] = states[k - 2 - direction, t + 1, j, b]
-                            x[h_below + j, b] = states[k - 1 - direction, n_steps - t, j, b]
+                            x[j, b] = states[first, t + 1, j, b]
+                            if directions == 2:
+                                x[h_below + j, b] = states[first + 1, n_steps - t, j, b]
                     source = x
                 h_previous = states[k, s - 1]
                 for r in range(n_rows):
@@ -255,8 +273,8 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
                 if layer > 0:
                     h_below = sizes[layer]
                     for i in range(n_in):
-                        below, column = (k - 2 - direction, i) if i < h_below else (
-                            k - 1 - direction, i - h_below)
+                        below, column = (first, i) if i < h_below else (
+                            first + 1, i - h_below)
                         for b in range(n_batch):
                             total_i = 0.0
                             for r in range(n_rows):
