@@ -65,6 +65,14 @@ class NetworkForecaster(BaseForecaster):
 
     # what solver="auto" trains with, by focus
     _auto_solvers = {"prediction": "adam", "simulation": "adam"}
+    # what n_iter_no_change="auto" is: the epochs (iterations) without improvement that stop
+    _auto_patience = 10
+
+    def _patience(self):
+        """``n_iter_no_change`` with "auto" resolved (:attr:`_auto_patience`)."""
+        if isinstance(self.n_iter_no_change, str):
+            return self._auto_patience
+        return self.n_iter_no_change
 
     @abstractmethod
     def _training_loop(self):

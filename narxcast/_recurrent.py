@@ -68,7 +68,7 @@ class RecurrentForecaster(FeedbackMixin, NetworkForecaster):
                  solver: Solver = "auto", alpha: float = 1e-4, batch_size: int | Auto = "auto",
                  learning_rate_init: float = 1e-3, max_iter: int | Auto = "auto",
                  tol: float = 1e-4, clip_norm: float | None = 5.0, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 validation_fraction: float = 0.1, n_iter_no_change: int | Auto = "auto",
                  momentum: float = 0.9, nesterovs_momentum: bool = True, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8,
                  dtype: Literal["float64", "float32"] = "float64", population_size: int = 100,

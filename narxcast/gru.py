@@ -53,3 +53,4 @@ horizon_weights, n_jobs, focus
 
     _cell = GRU
     _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)
+    _auto_patience = 50  # memory is learnt after a plateau of the loss (NOTES, 'long memory')

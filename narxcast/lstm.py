@@ -69,6 +69,7 @@ horizon_weights, n_jobs, focus
 
     _cell = LSTM
     _auto_loop = "open"  # closing the loop helped at one site, hurt at another (NOTES)
+    _auto_patience = 50  # memory is learnt after a plateau of the loss (NOTES, 'long memory')
     _parameter_constraints = {**RECURRENT_PARAMETER_CONSTRAINTS, "peephole": ["boolean"]}
 
     def __init__(self, input_delays: Delays = "auto", feedback_delays: Delays = "auto",
@@ -78,7 +79,7 @@ horizon_weights, n_jobs, focus
                  batch_size: int | Auto = "auto",
                  learning_rate_init: float = 1e-3, max_iter: int | Auto = "auto",
                  tol: float = 1e-4, clip_norm: float | None = 5.0, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 validation_fraction: float = 0.1, n_iter_no_change: int | Auto = "auto",
                  momentum: float = 0.9, nesterovs_momentum: bool = True, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8,
                  dtype: Literal["float64", "float32"] = "float64", population_size: int = 100,

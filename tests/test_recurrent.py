@@ -225,6 +225,36 @@ def test_lstm_remembers_a_pulse_50_steps_where_elman_forgets():
     assert _pulse_recall(ElmanRegressor, seed=0) < 0.65
 
 
+def _sign_recall(model, seed, **options):
+    """Blocks of 60 steps: a sign on the first input over steps 0-9, noise on the second, the
+    target the sign at steps 50-59 (0 elsewhere); 150 blocks train, 50 others score the share
+    of steps 50-59 forecast with the right sign."""
+    rng = np.random.default_rng(seed)
+    signs = rng.choice([-1.0, 1.0], 200)
+    x = np.zeros((200 * 60, 2))
+    x[:, 1] = rng.standard_normal(200 * 60)
+    y = np.zeros(200 * 60)
+    for block, sign in enumerate(signs):
+        x[block * 60:block * 60 + 10, 0] = sign
+        y[block * 60 + 50:(block + 1) * 60] = sign
+    fitted = model(hidden_layer_sizes=(16,), input_delays=0, feedback_delays=(), bptt_steps=60,
+                   max_iter=200, random_state=seed, **options).fit(x[:9000], y[:9000])
+    forecasts = fitted.predict(x[9000:], y[9000:], horizon=1)
+    recall = (np.arange(3000) % 60) >= 50
+    return np.mean(np.sign(forecasts[recall]) == signs[150:].repeat(10)), fitted.n_iter_
+
+
+@pytest.mark.slow
+def test_lstm_defaults_learn_a_40_step_memory():
+    """With its defaults the LSTM trains through the loss's plateau and recalls the sign (the
+    patience of ten epochs stopped it there: recall at chance for one seed in three)."""
+    results = [_sign_recall(LSTMRegressor, seed) for seed in range(3)]
+    recalls = [recall for recall, _ in results]
+    assert min(recalls) > 0.9 and np.mean(recalls) >= 0.95, recalls
+    impatient = [_sign_recall(LSTMRegressor, seed, n_iter_no_change=10) for seed in (3, 5)]
+    assert all(n_iter < 200 and recall < 0.7 for recall, n_iter in impatient), impatient
+
+
 @pytest.mark.parametrize("kind", list(MODELS))
 @pytest.mark.parametrize("closed", [False, True])
 def test_blas_path_of_large_layers(rng, kind, closed):

@@ -302,7 +302,7 @@ def _train_from(network, stages, data, warm, seed, select):
                 result = train_levenberg_marquardt(
                     least_squares.residuals_jacobian, least_squares.residuals, fit.theta,
                     max_iter=iterations(network.max_iter, stage.solver), tol=network.tol,
-                    n_iter_no_change=network.n_iter_no_change, alpha=network.alpha,
+                    n_iter_no_change=network._patience(), alpha=network.alpha,
                     weight_mask=network._weight_mask(), validation_score=validation_score,
                     bayesian=stage.solver == "br", verbose=network.verbose)
             fit.alpha, fit.effective_params = result.alpha, result.effective_params
@@ -374,7 +374,7 @@ def _train_gradient(network, solver, theta, problem, rng, validation_score):
             optimizer=optimizer,
             batch_size=batch_size, max_iter=iterations(network.max_iter, solver),
             tol=network.tol,
-            n_iter_no_change=network.n_iter_no_change, clip_norm=network.clip_norm,
+            n_iter_no_change=network._patience(), clip_norm=network.clip_norm,
             alpha=network.alpha, weight_mask=network._weight_mask(), rng=rng,
             validation_score=validation_score, verbose=network.verbose)
 
