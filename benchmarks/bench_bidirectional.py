@@ -7,7 +7,8 @@ Run: ``python benchmarks/bench_bidirectional.py`` (writes
 One training step is what ``narxcast.impute.RecurrentImputer`` does per mini-batch: the
 outputs of a batch of 16 windows of 96 steps (6 inputs, one output at every step), the
 weighted squared error, its gradient by backpropagation through time in both directions, and
-an Adam update. narxcast: ``kernels.bidirectional.loss_gradient`` and the package's Adam;
+an Adam update. narxcast: ``kernels.bidirectional.batch_loss_gradient`` (the batch in parts
+of eight windows on parallel threads) and the package's Adam;
 PyTorch: ``nn.RNN/LSTM/GRU(bidirectional=True)`` and a linear head, ``backward`` and
 ``torch.optim.Adam``, with as many threads as Numba. Each figure is the best of
 ``REPEATS`` (5) runs of ``STEPS`` (20) steps. The same kernel with one direction is timed
@@ -41,12 +42,12 @@ def narxcast_step_time(cell, hidden, directions, x, y, weights):
     grad = np.empty_like(theta)
     optimizer = Adam(theta.size, learning_rate_init=0.01)
     no_penalty = np.zeros(theta.size)
-    bidirectional.loss_gradient(theta, layout, x, y, weights, grad)  # compiled or loaded
+    bidirectional.batch_loss_gradient(theta, layout, x, y, weights, grad)  # compiled
     best = np.inf
     for _ in range(REPEATS):
         started = time.perf_counter()
         for _ in range(STEPS):
-            bidirectional.loss_gradient(theta, layout, x, y, weights, grad)
+            bidirectional.batch_loss_gradient(theta, layout, x, y, weights, grad)
             optimizer.step(theta, grad, no_penalty, 0.0, 5.0)
         best = min(best, (time.perf_counter() - started) / STEPS)
     return best

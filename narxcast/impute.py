@@ -377,8 +377,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                     weights[first:first + length, target, b] = (  # each gap counts alike
                         measured[first:first + length] / length)
                 y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
-            loss = _bidirectional.loss_gradient(self.theta_, self.layout_, x, y_batch, weights,
-                                                grad)
+            loss = _bidirectional.batch_loss_gradient(self.theta_, self.layout_, x, y_batch,
+                                                      weights, grad)
             optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
             self.loss_curve_.append(float(loss))
 

@@ -48,10 +48,11 @@ default="auto"
         iterations. "br": Levenberg–Marquardt with Bayesian regularisation (MATLAB's
         ``trainbr``; MacKay 1992, Foresee & Hagan 1997): the penalty is re-estimated from
         the data after every step instead of ``alpha`` (``alpha_`` and
-        ``effective_params_`` say where it settled). "ga": a genetic algorithm, "cmaes":
-        CMA-ES, both on DEAP, evaluating a whole generation in one parallel kernel call. A
-        sequence is a hybrid run in turn, each trainer starting where the one before
-        stopped: ``("ga", "lm")`` evolves, then refines. "auto": "adam" with
+        ``effective_params_`` say where it settled). "ga": a genetic algorithm (DEAP's
+        operators, applied to the whole population at once), "cmaes": DEAP's CMA-ES, both
+        evaluating a whole generation in one parallel kernel call. A sequence is a hybrid run
+        in turn, each trainer starting where the one before stopped: ``("ga", "lm")``
+        evolves, then refines. "auto": "adam" with
         ``focus="prediction"``, "br" with ``focus="simulation"`` (it simulated 1.2-10x
         better than Adam on the simulated systems of ``benchmarks/sysid.py``).
     focus : {"prediction", "simulation"}, default="prediction"

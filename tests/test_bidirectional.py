@@ -134,3 +134,21 @@ def test_kernel_gradient_matches_pytorch(rng, kind, directions):
         for name, _, _ in bidirectional.weight_names(layout)])
     assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
     np.testing.assert_allclose(grad, expected, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_batch_on_parallel_threads_equals_one_batch(rng, directions):
+    """The batch cut into parts on threads has the whole batch's loss and gradient, parts
+    weighted by their share of the weights (one part may have none)."""
+    layout = bidirectional.layout([3, 4, 2], GRU, directions)
+    theta = rng.normal(0, 0.5, layout.n_params)
+    n_batch = 2 * bidirectional.PART + 3  # three parts, the last a short one
+    inputs = rng.normal(size=(11, 3, n_batch))
+    targets = rng.normal(size=(11, 2, n_batch))
+    weights = (rng.uniform(size=targets.shape) > 0.5).astype(float)
+    weights[:, :, :bidirectional.PART] = 0.0  # the first part has no weight
+    whole, parts = np.empty(layout.n_params), np.empty(layout.n_params)
+    loss = bidirectional.loss_gradient(theta, layout, inputs, targets, weights, whole)
+    assert bidirectional.batch_loss_gradient(theta, layout, inputs, targets, weights,
+                                             parts) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(parts, whole, rtol=1e-10, atol=1e-14)

@@ -415,13 +415,9 @@ def test_the_builders_standing_in_the_full_benchmark_is_the_committed_one():
     assert entries.idxmin(axis=1).value_counts().idxmax() == "AutoForecaster"
 
 
-def test_gap_filling_examples_print_what_the_guide_says(guide):
-    text = section_text(GUIDES / "gap_filling.md", "A day missing from a wind record")
-    claimed = [float(v) for v in re.search(
-        r"This prints ([\d.]+) m/s for the network and ([\d.]+) m/s", text).groups()]
-    printed = guide("gap_filling")["A day missing from a wind record", 0].printed
-    assert [float(v) for v in re.findall(r"RMSE ([\d.]+) m/s", printed)] == claimed
-    assert claimed[0] < 0.8 * claimed[1]
+def test_gap_filling_irradiance_example_prints_what_the_guide_says(guide):
+    """The irradiance example's RMSE and interval coverage are what it prints, and its
+    filled values are physical."""
     text = section_text(GUIDES / "gap_filling.md", "Irradiance: physical values and intervals")
     claimed = [float(v) for v in re.search(
         r"This prints (\d+) W/m2 for the network against (\d+) W/m2 .* hold (\d+)% of", text

@@ -499,16 +499,18 @@ toml = st.one_of(st.text(max_size=80), st.sampled_from(
 @given(rows=st.lists(st.tuples(cells, cells, cells), max_size=6), config=toml,
        header=st.sampled_from(["a,b,c", "time,b,c", "time,ghi", ""]))
 def check(rows, config, header):
-    folder = pathlib.Path(tempfile.mkdtemp())
-    lines = [header] + [",".join(map(str, row)) for row in rows]
-    (folder / "data.csv").write_text("\\n".join(lines))
-    (folder / "c.toml").write_text(config)
-    for args in (["fit", str(folder / "data.csv"), "--target", "b"],
-                 ["fit", str(folder / "data.csv"), "--config", str(folder / "c.toml")],
-                 ["backtest", str(folder / "data.csv"), "--target", "b", "--time-column",
-                  "a"]):
-        code = main([*args, "--out", str(folder / "out"), "--quiet", "--param", "max_iter=1"])
-        assert code in (0, 1, 2), code
+    with tempfile.TemporaryDirectory() as name:  # (60 examples: none left behind)
+        folder = pathlib.Path(name)
+        lines = [header] + [",".join(map(str, row)) for row in rows]
+        (folder / "data.csv").write_text("\\n".join(lines))
+        (folder / "c.toml").write_text(config)
+        for args in (["fit", str(folder / "data.csv"), "--target", "b"],
+                     ["fit", str(folder / "data.csv"), "--config", str(folder / "c.toml")],
+                     ["backtest", str(folder / "data.csv"), "--target", "b", "--time-column",
+                      "a"]):
+            code = main([*args, "--out", str(folder / "out"), "--quiet", "--param",
+                         "max_iter=1"])
+            assert code in (0, 1, 2), code
 
 check()
 print("ok")

@@ -138,7 +138,7 @@ def _arx_data(rng, n=600, noise=0.02):
     return u[:, None], y + noise * rng.standard_normal(n)
 
 
-@pytest.mark.parametrize("solver, n_generations, sigma, atol", [("ga", 100, 0.05, 0.03),
+@pytest.mark.parametrize("solver, n_generations, sigma, atol", [("ga", 200, 0.05, 0.03),
                                                                ("cmaes", 60, 0.3, 0.01)])
 def test_evolution_identifies_a_linear_arx_system(rng, solver, n_generations, sigma, atol):
     """A linear NARX (no hidden layer) evolved on the free-run error finds the system: its

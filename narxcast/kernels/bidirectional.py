@@ -18,7 +18,7 @@ linear head reads the top layer's two states (``n_outputs x 2 h_L``). With one d
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .bptt import _layer_backward
 from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
@@ -36,6 +36,8 @@ from .recurrent import (
     W_IH,
     _layer,
 )
+
+PART = 8  # sequences a thread takes of a batch (batch_loss_gradient)
 
 
 class BidirectionalLayout(NamedTuple):
@@ -281,3 +283,38 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
                                 total_i += theta[w_ih + r * n_in + i] * d_input_side[r, b]
                             d_above[below, t, column, b] += total_i
     return 0.5 * loss / total
+
+
+@njit(**GRADIENT_JIT_OPTIONS, parallel=True)
+def batch_loss_gradient(theta, layout, inputs, targets, weights, grad):
+    """:func:`loss_gradient` of a batch cut into parts of :data:`PART` sequences, the parts on
+    parallel threads: the same loss and gradient, each part's weighted by its share of the
+    weights (to rounding; the parts do not depend on the number of threads, so neither do
+    the results)."""
+    n_batch = inputs.shape[2]
+    n_parts = (n_batch + PART - 1) // PART
+    losses = np.zeros(n_parts)
+    totals = np.zeros(n_parts)
+    grads = np.zeros((n_parts, grad.shape[0]))
+    for part in prange(n_parts):
+        start, stop = part * n_batch // n_parts, (part + 1) * n_batch // n_parts
+        part_weights = np.ascontiguousarray(weights[:, :, start:stop])
+        totals[part] = part_weights.sum()
+        part_grad = np.empty(grad.shape[0])
+        losses[part] = loss_gradient(theta.copy(), layout,
+                                     np.ascontiguousarray(inputs[:, :, start:stop]),
+                                     np.ascontiguousarray(targets[:, :, start:stop]),
+                                     part_weights, part_grad)
+        grads[part] = part_grad
+    total = totals.sum()
+    grad[:] = 0.0
+    if total == 0.0:
+        return 0.0
+    loss = 0.0
+    for part in range(n_parts):
+        share = totals[part] / total
+        loss += share * losses[part]
+        for i in range(grad.shape[0]):
+            grad[i] += share * grads[part, i]
+    return loss
+

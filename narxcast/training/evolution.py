@@ -1,13 +1,18 @@
-"""Evolution over a flat parameter vector with DEAP: a genetic algorithm and CMA-ES.
+"""Evolution over a flat parameter vector: a genetic algorithm and CMA-ES (DEAP).
 
 The trainer sees a model only through ``population_loss(thetas) -> losses`` (``thetas`` of
 shape ``(n_individuals, n_params)``), which the models compute for a whole generation in one
-parallel Numba call (:mod:`narxcast.kernels.population`): DEAP supplies the variation,
-selection, hall of fame and CMA-ES strategy, and never evaluates individuals one at a time.
+parallel Numba call (:mod:`narxcast.kernels.population`), never one individual at a time.
 
-DEAP draws from the global ``random`` and ``numpy.random`` generators; a run seeds both from
-its ``seed`` and gives the caller's states back afterwards, so results are reproducible and
-the user's generators are left as they were. DEAP is imported on first use only.
+The genetic algorithm is DEAP's ``eaMuPlusLambda`` with ``varOr`` variation, ``cxBlend``
+crossover, ``mutGaussian`` mutation and ``selBest`` + ``selTournament`` selection, each
+operator applied to the whole population at once as NumPy arrays (DEAP applies them one
+individual and one gene at a time in Python, which took more of a generation than the
+evaluation: ``benchmarks/NOTES.md``, 'a whole GA generation'); it draws from a
+``numpy.random.Generator`` seeded by ``seed``. CMA-ES is DEAP's strategy (Hansen), which
+draws from the global ``numpy.random`` generator: a run seeds it from ``seed`` and gives the
+caller's state back afterwards. Either way a seed gives the same result, and DEAP is
+imported on first use only.
 """
 
 import contextlib
@@ -95,68 +100,100 @@ def train_evolution(population_loss, initial, *, method="ga", n_generations=50, 
     >>> bool(result.fitness_curve[-1] < 1e-6), result.theta.round(2)
     (True, array([1., 1., 1.]))
     """
-    from deap import algorithms, base, cma, tools
-
-    Individual = _individual_class()
     initial = np.asarray(initial, dtype=np.float64)
     result = EvolutionResult(theta=initial[0].copy())
-    hall_of_fame = tools.HallOfFame(1, similar=np.array_equal)
+    best = [np.inf]
+    started = time.perf_counter()
 
-    def evaluate(individuals):
-        if not individuals:
-            return
-        losses = population_loss(np.array(individuals))
+    def evaluate(thetas):
+        losses = np.asarray(population_loss(thetas), dtype=np.float64).copy()
         losses[~np.isfinite(losses)] = np.inf
-        for individual, loss in zip(individuals, losses):
-            individual.fitness.values = (float(loss),)
-        result.n_evaluations += len(individuals)
+        result.n_evaluations += len(thetas)
+        k = int(np.argmin(losses)) if len(losses) else 0
+        if len(losses) and losses[k] < best[0]:  # the hall of fame of one
+            best[0] = losses[k]
+            result.theta = thetas[k].copy()
+        return losses
 
-    def record(population, generation):
-        hall_of_fame.update(population)
-        best = hall_of_fame[0].fitness.values[0]
-        losses = np.array([ind.fitness.values[0] for ind in population])
-        mean = float(np.mean(losses[np.isfinite(losses)])) if np.isfinite(losses).any() else np.inf
-        result.fitness_curve.append(best)
+    def record(losses, generation):
+        finite = losses[np.isfinite(losses)]
+        mean = float(finite.mean()) if finite.size else np.inf
+        result.fitness_curve.append(float(best[0]))
         result.mean_fitness_curve.append(mean)
         result.n_generations = generation
-        tell_listener(generation, best)
+        tell_listener(generation, float(best[0]))
         if verbose:
-            print(f"Generation {generation}, best loss = {best:.8f}, mean loss = {mean:.8f} "
-                  f"({time.perf_counter() - started:.1f} s)")
+            print(f"Generation {generation}, best loss = {best[0]:.8f}, mean loss = "
+                  f"{mean:.8f} ({time.perf_counter() - started:.1f} s)")
 
-    started = time.perf_counter()
-    with _seeded_global_generators(seed):
-        try:
-            if method == "ga":
-                toolbox = base.Toolbox()
-                toolbox.register("mate", tools.cxBlend, alpha=0.5)
-                toolbox.register("mutate", tools.mutGaussian, mu=0.0, sigma=sigma,
-                                 indpb=gene_rate)
-                population = [Individual(theta) for theta in initial]
-                evaluate(population)
-                hall_of_fame.update(population)
-                for generation in range(1, n_generations + 1):
-                    offspring = algorithms.varOr(population, toolbox, len(population),
-                                                 crossover_rate, mutation_rate)
-                    evaluate([ind for ind in offspring if not ind.fitness.valid])
-                    pool = population + offspring
-                    population = (tools.selBest(pool, n_elite) + tools.selTournament(
-                        pool, len(population) - n_elite, tournsize=tournament_size))
-                    record(population, generation)
-            elif method == "cmaes":
-                strategy = cma.Strategy(centroid=initial[0], sigma=sigma,
-                                        lambda_=len(initial))
-                for generation in range(1, n_generations + 1):
-                    population = strategy.generate(Individual)
-                    evaluate(population)
-                    strategy.update(population)
-                    record(population, generation)
-            else:
-                raise ValueError(f"`method` must be one of {METHODS}. Got {method!r}.")
-        except KeyboardInterrupt:
-            result.stopped_by = "interrupted"
-            warnings.warn(f"Evolution interrupted after {result.n_generations} generations; "
-                          "the best parameters seen were kept.", RuntimeWarning, stacklevel=3)
-    if len(hall_of_fame):
-        result.theta = np.array(hall_of_fame[0], dtype=np.float64)
+    try:
+        if method == "ga":
+            _genetic_algorithm(evaluate, record, initial, n_generations, sigma, crossover_rate,
+                               mutation_rate, gene_rate, n_elite, tournament_size,
+                               np.random.default_rng(seed))
+        elif method == "cmaes":
+            _cma_es(evaluate, record, initial, n_generations, sigma, seed)
+        else:
+            raise ValueError(f"`method` must be one of {METHODS}. Got {method!r}.")
+    except KeyboardInterrupt:
+        result.stopped_by = "interrupted"
+        warnings.warn(f"Evolution interrupted after {result.n_generations} generations; "
+                      "the best parameters seen were kept.", RuntimeWarning, stacklevel=3)
     return result
+
+
+def _genetic_algorithm(evaluate, record, population, n_generations, sigma, crossover_rate,
+                       mutation_rate, gene_rate, n_elite, tournament_size, rng):
+    """DEAP's (mu + lambda) generations (see :func:`train_evolution`), whole-population."""
+    n, n_params = population.shape
+    losses = evaluate(population)
+    alpha = 0.5  # cxBlend's
+    for generation in range(1, n_generations + 1):
+        # varOr: each offspring is a crossover child, a mutant or a copy of a parent
+        draw = rng.random(n)
+        crossed = draw < crossover_rate
+        mutated = ~crossed & (draw < crossover_rate + mutation_rate)
+        copied = ~(crossed | mutated)
+        offspring = np.empty_like(population)
+        offspring_losses = np.empty(n)
+        k = int(crossed.sum())
+        first = rng.integers(n, size=k)  # two distinct parents (random.sample)
+        second = rng.integers(n - 1, size=k)
+        second += second >= first
+        gamma = (1.0 + 2.0 * alpha) * rng.random((k, n_params)) - alpha
+        offspring[crossed] = (1.0 - gamma) * population[first] + gamma * population[second]
+        m = int(mutated.sum())
+        genes = rng.random((m, n_params)) < gene_rate
+        offspring[mutated] = population[rng.integers(n, size=m)] + genes * rng.normal(
+            0.0, sigma, (m, n_params))
+        parents = rng.integers(n, size=int(copied.sum()))
+        offspring[copied] = population[parents]  # a copy keeps its parent's fitness
+        offspring_losses[copied] = losses[parents]
+        changed = ~copied
+        if changed.any():
+            offspring_losses[changed] = evaluate(offspring[changed])
+        pool = np.concatenate([population, offspring])
+        pool_losses = np.concatenate([losses, offspring_losses])
+        # selBest(n_elite) + selTournament: stable, so ties keep the pool's order as DEAP's
+        elite = np.argsort(pool_losses, kind="stable")[:n_elite]
+        aspirants = rng.integers(2 * n, size=(n - n_elite, tournament_size))
+        winners = aspirants[np.arange(n - n_elite), np.argmin(pool_losses[aspirants], axis=1)]
+        chosen = np.concatenate([elite, winners])
+        population, losses = pool[chosen], pool_losses[chosen]
+        record(losses, generation)
+
+
+def _cma_es(evaluate, record, initial, n_generations, sigma, seed):
+    """DEAP's CMA-ES from ``initial[0]``, ``len(initial)`` individuals a generation."""
+    from deap import cma
+
+    Individual = _individual_class()
+    with _seeded_global_generators(seed):
+        strategy = cma.Strategy(centroid=initial[0], sigma=sigma, lambda_=len(initial))
+        for generation in range(1, n_generations + 1):
+            population = strategy.generate(Individual)
+            losses = evaluate(np.array(population))
+            for individual, loss in zip(population, losses):
+                individual.fitness.values = (float(loss),)
+            strategy.update(population)
+            record(losses, generation)
