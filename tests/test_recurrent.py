@@ -246,13 +246,13 @@ def _sign_recall(model, seed, **options):
 
 @pytest.mark.slow
 def test_lstm_defaults_learn_a_40_step_memory():
-    """With its defaults the LSTM trains through the loss's plateau and recalls the sign (the
-    patience of ten epochs stopped it there: recall at chance for one seed in three)."""
-    results = [_sign_recall(LSTMRegressor, seed) for seed in range(3)]
-    recalls = [recall for recall, _ in results]
-    assert min(recalls) > 0.9 and np.mean(recalls) >= 0.95, recalls
-    impatient = [_sign_recall(LSTMRegressor, seed, n_iter_no_change=10) for seed in (3, 5)]
-    assert all(n_iter < 200 and recall < 0.7 for recall, n_iter in impatient), impatient
+    """With its defaults the LSTM trains through the loss's plateau and recalls the sign; a
+    patience of ten epochs stops it there, at chance (``benchmarks/results/recall.md``: four
+    seeds of ten)."""
+    recalls = [_sign_recall(LSTMRegressor, seed)[0] for seed in (0, 1)]
+    assert min(recalls) >= 0.95, recalls
+    recall, n_iter = _sign_recall(LSTMRegressor, 3, n_iter_no_change=10)
+    assert n_iter < 200 and recall < 0.7, (recall, n_iter)
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
