@@ -29,12 +29,11 @@ def make_imputer(spec, coverage=()):
     from .impute import RecurrentImputer
 
     params = dict(spec.params)
-    unknown = sorted(set(params) - set(RecurrentImputer(spec.target).get_params()) - {"target"})
-    if unknown or "target" in params:
-        raise InputError(f"the imputer has no parameter {(unknown or ['target'])[0]!r} to set "
-                         f"with --param (it has: "
-                         f"{', '.join(sorted(set(RecurrentImputer(0).get_params()) - {'target'}))}"
-                         ").")
+    known = set(RecurrentImputer(spec.target).get_params()) - {"target"}  # (--target sets it)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InputError(f"the imputer has no parameter {unknown[0]!r} to set with --param (it "
+                         f"has: {', '.join(sorted(known))}).")
     if "solar" in spec.features:
         params.setdefault("clearsky", "clearsky_ghi")
     if coverage:
