@@ -229,24 +229,6 @@ class ClearSkyIndexRegressor(_DelegatingForecaster, RegressorMixin, BaseEstimato
         self.estimator_.update(X, self._index(X, y), **_groups_keyword(groups))
         return self
 
-    def score(self, X: Rows | None, y: Rows, sample_weight: ArrayLike | None = None,
-              horizon: int | None = None) -> float:
-        """R^2 of forecasts of ``y``, as a narxcast forecaster's ``score``.
-
-        Parameters
-        ----------
-        X, y, sample_weight, horizon
-            As :meth:`narxcast.NARXRegressor.score`.
-
-        Returns
-        -------
-        float
-            R^2 of the forecasts.
-        """
-        from ._forecaster import forecast_r2
-
-        return forecast_r2(self, X, y, horizon, sample_weight)
-
 
 class IrradianceRegressor(ClearSkyIndexRegressor):
     """Forecast irradiance with any forecaster, kept physical: never negative, zero where it
