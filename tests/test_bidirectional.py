@@ -56,13 +56,20 @@ def test_kernel_layout_names_and_shapes_are_pytorchs(directions):
                                + 4 * directions + 1)
 
 
-@pytest.mark.parametrize("kind", list(CELLS))
-@pytest.mark.parametrize("directions", [2, 1])
-def test_kernel_outputs_match_pytorch(rng, kind, directions):
+def _torch_twin(kind, hidden, directions):
+    """PyTorch and its two-layer float64 ``nn.RNN/LSTM/GRU`` of 3 inputs and ``hidden`` units
+    in ``directions`` (seeded; the test is skipped without PyTorch)."""
     torch = pytest.importorskip("torch")
     module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
     torch.manual_seed(0)
-    twin = module(3, 5, num_layers=2, bidirectional=directions == 2, dtype=torch.float64)
+    return torch, module(3, hidden, num_layers=2, bidirectional=directions == 2,
+                         dtype=torch.float64)
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+@pytest.mark.parametrize("directions", [2, 1])
+def test_kernel_outputs_match_pytorch(rng, kind, directions):
+    torch, twin = _torch_twin(kind, 5, directions)
     layout = bidirectional.layout([3, 5, 5, 1], CELLS[kind], directions)
     theta = np.zeros(layout.n_params)
     state = twin.state_dict()
@@ -110,10 +117,7 @@ def test_kernel_gradient_matches_finite_differences(rng, kind, hidden, direction
 @pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("directions", [2, 1])
 def test_kernel_gradient_matches_pytorch(rng, kind, directions):
-    torch = pytest.importorskip("torch")
-    module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-    torch.manual_seed(0)
-    twin = module(3, 4, num_layers=2, bidirectional=directions == 2, dtype=torch.float64)
+    torch, twin = _torch_twin(kind, 4, directions)
     head = torch.nn.Linear(4 * directions, 1, dtype=torch.float64)
     layout = bidirectional.layout([3, 4, 4, 1], CELLS[kind], directions)
     state = {**twin.state_dict(), **{f"head.{k}": v for k, v in head.state_dict().items()}}
