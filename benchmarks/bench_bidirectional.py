@@ -32,6 +32,7 @@ RUNS = 3  # whole-benchmark runs, for the ranges
 
 def narxcast_step_time(cell, hidden, directions, x, y, weights):
     from narxcast.kernels import bidirectional
+    from narxcast.kernels.blas import single_threaded_blas
     from narxcast.kernels.recurrent import ELMAN, GRU, LSTM
     from narxcast.training.gradient import Adam
 
@@ -44,12 +45,13 @@ def narxcast_step_time(cell, hidden, directions, x, y, weights):
     no_penalty = np.zeros(theta.size)
     bidirectional.batch_loss_gradient(theta, layout, x, y, weights, grad)  # compiled
     best = np.inf
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        for _ in range(STEPS):
-            bidirectional.batch_loss_gradient(theta, layout, x, y, weights, grad)
-            optimizer.step(theta, grad, no_penalty, 0.0, 5.0)
-        best = min(best, (time.perf_counter() - started) / STEPS)
+    with single_threaded_blas():  # as the imputer trains: the parts are on threads
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            for _ in range(STEPS):
+                bidirectional.batch_loss_gradient(theta, layout, x, y, weights, grad)
+                optimizer.step(theta, grad, no_penalty, 0.0, 5.0)
+            best = min(best, (time.perf_counter() - started) / STEPS)
     return best
 
 

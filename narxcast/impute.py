@@ -24,6 +24,7 @@ from ._validation import (
 from .features import DAYTIME_CLEARSKY, daytime_mask
 from .intervals import conformal_offsets as _conformal_offsets
 from .kernels import bidirectional as _bidirectional
+from .kernels.blas import single_threaded_blas as _single_threaded_blas
 from .kernels.recurrent import ELMAN, GRU, LSTM
 from .training.gradient import Adam as _Adam
 
@@ -357,30 +358,31 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         grad = np.empty_like(self.theta_)
         window, batch = self.window, self.batch_size
         self.loss_curve_ = []
-        for _ in range(self.max_iter):
-            starts = rng.randint(0, len(targets) - window + 1, size=batch)
-            x = np.empty((window, inputs.shape[1], batch))
-            y_batch = np.zeros((window, n_targets, batch))
-            weights = np.zeros((window, n_targets, batch))
-            for b, start in enumerate(starts):
-                rows = slice(start, start + window)
-                x[:, :, b] = inputs[rows]
-                length = self._block(rng)
-                first = rng.randint(1, window - length)
-                hidden = [0]
-                if n_targets > 1:  # a random subset of the targets, at least one
-                    hidden = np.flatnonzero(rng.uniform(size=n_targets) < 0.5).tolist() or [
-                        int(rng.randint(n_targets))]
-                for target in hidden:
-                    self._hide(x[:, :, b], first, length, target)
-                    measured = observed[rows, target]
-                    weights[first:first + length, target, b] = (  # each gap counts alike
-                        measured[first:first + length] / length)
-                y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
-            loss = _bidirectional.batch_loss_gradient(self.theta_, self.layout_, x, y_batch,
-                                                      weights, grad)
-            optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
-            self.loss_curve_.append(float(loss))
+        with _single_threaded_blas():  # the kernel's products are small, on threads
+            for _ in range(self.max_iter):
+                starts = rng.randint(0, len(targets) - window + 1, size=batch)
+                x = np.empty((window, inputs.shape[1], batch))
+                y_batch = np.zeros((window, n_targets, batch))
+                weights = np.zeros((window, n_targets, batch))
+                for b, start in enumerate(starts):
+                    rows = slice(start, start + window)
+                    x[:, :, b] = inputs[rows]
+                    length = self._block(rng)
+                    first = rng.randint(1, window - length)
+                    hidden = [0]
+                    if n_targets > 1:  # a random subset of the targets, at least one
+                        hidden = np.flatnonzero(rng.uniform(size=n_targets) < 0.5).tolist() or [
+                            int(rng.randint(n_targets))]
+                    for target in hidden:
+                        self._hide(x[:, :, b], first, length, target)
+                        measured = observed[rows, target]
+                        weights[first:first + length, target, b] = (  # each gap counts alike
+                            measured[first:first + length] / length)
+                    y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
+                loss = _bidirectional.batch_loss_gradient(self.theta_, self.layout_, x, y_batch,
+                                                          weights, grad)
+                optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
+                self.loss_curve_.append(float(loss))
 
     def _calibrate(self, values, n_train, rng, n_blocks=400):
         """Per target, the errors of filling ``n_blocks`` blocks hidden in the rows from

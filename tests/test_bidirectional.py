@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from narxcast.kernels import bidirectional
-from narxcast.kernels.recurrent import ELMAN, GRU, LSTM
+from narxcast.kernels.recurrent import CELL_BLOCKS, ELMAN, GATE_BLOCKS, GRU, LSTM, uses_blas
 
 from . import naive
 
@@ -114,17 +114,43 @@ def test_kernel_gradient_matches_finite_differences(rng, kind, hidden, direction
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_kernel_gradient_through_blas_matches_finite_differences(rng, kind):
+    """At sizes whose products go through BLAS (``recurrent.uses_blas``; the tests above
+    take the loops), two bidirectional layers: partial derivatives of every tensor, a few
+    of each, against central differences."""
+    hidden, n_batch = 12, 12
+    layout = bidirectional.layout([3, hidden, hidden, 1], CELLS[kind])
+    rows = int(CELL_BLOCKS[CELLS[kind], GATE_BLOCKS]) * hidden
+    assert uses_blas(rows, 3 + hidden, n_batch)
+    theta = rng.normal(0, 0.3, layout.n_params)
+    inputs = rng.normal(size=(7, 3, n_batch))
+    targets = rng.normal(size=(7, 1, n_batch))
+    weights = (rng.uniform(size=targets.shape) > 0.3).astype(float)
+    grad = np.empty_like(theta)
+    bidirectional.loss_gradient(theta, layout, inputs, targets, weights, grad)
+    sampled = np.concatenate([offset + rng.choice(size, min(3, size), replace=False)
+                              for _, offset, shape in bidirectional.weight_names(layout)
+                              for size in [int(np.prod(shape))]])
+    step = 1e-6
+    numeric = [(_loss(theta + step * e, layout, inputs, targets, weights)
+                - _loss(theta - step * e, layout, inputs, targets, weights)) / (2 * step)
+               for e in np.eye(theta.size)[sampled]]
+    np.testing.assert_allclose(grad[sampled], numeric, rtol=1e-5, atol=1e-8)
+
 @pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("directions", [2, 1])
-def test_kernel_gradient_matches_pytorch(rng, kind, directions):
-    torch, twin = _torch_twin(kind, 4, directions)
-    head = torch.nn.Linear(4 * directions, 1, dtype=torch.float64)
-    layout = bidirectional.layout([3, 4, 4, 1], CELLS[kind], directions)
+@pytest.mark.parametrize("hidden, n_batch", [(4, 2), (12, 12)])  # loops, then BLAS
+def test_kernel_gradient_matches_pytorch(rng, kind, directions, hidden, n_batch):
+    torch, twin = _torch_twin(kind, hidden, directions)
+    head = torch.nn.Linear(hidden * directions, 1, dtype=torch.float64)
+    layout = bidirectional.layout([3, hidden, hidden, 1], CELLS[kind], directions)
     state = {**twin.state_dict(), **{f"head.{k}": v for k, v in head.state_dict().items()}}
     theta = np.concatenate([state[name].numpy().ravel()
                             for name, _, _ in bidirectional.weight_names(layout)])
-    inputs = rng.normal(size=(15, 3, 2))
-    targets = rng.normal(size=(15, 1, 2))
+    inputs = rng.normal(size=(15, 3, n_batch))
+    targets = rng.normal(size=(15, 1, n_batch))
     weights = np.ones_like(targets)
     grad = np.empty_like(theta)
     loss = bidirectional.loss_gradient(theta, layout, inputs, targets, weights, grad)

@@ -20,7 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from .bptt import _layer_backward
+from .blas import gemm
+from .bptt import _accumulate_transposed, _layer_backward, _outer
 from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 from .recurrent import (
     B_HH,
@@ -35,6 +36,7 @@ from .recurrent import (
     W_HH,
     W_IH,
     _layer,
+    uses_blas,
 )
 
 PART = 8  # sequences a thread takes of a batch (batch_loss_gradient)
@@ -228,6 +230,7 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
     d_input_side = np.zeros((CELL_BLOCKS[cell, SCRATCH_BLOCKS] * hidden, n_batch))
     d_hidden_side = np.zeros_like(d_input_side)
     x = np.empty((directions * hidden if n_layers > 1 else sizes[0], n_batch))
+    d_below = np.empty((directions * hidden, n_batch))
     for layer in range(n_layers - 1, -1, -1):
         n_hidden = sizes[layer + 1]
         n_in = sizes[0] if layer == 0 else directions * sizes[layer]
@@ -235,8 +238,6 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
         first = directions * (layer - 1)  # the layer below's first row of states
         for direction in range(directions):
             k = directions * layer + direction
-            w_ih, w_hh = offsets[k, W_IH], offsets[k, W_HH]
-            b_ih, b_hh = offsets[k, B_IH], offsets[k, B_HH]
             d_previous[:] = 0.0
             for s in range(n_steps, 0, -1):
                 t = s - 1 if direction == 0 else n_steps - s
@@ -261,28 +262,58 @@ def loss_gradient(theta, layout, inputs, targets, weights, grad):
                             if directions == 2:
                                 x[h_below + j, b] = states[first + 1, n_steps - t, j, b]
                     source = x
-                h_previous = states[k, s - 1]
-                for r in range(n_rows):
-                    for b in range(n_batch):
-                        g_in, g_hidden = d_input_side[r, b], hidden_side[r, b]
-                        grad[b_ih + r] += g_in
-                        grad[b_hh + r] += g_hidden
-                        for i in range(n_in):
-                            grad[w_ih + r * n_in + i] += g_in * source[i, b]
-                        for j in range(n_hidden):
-                            grad[w_hh + r * n_hidden + j] += g_hidden * h_previous[j, b]
-                            d_previous[j, b] += theta[w_hh + r * n_hidden + j] * g_hidden
-                if layer > 0:
+                _direction_backward(theta, grad, offsets[k], n_rows, n_in, n_hidden, source,
+                                    states[k, s - 1], d_input_side, hidden_side, d_previous,
+                                    d_below, layer > 0, n_batch)
+                if layer > 0:  # the layer below's two directions read the halves of x
                     h_below = sizes[layer]
-                    for i in range(n_in):
-                        below, column = (first, i) if i < h_below else (
-                            first + 1, i - h_below)
+                    for j in range(h_below):
                         for b in range(n_batch):
-                            total_i = 0.0
-                            for r in range(n_rows):
-                                total_i += theta[w_ih + r * n_in + i] * d_input_side[r, b]
-                            d_above[below, t, column, b] += total_i
+                            d_above[first, t, j, b] += d_below[j, b]
+                            if directions == 2:
+                                d_above[first + 1, t, j, b] += d_below[h_below + j, b]
     return 0.5 * loss / total
+
+
+@njit(**GRADIENT_JIT_OPTIONS, inline="always")
+def _direction_backward(theta, grad, row, n_rows, n_in, n_hidden, source, h_previous,
+                        d_input_side, hidden_side, d_previous, d_below, below, n_batch):
+    """One step of one direction's weight and bias gradients from its pre-activation
+    gradients, the gradient carried to its previous state (``d_previous +=``) and, with
+    ``below``, the one to its input (``d_below =``): products through BLAS from the
+    unidirectional kernels' size on (:func:`.recurrent.uses_blas`), vectorised loops below it
+    (as :func:`.bptt._weights_backward`)."""
+    w_ih, w_hh, b_ih, b_hh = row[W_IH], row[W_HH], row[B_IH], row[B_HH]
+    for r in range(n_rows):
+        in_sum, hidden_sum = 0.0, 0.0
+        for b in range(n_batch):
+            in_sum += d_input_side[r, b]
+            hidden_sum += hidden_side[r, b]
+        grad[b_ih + r] += in_sum
+        grad[b_hh + r] += hidden_sum
+    if uses_blas(n_rows, n_in + n_hidden, n_batch):
+        w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
+        w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
+        gemm(False, True, d_input_side[:n_rows], source[:n_in],
+             grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
+        gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
+             grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+        gemm(True, False, w_hidden, hidden_side[:n_rows], d_previous[:n_hidden], True)
+        if below:
+            gemm(True, False, w_input, d_input_side[:n_rows], d_below[:n_in], False)
+        return
+    for r in range(n_rows):
+        _outer(grad, w_ih, n_in, r, n_in, d_input_side, source, n_batch)
+        _outer(grad, w_hh, n_hidden, r, n_hidden, hidden_side, h_previous, n_batch)
+    for j in range(n_hidden):
+        _accumulate_transposed(theta, w_hh, n_hidden, j, n_rows, hidden_side, d_previous, j,
+                               n_batch)
+    if below:
+        for i in range(n_in):
+            for b in range(n_batch):
+                d_below[i, b] = 0.0
+            _accumulate_transposed(theta, w_ih, n_in, i, n_rows, d_input_side, d_below, i,
+                                   n_batch)
 
 
 @njit(**GRADIENT_JIT_OPTIONS, parallel=True)
