@@ -9,7 +9,8 @@ narxcast``, and a first fit + forecast with the Numba cache filled (``bench_rnn.
 8-unit LSTM with the defaults and one epoch per stage, then the all-origins 24-step forecast
 of a year; a NARX alike), its import included and the loading of the data left out; and the
 same first fit + forecast with an empty Numba cache (every kernel it needs compiled),
-``COLD_RUNS`` (3) times, after the others.
+``COLD_RUNS`` (3) times, after the others. Python's bytecode is written and read in every
+child, as it is for an installed package.
 """
 
 import json
@@ -47,7 +48,11 @@ FIRST_FITS = {"LSTMRegressor": CHILD,
 
 
 def child(code, cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, NARXCAST_QUIET="1")
+    # bytecode written and read, as for the floor's packages (pip compiles an installed
+    # package's at install): with PYTHONDONTWRITEBYTECODE set, a source tree's modules would
+    # be compiled from source in every process and the import measured that instead
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env.update(NUMBA_CACHE_DIR=cache_dir, NARXCAST_QUIET="1")
     output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
