@@ -388,6 +388,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         """Per target, the errors of filling ``n_blocks`` blocks hidden in the rows from
         ``n_train`` on (lengths as in training), by gap-length class (see the class)."""
         n_rows = len(values)
+        inputs, _ = self._network_inputs(values)
+        bounds = self._bounds(values)
         results = []
         for target, column in enumerate(self.columns_):
             rows, classes = [], []
@@ -401,13 +403,15 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                 classes.append(np.full(length, _gap_class(length)))
             errors = np.empty((0, 2))
             if rows:
-                gapped = values.copy()
                 truth = values[np.concatenate(rows), column]
                 filled = []
-                for block in rows:
-                    gapped[block, column] = np.nan
-                    filled.append(self._fill_runs(gapped, target, [(block[0], block[-1] + 1)]))
-                    gapped[block, column] = values[block, column]
+                for block in rows:  # hidden in the inputs as a gap is (bridged, not known)
+                    first, end = block[0], block[-1] + 1
+                    kept = inputs[first:end].copy()
+                    self._hide(inputs, first, end - first, target)
+                    filled.append(self._fill_runs(values, target, [(first, end)], inputs,
+                                                  bounds))
+                    inputs[first:end] = kept
                 error = truth - np.concatenate(filled)
                 if self.clearsky_column_ is not None:
                     clearsky = values[np.concatenate(rows), self.clearsky_column_]
@@ -419,13 +423,12 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         return results
 
     # ----------------------------------------------------------------------- transform
-    def _fill_runs(self, values, target, runs, inputs=None):
+    def _fill_runs(self, values, target, runs, inputs, bounds=None):
         """The filled values of ``target`` over ``runs`` (``(first, end)`` of its gaps in
-        ``values``), each from ``window // 2`` rows either side, within the bounds."""
-        if inputs is None:
-            inputs, _ = self._network_inputs(values)
+        ``values``, whose network ``inputs`` are given), each from ``window // 2`` rows either
+        side, within the ``bounds`` of ``values`` (computed when None)."""
         column = self.columns_[target]
-        lower, upper = self._bounds(values)
+        lower, upper = self._bounds(values) if bounds is None else bounds
         half = self.window // 2
         filled = []
         for first, end in runs:
