@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from .blas import gemm
-from .bptt import _accumulate_transposed, _layer_backward, _outer
+from .bptt import _accumulate_transposed, _layer_backward, _outer, weight_gradients
 from .config import GRADIENT_JIT_OPTIONS, JIT_OPTIONS
 from .recurrent import (
     B_HH,
@@ -294,10 +294,8 @@ def _direction_backward(theta, grad, row, n_rows, n_in, n_hidden, source, h_prev
     if uses_blas(n_rows, n_in + n_hidden, n_batch):
         w_input = theta[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in))
         w_hidden = theta[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden))
-        gemm(False, True, d_input_side[:n_rows], source[:n_in],
-             grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
-        gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
-             grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+        weight_gradients(grad, w_ih, w_hh, n_rows, n_in, n_hidden, d_input_side, hidden_side,
+                         source, h_previous)
         gemm(True, False, w_hidden, hidden_side[:n_rows], d_previous[:n_hidden], True)
         if below:
             gemm(True, False, w_input, d_input_side[:n_rows], d_below[:n_in], False)

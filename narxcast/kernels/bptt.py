@@ -177,6 +177,18 @@ def _forward_windows(theta, layout, inputs_t, targets_t, origins, burn_in, windo
                   forecasts[scored], n_batch)
 
 
+@njit(**GRADIENT_JIT_OPTIONS, **INTERNAL)
+def weight_gradients(grad, w_ih, w_hh, n_rows, n_in, n_hidden, d_input_side, hidden_side,
+                     source, h_previous):
+    """A layer's step of weight gradients through BLAS: ``grad[W_ih] += d_input_side @
+    source.T`` and ``grad[W_hh] += hidden_side @ h_previous.T`` (the first ``n_rows`` gate
+    rows; the weights at ``w_ih``, ``w_hh`` in θ, row-major as PyTorch's)."""
+    gemm(False, True, d_input_side[:n_rows], source[:n_in],
+         grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
+    gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
+         grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+
+
 @njit(**GRADIENT_JIT_OPTIONS, inline="always")
 def _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below, h_previous,
                       d_input_side, hidden_side, d_state, d_state_next, dx, feedback,
@@ -190,10 +202,8 @@ def _weights_backward(theta, weights_t, grad, sizes, offsets, cell, layer, below
     if uses_blas(n_rows, n_in + n_hidden, n_batch):
         w_input_t = weights_t[w_ih:w_ih + n_rows * n_in].reshape((n_in, n_rows))
         w_hidden_t = weights_t[w_hh:w_hh + n_rows * n_hidden].reshape((n_hidden, n_rows))
-        gemm(False, True, d_input_side[:n_rows], below[:n_in],
-             grad[w_ih:w_ih + n_rows * n_in].reshape((n_rows, n_in)), True)
-        gemm(False, True, hidden_side[:n_rows], h_previous[:n_hidden],
-             grad[w_hh:w_hh + n_rows * n_hidden].reshape((n_rows, n_hidden)), True)
+        weight_gradients(grad, w_ih, w_hh, n_rows, n_in, n_hidden, d_input_side, hidden_side,
+                         below, h_previous)
         gemm(False, False, w_hidden_t, hidden_side[:n_rows], d_state_next[layer, :n_hidden],
              True)
         if layer > 0:
