@@ -423,12 +423,12 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         return results
 
     # ----------------------------------------------------------------------- transform
-    def _fill_runs(self, values, target, runs, inputs, bounds=None):
+    def _fill_runs(self, values, target, runs, inputs, bounds):
         """The filled values of ``target`` over ``runs`` (``(first, end)`` of its gaps in
-        ``values``, whose network ``inputs`` are given), each from ``window // 2`` rows either
-        side, within the ``bounds`` of ``values`` (computed when None)."""
+        ``values``), each from ``window // 2`` rows either side of the network ``inputs``,
+        within ``bounds`` (``(lower, upper)`` of every row: :meth:`_bounds`)."""
         column = self.columns_[target]
-        lower, upper = self._bounds(values) if bounds is None else bounds
+        lower, upper = bounds
         half = self.window // 2
         filled = []
         for first, end in runs:
@@ -451,12 +451,13 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         if (missing.all(axis=0) & missing.any(axis=0)).any():
             raise ValueError("A target has no measured value to fill its gaps from.")
         inputs, _ = self._network_inputs(values)
+        bounds = self._bounds(values)
         filled = values.copy()
         for target, column in enumerate(self.columns_):
             runs = _runs(missing[:, target])
             if runs:
                 rows = np.concatenate([np.arange(first, end) for first, end in runs])
-                filled[rows, column] = self._fill_runs(values, target, runs, inputs)
+                filled[rows, column] = self._fill_runs(values, target, runs, inputs, bounds)
         return values, filled, missing
 
     def transform(self, X: ArrayLike | pd.DataFrame) -> np.ndarray | pd.DataFrame:
