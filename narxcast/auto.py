@@ -88,8 +88,8 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     quotients, :func:`~narxcast.orders.lipschitz_orders`; with ``focus="prediction"`` also a
     seasonal feedback delay from the target's autocorrelation, :func:`seasonal_lags`), fits
     each candidate once per seed on those rows and scores it on the tail by the focus's
-    error: the RMSE of the forecasts at ``horizons`` (pooled over them), or of a free-run
-    simulation of the tail from its first measured rows (``focus="simulation"``).
+    error: the RMSE of the forecasts at ``horizons`` (pooled over them), or of the tail of a
+    free-run simulation of the record from its first measured rows (``focus="simulation"``).
     Candidates: NARX networks with Bayesian regularisation (``solver="br"``: no penalty to
     search) of two sizes and two orders, gradient-trained NARX networks (of two orders for
     prediction), GRU, LSTM and Elman networks, all with the builder's ``focus``, and an
@@ -231,17 +231,19 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
 
     def _tail_outputs(self, model, X, y, bounds, first):
         """The focus's outputs of ``model`` (fitted on the rows before each record's tail) on
-        the tails, concatenated: a free-run simulation of each tail from its first ``first``
-        measured rows, or the forecasts of its rows at every horizon; None when any is not
-        finite (a fit that ran away)."""
+        the tails, concatenated: a free-run simulation of each record from its first ``first``
+        measured rows, through the rows fitted into the tail (measurement noise in the tail's
+        own first rows would set a free run's initial state there, and a model that keeps such
+        an offset would be judged by the noise), or the forecasts of the tail's rows at every
+        horizon; None when any is not finite (a fit that ran away)."""
         parts = []
         for start, tail_start, end in bounds:
             if self.focus == "simulation":
-                inputs = None if X is None else X[tail_start:end]
+                inputs = None if X is None else X[start:end]
                 simulated = np.asarray(model.simulate(
-                    inputs, y[tail_start:tail_start + first],
-                    **({} if X is not None else {"horizon": end - tail_start - first})))
-                parts.append(simulated[first:])
+                    inputs, y[start:start + first],
+                    **({} if X is not None else {"horizon": end - start - first})))
+                parts.append(simulated[tail_start - start + first:])
                 continue
             inputs = None if X is None else X[start:end]
             for horizon in self.horizons:

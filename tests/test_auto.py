@@ -104,6 +104,22 @@ def test_the_search_uses_the_training_rows_alone(plant):
     assert len(first.candidates_) == 1  # max_time: the first candidate always runs
 
 
+def test_a_simulation_candidate_is_scored_on_the_tail_of_a_free_run_from_the_records_start(
+        plant):
+    """The free run that scores a candidate starts from the record's first measured rows and
+    runs through the rows it was fitted on into the tail, where it is scored: started from the
+    tail's own first rows, their measurement noise would set its initial state, and a model
+    whose free run keeps such an offset would be judged by the noise (benchmarks/NOTES.md)."""
+    X, y = plant
+    auto = AutoForecaster(focus="simulation", max_time=1e-3, **{**FAST, "n_seeds": 1})
+    auto.fit(X[:600], y[:600])
+    first, tail = max(10, auto.orders_[0] + 1), 480
+    head_fit = clone(auto.best_estimator_.estimators_[0]).fit(X[:tail], y[:tail])
+    simulated = np.asarray(head_fit.simulate(X[:600], y[:first]))
+    assert auto.validation_errors_[0, 0] == pytest.approx(
+        np.sqrt(np.mean((simulated[tail + first:] - y[tail + first:600]) ** 2)), rel=1e-12)
+
+
 def test_prediction_focus_in_a_pipeline_with_records_and_intervals(plant):
     X, y = plant
     groups = np.repeat(["a", "b"], 450)
