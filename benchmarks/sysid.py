@@ -6,7 +6,8 @@ of the training record; several seeds per network.
 Run: ``pip install sysidentpy`` (its FROLS is a reference here, not a dependency of narxcast),
 then ``python benchmarks/sysid.py [--systems NAME ...] [--seeds 3]`` (writes
 ``benchmarks/results/sysid.md`` and ``sysid.csv``; ``--realisation 1`` runs other records of
-the same systems and prints the table, to check a choice on records that played no part).
+the same systems, to check a choice on records that played no part, and writes
+``sysid-realisation-1.md`` and ``.csv``, or prints the table alone with ``--entries``).
 
 Entries, each fitted on the noisy training record only:
 
@@ -181,12 +182,15 @@ def run_system(name, seeds, only=None, realisation=0):
     return rows
 
 
-def report(table):
+def report(table, realisation=0):
     sys.path.insert(0, str(HERE))
     from _machine import describe
 
-    lines = ["# sysid: free-run simulation RMSE on simulated systems", "",
-             f"Machine: {describe()}.", "",
+    title = "# sysid: free-run simulation RMSE on simulated systems"
+    if realisation:
+        title += (f", realisation {realisation} (training, test and noise drawn from seeds "
+                  f"{3 * realisation}-{3 * realisation + 2})")
+    lines = [title, "", f"Machine: {describe()}.", "",
              f"Each test record is simulated from its inputs and its first {N_INITIAL} "
              "measured outputs; RMSE over the rest, in the output's units. Networks: mean ± "
              "std over seeds (worst seed); ARX and FROLS are deterministic.", ""]
@@ -221,15 +225,20 @@ def main():
     parser.add_argument("--realisation", type=int, default=0,
                         help="other records of the same systems (their inputs, noise and test "
                              "records drawn from other seeds), to check that a choice made on "
-                             "the committed ones holds; printed, not written")
+                             "the committed ones holds (written apart from them)")
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     rows = []
     for name in options.systems:
         rows += run_system(name, options.seeds, options.entries, options.realisation)
     table = pd.DataFrame(rows)
-    if options.realisation:
-        print(report(table))
+    if options.realisation:  # written apart, all entries on every system only
+        text = report(table, options.realisation)
+        print(text)
+        if options.systems == list(RECORDS) and not options.entries:
+            stem = f"sysid-realisation-{options.realisation}"
+            table.to_csv(HERE / "results" / f"{stem}.csv", index=False)
+            (HERE / "results" / f"{stem}.md").write_text(text)
         return
     if options.entries:  # the refreshed rows where the old ones stood
         kept = pd.read_csv(HERE / "results" / "sysid.csv")

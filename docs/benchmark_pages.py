@@ -11,13 +11,15 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _script(stem):
-    """The benchmark script that writes ``results/<stem>.md``, and its docstring."""
-    script = ROOT / "benchmarks" / f"{stem}.py"
+    """The benchmark script that writes ``results/<stem>.md``, its docstring and the
+    arguments it was given (``<script>-realisation-<n>``: ``--realisation <n>``)."""
+    name, _, realisation = stem.partition("-realisation-")
+    script = ROOT / "benchmarks" / f"{name}.py"
     docstring = ast.get_docstring(ast.parse(script.read_text())) if script.exists() else None
     if stem == "solar_wind":  # the script runs narxcast.benchmark, whose docstring says how
         docstring = ast.get_docstring(ast.parse((ROOT / "narxcast" / "benchmark.py")
                                                 .read_text()))
-    return script, docstring
+    return script, docstring, f" --realisation {realisation}" if realisation else ""
 
 
 def write_pages(app=None):
@@ -28,7 +30,7 @@ def write_pages(app=None):
         shutil.copy(figure, out / figure.name)
     stems = sorted(path.stem for path in RESULTS.glob("*.md"))
     for stem in stems:
-        script, method = _script(stem)
+        script, method, arguments = _script(stem)
         result = (RESULTS / f"{stem}.md").read_text()
         title, _, rest = result.partition("\n")
         lines = [title, ""]
@@ -36,7 +38,7 @@ def write_pages(app=None):
             lines += ["## Method", "", method, ""]
         if script.exists():
             lines += [f"Run again from a clone with the development install: `python "
-                      f"benchmarks/{script.name}`.", ""]
+                      f"benchmarks/{script.name}{arguments}`.", ""]
         lines += ["## Results", "", rest.replace("\n## ", "\n### ")]
         (out / f"{stem}.md").write_text("\n".join(lines))
     index = ["# Benchmarks", "",
