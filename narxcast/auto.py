@@ -238,14 +238,13 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         horizon; None when any is not finite (a fit that ran away)."""
         parts = []
         for start, tail_start, end in bounds:
+            inputs = None if X is None else X[start:end]
             if self.focus == "simulation":
-                inputs = None if X is None else X[start:end]
                 simulated = np.asarray(model.simulate(
                     inputs, y[start:start + first],
                     **({} if X is not None else {"horizon": end - start - first})))
                 parts.append(simulated[tail_start - start + first:])
                 continue
-            inputs = None if X is None else X[start:end]
             for horizon in self.horizons:
                 forecasts = np.asarray(model.predict(inputs, y[start:end], horizon=int(horizon)))
                 parts.append(forecasts[tail_start - start:])
