@@ -282,13 +282,19 @@ def test_automatic_model_building_example_prints_what_the_guide_says(guide):
     assert board["mean"].is_monotonic_increasing and len(board) == 8
 
 
+def _sysid_means(stem):
+    """``benchmarks/results/<stem>.csv``'s simulation RMSE, averaged over seeds, by system,
+    test record and entry."""
+    import pandas as pd
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    return pd.read_csv(results / f"{stem}.csv").groupby(["system", "test", "entry"]).rmse.mean()
+
+
 def test_system_identification_table_is_the_committed_benchmark():
     """The guide's table of simulation RMSE is ``benchmarks/results/sysid.csv``'s (seed
     means), to its printed digits."""
-    import pandas as pd
-
-    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "sysid.csv"
-    means = pd.read_csv(results).groupby(["system", "test", "entry"]).rmse.mean()
+    means = _sysid_means("sysid")
     section = sections(GUIDES / "system_identification.md")["System identification"]
     rows = re.findall(r"^\| ([a-z][a-z0-9-]+)(, amplitude x1\.4)? \| (.+) \|$", section, re.M)
     entries = ["ARX", "FROLS (sysidentpy)", "NARX defaults", "NARX focus=simulation",
@@ -304,11 +310,7 @@ def test_system_identification_table_is_the_committed_benchmark():
 def test_system_identification_second_realisation_is_the_committed_benchmark():
     """What the guide says of the builder on the second realisation is
     ``benchmarks/results/sysid-realisation-1.csv``'s (seed means)."""
-    import pandas as pd
-
-    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-    means = (pd.read_csv(results / "sysid-realisation-1.csv")
-             .groupby(["system", "test", "entry"]).rmse.mean().unstack())
+    means = _sysid_means("sysid-realisation-1").unstack()
     auto, others = means.pop("AutoForecaster"), means.min(axis=1)
     text = section_text(GUIDES / "system_identification.md", "System identification")
     words = {"six": 6, "seven": 7, "eight": 8, "nine": 9}
