@@ -48,7 +48,7 @@ def test_the_search_scores_every_candidate_and_refits_the_ensemble_chosen_on_val
     X, y = plant
     board = simulation_model.leaderboard_
     assert list(board.columns) == ["candidate", "settings", "mean", "std", "failed", "seconds"]
-    assert board["mean"].is_monotonic_increasing and len(board) == 4
+    assert board["mean"].is_monotonic_increasing and len(board) == 5
     assert (board.failed == 0).all() and (board["std"] > 0).all()
     assert board.candidate[0] == simulation_model.candidates_[simulation_model.best_index_]
     best, ensemble = simulation_model.best_estimator_, simulation_model.ensemble_

@@ -279,7 +279,7 @@ def test_automatic_model_building_example_prints_what_the_guide_says(guide):
         guide("system_identification")["System identification", 0].printed)]
     assert error < simulated[0]  # better than the default network trained for prediction
     board = block.namespace["auto"].leaderboard_
-    assert board["mean"].is_monotonic_increasing and len(board) == 8
+    assert board["mean"].is_monotonic_increasing and len(board) == 9
 
 
 def _sysid_means(stem):
