@@ -50,6 +50,11 @@ def test_the_search_scores_every_candidate_and_refits_the_ensemble_chosen_on_val
     assert list(board.columns) == ["candidate", "settings", "mean", "std", "failed", "seconds"]
     assert board["mean"].is_monotonic_increasing and len(board) == 5
     assert (board.failed == 0).all() and (board["std"] > 0).all()
+    na, nb = simulation_model.orders_  # and, for simulation, a candidate of twice the orders
+    doubled = dict(zip(simulation_model.candidates_, simulation_model.settings_))[
+        "NARX br (10,), orders x 2"]
+    assert f"feedback_delays={list(range(1, 2 * na + 1))}" in doubled
+    assert f"input_delays={list(range(2 * nb))}" in doubled
     assert board.candidate[0] == simulation_model.candidates_[simulation_model.best_index_]
     best, ensemble = simulation_model.best_estimator_, simulation_model.ensemble_
     assert isinstance(best, VotingRegressor) and len(best.estimators_) == len(ensemble)
