@@ -93,16 +93,16 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     Candidates: NARX networks with Bayesian regularisation (``solver="br"``: no penalty to
     search) of two sizes and two orders (and, for simulation, twice the orders: the
     quotients' index flattens before it reaches the orders of a system with a long memory),
-    gradient-trained NARX networks (of two orders for
-    prediction), GRU, LSTM and Elman networks, all with the builder's ``focus``, and an
-    ARIMA. Every fit (candidate and seed) joins a library from which an ensemble is chosen on
-    the same tails (greedy ensemble selection with replacement, Caruana et al. 2004:
-    :func:`ensemble_selection`): the fits whose mean forecasts or simulates the tails best,
-    weighted by how often they were chosen. Each member is then trained on every row: for
-    simulation it continues from the parameters the validation saw (``warm_start``), for
-    prediction it is refitted from its seed so that it learns the latest rows (an ARIMA is
-    refitted); the members' weighted mean (a :class:`~narxcast.compose.VotingRegressor`) is
-    the ``best_estimator_``: ``predict``, ``simulate``, ``score`` and ``update`` are its.
+    gradient-trained NARX networks (of two orders for prediction), GRU, LSTM and Elman
+    networks, all with the builder's ``focus``, and an ARIMA. Every fit (candidate and seed)
+    joins a library from which an ensemble is chosen on the same tails (greedy ensemble
+    selection with replacement, Caruana et al. 2004: :func:`ensemble_selection`): the fits
+    whose mean forecasts or simulates the tails best, weighted by how often they were
+    chosen. Each member is then trained on every row: for simulation it continues from the
+    parameters the validation saw (``warm_start``), for prediction it is refitted from its
+    seed so that it learns the latest rows (an ARIMA is refitted); the members' weighted mean
+    (a :class:`~narxcast.compose.VotingRegressor`) is the ``best_estimator_``: ``predict``,
+    ``simulate``, ``score`` and ``update`` are its.
 
     Parameters
     ----------
@@ -221,7 +221,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
             candidates[f"{name} (10,)"] = family(**delays(na, nb), **shared)
         if self.focus == "simulation":  # (the orders fall short on long memories: NOTES)
             candidates["NARX br (10,), orders x 2"] = NARXRegressor(
-                **delays(2 * na, 2 * nb if has_inputs else 0), solver="br", **shared)
+                **delays(2 * na, 2 * nb), solver="br", **shared)
         families = set(self.families)
         return {name: candidate for name, candidate in candidates.items()
                 if name.split()[0].lower() in families}
