@@ -232,15 +232,7 @@ def main():
     for name in options.systems:
         rows += run_system(name, options.seeds, options.entries, options.realisation)
     table = pd.DataFrame(rows)
-    if options.realisation:  # written apart, all entries on every system only
-        text = report(table, options.realisation)
-        print(text)
-        if options.systems == list(RECORDS) and not options.entries:
-            stem = f"sysid-realisation-{options.realisation}"
-            table.to_csv(HERE / "results" / f"{stem}.csv", index=False)
-            (HERE / "results" / f"{stem}.md").write_text(text)
-        return
-    if options.entries:  # the refreshed rows where the old ones stood
+    if options.entries and not options.realisation:  # the refreshed rows where the old stood
         kept = pd.read_csv(HERE / "results" / "sysid.csv")
         stale = kept.entry.isin(options.entries) & kept.system.isin(options.systems)
         place = {key: k for k, key in enumerate(dict.fromkeys(zip(kept.system, kept.entry)))}
@@ -248,11 +240,13 @@ def main():
         order = sorted(range(len(table)), key=lambda row: place.get(
             (table.system[row], table.entry[row]), len(place)))
         table = table.iloc[order].reset_index(drop=True)
-    text = report(table)
+    text = report(table, options.realisation)
     print(text)
-    if options.systems == list(RECORDS):
-        table.to_csv(HERE / "results" / "sysid.csv", index=False)
-        (HERE / "results" / "sysid.md").write_text(text)
+    # another realisation is written apart from the committed one, and only whole
+    if options.systems == list(RECORDS) and not (options.realisation and options.entries):
+        stem = f"sysid-realisation-{options.realisation}" if options.realisation else "sysid"
+        table.to_csv(HERE / "results" / f"{stem}.csv", index=False)
+        (HERE / "results" / f"{stem}.md").write_text(text)
 
 
 if __name__ == "__main__":
