@@ -16,13 +16,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._imputer_held_out import GAP_CLASSES, HeldOutRows, rows_and_classes, runs as _runs
 from ._typing import RandomState
 from ._validation import (
-    check_coverage as _check_coverage,
     check_hidden_layer_sizes as _check_hidden_layer_sizes,
 )
 from .features import DAYTIME_CLEARSKY, daytime_mask
-from .intervals import conformal_offsets as _conformal_offsets
 from .kernels import bidirectional as _bidirectional
 from .kernels.blas import single_threaded_blas as _single_threaded_blas
 from .kernels.recurrent import ELMAN, GRU, LSTM
@@ -34,7 +33,7 @@ CELLS = {"elman": ELMAN, "lstm": LSTM, "gru": GRU}
 MAX_BATCH_VALUES = 2 * 10**8  # floats a training batch may hold (1.6 GB)
 
 
-class RecurrentImputer(TransformerMixin, BaseEstimator):
+class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
     """Fill the gaps (NaN) of a target column with a bidirectional recurrent network that
     reads the measurements on both sides of each gap and the other columns through it.
 
@@ -45,9 +44,13 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     reconstruct them from the rest of the window; each block's squared error is its mean
     over its values, so that a one-hour gap counts as much as a two-day one. At each step the
     network reads the other columns (exogenous inputs known through a gap: clear-sky
-    irradiance, temperature, the hour of day), the target where it is known and the straight
-    line across the gap where it is not, and a column that says which: it learns how a gap
-    departs from the line.
+    irradiance, temperature, the hour of day), the target where it is known and a bridge
+    across the gap where it is not (the straight line between the measurements either side;
+    with ``clearsky``, the clear-sky index's line between the daytime measurements either
+    side times the clear-sky irradiance, as a clear-sky-index interpolation fills it), and a
+    column that says which; its output is how the gap departs from the bridge, added to it
+    (so an untrained network fills as the interpolation does), weighted per gap length by how
+    much it helped on rows left out of training (``validation_fraction``).
     ``transform(X)`` fills every gap of the target from ``window // 2`` rows either side of
     it (fewer at the series' ends: a gap at the start or end is filled from one side) and
     leaves every measured value as it was. Gaps in the other columns are interpolated
@@ -97,6 +100,13 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
     calibration_fraction : float or None, default=None
         The last fraction of the rows, left out of training, on which
         :meth:`fill_interval` is calibrated (e.g. 0.1). None: every row trains, no intervals.
+    validation_fraction : float or None, default=0.1
+        The fraction of the rows before the calibration rows (the last ones without it), left
+        out of training, on which blocks of every length are hidden and filled to weigh the
+        network's departure from the bridge per gap-length class (``shrinkage_``), so that
+        where the network does not beat the interpolation on rows it was not trained on, it
+        fills as the interpolation does. None, or fewer than 2 x ``window`` rows: no rows are
+        left out, every weight is 1.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -109,6 +119,10 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         With ``calibration_fraction``: per target, the calibration errors (measured minus
         filled; relative to clear-sky with ``clearsky``) by gap-length class
         (:data:`GAP_CLASSES`), an array of shape (n_errors, 2): the class and the error.
+    shrinkage_ : ndarray of shape (n_targets, len(GAP_CLASSES))
+        The weight of the network's departure from the bridge per target and gap-length class
+        (:data:`GAP_CLASSES`), in [0, 1]: least squares on the validation rows (see
+        ``validation_fraction``); a filled value is the bridge plus this times the departure.
     loss_curve_ : list of float
         The training loss (scaled units) per step.
     n_features_in_ : int
@@ -145,6 +159,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         "max_index": [Interval(numbers.Real, 0, None, closed="neither")],
         "min_clearsky": [Interval(numbers.Real, 0, None, closed="left")],
         "calibration_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
     }
 
@@ -156,6 +171,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                  clearsky: str | int | None = None, max_index: float = 1.5,
                  min_clearsky: float = DAYTIME_CLEARSKY,
                  calibration_fraction: float | None = None,
+                 validation_fraction: float | None = 0.1,
                  random_state: RandomState = None) -> None:
         self.target = target
         self.cell = cell
@@ -171,6 +187,7 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         self.max_index = max_index
         self.min_clearsky = min_clearsky
         self.calibration_fraction = calibration_fraction
+        self.validation_fraction = validation_fraction
         self.random_state = random_state
 
     # ------------------------------------------------------------------------- the table
@@ -242,25 +259,51 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
             if not known.all():
                 exogenous[:, j] = np.interp(rows, rows[known], exogenous[known, j])
         targets = scaled[:, self.columns_]
+        clearsky = self._clearsky(values)
         parts = [exogenous]
-        for target in targets.T:
+        for target, column in zip(targets.T, self.columns_):
             known = np.isfinite(target)
-            bridged = np.interp(rows, rows[known], target[known]) if known.any() else target
+            bridged = target
+            if known.any():
+                bridged = (self._bridge(values[:, column], known, clearsky)
+                           - self.mean_[column]) / self.scale_[column]
             parts += [bridged[:, None], known[:, None]]
         return np.hstack(parts), targets
 
-    def _bounds(self, values):
-        """``(lower, upper)`` of each row's filled values: the clear-sky bounds, or infinite."""
+    def _clearsky(self, values):
+        """The clear-sky irradiance of every row (its gaps interpolated), or None."""
         if self.clearsky_column_ is None:
-            infinite = np.full(len(values), np.inf)
-            return -infinite, infinite
+            return None
         clearsky = values[:, self.clearsky_column_]
         known = np.isfinite(clearsky)
         if known.any() and not known.all():  # interpolated, as the network reads it
             rows = np.arange(len(clearsky))
             clearsky = np.interp(rows, rows[known], clearsky[known])
+        return np.nan_to_num(clearsky)
+
+    def _bridge(self, y, known, clearsky):
+        """``y`` (user units) where ``known``, and across the rest the straight line between
+        the measurements either side (the nearest one at the ends); with ``clearsky``, the
+        clear-sky index's line between the daytime measurements either side (held within
+        ``[0, max_index]``) times the clear-sky irradiance, and 0 at night."""
+        rows = np.arange(len(y))
+        if clearsky is not None:
+            day = daytime_mask(clearsky, self.min_clearsky)
+            anchors = known & day
+            if anchors.any():
+                index = np.clip(y[anchors] / clearsky[anchors], 0.0, self.max_index)
+                line = np.interp(rows, rows[anchors], index) * clearsky
+                return np.where(known, y, np.where(day, line, 0.0))
+        return np.where(known, y, np.interp(rows, rows[known], y[known]))
+
+    def _bounds(self, values):
+        """``(lower, upper)`` of each row's filled values: the clear-sky bounds, or infinite."""
+        clearsky = self._clearsky(values)
+        if clearsky is None:
+            infinite = np.full(len(values), np.inf)
+            return -infinite, infinite
         day = daytime_mask(clearsky, self.min_clearsky)
-        upper = np.where(day, self.max_index * np.nan_to_num(clearsky), 0.0)
+        upper = np.where(day, self.max_index * clearsky, 0.0)
         return np.zeros_like(upper), upper
 
     # ----------------------------------------------------------------------------- fit
@@ -295,17 +338,21 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                              f"large a training batch for this network ({per_step} values a "
                              f"step; at most {MAX_BATCH_VALUES} values in all).")
         n_rows = len(values)
-        n_train = n_rows
-        if self.calibration_fraction is not None:
-            n_train = n_rows - int(np.ceil(self.calibration_fraction * n_rows))
+        n_calibration = (0 if self.calibration_fraction is None
+                         else int(np.ceil(self.calibration_fraction * n_rows)))
+        n_validation = (0 if self.validation_fraction is None
+                        else int(np.ceil(self.validation_fraction * n_rows)))
+        if n_validation < 2 * self.window:  # too few rows to weigh the departures on
+            n_validation = 0
+        n_train = n_rows - n_calibration - n_validation
         observed = np.isfinite(values[:n_train][:, self.columns_])
         if len(observed) < self.window or observed.sum(axis=0).min() < self.window:
             raise ValueError(f"Every target needs at least `window` ({self.window}) observed "
                              f"training rows to learn from. Got {observed.sum(axis=0).tolist()}"
                              f" of {len(observed)} rows.")
-        if self.calibration_fraction is not None and n_rows - n_train < 2 * self.window:
+        if self.calibration_fraction is not None and n_calibration < 2 * self.window:
             raise ValueError(f"`calibration_fraction` ({self.calibration_fraction}) leaves "
-                             f"{n_rows - n_train} rows to calibrate on; at least 2 x `window` "
+                             f"{n_calibration} rows to calibrate on; at least 2 x `window` "
                              f"({2 * self.window}) are needed.")
         self.mean_ = np.nanmean(values[:n_train], axis=0)
         spread = np.nanstd(values[:n_train], axis=0)
@@ -316,9 +363,14 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                                              CELLS[self.cell], 2 if self.bidirectional else 1)
         rng = check_random_state(self.random_state)
         self.theta_ = self._initial_parameters(rng)
-        self._train(inputs[:n_train], scaled_targets[:n_train], rng)
+        clearsky = self._clearsky(values)
+        self._train(inputs[:n_train], scaled_targets[:n_train],
+                    None if clearsky is None else clearsky[:n_train], rng)
+        self.shrinkage_ = np.ones((n_targets, len(GAP_CLASSES)))
+        if n_validation:
+            self.shrinkage_ = self._shrinkage(values, n_train, n_train + n_validation, rng)
         if self.calibration_fraction is not None:
-            self.calibration_errors_ = self._calibrate(values, n_train, rng)
+            self.calibration_errors_ = self._calibrate(values, n_rows - n_calibration, rng)
         elif hasattr(self, "calibration_errors_"):
             del self.calibration_errors_
         return self
@@ -334,23 +386,34 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
             theta[offset:offset + size] = rng.uniform(-1, 1, size) / np.sqrt(fan)
         return theta
 
-    def _hide(self, x, first, length, target):
+    def _hide(self, x, first, length, target, clearsky):
         """Hide rows ``first..first + length`` of ``target`` in the window ``x`` (n_steps,
-        n_inputs): its known flag 0 and its value the straight line across them."""
-        value = x.shape[1] - 2 * (len(self.columns_) - target)
-        known = value + 1
-        before, after = x[first - 1, value], x[first + length, value]
+        n_inputs) whose clear-sky irradiance is ``clearsky`` (or None): its known flag 0 and
+        its value the bridge across them (:meth:`_bridge`, from the window's rows)."""
+        value = self._value_column(target)
+        column = self.columns_[target]
+        x[first:first + length, value + 1] = 0.0
+        known = x[:, value + 1] > 0
+        if not known.any():  # no measurement in the window: the training mean
+            x[first:first + length, value] = 0.0
+            return
+        y = x[:, value] * self.scale_[column] + self.mean_[column]
+        bridged = self._bridge(y, known, clearsky)
         x[first:first + length, value] = (
-            before + (after - before) * np.arange(1, length + 1) / (length + 1))
-        x[first:first + length, known] = 0.0
+            bridged[first:first + length] - self.mean_[column]) / self.scale_[column]
+
+    def _value_column(self, target):
+        """The network input that holds ``target``'s bridged values (its known flag next)."""
+        return self.layout_.sizes[0] - 2 * (len(self.columns_) - target)
 
     def _block(self, rng):
         """A hidden block's length, log-uniform in 1..max_gap (as many short as long)."""
         longest = max(1, min(self.max_gap, self.window - 2))
         return int(np.exp(rng.uniform(0.0, np.log(longest + 1))))
 
-    def _train(self, inputs, targets, rng):
-        """Adam on windows of ``inputs`` with a block of ``targets`` hidden in each."""
+    def _train(self, inputs, targets, clearsky, rng):
+        """Adam on windows of ``inputs`` with a block of ``targets`` hidden in each, learning
+        the block's departure from its bridge."""
         n_targets = targets.shape[1]
         observed = np.isfinite(targets)
         optimizer = _Adam(self.theta_.size, learning_rate_init=self.learning_rate_init)
@@ -374,73 +437,47 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
                         hidden = np.flatnonzero(rng.uniform(size=n_targets) < 0.5).tolist() or [
                             int(rng.randint(n_targets))]
                     for target in hidden:
-                        self._hide(x[:, :, b], first, length, target)
+                        self._hide(x[:, :, b], first, length, target,
+                                   None if clearsky is None else clearsky[rows])
                         measured = observed[rows, target]
                         weights[first:first + length, target, b] = (  # each gap counts alike
                             measured[first:first + length] / length)
-                    y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0)
+                    y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0) - x[
+                        :, [self._value_column(t) for t in range(n_targets)], b]
                 loss = _bidirectional.batch_loss_gradient(self.theta_, self.layout_, x, y_batch,
                                                           weights, grad)
                 optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
                 self.loss_curve_.append(float(loss))
 
-    def _calibrate(self, values, n_train, rng, n_blocks=400):
-        """Per target, the errors of filling ``n_blocks`` blocks hidden in the rows from
-        ``n_train`` on (lengths as in training), by gap-length class (see the class)."""
-        n_rows = len(values)
-        inputs, _ = self._network_inputs(values)
-        bounds = self._bounds(values)
-        results = []
-        for target, column in enumerate(self.columns_):
-            rows, classes = [], []
-            measured = np.isfinite(values[:, column])
-            for _ in range(n_blocks):
-                length = self._block(rng)
-                first = rng.randint(max(n_train, 1), n_rows - length)
-                if not measured[first - 1:first + length + 1].all():
-                    continue  # blocks of measured values with a measured neighbour each side
-                rows.append(np.arange(first, first + length))
-                classes.append(np.full(length, _gap_class(length)))
-            errors = np.empty((0, 2))
-            if rows:
-                truth = values[np.concatenate(rows), column]
-                filled = []
-                for block in rows:  # hidden in the inputs as a gap is (bridged, not known)
-                    first, end = block[0], block[-1] + 1
-                    kept = inputs[first:end].copy()
-                    self._hide(inputs, first, end - first, target)
-                    filled.append(self._fill_runs(values, target, [(first, end)], inputs,
-                                                  bounds))
-                    inputs[first:end] = kept
-                error = truth - np.concatenate(filled)
-                if self.clearsky_column_ is not None:
-                    clearsky = values[np.concatenate(rows), self.clearsky_column_]
-                    day = daytime_mask(clearsky, self.min_clearsky)
-                    error = np.where(day, error / np.where(day, clearsky, 1.0), np.nan)
-                errors = np.column_stack([np.concatenate(classes), error])
-                errors = errors[np.isfinite(errors[:, 1])]
-            results.append(errors)
-        return results
-
     # ----------------------------------------------------------------------- transform
-    def _fill_runs(self, values, target, runs, inputs, bounds):
-        """The filled values of ``target`` over ``runs`` (``(first, end)`` of its gaps in
-        ``values``), each from ``window // 2`` rows either side of the network ``inputs``,
-        within ``bounds`` (``(lower, upper)`` of every row: :meth:`_bounds`)."""
+    def _departures(self, target, runs, inputs):
+        """``(bridge, departure)`` of ``target`` over ``runs`` (``(first, end)`` of its gaps),
+        in user units: the bridge the network ``inputs`` hold there and the network's
+        departure from it, each gap read with ``window // 2`` rows either side."""
         column = self.columns_[target]
-        lower, upper = bounds
+        value = self._value_column(target)
         half = self.window // 2
-        filled = []
+        bridges, departures = [], []
         for first, end in runs:
-            rows = slice(max(0, first - half), min(len(values), end + half))
+            rows = slice(max(0, first - half), min(len(inputs), end + half))
             x = np.ascontiguousarray(inputs[rows][:, :, None])
             states, gates, outputs = _bidirectional.buffers(self.layout_, x.shape[0], 1)
             _bidirectional.sequence_outputs(self.theta_, self.layout_, x, states, gates,
                                             outputs)
             gap = slice(first - rows.start, end - rows.start)
-            estimate = outputs[gap, target, 0] * self.scale_[column] + self.mean_[column]
-            filled.append(np.clip(estimate, lower[first:end], upper[first:end]))
-        return np.concatenate(filled) if filled else np.empty(0)
+            bridges.append(x[gap, value, 0] * self.scale_[column] + self.mean_[column])
+            departures.append(outputs[gap, target, 0] * self.scale_[column])
+        if not runs:
+            return np.empty(0), np.empty(0)
+        return np.concatenate(bridges), np.concatenate(departures)
+
+    def _combine(self, target, runs, bridge, departure, bounds):
+        """The filled values over ``runs``: the bridge plus the departure weighted by its gap
+        class's ``shrinkage_``, within ``bounds`` (``(lower, upper)`` of every row)."""
+        rows, classes = rows_and_classes(runs)
+        lower, upper = bounds
+        weight = self.shrinkage_[target, classes]
+        return np.clip(bridge + weight * departure, lower[rows], upper[rows])
 
     def _filled(self, X):
         """``(values, filled, missing)``: X's values, a copy with every target's gaps filled,
@@ -456,8 +493,8 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         for target, column in enumerate(self.columns_):
             runs = _runs(missing[:, target])
             if runs:
-                rows = np.concatenate([np.arange(first, end) for first, end in runs])
-                filled[rows, column] = self._fill_runs(values, target, runs, inputs, bounds)
+                filled[rows_and_classes(runs)[0], column] = self._combine(
+                    target, runs, *self._departures(target, runs, inputs), bounds)
         return values, filled, missing
 
     def transform(self, X: ArrayLike | pd.DataFrame) -> np.ndarray | pd.DataFrame:
@@ -479,60 +516,6 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             return pd.DataFrame(filled, index=X.index, columns=self.get_feature_names_out())
         return filled
-
-    def fill_interval(self, X: ArrayLike | pd.DataFrame,
-                      coverage: float = 0.9) -> np.ndarray | pd.DataFrame:
-        """Intervals of nominal ``coverage`` for the filled values: the filled value plus and
-        minus the split-conformal quantile of the absolute calibration errors of its
-        gap-length class (:func:`narxcast.intervals.conformal_offsets`; times the clear-sky
-        irradiance with ``clearsky``), within the bounds; symmetric, so that a calibration
-        block whose errors lean one way (another season) does not shift them. Measured
-        values are their own bounds.
-
-        Parameters
-        ----------
-        X : array-like or pandas.DataFrame of shape (n_samples, n_columns)
-        coverage : float, default=0.9
-
-        Returns
-        -------
-        ndarray or pandas.DataFrame of shape (n_samples, 2 n_targets)
-            Per target its lower and upper bounds (columns ``<target>_lower``,
-            ``<target>_upper``).
-        """
-        coverage = _check_coverage(coverage)
-        check_is_fitted(self, "theta_")
-        if not hasattr(self, "calibration_errors_"):
-            raise ValueError("This imputer was fitted without `calibration_fraction`: it has "
-                             "no errors to calibrate intervals on.")
-        values, filled, missing = self._filled(X)
-        lower_bound, upper_bound = self._bounds(values)
-        relative = (values[:, self.clearsky_column_] if self.clearsky_column_ is not None
-                    else np.ones(len(values)))
-        relative = np.nan_to_num(relative)
-        bounds = []
-        for target, column in enumerate(self.columns_):
-            errors = self.calibration_errors_[target]
-            lower = filled[:, column].copy()
-            upper = lower.copy()
-            every = _conformal_offsets(np.abs(errors[:, 1]), [coverage])[0]
-            for first, end in _runs(missing[:, target]):
-                errors_here = errors[errors[:, 0] == _gap_class(end - first), 1]
-                offset = _conformal_offsets(np.abs(errors_here), [coverage])[0]
-                if not np.isfinite(offset):  # too few of its class: every class's
-                    offset = every
-                rows = slice(first, end)
-                lower[rows] = np.clip(filled[rows, column] - offset * relative[rows],
-                                      lower_bound[rows], upper_bound[rows])
-                upper[rows] = np.clip(filled[rows, column] + offset * relative[rows],
-                                      lower_bound[rows], upper_bound[rows])
-            bounds += [lower, upper]
-        result = np.column_stack(bounds)
-        if isinstance(X, pd.DataFrame):
-            names = [f"{name}_{side}" for name in self._target_names(self.feature_names_in_)
-                     for side in ("lower", "upper")]
-            return pd.DataFrame(result, index=X.index, columns=names)
-        return result
 
     def _target_names(self, names):
         return [names[column] for column in self.columns_]
@@ -559,17 +542,3 @@ class RecurrentImputer(TransformerMixin, BaseEstimator):
         if self.add_indicator:
             names += [f"{name}_filled" for name in self._target_names(names)]
         return np.asarray(names, dtype=object)
-
-
-GAP_CLASSES = (1, 2, 4, 7, 13, 25)  # the shortest gap of each class of calibration errors
-
-
-def _gap_class(length):
-    """The class of a gap of ``length`` rows (:data:`GAP_CLASSES`)."""
-    return int(np.searchsorted(GAP_CLASSES, length, side="right") - 1)
-
-
-def _runs(mask):
-    """``(first, end)`` of every run of True in ``mask``."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))

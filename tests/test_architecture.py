@@ -13,7 +13,7 @@ LAYERS = [
      "serialization", "writing", "benchmark", "demo", "plotting"],
     ["model_selection", "auto", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
-     "intervals", "impute",
+     "intervals", "impute", "_imputer_held_out",
      "_mlp", "_rows", "_simulation", "_quantiles", "_delegating",
      "_recurrent", "_network", "_forecaster", "_validation"],
     ["training"],

@@ -223,3 +223,54 @@ def test_forward_only_reads_no_measurement_beyond_the_gap_but_its_edge(daily):
     assert forward.theta_.size < both.theta_.size
     np.testing.assert_array_equal(*fills[False])
     assert np.abs(fills[True][0] - fills[True][1]).max() > 1e-3
+
+
+def test_with_its_departure_weighed_to_zero_it_fills_the_clearsky_index_line(daily):
+    """The bridge the network departs from, against a naive clear-sky-index interpolation:
+    the index of the last daytime measurement before a gap and the first after it, joined by
+    a straight line, times the clear-sky irradiance, 0 at night."""
+    table = daily.assign(clearsky=daily["cycle"] * 1000, y=daily["y"] * 1000 + 5)
+    gapped = _gapped(table, [24 * 20 + 15, 24 * 30 + 9, 24 * 40 + 2], 7)
+    imputer = RecurrentImputer("y", clearsky="clearsky", min_clearsky=1.0, window=48,
+                               max_iter=2, random_state=0).fit(gapped)
+    imputer.shrinkage_[:] = 0.0
+    filled = imputer.transform(gapped)["y"].to_numpy()
+    y, clearsky = gapped["y"].to_numpy(), table["clearsky"].to_numpy()
+    day = clearsky > 1.0
+    for first in (24 * 20 + 15, 24 * 30 + 9, 24 * 40 + 2):
+        end = first + 7
+        before = max(i for i in range(first) if day[i])
+        after = min(i for i in range(end, len(y)) if day[i])
+        index = [min(y[i] / clearsky[i], 1.5) for i in (before, after)]
+        for i in range(first, end):
+            line = index[0] + (index[1] - index[0]) * (i - before) / (after - before)
+            expected = line * clearsky[i] if day[i] else 0.0
+            assert filled[i] == pytest.approx(expected, rel=1e-9, abs=1e-9), i
+
+
+def test_departures_that_do_not_help_on_held_out_rows_are_weighed_down(daily):
+    """A random walk: nothing but its two edges says where a gap goes, and the straight line
+    between them is the best guess. A barely trained network's departures, weighed on the
+    held-out rows, shrink towards it: the fills are those of linear interpolation, where
+    the same network unweighed misses by far more; the daily cycle's network keeps most of
+    its departure for six-hour gaps."""
+    rng = np.random.default_rng(3)
+    walk = pd.DataFrame({"y": np.cumsum(rng.normal(size=3000)),
+                         "noise": rng.normal(size=3000)})
+    gapped = _gapped(walk, np.arange(100, 2900, 40), 6)
+    gap = gapped["y"].isna().to_numpy()
+    linear = np.sqrt(np.mean((gapped["y"].interpolate()[gap] - walk["y"][gap]) ** 2))
+    errors = {}
+    for fraction in (0.1, None):
+        imputer = RecurrentImputer("y", window=48, max_gap=12, max_iter=10,
+                                   validation_fraction=fraction, random_state=0).fit(walk)
+        assert imputer.shrinkage_.shape == (1, 6)
+        assert ((imputer.shrinkage_ >= 0) & (imputer.shrinkage_ <= 1)).all()
+        filled = imputer.transform(gapped)["y"][gap]
+        errors[fraction] = np.sqrt(np.mean((filled - walk["y"][gap]) ** 2))
+    assert errors[0.1] < 1.02 * linear < 0.7 * errors[None]
+    cycle = RecurrentImputer("y", window=48, max_gap=12, max_iter=400, random_state=0).fit(
+        pd.concat([daily] * 2, ignore_index=True))
+    assert cycle.shrinkage_[0, 3] > 0.7  # six hours: class 4..6
+    with pytest.raises(ValueError, match="validation_fraction"):
+        RecurrentImputer("y", validation_fraction=1.5).fit(walk)
