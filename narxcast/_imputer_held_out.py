@@ -131,8 +131,7 @@ class HeldOutRows:
         if not hasattr(self, "calibration_errors_"):
             raise ValueError("This imputer was fitted without `calibration_fraction`: it has "
                              "no errors to calibrate intervals on.")
-        values, filled, missing = self._filled(X)
-        lower_bound, upper_bound = self._bounds(values)
+        values, filled, missing, (lower_bound, upper_bound) = self._filled(X)
         relative = self._clearsky(values)
         if relative is None:
             relative = np.ones(len(values))

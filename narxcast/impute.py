@@ -345,6 +345,11 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
         if n_validation < 2 * self.window:  # too few rows to weigh the departures on
             n_validation = 0
         n_train = n_rows - n_calibration - n_validation
+        if n_train < self.window:
+            raise ValueError(f"`validation_fraction` ({self.validation_fraction}) and "
+                             f"`calibration_fraction` ({self.calibration_fraction}) leave "
+                             f"{max(n_train, 0)} of {n_rows} rows to train on; at least "
+                             f"`window` ({self.window}) are needed.")
         observed = np.isfinite(values[:n_train][:, self.columns_])
         if len(observed) < self.window or observed.sum(axis=0).min() < self.window:
             raise ValueError(f"Every target needs at least `window` ({self.window}) observed "
@@ -480,8 +485,8 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
         return np.clip(bridge + weight * departure, lower[rows], upper[rows])
 
     def _filled(self, X):
-        """``(values, filled, missing)``: X's values, a copy with every target's gaps filled,
-        and where they were (n, n_targets)."""
+        """``(values, filled, missing, bounds)``: X's values, a copy with every target's gaps
+        filled, where they were (n, n_targets), and the filled values' bounds (:meth:`_bounds`)."""
         check_is_fitted(self, "theta_")
         values = self._table(X, fitting=False)
         missing = np.isnan(values[:, self.columns_])
@@ -495,7 +500,7 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
             if runs:
                 filled[rows_and_classes(runs)[0], column] = self._combine(
                     target, runs, *self._departures(target, runs, inputs), bounds)
-        return values, filled, missing
+        return values, filled, missing, bounds
 
     def transform(self, X: ArrayLike | pd.DataFrame) -> np.ndarray | pd.DataFrame:
         """A copy of ``X`` with the targets' gaps filled (and the indicator columns with
@@ -510,7 +515,7 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
         ndarray or pandas.DataFrame
             As ``X`` (pandas in, pandas out, the same index); measured values untouched.
         """
-        _, filled, missing = self._filled(X)
+        _, filled, missing, _ = self._filled(X)
         if self.add_indicator:
             filled = np.column_stack([filled, missing.astype(float)])
         if isinstance(X, pd.DataFrame):

@@ -271,6 +271,9 @@ def test_departures_that_do_not_help_on_held_out_rows_are_weighed_down(daily):
     assert errors[0.1] < 1.02 * linear < 0.7 * errors[None]
     cycle = RecurrentImputer("y", window=48, max_gap=12, max_iter=400, random_state=0).fit(
         pd.concat([daily] * 2, ignore_index=True))
-    assert cycle.shrinkage_[0, 3] > 0.7  # six hours: class 4..6
+    assert cycle.shrinkage_[0, 2] > 0.7  # gaps of 4-6 hours
     with pytest.raises(ValueError, match="validation_fraction"):
         RecurrentImputer("y", validation_fraction=1.5).fit(walk)
+    with pytest.raises(ValueError, match="leave 0 of 3000 rows to train on"):
+        RecurrentImputer("y", window=48, validation_fraction=0.5,
+                         calibration_fraction=0.6).fit(walk)
