@@ -38,12 +38,12 @@ def rows_and_classes(blocks):
 class HeldOutRows:
     """The imputer's methods that hide blocks in rows left out of training and fill them."""
 
-    def _hidden_fills(self, values, target, start, end, rng, n_blocks=400):
+    def _hidden_fills(self, values, inputs, target, start, end, rng, n_blocks=400):
         """Blocks of ``target`` hidden in rows ``start..end`` (``n_blocks`` drawn, lengths as
         in training; those of measured values with a measured neighbour either side are kept)
-        and filled as gaps are: ``(runs, bridge, departure)``, the blocks' ``(first, end)``
-        and, over their rows, the bridge and the network's departure from it (user units)."""
-        inputs, _ = self._network_inputs(values)
+        and filled as gaps are, each hidden in the network ``inputs`` and restored after:
+        ``(runs, bridge, departure)``, the blocks' ``(first, end)`` and, over their rows, the
+        bridge and the network's departure from it (user units)."""
         clearsky = self._clearsky(values)
         measured = np.isfinite(values[:, self.columns_[target]])
         runs, bridges, departures = [], [], []
@@ -63,14 +63,15 @@ class HeldOutRows:
             return runs, np.empty(0), np.empty(0)
         return runs, np.concatenate(bridges), np.concatenate(departures)
 
-    def _shrinkage(self, values, start, end, rng):
+    def _shrinkage(self, values, inputs, start, end, rng):
         """Per target and gap-length class (:data:`GAP_CLASSES`), the weight of the network's
         departure from the bridge that fills blocks hidden in rows ``start..end`` best (least
         squares, within [0, 1]; 1 where a class has no block)."""
         lower, upper = self._bounds(values)
         weights = np.ones((len(self.columns_), len(GAP_CLASSES)))
         for target, column in enumerate(self.columns_):
-            runs, bridge, departure = self._hidden_fills(values, target, start, end, rng)
+            runs, bridge, departure = self._hidden_fills(values, inputs, target, start, end,
+                                                         rng)
             if not runs:
                 continue
             rows, classes = rows_and_classes(runs)
@@ -84,14 +85,14 @@ class HeldOutRows:
                         np.dot(departure[here], missed[here]) / energy, 0.0, 1.0)
         return weights
 
-    def _calibrate(self, values, start, rng):
+    def _calibrate(self, values, inputs, start, rng):
         """Per target, the errors of filling blocks hidden in the rows from ``start`` on, by
         gap-length class (see the class)."""
         bounds = self._bounds(values)
         results = []
         for target, column in enumerate(self.columns_):
-            runs, bridge, departure = self._hidden_fills(values, target, start, len(values),
-                                                         rng)
+            runs, bridge, departure = self._hidden_fills(values, inputs, target, start,
+                                                         len(values), rng)
             errors = np.empty((0, 2))
             if runs:
                 rows, classes = rows_and_classes(runs)

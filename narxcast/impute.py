@@ -373,9 +373,11 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
                     None if clearsky is None else clearsky[:n_train], rng)
         self.shrinkage_ = np.ones((n_targets, len(GAP_CLASSES)))
         if n_validation:
-            self.shrinkage_ = self._shrinkage(values, n_train, n_train + n_validation, rng)
+            self.shrinkage_ = self._shrinkage(values, inputs, n_train, n_train + n_validation,
+                                              rng)
         if self.calibration_fraction is not None:
-            self.calibration_errors_ = self._calibrate(values, n_rows - n_calibration, rng)
+            self.calibration_errors_ = self._calibrate(values, inputs, n_rows - n_calibration,
+                                                       rng)
         elif hasattr(self, "calibration_errors_"):
             del self.calibration_errors_
         return self
