@@ -427,6 +427,7 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
         no_penalty = np.zeros(self.theta_.size)
         grad = np.empty_like(self.theta_)
         window, batch = self.window, self.batch_size
+        bridged = [self._value_column(target) for target in range(n_targets)]
         self.loss_curve_ = []
         with _single_threaded_blas():  # the kernel's products are small, on threads
             for _ in range(self.max_iter):
@@ -449,8 +450,8 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
                         measured = observed[rows, target]
                         weights[first:first + length, target, b] = (  # each gap counts alike
                             measured[first:first + length] / length)
-                    y_batch[:, :, b] = np.where(observed[rows], targets[rows], 0.0) - x[
-                        :, [self._value_column(t) for t in range(n_targets)], b]
+                    y_batch[:, :, b] = (np.where(observed[rows], targets[rows], 0.0)
+                                        - x[:, bridged, b])  # the departure from the bridge
                 loss = _bidirectional.batch_loss_gradient(self.theta_, self.layout_, x, y_batch,
                                                           weights, grad)
                 optimizer.step(self.theta_, grad, no_penalty, 0.0, 5.0)
