@@ -11,6 +11,7 @@ import pytest
 from narxcast import benchmark
 
 
+@pytest.mark.slow
 def test_narxcast_bench_quick_writes_tables_and_figures(tmp_path):
     pytest.importorskip("matplotlib")
     completed = subprocess.run(
