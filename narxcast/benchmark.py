@@ -486,7 +486,7 @@ def _write(out_dir, scores, searches, figures, seconds, quick):
     for target, (table, config) in searches.items():
         shown = table.copy()
         for column in shown.columns:
-            if column.startswith("rmse") or column in ("mean rmse", "seconds"):
+            if column.startswith(("rmse", "std")) or column in ("mean rmse", "seconds"):
                 shown[column] = shown[column].map("{:.3g}".format)
         lines += [f"### {target} (validation: the last fifth of {SEARCH_SITE}'s training "
                   "block)", "", _markdown(shown), "", f"Chosen: `{config}`.", ""]

@@ -140,10 +140,16 @@ def test_prediction_focus_in_a_pipeline_with_records_and_intervals(plant):
 
 
 def test_forecasting_members_are_refitted_from_their_seed_on_every_row(plant):
-    """With the prediction focus each member is the fit its candidate and seed give on every
-    row (it learns the latest rows), not its head fit continued."""
+    """With the prediction focus each fit chosen is refitted on every row (it learns the
+    latest rows), not its head fit continued: from its own seed and from one more, at half
+    its weight each; the second, never validated, has no validation error."""
     X, y = plant
     auto = AutoForecaster(horizons=(1, 2), max_time=1e-3, **FAST).fit(X[:600], y[:600])
+    ensemble = auto.ensemble_
+    assert len(ensemble) == 2 * len(np.unique(ensemble.seed[::2]))
+    np.testing.assert_array_equal(ensemble.weight[::2], ensemble.weight[1::2])
+    assert ensemble.validation[::2].notna().all() and ensemble.validation[1::2].isna().all()
+    assert (ensemble.seed[::2].to_numpy() != ensemble.seed[1::2].to_numpy()).all()
     for (name, seed, _), member in zip(auto.members_, auto.best_estimator_.estimators_):
         assert name == auto.candidates_[0] and member.random_state == seed
         fresh = clone(member).fit(X[:600], y[:600])
