@@ -96,8 +96,8 @@ class HeldOutRows:
             errors = np.empty((0, 2))
             if runs:
                 rows, classes = rows_and_classes(runs)
-                error = values[rows, column] - self._combine(target, runs, bridge, departure,
-                                                             bounds)
+                error = values[rows, column] - self._combine(target, rows, classes, bridge,
+                                                             departure, bounds)
                 if self.clearsky_column_ is not None:
                     clearsky = values[rows, self.clearsky_column_]
                     day = daytime_mask(clearsky, self.min_clearsky)

@@ -479,10 +479,10 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
             return np.empty(0), np.empty(0)
         return np.concatenate(bridges), np.concatenate(departures)
 
-    def _combine(self, target, runs, bridge, departure, bounds):
-        """The filled values over ``runs``: the bridge plus the departure weighted by its gap
-        class's ``shrinkage_``, within ``bounds`` (``(lower, upper)`` of every row)."""
-        rows, classes = rows_and_classes(runs)
+    def _combine(self, target, rows, classes, bridge, departure, bounds):
+        """The filled values of ``rows`` (the gaps' rows, :func:`rows_and_classes`, and each
+        one's gap class): the bridge plus the departure weighted by its gap class's
+        ``shrinkage_``, within ``bounds`` (``(lower, upper)`` of every row)."""
         lower, upper = bounds
         weight = self.shrinkage_[target, classes]
         return np.clip(bridge + weight * departure, lower[rows], upper[rows])
@@ -501,8 +501,9 @@ class RecurrentImputer(HeldOutRows, TransformerMixin, BaseEstimator):
         for target, column in enumerate(self.columns_):
             runs = _runs(missing[:, target])
             if runs:
-                filled[rows_and_classes(runs)[0], column] = self._combine(
-                    target, runs, *self._departures(target, runs, inputs), bounds)
+                rows, classes = rows_and_classes(runs)
+                filled[rows, column] = self._combine(
+                    target, rows, classes, *self._departures(target, runs, inputs), bounds)
         return values, filled, missing, bounds
 
     def transform(self, X: ArrayLike | pd.DataFrame) -> np.ndarray | pd.DataFrame:
