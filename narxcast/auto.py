@@ -38,6 +38,7 @@ __all__ = ["AutoForecaster", "FAMILIES", "ensemble_selection", "seasonal_lags"]
 
 FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may try
 SIMULATION_START = 10  # measured rows a validation free run starts from (at least the delays)
+RUNAWAY = 1.5  # a forecasting refit this many times worse in-sample than its validated fit
 
 
 def seasonal_lags(y: ArrayLike, na: int, max_lag: int = 48,
@@ -101,8 +102,10 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     chosen. Each member is then trained on every row: for simulation it continues from the
     parameters the validation saw (``warm_start``), for prediction it is refitted so that it
     learns the latest rows, from its seed and from one more, each at half its weight (a
-    refit from one seed lands farther from the validated fit than the mean of two does; an
-    ARIMA is refitted once); the members' weighted mean
+    refit from one seed lands farther from the validated fit than the mean of two does; a
+    refit that forecasts its own training rows far worse than the validated fit forecast
+    its head rows is dropped, its weight to the other; an ARIMA is refitted once); the
+    members' weighted mean
     (a :class:`~narxcast.compose.VotingRegressor`) is the ``best_estimator_``: ``predict``,
     ``simulate``, ``score`` and ``update`` are its.
 
@@ -362,33 +365,73 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
             np.tensordot(counts[chosen] / counts.sum(),
                          np.stack([fits[i][3] for i in chosen]), 1), truth)
         plan = self._refit_plan(fits, chosen, counts, truth, rng)
-        self.members_ = [(name, seed, error) for name, seed, error, *_ in plan]
         members = joblib.Parallel(n_jobs=self.n_jobs)(
             joblib.delayed(_train_on_every_row)(model, X, y, ids, self.focus)
-            for *_, model, _ in plan)
+            for _, _, _, model, _, _ in plan)
+        plan, members = self._without_runaways(plan, members, fits, inputs, targets, tails,
+                                               first)
+        self.members_ = [(name, seed, error) for name, seed, error, *_ in plan]
         self.best_estimator_ = VotingRegressor(
-            [(f"{name}, seed {seed}", clone(model)) for name, seed, _, model, _ in plan],
-            weights=[weight for *_, weight in plan])._set_fitted(members)
+            [(f"{name}, seed {seed}", clone(model)) for name, seed, _, model, _, _ in plan],
+            weights=[weight for _, _, _, _, weight, _ in plan])._set_fitted(members)
         return self
+
+    def _without_runaways(self, plan, members, fits, inputs, targets, tails, first):
+        """With ``focus="prediction"``: each refitted network's forecasts of its own training
+        rows at ``horizons``, against those its validated fit made of the head rows it was
+        fitted on; a refit more than ``RUNAWAY`` times worse (a refit is a new draw that
+        no validation saw, and one that runs away does so on its training rows too:
+        ``benchmarks/NOTES.md``) is dropped and its weight goes to the other refit of the same
+        fit; where both are, the better one keeps it. ``(plan, members)``."""
+        if self.focus != "prediction":
+            return plan, members
+        offset = first + max(int(h) for h in self.horizons)  # the first rows forecast
+        every = [(start, start + offset, end) for start, _, end in tails]
+        heads = [(start, start + offset, tail_start) for start, tail_start, _ in tails
+                 if start + offset < tail_start]
+        if not heads:  # (heads too short to forecast at the longest horizon: no check)
+            return plan, members
+
+        def in_sample(model, bounds):
+            return _rmse(self._tail_outputs(model, inputs, targets, bounds, first),
+                         self._tail_targets(targets, bounds, first))
+
+        kept_plan, kept_members = [], []
+        for source in dict.fromkeys(entry[5] for entry in plan):
+            group = [(entry, member) for entry, member in zip(plan, members)
+                     if entry[5] == source]
+            if group[0][0][1] is None:  # (an ARIMA: deterministic, refitted once)
+                kept = group
+            else:
+                errors = [in_sample(member, every) for _, member in group]
+                limit = RUNAWAY * in_sample(fits[source][2], heads)
+                kept = [pair for pair, error in zip(group, errors) if error <= limit] or [
+                    group[int(np.argmin(errors))]]
+            weight = sum(entry[4] for entry, _ in group) / len(kept)
+            for entry, member in kept:
+                kept_plan.append((*entry[:4], weight, source))
+                kept_members.append(member)
+        return kept_plan, kept_members
 
     def _refit_plan(self, fits, chosen, counts, truth, rng):
         """The members to train on every row: ``(candidate, seed, validation error, model,
-        weight)`` each. For simulation the chosen fits themselves (continued); for prediction
-        each chosen network is refitted twice, from its seed and from one more drawn from
-        ``rng``, at half its weight each (its own validation error is NaN: it was never
-        validated): a refit does not land where the validated fit did, and the mean of two
-        lands nearer on average (``benchmarks/NOTES.md``)."""
+        weight, the index of the fit in fits)`` each. For simulation the chosen fits
+        themselves (continued); for prediction each chosen network is refitted twice, from
+        its seed and from one more drawn from ``rng``, at half its weight each (its own
+        validation error is NaN: it was never validated): a refit does not land where the
+        validated fit did, and the mean of two lands nearer on average
+        (``benchmarks/NOTES.md``)."""
         plan = []
         for i in chosen:
             name, seed, model, outputs = fits[i]
             error, weight = _rmse(outputs, truth), float(counts[i])
             if self.focus == "simulation" or seed is None:
-                plan.append((name, seed, error, model, weight))
+                plan.append((name, seed, error, model, weight, i))
                 continue
             other = int(rng.randint(np.iinfo(np.int32).max))
-            plan += [(name, seed, error, model, weight / 2),
+            plan += [(name, seed, error, model, weight / 2, i),
                      (name, other, np.nan, clone(model).set_params(random_state=other),
-                      weight / 2)]
+                      weight / 2, i)]
         return plan
 
     def _bar(self, total):

@@ -145,15 +145,34 @@ def test_forecasting_members_are_refitted_from_their_seed_on_every_row(plant):
     its weight each; the second, never validated, has no validation error."""
     X, y = plant
     auto = AutoForecaster(horizons=(1, 2), max_time=1e-3, **FAST).fit(X[:600], y[:600])
-    ensemble = auto.ensemble_
-    assert len(ensemble) == 2 * len(np.unique(ensemble.seed[::2]))
-    np.testing.assert_array_equal(ensemble.weight[::2], ensemble.weight[1::2])
-    assert ensemble.validation[::2].notna().all() and ensemble.validation[1::2].isna().all()
-    assert (ensemble.seed[::2].to_numpy() != ensemble.seed[1::2].to_numpy()).all()
+    ensemble = auto.ensemble_  # a validated seed's refit, then (unless dropped) one more
+    validated = ensemble.validation.notna().to_numpy()
+    assert validated[0] and not (~validated[:-1] & ~validated[1:]).any()
+    assert ensemble.weight.sum() == pytest.approx(1) and len(set(ensemble.seed)) == len(ensemble)
     for (name, seed, _), member in zip(auto.members_, auto.best_estimator_.estimators_):
         assert name == auto.candidates_[0] and member.random_state == seed
         fresh = clone(member).fit(X[:600], y[:600])
         np.testing.assert_array_equal(member.theta_, fresh.theta_)
+
+
+def test_a_forecasting_refit_that_runs_away_on_its_training_rows_is_dropped(plant):
+    """A refit whose forecasts of its own training rows are far worse than its validated
+    fit's of the head rows gives its weight to the other refit of that fit."""
+    X, y = plant
+    network = NARXRegressor(hidden_layer_sizes=(5,), solver="br", random_state=0)
+    head = clone(network).fit(X[:480], y[:480])
+    good = clone(network).fit(X[:600], y[:600])
+    bad = clone(network).fit(X[:600], y[:600])
+    bad.theta_ = 20 * bad.theta_
+    plan = [("NARX", 0, 0.1, network, 0.25, 0), ("NARX", 1, np.nan, network, 0.25, 0)]
+    auto = AutoForecaster(horizons=(1, 2))
+    for members in ([good, bad], [bad, good]):
+        kept, kept_members = auto._without_runaways(
+            plan, members, [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)], 10)
+        assert kept_members == [good] and kept[0][4] == 0.5
+    kept, kept_members = auto._without_runaways(  # both good: both kept
+        plan, [good, good], [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)], 10)
+    assert [entry[4] for entry in kept] == [0.25, 0.25]
 
 
 def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_path):
