@@ -4,7 +4,6 @@ autocorrelation (:func:`seasonal_lags`)."""
 
 from __future__ import annotations
 
-import copy
 import numbers
 import time
 from collections.abc import Sequence
@@ -19,6 +18,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._auto_members import (
+    refit_plan as _refit_plan,
+    rmse as _rmse,
+    train_on_every_row as _train_on_every_row,
+    without_runaways as _without_runaways,
+)
 from ._delegating import DelegatingForecaster as _DelegatingForecaster
 from ._rows import (
     groups_keyword as _groups_keyword,
@@ -38,7 +43,6 @@ __all__ = ["AutoForecaster", "FAMILIES", "ensemble_selection", "seasonal_lags"]
 
 FAMILIES = ("narx", "gru", "elman", "lstm", "arima")  # what AutoForecaster may try
 SIMULATION_START = 10  # measured rows a validation free run starts from (at least the delays)
-RUNAWAY = 1.5  # a forecasting refit this many times worse in-sample than its validated fit
 
 
 def seasonal_lags(y: ArrayLike, na: int, max_lag: int = 48,
@@ -364,75 +368,17 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         self.ensemble_validation_error_ = _rmse(
             np.tensordot(counts[chosen] / counts.sum(),
                          np.stack([fits[i][3] for i in chosen]), 1), truth)
-        plan = self._refit_plan(fits, chosen, counts, truth, rng)
+        plan = _refit_plan(self.focus, fits, chosen, counts, truth, rng)
         members = joblib.Parallel(n_jobs=self.n_jobs)(
-            joblib.delayed(_train_on_every_row)(model, X, y, ids, self.focus)
-            for _, _, _, model, _, _ in plan)
-        plan, members = self._without_runaways(plan, members, fits, inputs, targets, tails,
-                                               first)
-        self.members_ = [(name, seed, error) for name, seed, error, *_ in plan]
+            joblib.delayed(_train_on_every_row)(entry.model, X, y, ids, self.focus)
+            for entry in plan)
+        plan, members = _without_runaways(self, plan, members, fits, inputs, targets, tails,
+                                          first)
+        self.members_ = [(entry.candidate, entry.seed, entry.error) for entry in plan]
         self.best_estimator_ = VotingRegressor(
-            [(f"{name}, seed {seed}", clone(model)) for name, seed, _, model, _, _ in plan],
-            weights=[weight for _, _, _, _, weight, _ in plan])._set_fitted(members)
+            [(f"{entry.candidate}, seed {entry.seed}", clone(entry.model)) for entry in plan],
+            weights=[entry.weight for entry in plan])._set_fitted(members)
         return self
-
-    def _without_runaways(self, plan, members, fits, inputs, targets, tails, first):
-        """With ``focus="prediction"``: each refitted network's forecasts of its own training
-        rows at ``horizons``, against those its validated fit made of the head rows it was
-        fitted on; a refit more than ``RUNAWAY`` times worse (a refit is a new draw that
-        no validation saw, and one that runs away does so on its training rows too:
-        ``benchmarks/NOTES.md``) is dropped and its weight goes to the other refit of the same
-        fit; where both are, the better one keeps it. ``(plan, members)``."""
-        if self.focus != "prediction":
-            return plan, members
-        offset = first + max(int(h) for h in self.horizons)  # the first rows forecast
-        every = [(start, start + offset, end) for start, _, end in tails]
-        heads = [(start, start + offset, tail_start) for start, tail_start, _ in tails
-                 if start + offset < tail_start]
-        if not heads:  # (heads too short to forecast at the longest horizon: no check)
-            return plan, members
-
-        def in_sample(model, bounds):
-            return _rmse(self._tail_outputs(model, inputs, targets, bounds, first),
-                         self._tail_targets(targets, bounds, first))
-
-        kept_plan, kept_members = [], []
-        for source in dict.fromkeys(entry[5] for entry in plan):
-            group = [(entry, member) for entry, member in zip(plan, members)
-                     if entry[5] == source]
-            if group[0][0][1] is None:  # (an ARIMA: deterministic, refitted once)
-                kept = group
-            else:
-                errors = [in_sample(member, every) for _, member in group]
-                limit = RUNAWAY * in_sample(fits[source][2], heads)
-                kept = [pair for pair, error in zip(group, errors) if error <= limit] or [
-                    group[int(np.argmin(errors))]]
-            weight = sum(entry[4] for entry, _ in group) / len(kept)
-            for entry, member in kept:
-                kept_plan.append((*entry[:4], weight, source))
-                kept_members.append(member)
-        return kept_plan, kept_members
-
-    def _refit_plan(self, fits, chosen, counts, truth, rng):
-        """The members to train on every row: ``(candidate, seed, validation error, model,
-        weight, the index of the fit in fits)`` each. For simulation the chosen fits
-        themselves (continued); for prediction each chosen network is refitted twice, from
-        its seed and from one more drawn from ``rng``, at half its weight each (its own
-        validation error is NaN: it was never validated): a refit does not land where the
-        validated fit did, and the mean of two lands nearer on average
-        (``benchmarks/NOTES.md``)."""
-        plan = []
-        for i in chosen:
-            name, seed, model, outputs = fits[i]
-            error, weight = _rmse(outputs, truth), float(counts[i])
-            if self.focus == "simulation" or seed is None:
-                plan.append((name, seed, error, model, weight, i))
-                continue
-            other = int(rng.randint(np.iinfo(np.int32).max))
-            plan += [(name, seed, error, model, weight / 2, i),
-                     (name, other, np.nan, clone(model).set_params(random_state=other),
-                      weight / 2, i)]
-        return plan
 
     def _bar(self, total):
         try:
@@ -566,10 +512,6 @@ def ensemble_selection(outputs: Sequence[np.ndarray], targets: np.ndarray,
     return best_counts
 
 
-def _rmse(outputs, targets):
-    return np.inf if outputs is None else float(np.sqrt(np.mean((outputs - targets) ** 2)))
-
-
 def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, tails, first):
     """One candidate fitted with ``seed`` on the head rows, and its outputs on the tails of
     ``inputs`` and ``y`` (arrays of every row; None when it fails to fit or runs away)."""
@@ -585,17 +527,3 @@ def _fit_and_score(auto, candidate, seed, X_head, y_head, head_ids, inputs, y, t
             return model, auto._tail_outputs(model, inputs, y, tails, first)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return model, None
-
-
-def _train_on_every_row(model, X, y, ids, focus):
-    """A member chosen on the validation tail, trained on every row. For simulation a
-    network continues from the parameters it was chosen with (``warm_start``), so that the
-    closed loop the validation scored is kept; for prediction it is refitted from its seed
-    (``AutoForecaster._refit_plan`` adds a second), so that it learns the latest rows, those
-    nearest the forecasts (a forecaster continued from its head fit stops within a few
-    epochs, having learnt little from them: ``benchmarks/NOTES.md``). A model without
-    parameters to continue (ARIMA) is refitted."""
-    if focus == "prediction" or "warm_start" not in model.get_params():
-        return clone(model).fit(X, y, **_groups_keyword(ids))
-    member = copy.deepcopy(model).set_params(warm_start=True)
-    return member.fit(X, y, **_groups_keyword(ids)).set_params(warm_start=False)

@@ -11,7 +11,7 @@ LAYERS = [
     ["cli"],
     ["batch", "batch_global", "batch_fill", "jobs", "specs", "tables", "model_files",
      "serialization", "writing", "benchmark", "demo", "plotting"],
-    ["model_selection", "auto", "backtesting", "metrics"],
+    ["model_selection", "auto", "_auto_members", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
      "intervals", "impute", "_imputer_held_out",
      "_mlp", "_rows", "_simulation", "_quantiles", "_delegating",

@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from narxcast import NARXRegressor
+from narxcast._auto_members import Member, without_runaways
 from narxcast.auto import ensemble_selection
 from narxcast.compose import VotingRegressor
 from narxcast.intervals import ConformalRegressor
@@ -164,15 +165,17 @@ def test_a_forecasting_refit_that_runs_away_on_its_training_rows_is_dropped(plan
     good = clone(network).fit(X[:600], y[:600])
     bad = clone(network).fit(X[:600], y[:600])
     bad.theta_ = 20 * bad.theta_
-    plan = [("NARX", 0, 0.1, network, 0.25, 0), ("NARX", 1, np.nan, network, 0.25, 0)]
+    plan = [Member("NARX", 0, 0.1, network, 0.25, 0), Member("NARX", 1, np.nan, network, 0.25, 0)]
     auto = AutoForecaster(horizons=(1, 2))
     for members in ([good, bad], [bad, good]):
-        kept, kept_members = auto._without_runaways(
-            plan, members, [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)], 10)
-        assert kept_members == [good] and kept[0][4] == 0.5
-    kept, kept_members = auto._without_runaways(  # both good: both kept
-        plan, [good, good], [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)], 10)
-    assert [entry[4] for entry in kept] == [0.25, 0.25]
+        kept, kept_members = without_runaways(
+            auto, plan, members, [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)],
+            10)
+        assert kept_members == [good] and kept[0].weight == 0.5
+    kept, kept_members = without_runaways(  # both good: both kept
+        auto, plan, [good, good], [("NARX", 0, head, None)], X[:600], y[:600], [(0, 480, 600)],
+        10)
+    assert [entry.weight for entry in kept] == [0.25, 0.25]
 
 
 def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_path):
