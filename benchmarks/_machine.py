@@ -14,10 +14,11 @@ def describe():
 
     from narxcast.benchmark import cpu_name
 
+    threads = numba.config.NUMBA_NUM_THREADS
     return (f"{date.today()}, {cpu_name()}, {os.cpu_count()} logical CPUs, {platform.system()} "
             f"{platform.machine()}, SIMD {simd_level()}, BLAS {blas_cores()}, Python "
             f"{sys.version.split()[0]}, NumPy {numpy.__version__}, Numba {numba.__version__} "
-            f"({numba.config.NUMBA_NUM_THREADS} threads), scikit-learn {sklearn.__version__}")
+            f"({threads} thread{'s' * (threads != 1)}), scikit-learn {sklearn.__version__}")
 
 
 def simd_level():

@@ -103,14 +103,15 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     joins a library from which an ensemble is chosen on the same tails (greedy ensemble
     selection with replacement, Caruana et al. 2004: :func:`ensemble_selection`): the fits
     whose mean forecasts or simulates the tails best, weighted by how often they were
-    chosen. Each member is then trained on every row: for simulation it continues from the
-    parameters the validation saw (``warm_start``), for prediction it is refitted so that it
-    learns the latest rows, from its seed and from one more, each at half its weight (a
-    refit from one seed lands farther from the validated fit than the mean of two does; a
-    refit that forecasts its own training rows far worse than the validated fit forecast
-    its head rows is dropped, its weight to the other; an ARIMA is refitted once); the
-    members' weighted mean
-    (a :class:`~narxcast.compose.VotingRegressor`) is the ``best_estimator_``: ``predict``,
+    chosen (with several horizons, each horizon's errors relative to the library's best
+    there, so that each has the same say). Each member is then trained on every row: for
+    simulation it continues from the parameters the validation saw (``warm_start``), for
+    prediction it is refitted so that it learns the latest rows, from its seed and from one
+    more, each at half its weight (a refit from one seed lands farther from the validated
+    fit than the mean of two does; a refit that forecasts its own training rows far worse
+    than the validated fit forecast its head rows is dropped, its weight to the other; an
+    ARIMA is refitted once); the members' weighted mean (a
+    :class:`~narxcast.compose.VotingRegressor`) is the ``best_estimator_``: ``predict``,
     ``simulate``, ``score`` and ``update`` are its.
 
     Parameters
@@ -125,8 +126,10 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         None: every candidate.
     families : sequence of str, default=("narx", "gru", "elman", "lstm", "arima")
         The model families to try (:data:`FAMILIES`).
-    n_seeds : int, default=3
-        Seeds per candidate.
+    n_seeds : int or "auto", default="auto"
+        Seeds per candidate; "auto": 5 with ``focus="prediction"`` (a larger library spreads
+        the ensemble's weight over more fits), 3 with ``focus="simulation"`` (where two more
+        did not lower the spread and cost 1.6 times the search; ``benchmarks/NOTES.md``).
     ensemble_size : int, default=20
         Rounds of the ensemble selection (:func:`ensemble_selection`): at most that many
         members, weighted by how often each was chosen (1: the best fit alone).
@@ -173,7 +176,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         "horizons": ["array-like"],
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "families": ["array-like"],
-        "n_seeds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_seeds": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "ensemble_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
@@ -183,7 +186,8 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
 
     def __init__(self, focus: Literal["prediction", "simulation"] = "prediction",
                  horizons: Sequence[int] = (1,), max_time: float | None = None,
-                 families: Sequence[str] = FAMILIES, n_seeds: int = 3, ensemble_size: int = 20,
+                 families: Sequence[str] = FAMILIES, n_seeds: int | Literal["auto"] = "auto",
+                 ensemble_size: int = 20,
                  validation_fraction: float = 0.2, random_state: RandomState = None,
                  n_jobs: int | None = None, progress: bool = True) -> None:
         self.focus = focus
@@ -196,6 +200,11 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.progress = progress
+
+    def _n_seeds(self):
+        if self.n_seeds == "auto":
+            return 5 if self.focus == "prediction" else 3
+        return self.n_seeds
 
     # ------------------------------------------------------------------- candidates
     def _candidates(self, na, nb, extra, has_inputs):
@@ -244,6 +253,22 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
             return np.concatenate([y[tail_start + first:end] for _, tail_start, end in bounds])
         return np.concatenate([y[tail_start:end] for _, tail_start, end in bounds
                                for _ in self.horizons])
+
+    def _horizon_scale(self, outputs, truth, bounds):
+        """Per validation row, what gives each horizon the same say in the ensemble selection:
+        one over the root mean squared error, at its horizon, of the library's best fit there
+        (pooled as they are, a day-ahead error several times the hour-ahead one would choose
+        the ensemble for the longest horizon alone); ones for simulation or one horizon."""
+        if self.focus == "simulation" or len(self.horizons) == 1:
+            return np.ones_like(truth)
+        labels = np.concatenate([np.full(end - tail_start, k) for _, tail_start, end in bounds
+                                 for k in range(len(self.horizons))])
+        scale = np.empty_like(truth)
+        for k in range(len(self.horizons)):
+            rows = labels == k
+            best = min(_rmse(output[rows], truth[rows]) for output in outputs)
+            scale[rows] = 1 / best if best > 0 else 1.0
+        return scale
 
     def _tail_outputs(self, model, X, y, bounds, first):
         """The focus's outputs of ``model`` (fitted on the rows before each record's tail) on
@@ -323,7 +348,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         head_ids = None if ids is None else np.asarray(ids)[head_rows]
         X_head, y_head = _take(X, head_rows), _take(y, head_rows)  # (pandas kept for the fits)
         rng = check_random_state(self.random_state)
-        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_seeds)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self._n_seeds())
         truth = self._tail_targets(targets, tails, first)
         names: list[str] = []
         settings: list[str] = []
@@ -362,7 +387,8 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         if not fits:
             raise ValueError("No candidate fitted the training rows without running away; "
                              "see `leaderboard_`.")
-        counts = ensemble_selection([outputs for *_, outputs in fits], truth,
+        scale = self._horizon_scale([outputs for *_, outputs in fits], truth, tails)
+        counts = ensemble_selection([outputs * scale for *_, outputs in fits], truth * scale,
                                     self.ensemble_size)
         chosen = np.flatnonzero(counts)
         self.ensemble_validation_error_ = _rmse(
@@ -429,7 +455,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         if not (all(isinstance(t, list) and len(t) == n and all(isinstance(v, str) for v in t)
                     for t in texts)
                 and isinstance(self.validation_errors_, np.ndarray)
-                and self.validation_errors_.shape == (n, self.n_seeds)
+                and self.validation_errors_.shape == (n, self._n_seeds())
                 and isinstance(self.fit_seconds_, np.ndarray)
                 and self.fit_seconds_.shape == (n,) and 0 <= self.best_index_ < n):
             raise ValueError("The leaderboard's candidates, errors and times do not match.")

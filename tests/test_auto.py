@@ -89,6 +89,26 @@ def test_ensemble_selection_against_a_plain_loop():
                                   np.bincount(kept, minlength=6))
 
 
+def test_each_horizon_has_the_same_say_in_the_ensemble_selection():
+    """Pooled over horizons, the day-ahead errors (several times the hour-ahead ones) would
+    choose the ensemble alone. Each horizon's validation rows are scaled by one over the
+    library's best error at that horizon: a fit five times better an hour ahead and 20%
+    worse a day ahead is then chosen over one that wins the pooled error."""
+    auto = AutoForecaster(horizons=(1, 24))
+    truth = np.random.default_rng(0).normal(size=200)  # a tail of 100 rows, at two horizons
+    signs = np.tile([1.0, -1.0], 100)
+    errors = {"sharp": (0.1, 1.2), "blunt": (0.5, 1.0)}  # RMSE at 1 h and at 24 h
+    outputs = [truth + signs * np.repeat(errors[name], 100) for name in errors]
+    scale = auto._horizon_scale(outputs, truth, [(0, 100, 200)])
+    for rows, (sharp, blunt) in zip((slice(0, 100), slice(100, 200)), zip(*errors.values())):
+        np.testing.assert_allclose(scale[rows], 1 / min(sharp, blunt))
+    assert ensemble_selection(outputs, truth, 1).tolist() == [0, 1]
+    assert ensemble_selection([o * scale for o in outputs], truth * scale, 1).tolist() == [1, 0]
+    simulation = AutoForecaster(focus="simulation", horizons=(1, 24))
+    np.testing.assert_array_equal(simulation._horizon_scale(outputs, truth, [(0, 100, 200)]),
+                                  1.0)
+
+
 def test_members_continue_from_the_parameters_the_validation_chose(simulation_model, plant):
     """Each member starts its training on every row from the head fit it was chosen as: its
     first loss is already that of a trained model, far below a fresh fit's first."""
@@ -108,6 +128,15 @@ def test_the_search_uses_the_training_rows_alone(plant):
                                                                           changed[:600])
     np.testing.assert_array_equal(first.validation_errors_, second.validation_errors_)
     assert len(first.candidates_) == 1  # max_time: the first candidate always runs
+
+
+@pytest.mark.parametrize("focus, n_seeds", [("prediction", 5), ("simulation", 3)])
+def test_seeds_a_candidate_by_default(plant, focus, n_seeds):
+    X, y = plant
+    auto = AutoForecaster(focus=focus, max_time=1e-3, families=("narx",), ensemble_size=1,
+                          random_state=0, progress=False).fit(X[:600], y[:600])
+    assert auto.validation_errors_.shape == (1, n_seeds)
+    assert np.unique(auto.validation_errors_).size == n_seeds  # each seed its own fit
 
 
 def test_a_simulation_candidate_is_scored_on_the_tail_of_a_free_run_from_the_records_start(

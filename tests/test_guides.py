@@ -355,12 +355,22 @@ def test_automatic_builder_solar_and_wind_figures_are_the_committed_benchmark():
                 row("colorado-2017", "wind_speed", "ARIMA")]
     np.testing.assert_allclose(quoted[:4], expected[:4], atol=0.051, rtol=0)  # W/m2, 0.1
     np.testing.assert_allclose(quoted[4:], expected[4:], atol=0.00051, rtol=0)  # m/s, 0.001
-    trailing = re.search(r"trails ARIMA at 6 h \(([\d.]+) against ([\d.]+)\) and ties it at 24 h "
-                         r"\(([\d.]+) against ([\d.]+)\)", text).groups()
+    colorado = re.search(r"GHI at colorado-2017 included \(([\d.]+) against ([\d.]+) at 6 h, "
+                         r"([\d.]+) against ([\d.]+) at 24 h\)", text).groups()
     auto, arima = (means["colorado-2017", "ghi", entry] for entry in ("AutoForecaster", "ARIMA"))
-    np.testing.assert_allclose(np.array(trailing, dtype=float),
+    np.testing.assert_allclose(np.array(colorado, dtype=float),
                                [auto[6], arima[6], auto[24], arima[24]], atol=0.051)
-    assert auto[6] > arima[6] and abs(auto[24] / arima[24] - 1) < 0.001
+    assert "ahead of ARIMA and of every persistence at every horizon on all four" in text
+    for (site, target), rows in table.groupby(["site", "target"]):
+        board = rows.groupby(["entry", "horizon"]).value.mean().unstack()
+        others = board.drop(index=["AutoForecaster", "NARX README recipe"])
+        assert (board.loc["AutoForecaster"] < others.min()).all(), (site, target)
+    spread = table[table.entry == "AutoForecaster"].groupby(
+        ["site", "target", "horizon"]).value.agg(["mean", "std"])
+    worst = re.search(r"its seed\s+spread reaches (\d+)% at greensboro-tmy3 at 24 h",
+                      text).group(1)
+    assert int(worst) == round(100 * (spread["std"] / spread["mean"]).max())
+    assert (spread["std"] / spread["mean"]).idxmax() == ("greensboro-tmy3", "ghi", 24)
 
 
 def test_getting_started_prints_what_it_says(tmp_path):
