@@ -202,6 +202,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         self.progress = progress
 
     def _n_seeds(self):
+        """Seeds per candidate (``n_seeds``, "auto" resolved by the focus)."""
         if self.n_seeds == "auto":
             return 5 if self.focus == "prediction" else 3
         return self.n_seeds
