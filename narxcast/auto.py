@@ -248,12 +248,20 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
                 if name.split()[0].lower() in families}
 
     # ------------------------------------------------------------------- validation
+    def _forecast_rows(self, bounds):
+        """With the prediction focus, the validation rows in the order :meth:`_tail_outputs`
+        forecasts them (each record's tail once per horizon), and the position in
+        ``horizons`` of each one's horizon."""
+        blocks = [(np.arange(tail_start, end), k) for _, tail_start, end in bounds
+                  for k in range(len(self.horizons))]
+        return (np.concatenate([rows for rows, _ in blocks]),
+                np.concatenate([np.full(rows.size, k) for rows, k in blocks]))
+
     def _tail_targets(self, y, bounds, first):
         """What :meth:`_tail_outputs` is scored against: the measured tails, concatenated."""
         if self.focus == "simulation":
             return np.concatenate([y[tail_start + first:end] for _, tail_start, end in bounds])
-        return np.concatenate([y[tail_start:end] for _, tail_start, end in bounds
-                               for _ in self.horizons])
+        return y[self._forecast_rows(bounds)[0]]
 
     def _horizon_scale(self, outputs, truth, bounds):
         """Per validation row, what gives each horizon the same say in the ensemble selection:
@@ -262,11 +270,10 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         the ensemble for the longest horizon alone); ones for simulation or one horizon."""
         if self.focus == "simulation" or len(self.horizons) == 1:
             return np.ones_like(truth)
-        labels = np.concatenate([np.full(end - tail_start, k) for _, tail_start, end in bounds
-                                 for k in range(len(self.horizons))])
+        horizon = self._forecast_rows(bounds)[1]
         scale = np.empty_like(truth)
         for k in range(len(self.horizons)):
-            rows = labels == k
+            rows = horizon == k
             best = min(_rmse(output[rows], truth[rows]) for output in outputs)
             scale[rows] = 1 / best if best > 0 else 1.0
         return scale
