@@ -53,3 +53,25 @@ def test_numba_cache_dir_is_honoured(tmp_path):
     assert any(name.startswith("optimizers.adam_step") for name in _cache_files(folder))
     assert not (tmp_path / "user-cache" / "narxcast").exists()
     assert _cache_files(PACKAGE) == []
+
+
+def test_the_estimators_load_on_first_use():
+    """``import narxcast`` loads no estimator and no kernel; naming one loads its module."""
+    code = """
+import sys
+import narxcast
+loaded = sorted(m for m in sys.modules if m.startswith("narxcast."))
+from narxcast import LSTMRegressor
+print(loaded, LSTMRegressor.__module__, "narxcast.narx" in sys.modules,
+      set(narxcast.__all__) <= set(dir(narxcast)))
+try:
+    narxcast.NARXRegresor
+except AttributeError as error:
+    print(error)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, NARXCAST_QUIET="1"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[] narxcast.lstm False True",
+        "module 'narxcast' has no attribute 'NARXRegresor'"]
