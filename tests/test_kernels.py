@@ -349,10 +349,13 @@ def test_blocked_gemm_equals_numpy(rng, transpose_a, transpose_b, shape, dtype, 
         if n_blocks is None:
             _gemm(transpose_a, transpose_b, a, b, buffer[1:m + 1, 2:n + 2], accumulate)
         else:
-            double = dtype == np.float64
-            call_in_blocks(ord("d" if double else "s"), transpose_a, transpose_b, m, n, k, a,
-                           b, buffer[1:m + 1, 2:n + 2], accumulate,
-                           blas._ONE_ZERO_64 if double else blas._ONE_ZERO_32, n_blocks)
+            double, c = dtype == np.float64, buffer[1:m + 1, 2:n + 2]
+            item = c.itemsize
+            call_in_blocks(ord("d" if double else "s"), transpose_a, transpose_b, m, n, k,
+                           a.ctypes.data, a.strides[0] // item, b.ctypes.data,
+                           b.strides[0] // item, c.ctypes.data, c.strides[0] // item,
+                           accumulate, (blas._ONE_ZERO_64 if double
+                                        else blas._ONE_ZERO_32).ctypes.data, item, n_blocks)
         expected = ((a.T if transpose_a else a).astype(np.float64)
                     @ (b.T if transpose_b else b).astype(np.float64))
         if accumulate:

@@ -20,7 +20,8 @@ import functools
 
 import numpy as np
 from numba import njit, types
-from numba.extending import overload
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 from numba.np.linalg import ensure_blas
 from threadpoolctl import ThreadpoolController
 
@@ -82,31 +83,83 @@ def gemm(transpose_a, transpose_b, a, b, c, accumulate):
         c[...] = product
 
 
+@intrinsic
+def _pointer(typingctx, address):
+    """An address (an integer) as the ``void *`` BLAS takes."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return types.voidptr(types.intp), codegen
+
+
+# The BLAS calls below take addresses and leading dimensions, not arrays: they compile once,
+# whatever the layouts and dtypes of the operands and the options of the kernel calling
+# ``gemm`` (an array argument would compile them again for each; benchmarks/NOTES.md). The
+# caller's arrays outlive the call. Each product is row-major c (m x n) = op(a) (m x k)
+# op(b) (k x n), ``alpha`` the address of the constants (1, 0) in c's dtype, ``item`` its size.
 @njit(cache=True, **INTERNAL)
-def _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero):
-    """BLAS's gemm on row-major ``c`` (m x n) = op(a) (m x k) op(b) (k x n), (+)=."""
-    item = c.itemsize
+def _call(kind, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, alpha,
+          item):
+    """BLAS's gemm: ``c (+)= op(a) op(b)``."""
     # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T: swap operands
     status = _xxgemm(kind, _TRANSPOSE if transpose_b else _NO_TRANSPOSE,
-                     _TRANSPOSE if transpose_a else _NO_TRANSPOSE, n, m, k, one_zero.ctypes,
-                     b.ctypes, b.strides[0] // item, a.ctypes, a.strides[0] // item,
-                     one_zero[0 if accumulate else 1:].ctypes, c.ctypes, c.strides[0] // item)
+                     _TRANSPOSE if transpose_a else _NO_TRANSPOSE, n, m, k, _pointer(alpha),
+                     _pointer(b), ldb, _pointer(a), lda,
+                     _pointer(alpha + (0 if accumulate else item)), _pointer(c), ldc)
     if status != 0:
         raise RuntimeError("BLAS gemm failed")
 
 
 @njit(cache=True, **INTERNAL)
-def _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero):
-    """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ op(b)[:, 0]``. A
-    single-column gemm packs all of ``a`` on every call: a 512 x 129 float64 weight times a
-    state took 4x longer that way than as a gemv (benchmarks/NOTES.md)."""
+def _call_gemv(kind, transpose_a, m, k, a, lda, b, c, accumulate, alpha, item):
+    """BLAS's gemv for a product of one column: ``c[:, 0] (+)= op(a) @ op(b)[:, 0]``, both
+    columns with unit strides. A single-column gemm packs all of ``a`` on every call: a 512 x
+    129 float64 weight times a state took 4x longer that way than as a gemv
+    (benchmarks/NOTES.md)."""
     # row-major a (m x k) is column-major k x m: op(a) = a is its transpose
     status = _xxgemv(kind, _NO_TRANSPOSE if transpose_a else _TRANSPOSE,
-                     m if transpose_a else k, k if transpose_a else m, one_zero.ctypes,
-                     a.ctypes, a.strides[0] // a.itemsize, b.ctypes,
-                     one_zero[0 if accumulate else 1:].ctypes, c.ctypes)
+                     m if transpose_a else k, k if transpose_a else m, _pointer(alpha),
+                     _pointer(a), lda, _pointer(b),
+                     _pointer(alpha + (0 if accumulate else item)), _pointer(c))
     if status != 0:
         raise RuntimeError("BLAS gemv failed")
+
+
+@njit(cache=True)
+def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+                   alpha, item, n_blocks):
+    """:func:`gemm`'s product as ``n_blocks`` BLAS calls over blocks of rows of ``c``, or of
+    terms when the inner dimension is the longer (the first block overwriting ``c`` unless
+    accumulating); operands by address, as ``_call``."""
+    split_terms = k > m
+    extent = k if split_terms else m
+    for block in range(n_blocks):
+        first = block * extent // n_blocks
+        last = (block + 1) * extent // n_blocks
+        if split_terms:  # c (+)= op(a)[:, first:last] op(b)[first:last]
+            _call(kind, transpose_a, transpose_b, m, n, last - first,
+                  a + first * (lda if transpose_a else 1) * item, lda,
+                  b + first * (1 if transpose_b else ldb) * item, ldb, c, ldc,
+                  accumulate or block > 0, alpha, item)
+        else:  # c[first:last] (+)= op(a)[first:last] op(b)
+            _call(kind, transpose_a, transpose_b, last - first, n, k,
+                  a + first * (1 if transpose_a else lda) * item, lda, b, ldb,
+                  c + first * ldc * item, ldc, accumulate, alpha, item)
+
+
+@njit(cache=True, **INTERNAL)
+def _product(kind, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+             alpha, item, block_work):
+    """:func:`gemm` on addresses: as one gemv, in blocks, or as one gemm."""
+    if n == 1 and (transpose_b or k == 1 or ldb == 1) and (m == 1 or ldc == 1):
+        _call_gemv(kind, transpose_a, m, k, a, lda, b, c, accumulate, alpha, item)
+    elif block_work > 0 and n <= BLOCK_COLUMNS and m * n * k > block_work:
+        n_blocks = min(max(m, k), -(-(m * n * k) // block_work))
+        call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, c, ldc,
+                       accumulate, alpha, item, n_blocks)
+    else:  # the operands themselves
+        _call(kind, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+              alpha, item)
 
 
 @overload(gemm)
@@ -129,40 +182,13 @@ def _gemm_compiled(transpose_a, transpose_b, a, b, c, accumulate):
         item = c.itemsize
         if a.strides[1] != item or b.strides[1] != item or c.strides[1] != item:
             raise ValueError("gemm needs unit column strides")
-        if (n == 1 and (transpose_b or k == 1 or b.strides[0] == item)
-                and (m == 1 or c.strides[0] == item)):  # op(b) and c with unit strides
-            _call_gemv(kind, transpose_a, m, k, a, b, c, accumulate, one_zero)
-            return
-        if block_work > 0 and n <= BLOCK_COLUMNS and m * n * k > block_work:
-            n_blocks = min(max(m, k), -(-(m * n * k) // block_work))
-            call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate,
-                           one_zero, n_blocks)
-        else:  # the operands themselves: no views to make
-            _call(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero)
+        # every argument a run-time integer or flag: one compilation of what follows
+        _product(np.intp(kind), bool(transpose_a), bool(transpose_b), m, n, k,
+                 np.intp(a.ctypes.data), a.strides[0] // item, np.intp(b.ctypes.data),
+                 b.strides[0] // item, np.intp(c.ctypes.data), c.strides[0] // item,
+                 bool(accumulate), np.intp(one_zero.ctypes.data), item, np.intp(block_work))
 
     return impl
-
-
-@njit(cache=True)
-def call_in_blocks(kind, transpose_a, transpose_b, m, n, k, a, b, c, accumulate, one_zero,
-                   n_blocks):
-    """:func:`gemm`'s product as ``n_blocks`` BLAS calls over blocks of rows of ``c``, or of
-    terms when the inner dimension is the longer (the first block overwriting ``c`` unless
-    accumulating)."""
-    split_terms = k > m
-    extent = k if split_terms else m
-    for block in range(n_blocks):
-        first = block * extent // n_blocks
-        last = (block + 1) * extent // n_blocks
-        if split_terms:  # c (+)= op(a)[:, first:last] op(b)[first:last]
-            _call(kind, transpose_a, transpose_b, m, n, last - first,
-                  a[first:last] if transpose_a else a[:, first:last],
-                  b[:, first:last] if transpose_b else b[first:last], c,
-                  accumulate or block > 0, one_zero)
-        else:  # c[first:last] (+)= op(a)[first:last] op(b)
-            _call(kind, transpose_a, transpose_b, last - first, n, k,
-                  a[:, first:last] if transpose_a else a[first:last], b, c[first:last],
-                  accumulate, one_zero)
 
 
 @functools.cache
