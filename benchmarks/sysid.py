@@ -7,7 +7,8 @@ Run: ``pip install sysidentpy`` (its FROLS is a reference here, not a dependency
 then ``python benchmarks/sysid.py [--systems NAME ...] [--seeds 3]`` (writes
 ``benchmarks/results/sysid.md`` and ``sysid.csv``; ``--realisation 1`` runs other records of
 the same systems, to check a choice on records that played no part, and writes
-``sysid-realisation-1.md`` and ``.csv``, or prints the table alone with ``--entries``).
+``sysid-realisation-1.md`` and ``.csv``; ``--entries`` refreshes those entries' rows of the
+table).
 
 Entries, each fitted on the noisy training record only:
 
@@ -159,7 +160,9 @@ def run_system(name, seeds, only=None, realisation=0):
                                                     random_state=3 * realisation + 2)
     rows = []
     baselines = (("ARX", arx), ("FROLS (sysidentpy)", frols))
-    for entry, fit in baselines if only is None else ():
+    for entry, fit in baselines:
+        if only is not None and entry not in only:
+            continue
         started = time.perf_counter()
         simulate = fit(u, y)
         seconds = time.perf_counter() - started
@@ -220,8 +223,8 @@ def main():
     parser.add_argument("--systems", nargs="+", default=list(RECORDS), choices=list(RECORDS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--entries", nargs="+", metavar="ENTRY",
-                        help="refresh these narxcast entries only, keeping the other rows of "
-                             "results/sysid.csv (e.g. --entries 'NARX focus=simulation')")
+                        help="refresh these entries only, keeping the other rows of "
+                             "results/sysid.csv (e.g. --entries ARX 'NARX focus=simulation')")
     parser.add_argument("--realisation", type=int, default=0,
                         help="other records of the same systems (their inputs, noise and test "
                              "records drawn from other seeds), to check that a choice made on "
@@ -232,8 +235,9 @@ def main():
     for name in options.systems:
         rows += run_system(name, options.seeds, options.entries, options.realisation)
     table = pd.DataFrame(rows)
-    if options.entries and not options.realisation:  # the refreshed rows where the old stood
-        kept = pd.read_csv(HERE / "results" / "sysid.csv")
+    stem = f"sysid-realisation-{options.realisation}" if options.realisation else "sysid"
+    if options.entries:  # the refreshed rows where the old stood
+        kept = pd.read_csv(HERE / "results" / f"{stem}.csv")
         stale = kept.entry.isin(options.entries) & kept.system.isin(options.systems)
         place = {key: k for k, key in enumerate(dict.fromkeys(zip(kept.system, kept.entry)))}
         table = pd.concat([kept[~stale], table], ignore_index=True)
@@ -242,9 +246,7 @@ def main():
         table = table.iloc[order].reset_index(drop=True)
     text = report(table, options.realisation)
     print(text)
-    # another realisation is written apart from the committed one, and only whole
-    if options.systems == list(RECORDS) and not (options.realisation and options.entries):
-        stem = f"sysid-realisation-{options.realisation}" if options.realisation else "sysid"
+    if options.systems == list(RECORDS):  # a table of every system
         table.to_csv(HERE / "results" / f"{stem}.csv", index=False)
         (HERE / "results" / f"{stem}.md").write_text(text)
 
