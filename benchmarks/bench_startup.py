@@ -83,7 +83,7 @@ def main():
 
     def span(key, minus=None):
         values = [r[key] - (r[minus] if minus else 0.0) for r in rounds if key in r]
-        return f"{min(values):.2f}-{max(values):.2f} s"
+        return f"{min(values):.2f}{' to ' if min(values) < 0 else '-'}{max(values):.2f} s"
 
     lines = ["# bench_startup: import and first fit in a new process", "",
              f"Machine: {describe()}.", "",
