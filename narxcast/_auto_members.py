@@ -23,6 +23,7 @@ class Member(NamedTuple):
     model: Any  # the estimator to train on every row
     weight: float
     source: int  # its fit's index in the search's library
+    rows: str = "all"  # "all": trained on every row; "head": the validated fit itself
 
 
 def rmse(outputs, targets):
@@ -30,13 +31,14 @@ def rmse(outputs, targets):
 
 
 def refit_plan(focus, fits, chosen, counts, truth, rng):
-    """The members to train on every row (:class:`Member`), from the library ``fits``
-    (``(candidate, seed, model, tail outputs)`` each) and the selection's ``counts``. For
-    simulation the chosen fits themselves (continued); for prediction each chosen network is
-    refitted twice, from its seed and from one more drawn from ``rng``, at half its weight
-    each (its own validation error is NaN: it was never validated): a refit does not land
-    where the validated fit did, and the mean of two lands nearer on average
-    (``benchmarks/NOTES.md``)."""
+    """The members (:class:`Member`), from the library ``fits`` (``(candidate, seed, model,
+    tail outputs)`` each) and the selection's ``counts``. For simulation the chosen fits
+    themselves, to continue on every row; for prediction each chosen network as validated,
+    on the head rows (``rows="head"``), at half its weight, and refitted on every row twice,
+    from its seed and from one more drawn from ``rng`` (its own validation error NaN: never
+    validated), at a quarter each: a refit learns the latest rows but is a new draw that
+    lands elsewhere than the validated fit, and the mean of the three lands nearer the
+    validated quality than the refits' alone (``benchmarks/NOTES.md``)."""
     plan = []
     for i in chosen:
         name, seed, model, outputs = fits[i]
@@ -45,20 +47,24 @@ def refit_plan(focus, fits, chosen, counts, truth, rng):
             plan.append(Member(name, seed, error, model, weight, i))
             continue
         other = int(rng.randint(np.iinfo(np.int32).max))
-        plan += [Member(name, seed, error, model, weight / 2, i),
+        plan += [Member(name, seed, error, model, weight / 2, i, "head"),
+                 Member(name, seed, error, model, weight / 4, i),
                  Member(name, other, np.nan, clone(model).set_params(random_state=other),
-                        weight / 2, i)]
+                        weight / 4, i)]
     return plan
 
 
-def train_on_every_row(model, X, y, ids, focus):
-    """A member chosen on the validation tail, trained on every row. For simulation a
+def train_on_every_row(model, X, y, ids, focus, rows="all"):
+    """A member chosen on the validation tail, trained on every row (``rows="head"``: the
+    validated fit itself, as it is). For simulation a
     network continues from the parameters it was chosen with (``warm_start``), so that the
     closed loop the validation scored is kept; for prediction it is refitted from its seed
     (:func:`refit_plan` adds a second), so that it learns the latest rows, those nearest the
     forecasts (a forecaster continued from its head fit stops within a few epochs, having
     learnt little from them: ``benchmarks/NOTES.md``). A model without parameters to
     continue (ARIMA) is refitted."""
+    if rows == "head":
+        return model
     if focus == "prediction" or "warm_start" not in model.get_params():
         return clone(model).fit(X, y, **_groups_keyword(ids))
     member = copy.deepcopy(model).set_params(warm_start=True)
@@ -71,7 +77,8 @@ def without_runaways(auto, plan, members, fits, inputs, targets, tails, first):
     fitted on; a refit more than :data:`RUNAWAY` times worse (a refit is a new draw that no
     validation saw, and one that runs away does so on its training rows too:
     ``benchmarks/NOTES.md``) is dropped and its weight goes to the other refit of the same
-    fit; where both are, the better one keeps it. ``(plan, members)``."""
+    fit; where both are, the better one keeps it. A validated fit (``rows="head"``) is
+    kept as it is. ``(plan, members)``."""
     if auto.focus != "prediction":
         return plan, members
     offset = first + max(int(h) for h in auto.horizons)  # the first rows forecast
@@ -87,9 +94,13 @@ def without_runaways(auto, plan, members, fits, inputs, targets, tails, first):
         return rmse(auto._tail_outputs(model, inputs, targets, bounds, first), truth)
 
     kept_plan, kept_members = [], []
+    for entry, member in zip(plan, members):
+        if entry.rows == "head":
+            kept_plan.append(entry)
+            kept_members.append(member)
     for source in dict.fromkeys(entry.source for entry in plan):
         group = [(entry, member) for entry, member in zip(plan, members)
-                 if entry.source == source]
+                 if entry.source == source and entry.rows == "all"]
         if group[0][0].seed is None:  # (an ARIMA: deterministic, refitted once)
             kept = group
         else:

@@ -107,10 +107,11 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     there, so that each has the same say). Each member is then trained on every row: for
     simulation it continues from the parameters the validation saw (``warm_start``), for
     prediction it is refitted so that it learns the latest rows, from its seed and from one
-    more, each at half its weight (a refit from one seed lands farther from the validated
-    fit than the mean of two does; a refit that forecasts its own training rows far worse
-    than the validated fit forecast its head rows is dropped, its weight to the other; an
-    ARIMA is refitted once); the members' weighted mean (a
+    more, each at a quarter of its weight, the validated fit itself keeping the other half
+    (a refit is a new draw the validation never saw, and lands elsewhere; a refit that
+    forecasts its own training rows far worse than the validated fit forecast its head rows
+    is dropped, its weight to the other; an ARIMA is refitted once); the members' weighted
+    mean (a
     :class:`~narxcast.compose.VotingRegressor`) is the ``best_estimator_``: ``predict``,
     ``simulate``, ``score`` and ``update`` are its.
 
@@ -144,11 +145,12 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     ----------
     best_estimator_ : VotingRegressor
         The chosen members trained on every row, and their weights.
-    members_ : list of (str, int or None, float)
-        Each member's candidate, seed and own validation error (NaN for the second refit of
-        a chosen fit, with ``focus="prediction"``: never validated); ``ensemble_`` shows
-        them with their weights, ``ensemble_validation_error_`` is the weighted mean's of the
-        fits chosen.
+    members_ : list of (str, int or None, float, str)
+        Each member's candidate, seed, own validation error (NaN for the second refit of a
+        chosen fit, with ``focus="prediction"``: never validated) and rows: "all" (trained
+        on every row) or "head" (the validated fit, trained on the rows before the tail);
+        ``ensemble_`` shows them with their weights, ``ensemble_validation_error_`` is the
+        weighted mean's of the fits chosen.
     leaderboard_ : pandas.DataFrame
         One row per candidate, best first: ``candidate``, ``settings``, the validation error's
         ``mean`` and ``std`` over seeds, ``seconds`` (its fits, all seeds).
@@ -404,13 +406,16 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
                          np.stack([fits[i][3] for i in chosen]), 1), truth)
         plan = _refit_plan(self.focus, fits, chosen, counts, truth, rng)
         members = joblib.Parallel(n_jobs=self.n_jobs)(
-            joblib.delayed(_train_on_every_row)(entry.model, X, y, ids, self.focus)
+            joblib.delayed(_train_on_every_row)(entry.model, X, y, ids, self.focus, entry.rows)
             for entry in plan)
         plan, members = _without_runaways(self, plan, members, fits, inputs, targets, tails,
                                           first)
-        self.members_ = [(entry.candidate, entry.seed, entry.error) for entry in plan]
+        self.members_ = [(entry.candidate, entry.seed, entry.error, entry.rows)
+                         for entry in plan]
         self.best_estimator_ = VotingRegressor(
-            [(f"{entry.candidate}, seed {entry.seed}", clone(entry.model)) for entry in plan],
+            [(f"{entry.candidate}, seed {entry.seed}"
+              + (", validated fit" if entry.rows == "head" else ""), clone(entry.model))
+             for entry in plan],
             weights=[entry.weight for entry in plan])._set_fitted(members)
         return self
 
@@ -438,12 +443,13 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     @property
     def ensemble_(self):
         """The members chosen (see the class): ``candidate``, ``seed``, ``weight`` (summing to
-        one) and each one's own validation error, ``validation``."""
+        one), each one's own validation error, ``validation``, and the ``rows`` it was
+        trained on ("all", or "head": the validated fit)."""
         check_is_fitted(self, "members_")
         weights = np.asarray(self.best_estimator_.weights, dtype=float)
-        return pd.DataFrame([(name, seed, weight / weights.sum(), error) for (name, seed, error),
-                             weight in zip(self.members_, weights)],
-                            columns=["candidate", "seed", "weight", "validation"])
+        return pd.DataFrame([(name, seed, weight / weights.sum(), error, rows)
+                             for (name, seed, error, rows), weight in zip(self.members_, weights)],
+                            columns=["candidate", "seed", "weight", "validation", "rows"])
 
     def _check_fitted_state(self):
         """What a model archive must hold to be this builder's result (checked on load)."""
@@ -452,12 +458,12 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
         self.best_estimator_._check_fitted_state()
         if not (isinstance(self.members_, list)
                 and len(self.members_) == len(self.best_estimator_.estimators_)
-                and all(isinstance(m, tuple) and len(m) == 3 and m[0] in self.candidates_
+                and all(isinstance(m, tuple) and len(m) == 4 and m[0] in self.candidates_
                         and (m[1] is None or isinstance(m[1], int)) and isinstance(m[2], float)
-                        for m in self.members_)
+                        and m[3] in ("all", "head") for m in self.members_)
                 and isinstance(self.ensemble_validation_error_, float)):
-            raise ValueError("`members_` must name a candidate, a seed and an error for each "
-                             "member of `best_estimator_`.")
+            raise ValueError("`members_` must name a candidate, a seed, an error and rows for "
+                             "each member of `best_estimator_`.")
         n = len(self.candidates_)
         texts = (self.candidates_, self.settings_)
         if not (all(isinstance(t, list) and len(t) == n and all(isinstance(v, str) for v in t)

@@ -169,19 +169,26 @@ def test_prediction_focus_in_a_pipeline_with_records_and_intervals(plant):
     assert np.nanmean((y[700:760] >= lower) & (y[700:760] <= upper)) > 0.5
 
 
-def test_forecasting_members_are_refitted_from_their_seed_on_every_row(plant):
-    """With the prediction focus each fit chosen is refitted on every row (it learns the
-    latest rows), not its head fit continued: from its own seed and from one more, at half
-    its weight each; the second, never validated, has no validation error."""
+def test_forecasting_members_are_the_validated_fit_and_two_refits_on_every_row(plant):
+    """With the prediction focus each fit chosen is kept as validated (on the head rows) at
+    half its weight and refitted on every row (it learns the latest rows), not continued:
+    from its own seed and from one more, a quarter each; the second, never validated, has
+    no validation error."""
     X, y = plant
     auto = AutoForecaster(horizons=(1, 2), max_time=1e-3, **FAST).fit(X[:600], y[:600])
-    ensemble = auto.ensemble_  # a validated seed's refit, then (unless dropped) one more
-    validated = ensemble.validation.notna().to_numpy()
-    assert validated[0] and not (~validated[:-1] & ~validated[1:]).any()
-    assert ensemble.weight.sum() == pytest.approx(1) and len(set(ensemble.seed)) == len(ensemble)
-    for (name, seed, _), member in zip(auto.members_, auto.best_estimator_.estimators_):
+    ensemble = auto.ensemble_
+    assert ensemble.weight.sum() == pytest.approx(1)
+    heads, refits = ensemble[ensemble.rows == "head"], ensemble[ensemble.rows == "all"]
+    assert len(heads) >= 1
+    assert heads.weight.sum() == pytest.approx(0.5) == refits.weight.sum()
+    for seed, error in zip(heads.seed, heads.validation):  # each refitted from its seed
+        assert refits[refits.seed == seed].validation.tolist() == [error]
+    # and (unless dropped) from one more each, never validated
+    assert refits.validation.isna().sum() <= len(heads) < len(refits) + 1
+    for (name, seed, _, rows), member in zip(auto.members_, auto.best_estimator_.estimators_):
         assert name == auto.candidates_[0] and member.random_state == seed
-        fresh = clone(member).fit(X[:600], y[:600])
+        rows_fitted = 480 if rows == "head" else 600  # the head: the first four fifths
+        fresh = clone(member).fit(X[:rows_fitted], y[:rows_fitted])
         np.testing.assert_array_equal(member.theta_, fresh.theta_)
 
 
@@ -217,6 +224,7 @@ def test_backtest_archives_and_the_command_line(simulation_model, plant, tmp_pat
     np.testing.assert_array_equal(loaded.simulate(X[700:], y[700:710]),
                                   simulation_model.simulate(X[700:], y[700:710]))
     assert loaded.leaderboard_.equals(simulation_model.leaderboard_)
+    assert loaded.ensemble_.equals(simulation_model.ensemble_)
     import pandas as pd
 
     pd.DataFrame({"time": pd.date_range("2024-01-01", periods=700, freq="h"),
