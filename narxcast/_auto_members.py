@@ -54,17 +54,14 @@ def refit_plan(focus, fits, chosen, counts, truth, rng):
     return plan
 
 
-def train_on_every_row(model, X, y, ids, focus, rows="all"):
-    """A member chosen on the validation tail, trained on every row (``rows="head"``: the
-    validated fit itself, as it is). For simulation a
+def train_on_every_row(model, X, y, ids, focus):
+    """A member chosen on the validation tail, trained on every row. For simulation a
     network continues from the parameters it was chosen with (``warm_start``), so that the
     closed loop the validation scored is kept; for prediction it is refitted from its seed
     (:func:`refit_plan` adds a second), so that it learns the latest rows, those nearest the
     forecasts (a forecaster continued from its head fit stops within a few epochs, having
     learnt little from them: ``benchmarks/NOTES.md``). A model without parameters to
     continue (ARIMA) is refitted."""
-    if rows == "head":
-        return model
     if focus == "prediction" or "warm_start" not in model.get_params():
         return clone(model).fit(X, y, **_groups_keyword(ids))
     member = copy.deepcopy(model).set_params(warm_start=True)

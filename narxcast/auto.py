@@ -405,9 +405,10 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
             np.tensordot(counts[chosen] / counts.sum(),
                          np.stack([fits[i][3] for i in chosen]), 1), truth)
         plan = _refit_plan(self.focus, fits, chosen, counts, truth, rng)
-        members = joblib.Parallel(n_jobs=self.n_jobs)(
-            joblib.delayed(_train_on_every_row)(entry.model, X, y, ids, self.focus, entry.rows)
-            for entry in plan)
+        trained = iter(joblib.Parallel(n_jobs=self.n_jobs)(
+            joblib.delayed(_train_on_every_row)(entry.model, X, y, ids, self.focus)
+            for entry in plan if entry.rows == "all"))
+        members = [entry.model if entry.rows == "head" else next(trained) for entry in plan]
         plan, members = _without_runaways(self, plan, members, fits, inputs, targets, tails,
                                           first)
         self.members_ = [(entry.candidate, entry.seed, entry.error, entry.rows)
