@@ -431,8 +431,9 @@ def test_the_builders_standing_in_the_full_benchmark_is_the_committed_one():
     import pandas as pd
 
     results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-    table = pd.read_csv(results / "solar_wind.csv")
-    table = table[(table.split == "last quarter") & (table.metric == "rmse")]
+    scores = pd.read_csv(results / "solar_wind.csv")
+    scores = scores[scores.split == "last quarter"]
+    table = scores[scores.metric == "rmse"]
     means = table.pivot_table(index=["target", "site", "horizon"], columns="model",
                               values="value")
     persistence = means[[c for c in means.columns if c.endswith(" persistence")]].min(axis=1)
@@ -449,6 +450,20 @@ def test_the_builders_standing_in_the_full_benchmark_is_the_committed_one():
                        section_text(GUIDES / "training.md", "Automatic model building")).groups()
     assert [int(quoted[1]), int(quoted[0]), *map(int, quoted[2:])] == counts
     assert entries.idxmin(axis=1).value_counts().idxmax() == "AutoForecaster"
+    words = r"it trails ARIMA for GHI at colorado-2017 by {0}% and {0}% at 6 and 24 h \({0} ± " \
+            r"{0} / {0} ± {0} W/m2 over five seeds against {0} / {0};".format(r"([\d.]+)")
+    behind = re.search(words.replace(" ", r"\s+"), section_text(
+        GUIDES / "training.md", "Automatic model building")).groups()
+    ghi = means.loc["ghi", "colorado-2017"]
+    spread = scores[scores.model == "AutoForecaster"].set_index(["site", "target", "metric",
+                                                                  "horizon"]).value
+    for k, horizon in enumerate((6, 24)):
+        auto_ghi, arima = ghi.loc[horizon, "AutoForecaster"], ghi.loc[horizon, "ARIMA"]
+        assert float(behind[k]) == round(100 * (auto_ghi / arima - 1), 1)
+        assert float(behind[2 + 2 * k]) == round(auto_ghi, 1)
+        assert float(behind[3 + 2 * k]) == round(
+            spread["colorado-2017", "ghi", "rmse_std", horizon], 1)
+        assert float(behind[6 + k]) == round(arima, 1)
 
 
 def test_gap_filling_irradiance_example_prints_what_the_guide_says(guide):
