@@ -175,6 +175,40 @@ def test_evolution_is_reproducible_and_leaves_global_generators_alone(rng):
     assert fits[0].fitness_curve_ == fits[1].fitness_curve_
 
 
+def test_cma_es_is_deaps_strategy_generation_by_generation():
+    """The whole-array CMA-ES gives what DEAP's own loop (``Strategy.generate`` with
+    individuals, fitness values set, ``Strategy.update``) gives from the same seed: every
+    generation's best loss and the best parameters, to the last bit."""
+    from deap import base, cma, creator
+
+    from narxcast.training.evolution import train_evolution
+
+    def loss(thetas):
+        return np.sum((thetas - np.arange(thetas.shape[1])) ** 2, axis=1) ** 0.5
+
+    start = np.random.default_rng(0).normal(size=(12, 5))
+    result = train_evolution(loss, start, method="cmaes", n_generations=15, sigma=0.4, seed=4)
+    if not hasattr(creator, "TestCMAFitness"):
+        creator.create("TestCMAFitness", base.Fitness, weights=(-1.0,))
+        creator.create("TestCMAIndividual", np.ndarray, fitness=creator.TestCMAFitness)
+    state = np.random.get_state()
+    np.random.seed(4)
+    strategy = cma.Strategy(centroid=start[0], sigma=0.4, lambda_=12)
+    best, best_theta, curve = np.inf, None, []
+    for _ in range(15):
+        population = strategy.generate(creator.TestCMAIndividual)
+        losses = loss(np.array(population))
+        for individual, value in zip(population, losses):
+            individual.fitness.values = (float(value),)
+        if losses.min() < best:
+            best, best_theta = losses.min(), np.array(population[int(np.argmin(losses))])
+        curve.append(best)
+        strategy.update(population)
+    np.random.set_state(state)
+    assert result.fitness_curve == curve
+    np.testing.assert_array_equal(result.theta, best_theta)
+
+
 @pytest.mark.parametrize("estimator", [ElmanRegressor, LSTMRegressor, GRURegressor])
 @pytest.mark.parametrize("solver", ["ga", "cmaes"])
 def test_evolution_trains_recurrent_models(rng, estimator, solver):

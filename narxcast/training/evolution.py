@@ -11,7 +11,8 @@ individual and one gene at a time in Python, which took more of a generation tha
 evaluation: ``benchmarks/NOTES.md``, 'a whole GA generation'); it draws from a
 ``numpy.random.Generator`` seeded by ``seed``. CMA-ES is DEAP's strategy (Hansen), which
 draws from the global ``numpy.random`` generator: a run seeds it from ``seed`` and gives the
-caller's state back afterwards. Either way a seed gives the same result, and DEAP is
+caller's state back afterwards; its draws and updates are DEAP's, on the population as one
+array rather than as DEAP individuals. Either way a seed gives the same result, and DEAP is
 imported on first use only.
 """
 
@@ -38,16 +39,6 @@ class EvolutionResult:
     n_generations: int = 0
     n_evaluations: int = 0
     stopped_by: str = "n_generations"  # or "interrupted"
-
-
-def _individual_class():
-    """DEAP's minimising fitness and an ndarray individual, created once per process."""
-    from deap import base, creator
-
-    if not hasattr(creator, "NarxcastIndividual"):
-        creator.create("NarxcastFitness", base.Fitness, weights=(-1.0,))
-        creator.create("NarxcastIndividual", np.ndarray, fitness=creator.NarxcastFitness)
-    return creator.NarxcastIndividual
 
 
 @contextlib.contextmanager
@@ -184,16 +175,27 @@ def _genetic_algorithm(evaluate, record, population, n_generations, sigma, cross
 
 
 def _cma_es(evaluate, record, initial, n_generations, sigma, seed):
-    """DEAP's CMA-ES from ``initial[0]``, ``len(initial)`` individuals a generation."""
+    """DEAP's CMA-ES (``deap.cma.Strategy``) from ``initial[0]``, ``len(initial)``
+    individuals a generation, on the whole population as one array: the draws of
+    ``Strategy.generate`` (its arithmetic, the same global generator), and
+    ``Strategy.update`` on the rows ranked by loss (a stable sort, as DEAP's sort by fitness),
+    without wrapping each row in a DEAP individual (0.7 ms of a 12 ms generation)."""
     from deap import cma
 
-    Individual = _individual_class()
     with _seeded_global_generators(seed):
         strategy = cma.Strategy(centroid=initial[0], sigma=sigma, lambda_=len(initial))
         for generation in range(1, n_generations + 1):
-            population = strategy.generate(Individual)
-            losses = evaluate(np.array(population))
-            for individual, loss in zip(population, losses):
-                individual.fitness.values = (float(loss),)
-            strategy.update(population)
+            draws = np.random.standard_normal((strategy.lambda_, strategy.dim))
+            population = strategy.centroid + strategy.sigma * np.dot(draws, strategy.BD.T)
+            losses = evaluate(population)
+            strategy.update(_Ranked(population[np.argsort(losses, kind="stable")]))
             record(losses, generation)
+
+
+class _Ranked(list):
+    """A population's rows best first, handed to ``deap.cma.Strategy.update``, whose first
+    step sorts its population by fitness, best first, keeping ties in order: these are in
+    that order already, so the sort leaves them as they are."""
+
+    def sort(self, *, key=None, reverse=False):
+        pass
