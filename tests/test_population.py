@@ -181,7 +181,7 @@ def test_cma_es_is_deaps_strategy_generation_by_generation():
     generation's best loss and the best parameters, to the last bit."""
     from deap import base, cma, creator
 
-    from narxcast.training.evolution import train_evolution
+    from narxcast.training.evolution import _seeded_global_generators, train_evolution
 
     def loss(thetas):
         return np.sum((thetas - np.arange(thetas.shape[1])) ** 2, axis=1) ** 0.5
@@ -191,20 +191,18 @@ def test_cma_es_is_deaps_strategy_generation_by_generation():
     if not hasattr(creator, "TestCMAFitness"):
         creator.create("TestCMAFitness", base.Fitness, weights=(-1.0,))
         creator.create("TestCMAIndividual", np.ndarray, fitness=creator.TestCMAFitness)
-    state = np.random.get_state()
-    np.random.seed(4)
-    strategy = cma.Strategy(centroid=start[0], sigma=0.4, lambda_=12)
     best, best_theta, curve = np.inf, None, []
-    for _ in range(15):
-        population = strategy.generate(creator.TestCMAIndividual)
-        losses = loss(np.array(population))
-        for individual, value in zip(population, losses):
-            individual.fitness.values = (float(value),)
-        if losses.min() < best:
-            best, best_theta = losses.min(), np.array(population[int(np.argmin(losses))])
-        curve.append(best)
-        strategy.update(population)
-    np.random.set_state(state)
+    with _seeded_global_generators(4):
+        strategy = cma.Strategy(centroid=start[0], sigma=0.4, lambda_=12)
+        for _ in range(15):
+            population = strategy.generate(creator.TestCMAIndividual)
+            losses = loss(np.array(population))
+            for individual, value in zip(population, losses):
+                individual.fitness.values = (float(value),)
+            if losses.min() < best:
+                best, best_theta = losses.min(), np.array(population[int(np.argmin(losses))])
+            curve.append(best)
+            strategy.update(population)
     assert result.fitness_curve == curve
     np.testing.assert_array_equal(result.theta, best_theta)
 
