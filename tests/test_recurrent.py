@@ -374,6 +374,33 @@ def test_float32_state_pass_equals_float64_to_single_precision(kind):
     np.testing.assert_allclose(model.state_, double[:, :, -1], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_state_pass_in_loops_and_by_step_agree(rng, kind, monkeypatch):
+    """The state pass runs in plain loops for a network whose layers all multiply in loops at
+    batch 1, by the generic step otherwise (checked against the naive reference with a BLAS
+    layer above): where both apply they give the same states to the bit, and each network
+    takes the kernel its sizes call for."""
+    chosen = []
+    for name in ("_states_in_loops", "_states_by_step"):
+        kernel = getattr(recurrent, name)
+        monkeypatch.setattr(recurrent, name, lambda *args, kernel=kernel, name=name: (
+            chosen.append(name), kernel(*args))[1])
+    for case, expected in (((2, 1, [0, 1], [1, 2], (4, 3)), "_states_in_loops"),
+                           ((1, 1, [0], [1], (3, 40)), "_states_by_step")):
+        model, X, Y = _model(kind, case, rng, n=200)
+        inputs_t, targets_t = model._scaled_t(X, Y)
+        chosen.clear()
+        states = model._states(model.theta_, inputs_t, targets_t)
+        assert chosen == [expected]
+    model, X, Y = _model(kind, (2, 1, [0, 1], [1, 2], (4, 3)), rng, n=200)
+    inputs_t, targets_t = model._scaled_t(X, Y)
+    states = model._states(model.theta_, inputs_t, targets_t)
+    by_step = np.empty_like(states)
+    recurrent._states_by_step(model.theta_, model.layout_, inputs_t, targets_t,
+                              model.max_delay_, np.zeros(states.shape[:2]), by_step)
+    np.testing.assert_array_equal(states, by_step)
+
+
 def test_training_in_parallel_parts_or_one_call_gives_the_same_fit(monkeypatch):
     """Networks above PARALLEL_MIN_WORK train on parallel parts of PART windows, smaller ones
     in one call per mini-batch: the same fit either way (to rounding)."""

@@ -296,12 +296,53 @@ def _head(theta, head, n_hidden, n_outputs, top, out, n_batch):
         _accumulate(theta, head[HEAD_WEIGHT], n_hidden, k, n_hidden, top, out, k, n_batch)
 
 
-@njit(**JIT_OPTIONS)
 def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states):
     """Run the stack over measured data from ``initial`` (layers x width) at the step of
     target ``first``: ``states[:, :, t]`` is the state after the step of target ``t``, and
     ``initial`` before ``first``. The arithmetic is in ``theta``'s precision.
 
+    A network whose layers all multiply in loops at batch 1 runs :func:`_states_in_loops`;
+    one with a layer that multiplies through BLAS there, :func:`_states_by_step`. The two
+    give the same states to the bit; apart, a small network's first pass compiles none of
+    the BLAS path (1.2 s of an 8-unit LSTM's first fit, ``benchmarks/NOTES.md``).
+    """
+    sizes, gate_blocks = layout.sizes, int(CELL_BLOCKS[layout.cell, GATE_BLOCKS])
+    through_blas = any(  # uses_blas at batch 1, asked in Python (no dispatch to compiled code)
+        gate_blocks * int(sizes[layer + 1]) * int(sizes[layer] + sizes[layer + 1])
+        >= BLAS_MIN_WORK for layer in range(sizes.size - 2))
+    kernel = _states_by_step if through_blas else _states_in_loops
+    kernel(theta, layout, inputs_t, targets_t, first, initial, states)
+
+
+@njit(**JIT_OPTIONS)
+def _states_by_step(theta, layout, inputs_t, targets_t, first, initial, states):
+    """:func:`open_loop_states` by :func:`_step` at batch 1 (layers that multiply through
+    BLAS at batch 1 take it; the others its loops at batch 1, :func:`_states_in_loops`'
+    arithmetic)."""
+    sizes, offsets, _, cell, input_delays, target_delays = layout
+    n = states.shape[2]
+    n_layers, width = states.shape[0], states.shape[1]
+    dtype = theta.dtype
+    units = np.empty((sizes[0], 1), dtype)
+    state_previous = np.empty((n_layers, width, 1), dtype)
+    state = np.zeros((n_layers, width, 1), dtype)
+    gates = np.empty((n_layers, scratch_rows(cell, width), 1), dtype)
+    _start_states(initial, first, state_previous.reshape((n_layers, width)), states)
+    origin, no_forecasts = np.empty(1, np.int64), np.empty((1, 1, 1), dtype)
+    for t in range(first, n):
+        origin[0] = t - 1  # the regressor of target t: the first step from origin t - 1
+        gather_regressors(inputs_t, targets_t, no_forecasts, origin, np.int64(0), np.int64(1),
+                          np.int64(0), input_delays, target_delays, np.bool_(False), units)
+        _step(theta, sizes, offsets, cell, units, state_previous, state, gates, np.int64(1))
+        for layer in range(n_layers):
+            for r in range(width):
+                states[layer, r, t] = state[layer, r, 0]
+        state_previous, state = state, state_previous
+
+
+@njit(**JIT_OPTIONS)
+def _states_in_loops(theta, layout, inputs_t, targets_t, first, initial, states):
+    """:func:`open_loop_states` of a network whose layers all multiply in loops at batch 1:
     :func:`_step` at batch 1, written out in plain loops over the arrays' elements: no calls
     with arrays nor array views, each of which costs an atomic reference-count pair per array
     (most of an 8-unit LSTM's pass over a year went there; benchmarks/NOTES.md, 'the 3 s
@@ -309,8 +350,7 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
     A layer's pre-activations add a column of its transposed weights (``weights_t``,
     :func:`_transposed_weights`) per input to every gate row at once, each row's terms in
     :func:`_preactivations`' order, and the cell update is :func:`cell_update`'s arithmetic:
-    the states are those of :func:`_step` to the bit. Layers that multiply through BLAS at
-    batch 1 take :func:`_layer`.
+    the states are those of :func:`_step` to the bit.
     """
     sizes, offsets, _, cell, input_delays, target_delays = layout
     n = states.shape[2]
@@ -326,11 +366,7 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
     h = np.zeros((n_layers, width), dtype)
     g = np.empty((n_layers, n_scratch), dtype)
     weights_t = _transposed_weights(theta, sizes, offsets, cell, np.int64(1), np.bool_(False))
-    for layer in range(n_layers):  # element loops, not slice copies: see config.py
-        for r in range(width):
-            h_previous[layer, r] = initial[layer, r]
-            for t in range(first):
-                states[layer, r, t] = initial[layer, r]
+    _start_states(initial, first, h_previous, states)
     for t in range(first, n):
         row = 0  # the regressor of target t (gather_regressors' open loop at batch 1)
         for d in input_delays:
@@ -345,12 +381,6 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
             n_in, n_hidden = sizes[layer], sizes[layer + 1]
             n_rows = CELL_BLOCKS[cell, GATE_BLOCKS] * n_hidden
             split = CELL_BLOCKS[cell, FUSED_BLOCKS] * n_hidden
-            if uses_blas(n_rows, n_in + n_hidden, 1):
-                below = units if layer == 0 else h[layer - 1].reshape((width, 1))
-                _layer(theta, offsets, cell, layer, n_in, n_hidden, below,
-                       h_previous[layer].reshape((width, 1)), h[layer].reshape((width, 1)),
-                       g[layer].reshape((n_scratch, 1)), np.int64(1))
-                continue
             w_ih, w_hh = offsets[layer, W_IH], offsets[layer, W_HH]
             b_ih, b_hh = offsets[layer, B_IH], offsets[layer, B_HH]
             for r in range(n_rows):
@@ -417,6 +447,17 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
             for r in range(width):
                 states[layer, r, t] = h[layer, r]
         h_previous, h = h, h_previous
+
+
+@njit(**JIT_OPTIONS, inline="always")
+def _start_states(initial, first, state, states):
+    """The state pass's start: ``state`` (layers x width) and ``states[:, :, :first]``
+    set to ``initial``, in element loops (not slice copies: see config.py)."""
+    for layer in range(state.shape[0]):
+        for r in range(state.shape[1]):
+            state[layer, r] = initial[layer, r]
+            for t in range(first):
+                states[layer, r, t] = initial[layer, r]
 
 
 def forecast(theta, layout, inputs_t, targets_t, initial_states, origins, horizon, lower, upper,
