@@ -304,7 +304,8 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
     A network whose layers all multiply in loops at batch 1 runs :func:`_states_in_loops`;
     one with a layer that multiplies through BLAS there, :func:`_states_by_step`. The two
     give the same states to the bit; apart, a small network's first pass compiles none of
-    the BLAS path (1.2 s of an 8-unit LSTM's first fit, ``benchmarks/NOTES.md``).
+    the BLAS path (about a second of an 8-unit LSTM's first fit: ``benchmarks/NOTES.md``,
+    'a small network's state pass without the BLAS path').
     """
     sizes, gate_blocks = layout.sizes, int(CELL_BLOCKS[layout.cell, GATE_BLOCKS])
     through_blas = any(  # uses_blas at batch 1, asked in Python (no dispatch to compiled code)
