@@ -317,9 +317,9 @@ def open_loop_states(theta, layout, inputs_t, targets_t, first, initial, states)
 
 @njit(**JIT_OPTIONS)
 def _states_by_step(theta, layout, inputs_t, targets_t, first, initial, states):
-    """:func:`open_loop_states` by :func:`_step` at batch 1 (layers that multiply through
-    BLAS at batch 1 take it; the others its loops at batch 1, :func:`_states_in_loops`'
-    arithmetic)."""
+    """:func:`open_loop_states` by :func:`_step` at batch 1: a layer that multiplies
+    through BLAS there does so, the others sum in loops in :func:`_states_in_loops`' order
+    (the same states to the bit)."""
     sizes, offsets, _, cell, input_delays, target_delays = layout
     n = states.shape[2]
     n_layers, width = states.shape[0], states.shape[1]
