@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "narxcast"
 LAYERS = [
     ["cli"],
     ["batch", "batch_global", "batch_fill", "jobs", "specs", "tables", "model_files",
-     "serialization", "writing", "benchmark", "demo", "plotting"],
+     "serialization", "writing", "benchmark", "demo", "plotting", "precompile"],
     ["model_selection", "auto", "_auto_members", "backtesting", "metrics"],
     ["narx", "tdnn", "elman", "lstm", "gru", "arima", "persistence", "compose", "ensembles",
      "intervals", "impute", "_imputer_held_out",
