@@ -283,7 +283,8 @@ def _compile(args):
 
     if args.n_jobs == 0:
         raise InputError("--n-jobs must be a nonzero integer (-1: one process per core).")
-    where = os.environ.get("NUMBA_CACHE_DIR") or kernel_cache_dir()
+    where = (os.environ.get("NUMBA_CACHE_DIR") or kernel_cache_dir()
+             or "Numba's own cache folders (no writable user cache directory)")
     for family, seconds in precompile(args.families, n_jobs=args.n_jobs).items():
         print(f"{family}: {seconds:.1f} s")
     print(f"compiled kernels kept in {where}")
