@@ -3,7 +3,6 @@
 there, importable and tested without the command line."""
 
 import argparse
-import os
 import sys
 
 COMMANDS_HELP = """\
@@ -277,14 +276,13 @@ def _demo(args):
 
 
 def _compile(args):
-    from .kernels.compilation import kernel_cache_dir
+    from .kernels.compilation import cache_root
     from .precompile import precompile
     from .tables import InputError
 
     if args.n_jobs == 0:
         raise InputError("--n-jobs must be a nonzero integer (-1: one process per core).")
-    where = (os.environ.get("NUMBA_CACHE_DIR") or kernel_cache_dir()
-             or "Numba's own cache folders (no writable user cache directory)")
+    where = cache_root() or "Numba's own cache folders (no writable user cache directory)"
     for family, seconds in precompile(args.families, n_jobs=args.n_jobs).items():
         print(f"{family}: {seconds:.1f} s")
     print(f"compiled kernels kept in {where}")

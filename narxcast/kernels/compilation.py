@@ -86,10 +86,16 @@ def _register_locator():
         locators.insert(1, KernelCacheLocator)
 
 
+def cache_root():
+    """The folder the kernels' caches are kept under: ``NUMBA_CACHE_DIR`` when set, else
+    :func:`kernel_cache_dir` (None: neither, Numba's own folders)."""
+    return Path(config.CACHE_DIR) if config.CACHE_DIR else kernel_cache_dir()
+
+
 def cache_dirs(module_file):
     """Where the compiled kernels of the module at ``module_file`` are kept."""
     subpath = caching.UserProvidedCacheLocator.get_suitable_cache_subpath(str(module_file))
-    root = Path(config.CACHE_DIR) if config.CACHE_DIR else kernel_cache_dir()
+    root = cache_root()
     return [] if root is None else [root / subpath]
 
 
