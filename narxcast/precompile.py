@@ -128,7 +128,7 @@ def precompile(families: Sequence[str] = tuple(FAMILIES), n_jobs: int | None = -
             for function, args in FAMILIES[family]]
     seconds = joblib.Parallel(n_jobs=n_jobs, backend="loky")(
         joblib.delayed(_run)(function, args) for _, function, args in work)
-    spent = dict.fromkeys(dict.fromkeys(families), 0.0)
+    spent = dict.fromkeys(families, 0.0)
     for (family, _, _), taken in zip(work, seconds):
         spent[family] += taken
     return spent
