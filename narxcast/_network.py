@@ -21,6 +21,11 @@ from .kernels.compilation import announce_compilation
 from .orders import MAX_ORDER, lipschitz_orders
 from .training.stages import parse_stages, train_stages
 
+# n_init="auto" with the simulation focus and Bayesian regularisation: restarts kept by their
+# log evidence (the free run of a test record over two realisations of eight simulated
+# systems: benchmarks/NOTES.md, 'restarts chosen by their evidence')
+AUTO_RESTARTS = 4
+
 
 class NetworkForecaster(BaseForecaster):
     """A model over a flat θ trained by the trainers of :mod:`narxcast.training`.
@@ -67,6 +72,15 @@ class NetworkForecaster(BaseForecaster):
     _auto_solvers = {"prediction": "adam", "simulation": "adam"}
     # what n_iter_no_change="auto" is: the epochs (iterations) without improvement that stop
     _auto_patience = 10
+
+    def _n_init(self, stages):
+        """``n_init`` with "auto" resolved: :data:`AUTO_RESTARTS` for a fit for simulation
+        whose last stage is Bayesian regularisation (without early stopping), else one."""
+        if self.n_init != "auto":
+            return self.n_init
+        simulation = getattr(self, "focus", "prediction") == "simulation"
+        evidence = stages[-1].solver == "br" and not self.early_stopping
+        return AUTO_RESTARTS if simulation and evidence else 1
 
     def _patience(self):
         """``n_iter_no_change`` with "auto" resolved (:attr:`_auto_patience`)."""
@@ -195,6 +209,7 @@ class NetworkForecaster(BaseForecaster):
         self.init_scores_ = fit.init_scores
         self.alpha_ = fit.alpha
         self.effective_params_ = fit.effective_params
+        self.log_evidence_ = fit.log_evidence
         self.stage_starts_ = fit.stage_starts
         self.stages_ = fit.stage_names
         self._check_fit_usable(data)

@@ -123,7 +123,7 @@ NETWORK_PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
-    "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_init": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "n_jobs": [numbers.Integral, None],
     "clip_forecasts": [Interval(numbers.Real, 0, None, closed="left"), None],
     "validation_horizons": ["array-like", None],

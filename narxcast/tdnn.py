@@ -100,7 +100,8 @@ n_init, clip_forecasts, validation_horizons, n_jobs
                  momentum: float = 0.9, nesterovs_momentum: bool = True, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, scale: bool = True,
                  random_state: RandomState = None, verbose: bool = False,
-                 warm_start: bool = False, n_init: int = 1, clip_forecasts: float | None = 0.25,
+                 warm_start: bool = False, n_init: int | Literal["auto"] = "auto",
+                 clip_forecasts: float | None = 0.25,
                  validation_horizons: Horizons = None, n_jobs: int | None = None) -> None:
         self.input_delays = input_delays
         self.target_delays = target_delays

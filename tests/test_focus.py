@@ -1,5 +1,5 @@
 """Training for what the model is for: focus="simulation" (output error, free-run validation),
-Bayesian regularisation, restarts chosen on the validation tail."""
+Bayesian regularisation, restarts chosen on the validation tail or by their evidence."""
 
 import numpy as np
 import pytest
@@ -73,6 +73,36 @@ def test_restarts_are_chosen_by_the_focus_error_on_the_held_out_tail(focus):
     r2 = 1 - np.sum((forecasts - truth) ** 2) / np.sum((truth - truth.mean()) ** 2)
     assert len(model.init_scores_) == 3
     assert min(model.init_scores_) == pytest.approx(1 - r2, rel=1e-6)
+
+
+def test_restarts_with_bayesian_regularisation_are_chosen_by_their_log_evidence():
+    """With Bayesian regularisation last, restarts train on every row (the first is the
+    single fit, to the bit) and the one of the greatest log evidence is kept."""
+    u, y = make_system("narendra-2", 400, random_state=0)
+    options = dict(input_delays=[0, 1], feedback_delays=[1, 2], hidden_layer_sizes=(4,),
+                   focus="simulation", max_iter=20, random_state=0)
+    single = NARXRegressor(n_init=1, **options).fit(u[:, None], y)
+    restarted = NARXRegressor(n_init=3, **options).fit(u[:, None], y)
+    assert single.init_scores_ == [] and np.isfinite(single.log_evidence_)
+    assert len(restarted.init_scores_) == 3
+    assert restarted.init_scores_[0] == -single.log_evidence_
+    assert restarted.log_evidence_ == -min(restarted.init_scores_)
+    if np.argmin(restarted.init_scores_) > 0:
+        assert restarted.log_evidence_ > single.log_evidence_
+        assert not np.array_equal(restarted.theta_, single.theta_)
+
+
+@pytest.mark.parametrize("options, n_restarts", [
+    (dict(focus="simulation"), 4),
+    (dict(focus="simulation", early_stopping=True), 0),
+    (dict(focus="simulation", solver="lm"), 0),
+    (dict(), 0)])
+def test_auto_restarts_are_for_simulation_with_bayesian_regularisation(options, n_restarts):
+    u, y = make_system("narendra-2", 300, random_state=0)
+    model = NARXRegressor(input_delays=[0], feedback_delays=[1], hidden_layer_sizes=(3,),
+                          max_iter=5, random_state=0, **options).fit(u[:, None], y)
+    assert len(model.init_scores_) == n_restarts
+    assert (model.log_evidence_ is not None) == (model.stages_[-1].startswith("br"))
 
 
 def test_recurrent_networks_take_the_focus_too():

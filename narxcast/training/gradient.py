@@ -114,6 +114,7 @@ class TrainingResult:
     stopped_by: str = "max_iter"  # "max_iter", "converged", "diverged" or "interrupted"
     alpha: float = None  # Bayesian regularisation: the penalty it settled on
     effective_params: float = None  # ... and the parameters the data determine
+    log_evidence: float = None  # ... and the log evidence where it ended
 
 
 def record_iteration(result, theta, best_theta, loss, validation_score, tol,

@@ -14,6 +14,8 @@ as MATLAB's ``trainbr`` (MacKay 1992; Foresee & Hagan 1997): with the Gauss–Ne
 ``gamma = k - alpha tr(A^-1 M)`` (``k`` penalised weights), and the evidence is greatest
 for ``alpha = gamma ||r||^2 / ((m - gamma) ||M theta||^2)``, the ratio of the prior's and
 the noise's precision. Training starts unpenalised (``trainbr``'s first ``alpha = 0``).
+Where it ends, :func:`log_evidence` is the fit's log evidence (the Gaussian approximation of
+the posterior around it), by which restarts of one network are compared (MacKay 1992).
 
 Written here rather than taken from ``scipy.optimize.least_squares(method="lm")`` (MINPACK)
 because MINPACK offers no per-iteration hook: no validation-based stopping, loss curve,
@@ -62,7 +64,8 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
         standardised targets).
     bayesian : bool
         Bayesian regularisation (see the module); the result's ``alpha`` and
-        ``effective_params`` (``gamma`` plus the unpenalised parameters) say where it settled.
+        ``effective_params`` (``gamma`` plus the unpenalised parameters) say where it settled,
+        ``log_evidence`` (:func:`log_evidence`) how probable the data are under it.
     verbose : bool
 
     Examples
@@ -153,7 +156,91 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
                           "parameters seen were kept.")
     if early_stopping:
         theta[:] = best_theta
+    if bayesian and result.stopped_by not in ("diverged", "interrupted"):
+        r, jacobian = residuals_jacobian(theta)  # (where it ends, or early stopping's best)
+        result.log_evidence = log_evidence(jacobian @ jacobian.T, r, theta, weight_mask)
     return result
+
+
+def log_evidence(hessian, r, theta, weight_mask, precisions=None):
+    """The log evidence ``ln p(D)`` of a fit at ``theta`` (MacKay 1992, eq. 2.21): residuals
+    ``r`` Gaussian of precision ``beta``, the weights (``weight_mask``) of prior precision
+    ``a``, the unpenalised parameters of a flat prior, the posterior approximated by a
+    Gaussian of the Gauss–Newton Hessian (``hessian`` = ``J J^T``) around ``theta``; exact for
+    a model linear in its parameters at their most probable values. ``precisions``: ``(a,
+    beta)``; None re-estimates them at ``theta`` until they agree with the effective number of
+    parameters they give (the fixed point of Bayesian regularisation's re-estimation). None
+    where the evidence is undefined (every residual zero, or every weight, or a Hessian that
+    is not positive definite).
+
+    The evidence trades the fit against the volume of parameters it needs: of several
+    minima of one network, the most probable one is that of the greatest evidence.
+
+    Examples
+    --------
+    A straight line through noisy points is more probable than a constant:
+
+    >>> import numpy as np
+    >>> x = np.linspace(-1, 1, 40)
+    >>> y = 0.5 * x + 0.1 * np.sin(17 * x)
+    >>> def evidence(design):
+    ...     theta = np.linalg.lstsq(design, y, rcond=None)[0]
+    ...     mask = np.r_[np.zeros(1), np.ones(design.shape[1] - 1)]
+    ...     return log_evidence(design.T @ design, design @ theta - y, theta, mask)
+    >>> line = np.column_stack([np.ones_like(x), x])
+    >>> bool(evidence(line) > evidence(line[:, :1]))
+    True
+    """
+    mask = weight_mask > 0
+    n_weights, n_residuals, n_params = int(mask.sum()), r.size, theta.size
+    data_error = 0.5 * float(np.dot(r, r))
+    weight_error = 0.5 * float(np.sum(theta[mask] ** 2))
+    if data_error == 0.0 or (n_weights and weight_error == 0.0):
+        return None
+    try:
+        if precisions is None:
+            prior, noise = _evidence_precisions(hessian, weight_mask, data_error, weight_error,
+                                                n_residuals)
+        else:
+            prior, noise = precisions
+        factor, _ = _factor(noise * hessian + prior * np.diag(weight_mask))
+    except LinAlgError:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a precision not positive: None)
+        log_det = 2.0 * float(np.sum(np.log(np.diag(factor))))
+        value = (-noise * data_error - prior * weight_error - 0.5 * log_det
+                 + 0.5 * n_weights * (np.log(prior) if n_weights else 0.0)
+                 + 0.5 * n_residuals * np.log(noise)
+                 + 0.5 * (n_params - n_weights - n_residuals) * np.log(2.0 * np.pi))
+    return float(value) if np.isfinite(value) else None
+
+
+def _evidence_precisions(hessian, weight_mask, data_error, weight_error, n_residuals):
+    """The prior's and the noise's precisions at a fit, re-estimated (MacKay's updates) until
+    they agree with the effective number of parameters they give."""
+    mask = weight_mask > 0
+    n_weights = int(mask.sum())
+    determined, previous = float(n_weights), np.inf
+    for _ in range(100):
+        noise = (n_residuals - determined) / (2.0 * data_error)
+        prior = determined / (2.0 * weight_error) if n_weights else 0.0
+        if not n_weights or abs(determined - previous) <= 1e-9 * n_weights:
+            break
+        previous = determined
+        inverse = cho_solve(_factor(hessian + prior / noise * np.diag(weight_mask)),
+                            np.eye(hessian.shape[0]))
+        determined = n_weights - prior / noise * np.trace(inverse[np.ix_(mask, mask)])
+    return prior, noise
+
+
+def _factor(matrix):
+    """Cholesky factor of a symmetric ``matrix`` meant to be positive definite, with a
+    relative jitter of 1e-10 on its diagonal where rounding makes it singular."""
+    try:
+        return cho_factor(matrix)
+    except LinAlgError:
+        jitter = 1e-10 * np.trace(matrix) / matrix.shape[0]
+        return cho_factor(matrix + jitter * np.eye(matrix.shape[0]))
 
 
 def _evidence_alpha(hessian, r, theta, alpha, weight_mask):

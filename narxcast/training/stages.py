@@ -77,6 +77,7 @@ class StagedFit:
     selection_score: float = None
     alpha: float = None
     effective_params: float = None
+    log_evidence: float = None
     stage_starts: list = field(default_factory=list)
     stage_names: list = field(default_factory=list)
     stage_stops: list = field(default_factory=list)
@@ -97,10 +98,13 @@ class StagedFit:
         self.n_iter += n_iter
         self.stopped_by = stopped_by
 
-    def score(self):
-        """What restarts are chosen by (lower is better): the validation error ``1 - R^2``
-        of the focus on the held-out tail (the best of early stopping, else the fit's
-        ``selection_score``); the last training loss only for a fit without a tail."""
+    def score(self, by_evidence=False):
+        """What restarts are chosen by (lower is better): ``by_evidence``, the negative log
+        evidence of the last stage (Bayesian regularisation); else the validation error
+        ``1 - R^2`` of the focus on the held-out tail (the best of early stopping, else the
+        fit's ``selection_score``); the last training loss only for a fit without a tail."""
+        if by_evidence:
+            return -self.log_evidence if self.log_evidence is not None else np.inf
         if self.best_validation_score is not None:
             return 1.0 - self.best_validation_score
         if self.selection_score is not None:
@@ -194,9 +198,11 @@ def train_stages(network, stages, data, warm):
     :class:`StagedFit`.
 
     With ``n_init`` > 1 (and no warm start) the stages run from that many initialisations (the
-    first drawn as a single fit would draw it) on the rows before the validation tail (the
-    last ``validation_fraction``), and the fit of the lowest :meth:`StagedFit.score` there
-    (the focus's validation error) is kept; its ``init_scores`` lists every restart's.
+    first drawn as a single fit would draw it) and the fit of the lowest
+    :meth:`StagedFit.score` is kept; its ``init_scores`` lists every restart's. A fit whose
+    last stage is Bayesian regularisation (without early stopping) trains on every row and is
+    scored by its log evidence; any other on the rows before the validation tail (the last
+    ``validation_fraction``), scored by the focus's validation error there.
 
     ``network`` gives ``theta_`` (when ``warm``), ``max_delay_``, ``_initial_theta(rng)``,
     ``_weight_mask()``, ``_forecast_theta(...)`` and its problems: ``_training_problem``
@@ -205,24 +211,26 @@ def train_stages(network, stages, data, warm):
     ``early_stopping`` the last ``validation_fraction`` of the targets is held out.
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
-    if warm or network.n_init == 1:
+    n_init = network._n_init(stages)
+    if warm or n_init == 1:
         fit = _train_from(network, stages, data, warm, seed, select=False)
         _warn_unless_converged(network, fit)
         return fit
     seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
-             for k in range(network.n_init)]
-    n_jobs = min(joblib.effective_n_jobs(network.n_jobs), network.n_init)
+             for k in range(n_init)]
+    by_evidence = stages[-1].solver == "br" and not network.early_stopping
+    n_jobs = min(joblib.effective_n_jobs(network.n_jobs), n_init)
     if n_jobs > 1:  # restarts in processes: the same fits, in any order
         fits = joblib.Parallel(n_jobs=n_jobs)(
-            joblib.delayed(_train_from)(network, stages, data, warm, s, True)
+            joblib.delayed(_train_from)(network, stages, data, warm, s, not by_evidence)
             for s in seeds)
     else:
         fits = []
         for s in seeds:
-            fits.append(_train_from(network, stages, data, warm, s, True))
+            fits.append(_train_from(network, stages, data, warm, s, not by_evidence))
             if fits[-1].stopped_by == "interrupted":
                 break  # Ctrl-C: the best of the restarts so far
-    scores = [fit.score() for fit in fits]
+    scores = [fit.score(by_evidence) for fit in fits]
     best = fits[int(np.argmin(scores))]
     best.init_scores = scores
     _warn_unless_converged(network, best)
@@ -283,6 +291,7 @@ def _train_from(network, stages, data, warm, seed, select):
     for index, (stage, problem) in enumerate(zip(stages, problems)):
         if index > 0:  # each later stage draws as a warm-started fit of its own would
             rng = np.random.default_rng(seed)
+        fit.log_evidence = None  # (the last stage's, where it is Bayesian regularisation)
         if stage.solver in ("ga", "cmaes"):
             result = _evolve(network, fit.theta, stage.solver, data, first_target, rng,
                              around_theta=warm or index > 0)
@@ -306,6 +315,7 @@ def _train_from(network, stages, data, warm, seed, select):
                     weight_mask=network._weight_mask(), validation_score=validation_score,
                     bayesian=stage.solver == "br", verbose=network.verbose)
             fit.alpha, fit.effective_params = result.alpha, result.effective_params
+            fit.log_evidence = result.log_evidence
         else:
             result = _train_gradient(network, stage.solver, fit.theta, problem, rng,
                                      validation_score)
