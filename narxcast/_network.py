@@ -19,7 +19,7 @@ from ._validation import (
 )
 from .kernels.compilation import announce_compilation
 from .orders import MAX_ORDER, lipschitz_orders
-from .training.stages import parse_stages, train_stages
+from .training.stages import by_log_evidence, parse_stages, train_stages
 
 # n_init="auto" with the simulation focus and Bayesian regularisation: restarts kept by their
 # log evidence (the free run of a test record over two realisations of eight simulated
@@ -79,8 +79,7 @@ class NetworkForecaster(BaseForecaster):
         if self.n_init != "auto":
             return self.n_init
         simulation = getattr(self, "focus", "prediction") == "simulation"
-        evidence = stages[-1].solver == "br" and not self.early_stopping
-        return AUTO_RESTARTS if simulation and evidence else 1
+        return AUTO_RESTARTS if simulation and by_log_evidence(stages, self.early_stopping) else 1
 
     def _patience(self):
         """``n_iter_no_change`` with "auto" resolved (:attr:`_auto_patience`)."""

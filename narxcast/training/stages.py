@@ -193,6 +193,12 @@ class TrainingData(NamedTuple):
         return ends[np.searchsorted(starts, origins, side="right") - 1]
 
 
+def by_log_evidence(stages, early_stopping):
+    """Whether restarts of a fit of ``stages`` are compared by their log evidence (on every
+    row): Bayesian regularisation trains last and no tail is held out for early stopping."""
+    return stages[-1].solver == "br" and not early_stopping
+
+
 def train_stages(network, stages, data, warm):
     """Run the ``stages`` of ``network``'s fit on its :class:`TrainingData`; returns a
     :class:`StagedFit`.
@@ -218,7 +224,7 @@ def train_stages(network, stages, data, warm):
         return fit
     seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
              for k in range(n_init)]
-    by_evidence = stages[-1].solver == "br" and not network.early_stopping
+    by_evidence = by_log_evidence(stages, network.early_stopping)
     n_jobs = min(joblib.effective_n_jobs(network.n_jobs), n_init)
     if n_jobs > 1:  # restarts in processes: the same fits, in any order
         fits = joblib.Parallel(n_jobs=n_jobs)(
