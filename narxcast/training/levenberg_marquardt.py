@@ -227,15 +227,23 @@ def _evidence_precisions(hessian, weight_mask, data_error, weight_error, n_resid
         if not n_weights or abs(determined - previous) <= 1e-9 * n_weights:
             break
         previous = determined
-        inverse = cho_solve(_factor(hessian + prior / noise * np.diag(weight_mask)),
-                            np.eye(hessian.shape[0]))
-        determined = n_weights - prior / noise * np.trace(inverse[np.ix_(mask, mask)])
+        determined = _determined(hessian, prior / noise, weight_mask)
     return prior, noise
+
+
+def _determined(hessian, alpha, weight_mask):
+    """The number of weights the data determine, ``gamma = k - alpha tr(A^-1 M)`` with ``A =
+    hessian + alpha M``; LinAlgError where ``A`` is singular even with a jitter."""
+    mask = weight_mask > 0
+    inverse = cho_solve(_factor(hessian + np.diag(alpha * weight_mask)),
+                        np.eye(hessian.shape[0]))
+    return int(mask.sum()) - alpha * np.trace(inverse[np.ix_(mask, mask)])
 
 
 def _factor(matrix):
     """Cholesky factor of a symmetric ``matrix`` meant to be positive definite, with a
-    relative jitter of 1e-10 on its diagonal where rounding makes it singular."""
+    relative jitter of 1e-10 on its diagonal where it is singular (rounding, or an
+    unpenalised direction the data do not determine)."""
     try:
         return cho_factor(matrix)
     except LinAlgError:
@@ -253,17 +261,10 @@ def _evidence_alpha(hessian, r, theta, alpha, weight_mask):
     if alpha == 0.0:  # the first step's: every weight is determined (trainbr's start)
         determined = float(n_weights)
     else:
-        regularised = hessian + np.diag(alpha * weight_mask)
         try:
-            inverse = cho_solve(cho_factor(regularised), np.eye(theta.size))
-        except LinAlgError:  # an unpenalised direction the data do not determine: a jitter
-            jitter = 1e-10 * np.trace(regularised) / theta.size
-            try:
-                inverse = cho_solve(cho_factor(regularised + jitter * np.eye(theta.size)),
-                                    np.eye(theta.size))
-            except LinAlgError:
-                return alpha, None
-        determined = n_weights - alpha * np.trace(inverse[np.ix_(mask, mask)])
+            determined = _determined(hessian, alpha, weight_mask)
+        except LinAlgError:
+            return alpha, None
     weights_norm = float(np.sum(theta[mask] ** 2))
     effective = float(determined + theta.size - n_weights)
     if not (0 < determined < n_residuals) or weights_norm == 0.0:
