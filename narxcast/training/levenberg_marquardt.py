@@ -199,8 +199,9 @@ def log_evidence(hessian, r, theta, weight_mask, precisions=None):
         return None
     try:
         if precisions is None:
-            prior, noise = _evidence_precisions(hessian, weight_mask, data_error, weight_error,
-                                                n_residuals)
+            determined = _evidence_determined(hessian, r, theta, weight_mask)
+            noise = (n_residuals - determined) / (2.0 * data_error)
+            prior = determined / (2.0 * weight_error) if n_weights else 0.0
         else:
             prior, noise = precisions
         factor, _ = _factor(noise * hessian + prior * np.diag(weight_mask))
@@ -215,20 +216,18 @@ def log_evidence(hessian, r, theta, weight_mask, precisions=None):
     return float(value) if np.isfinite(value) else None
 
 
-def _evidence_precisions(hessian, weight_mask, data_error, weight_error, n_residuals):
-    """The prior's and the noise's precisions at a fit, re-estimated (MacKay's updates) until
-    they agree with the effective number of parameters they give."""
-    mask = weight_mask > 0
-    n_weights = int(mask.sum())
-    determined, previous = float(n_weights), np.inf
+def _evidence_determined(hessian, r, theta, weight_mask):
+    """The number of weights the data determine at ``theta`` where Bayesian regularisation's
+    re-estimation (:func:`_evidence_alpha`, from ``trainbr``'s start) comes to rest."""
+    alpha, n_unpenalised = 0.0, theta.size - int(np.sum(weight_mask > 0))
     for _ in range(100):
-        noise = (n_residuals - determined) / (2.0 * data_error)
-        prior = determined / (2.0 * weight_error) if n_weights else 0.0
-        if not n_weights or abs(determined - previous) <= 1e-9 * n_weights:
+        updated, effective = _evidence_alpha(hessian, r, theta, alpha, weight_mask)
+        if effective is None:
+            raise LinAlgError("the regularised Hessian is singular")
+        if abs(updated - alpha) <= 1e-9 * updated:
             break
-        previous = determined
-        determined = _determined(hessian, prior / noise, weight_mask)
-    return prior, noise
+        alpha = updated
+    return effective - n_unpenalised
 
 
 def _determined(hessian, alpha, weight_mask):
