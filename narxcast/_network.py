@@ -21,10 +21,12 @@ from .kernels.compilation import announce_compilation
 from .orders import MAX_ORDER, lipschitz_orders
 from .training.stages import by_log_evidence, parse_stages, train_stages
 
-# n_init="auto" with the simulation focus and Bayesian regularisation: restarts kept by their
-# log evidence (the free run of a test record over two realisations of eight simulated
+# n_init="auto" with the simulation focus and Bayesian regularisation: restarts compared by
+# their log evidence (the free run of a test record over two realisations of eight simulated
 # systems: benchmarks/NOTES.md, 'restarts chosen by their evidence')
 AUTO_RESTARTS = 4
+# the most restarts a committee (``committee_size_``) may hold, a bound for model files
+MAX_COMMITTEE = 1000
 
 
 class NetworkForecaster(BaseForecaster):
@@ -95,6 +97,11 @@ class NetworkForecaster(BaseForecaster):
         super()._check_fitted_state()
         parse_stages(self._solver(), self._training_loop(), self._solvers,
                      type(self).__name__)  # settings a refit would refuse: refused now
+        members = getattr(self, "committee_size_", 1)  # (absent from older model files)
+        if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or not (
+                1 <= members <= MAX_COMMITTEE):
+            raise ValueError(f"`committee_size_` must be an integer in [1, {MAX_COMMITTEE}]. "
+                             f"Got {members!r}.")
         self.layout_ = self._make_layout()
         self._check_theta(self.theta_, "theta_")
         if self.theta_.dtype != np.float64 or not np.isfinite(self.theta_).all():
@@ -163,13 +170,18 @@ class NetworkForecaster(BaseForecaster):
 
     def _fit_scaled(self, data, warm):
         announce_compilation(self._kernel_module)
+        starts = None  # (copies: a failed fit leaves the fitted model as it was)
+        if warm:  # a committee's members each continue (as one network they would not stay
+            # a committee: benchmarks/NOTES.md, 'a committee of restarts')
+            starts = (self._committee_members(self.theta_)
+                      if getattr(self, "committee_size_", 1) > 1 else [self.theta_.copy()])
+        self.committee_size_ = 1  # (training is of single networks)
         layout = self._make_layout()
         if layout.n_params > MAX_PARAMETERS:
             raise ValueError(f"`hidden_layer_sizes` {self.hidden_layer_sizes!r} with "
                              f"{self._n_regressors()} regressors gives {layout.n_params} "
                              f"parameters; at most {MAX_PARAMETERS} are allowed.")
-        if warm and (layout.n_params != self.theta_.size
-                     or not np.array_equal(layout.sizes, self.layout_.sizes)):
+        if warm and layout.n_params != starts[0].size:
             raise ValueError(
                 "`warm_start=True` needs the architecture of the fitted model (layer sizes "
                 f"{self.layout_.sizes.tolist()}); these parameters give "
@@ -196,8 +208,12 @@ class NetworkForecaster(BaseForecaster):
         # the training range of the targets, in user units: forecasts are held near it
         self.target_range_ = self.target_scaler_.inverse(
             np.stack([data.targets_t.min(axis=1), data.targets_t.max(axis=1)]))
-        fit = train_stages(self, stages, data, warm)
+        fit = train_stages(self, stages, data, starts)
         self.theta_ = fit.theta
+        if len(fit.committee) > 1:  # one network of the members' units (MLPs only)
+            self.theta_ = self._committee_theta(fit.committee)
+            self.committee_size_ = len(fit.committee)
+            self.layout_ = self._make_layout()
         self.loss_curve_ = fit.loss_curve
         self.validation_scores_ = fit.validation_scores
         self.best_loss_ = fit.best_loss

@@ -96,7 +96,7 @@ class AutoForecaster(_DelegatingForecaster, RegressorMixin, BaseEstimator):
     error: the RMSE of the forecasts at ``horizons`` (pooled over them), or of the tail of a
     free-run simulation of the record from its first measured rows (``focus="simulation"``).
     Candidates: NARX networks with Bayesian regularisation (``solver="br"``: no penalty to
-    search; for simulation each fit the most probable of four restarts, as the network's
+    search; for simulation each fit a committee of four restarts, as the network's
     ``n_init="auto"``) of two sizes and two orders (and, for simulation, twice the orders: the
     quotients' index flattens before it reaches the orders of a system with a long memory),
     gradient-trained NARX networks (of two orders for prediction), GRU, LSTM and Elman

@@ -1,12 +1,14 @@
 """Training for what the model is for: focus="simulation" (output error, free-run validation),
-Bayesian regularisation, restarts chosen on the validation tail or by their evidence."""
+Bayesian regularisation, restarts chosen on the validation tail or by their evidence, and a
+committee of the most probable restarts."""
 
 import numpy as np
 import pytest
 
 from narxcast import GRURegressor, NARXRegressor
+from narxcast.serialization import ModelFileError, dump, load
 from narxcast.systems import make_system
-from narxcast.training.stages import TrainingData
+from narxcast.training.stages import COMMITTEE_TOLERANCE, TrainingData
 
 
 def _output_error_system(seed, n=1500, noise=0.5):
@@ -82,7 +84,7 @@ def test_restarts_with_bayesian_regularisation_are_chosen_by_their_log_evidence(
     options = dict(input_delays=[0, 1], feedback_delays=[1, 2], hidden_layer_sizes=(4,),
                    focus="simulation", max_iter=20, random_state=0)
     single = NARXRegressor(n_init=1, **options).fit(u[:, None], y)
-    restarted = NARXRegressor(n_init=3, **options).fit(u[:, None], y)
+    restarted = NARXRegressor(n_init=3, committee=False, **options).fit(u[:, None], y)
     assert single.init_scores_ == [] and np.isfinite(single.log_evidence_)
     assert len(restarted.init_scores_) == 3
     assert restarted.init_scores_[0] == -single.log_evidence_
@@ -90,6 +92,77 @@ def test_restarts_with_bayesian_regularisation_are_chosen_by_their_log_evidence(
     if np.argmin(restarted.init_scores_) > 0:
         assert restarted.log_evidence_ > single.log_evidence_
         assert not np.array_equal(restarted.theta_, single.theta_)
+
+
+def _members(hidden_layer_sizes, n_members=3, n=300):
+    """Networks of one architecture fitted from different seeds, and their data."""
+    u, y = make_system("narendra-2", n, random_state=0)
+    options = dict(input_delays=[0, 1], feedback_delays=[1, 2],
+                   hidden_layer_sizes=hidden_layer_sizes, solver="lm", max_iter=15)
+    return u[:, None], y, [NARXRegressor(random_state=seed, **options).fit(u[:, None], y)
+                           for seed in range(n_members)]
+
+
+@pytest.mark.parametrize("hidden_layer_sizes", [(4,), (3, 2), ()])
+def test_a_committee_is_one_network_whose_output_is_its_members_mean(hidden_layer_sizes):
+    """The committee network forecasts one step ahead the mean of its members' forecasts, and
+    its free run is the closed loop of that mean: each simulated output is the members' mean
+    one-step forecast from the simulated outputs before it."""
+    X, y, members = _members(hidden_layer_sizes)
+    committee = members[0]._committee_theta([m.theta_ for m in members])
+    members[0].committee_size_ = len(members)
+    members[0].theta_ = committee
+    members[0]._check_fitted_state()  # (a model file's check: layout from committee_size_)
+    originals = _members(hidden_layer_sizes)[2]
+    if hidden_layer_sizes:  # (a linear committee is its members' mean, of their layout)
+        for member, split in zip(originals, members[0]._committee_members(committee)):
+            # the members again, but for the output bias (the committee's)
+            np.testing.assert_allclose(split[:-1], member.theta_[:-1], rtol=1e-14)
+        with pytest.raises(ValueError, match="parameters of layers"):  # a member's layout
+            members[1]._check_theta(committee)
+    one = members[0]
+    mean = np.mean([np.asarray(m.predict(X, y, horizon=1)) for m in originals], axis=0)
+    np.testing.assert_allclose(np.asarray(one.predict(X, y, horizon=1)), mean, atol=1e-12,
+                               equal_nan=True)
+    simulated = np.r_[y[:2], np.asarray(one.simulate(X, y[:2]))[2:]]
+    replayed = np.mean([np.asarray(m.predict(X, simulated, horizon=1)) for m in originals],
+                       axis=0)
+    np.testing.assert_allclose(simulated[2:], replayed[2:], atol=1e-12)
+
+
+def test_the_committee_holds_the_restarts_near_the_most_probable(tmp_path):
+    """With restarts compared by their evidence the fitted network is the committee of those
+    within the tolerance per residual of the most probable one; its evidence is that one's,
+    the committee's output the mean of the restarts kept; warm starts and model files keep
+    it."""
+    u, y = make_system("narendra-3", 400, random_state=0)
+    X = u[:, None]
+    options = dict(input_delays=[0, 1], feedback_delays=[1, 2], hidden_layer_sizes=(4,),
+                   focus="simulation", max_iter=20, n_init=6, random_state=0)
+    model = NARXRegressor(**options).fit(X, y)
+    alone = NARXRegressor(committee=False, **options).fit(X, y)
+    evidence = -np.asarray(model.init_scores_)
+    n_residuals = y.size - model.max_delay_
+    near = evidence >= evidence.max() - COMMITTEE_TOLERANCE * n_residuals
+    assert 1 < model.committee_size_ == near.sum() < 6  # (these data: some near, some far)
+    assert model.log_evidence_ == alone.log_evidence_ == evidence.max()
+    assert model.layout_.sizes.tolist() == [4, 4 * model.committee_size_, 1]
+    assert alone.committee_size_ == 1 and alone.theta_.size == 4 * 4 + 4 + 4 + 1
+    free_run = np.asarray(model.simulate(X[:100], y[:2]))
+    assert np.isfinite(free_run[2:]).all()
+    assert not np.allclose(free_run[2:], np.asarray(alone.simulate(X[:100], y[:2]))[2:])
+    dump(model, tmp_path / "committee.narxcast")
+    loaded = load(tmp_path / "committee.narxcast")
+    np.testing.assert_array_equal(np.asarray(loaded.simulate(X[:100], y[:2])), free_run)
+    assert loaded.committee_size_ == model.committee_size_
+    loaded.set_params(warm_start=True, max_iter=2).fit(X, y)  # each member continues
+    assert 1 <= loaded.committee_size_ <= model.committee_size_
+    assert len(loaded.init_scores_) == model.committee_size_
+    assert loaded.theta_.size == loaded.layout_.n_params
+    model.committee_size_ = 10**9  # a crafted file's
+    dump(model, tmp_path / "crafted.narxcast")
+    with pytest.raises(ModelFileError, match="committee_size_"):
+        load(tmp_path / "crafted.narxcast")
 
 
 @pytest.mark.parametrize("options, n_restarts", [

@@ -257,14 +257,19 @@ def test_system_identification_example_prints_what_the_guide_says(guide):
     block = guide("system_identification")["System identification", 0]
     errors = [float(v) for v in re.findall(r"simulation RMSE ([\d.]+)", block.printed)]
     claimed = re.search(r"This prints ([\d.]+) for the model trained for prediction and "
-                        r"([\d.]+) for the one trained for\s+simulation \((\d+) of its (\d+) "
-                        r"parameters", (GUIDES / "system_identification.md").read_text()).groups()
+                        r"([\d.]+) for the one trained for\s+simulation \((\d) restarts "
+                        r"averaged, the most probable with (\d+) parameters determined by the "
+                        r"data,\s+of its (\d+)\)",
+                        (GUIDES / "system_identification.md").read_text()).groups()
     np.testing.assert_allclose(errors, [float(v) for v in claimed[:2]], rtol=0.05)
     assert errors[1] < 0.5 * errors[0]
     identified = block.namespace["identified"]
     assert identified.stages_ == ["br, open loop", "br, closed loop"]
-    assert round(identified.effective_params_) == pytest.approx(int(claimed[2]), abs=1)
-    assert identified.theta_.size == int(claimed[3])
+    assert identified.committee_size_ == int(claimed[2])
+    assert round(identified.effective_params_) == pytest.approx(int(claimed[3]), abs=1)
+    # a member's parameters: the committee's, less the output bias the members share
+    members = identified.committee_size_
+    assert (identified.theta_.size - 1) // members + 1 == int(claimed[4])
 
 
 def test_automatic_model_building_example_prints_what_the_guide_says(guide):

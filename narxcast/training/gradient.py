@@ -115,6 +115,7 @@ class TrainingResult:
     alpha: float = None  # Bayesian regularisation: the penalty it settled on
     effective_params: float = None  # ... and the parameters the data determine
     log_evidence: float = None  # ... and the log evidence where it ended
+    n_residuals: int = 0  # ... of that many residuals
 
 
 def record_iteration(result, theta, best_theta, loss, validation_score, tol,

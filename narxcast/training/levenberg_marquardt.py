@@ -159,6 +159,7 @@ def train_levenberg_marquardt(residuals_jacobian, residuals, theta, *, max_iter,
     if bayesian and result.stopped_by not in ("diverged", "interrupted"):
         r, jacobian = residuals_jacobian(theta)  # (where it ends, or early stopping's best)
         result.log_evidence = log_evidence(jacobian @ jacobian.T, r, theta, weight_mask)
+        result.n_residuals = r.size
     return result
 
 

@@ -78,6 +78,8 @@ class StagedFit:
     alpha: float = None
     effective_params: float = None
     log_evidence: float = None
+    n_residuals: int = 0
+    committee: list = field(default_factory=list)
     stage_starts: list = field(default_factory=list)
     stage_names: list = field(default_factory=list)
     stage_stops: list = field(default_factory=list)
@@ -199,48 +201,82 @@ def by_log_evidence(stages, early_stopping):
     return stages[-1].solver == "br" and not early_stopping
 
 
-def train_stages(network, stages, data, warm):
+def train_stages(network, stages, data, starts=None):
     """Run the ``stages`` of ``network``'s fit on its :class:`TrainingData`; returns a
     :class:`StagedFit`.
 
-    With ``n_init`` > 1 (and no warm start) the stages run from that many initialisations (the
-    first drawn as a single fit would draw it) and the fit of the lowest
-    :meth:`StagedFit.score` is kept; its ``init_scores`` lists every restart's. A fit whose
-    last stage is Bayesian regularisation (without early stopping) trains on every row and is
-    scored by its log evidence; any other on the rows before the validation tail (the last
-    ``validation_fraction``), scored by the focus's validation error there.
+    ``starts``: the parameters a warm start continues from (``[network.theta_]``, or each
+    member of a committee), None to draw them. With ``n_init`` > 1 (and no warm start) the
+    stages run from that many initialisations (the first drawn as a single fit would draw
+    it) and the fit of the lowest :meth:`StagedFit.score` is kept; its ``init_scores`` lists
+    every restart's. A fit whose last stage is Bayesian regularisation (without early
+    stopping) trains on every row and is scored by its log evidence, and with the network's
+    ``committee`` the restarts near the most probable form its ``committee``
+    (:func:`committee`); any other on the rows before the validation tail (the last
+    ``validation_fraction``), scored by the focus's validation error there. The members of a
+    committee each continue from their parameters and form it again (all of them where they
+    are not compared by their evidence, or when Ctrl-C stopped the fit).
 
-    ``network`` gives ``theta_`` (when ``warm``), ``max_delay_``, ``_initial_theta(rng)``,
-    ``_weight_mask()``, ``_forecast_theta(...)`` and its problems: ``_training_problem``
+    ``network`` gives ``max_delay_``, ``_initial_theta(rng)``, ``_weight_mask()``,
+    ``_forecast_theta(...)`` and its problems: ``_training_problem``
     (:class:`TrainingProblem`), ``_least_squares_problem`` (:class:`LeastSquaresProblem`) and
     ``_population_problem`` (a population loss), as its solvers need. With
     ``early_stopping`` the last ``validation_fraction`` of the targets is held out.
     """
     seed = check_random_state(network.random_state).randint(np.iinfo(np.int32).max)
-    n_init = network._n_init(stages)
-    if warm or n_init == 1:
-        fit = _train_from(network, stages, data, warm, seed, select=False)
+    by_evidence = by_log_evidence(stages, network.early_stopping)
+    if starts is None:
+        starts = [None] * network._n_init(stages)
+        seeds = [seed if k == 0 else
+                 int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+                 for k in range(len(starts))]
+        select = not by_evidence  # restarts without evidence are scored on the tail
+    else:  # (each member continues as a warm start of its own would)
+        seeds, select = [seed] * len(starts), False
+    if len(starts) == 1:
+        fit = _train_from(network, stages, data, starts[0], seed, select=False)
         _warn_unless_converged(network, fit)
         return fit
-    seeds = [seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
-             for k in range(n_init)]
-    by_evidence = by_log_evidence(stages, network.early_stopping)
-    n_jobs = min(joblib.effective_n_jobs(network.n_jobs), n_init)
+    n_jobs = min(joblib.effective_n_jobs(network.n_jobs), len(starts))
     if n_jobs > 1:  # restarts in processes: the same fits, in any order
         fits = joblib.Parallel(n_jobs=n_jobs)(
-            joblib.delayed(_train_from)(network, stages, data, warm, s, not by_evidence)
-            for s in seeds)
+            joblib.delayed(_train_from)(network, stages, data, start, s, select)
+            for start, s in zip(starts, seeds))
     else:
         fits = []
-        for s in seeds:
-            fits.append(_train_from(network, stages, data, warm, s, not by_evidence))
+        for start, s in zip(starts, seeds):
+            fits.append(_train_from(network, stages, data, start, s, select))
             if fits[-1].stopped_by == "interrupted":
                 break  # Ctrl-C: the best of the restarts so far
     scores = [fit.score(by_evidence) for fit in fits]
     best = fits[int(np.argmin(scores))]
     best.init_scores = scores
+    interrupted = any(fit.stopped_by == "interrupted" for fit in fits)
+    if not getattr(network, "committee", False):
+        pass  # the most probable (or best validated) alone
+    elif by_evidence and not interrupted:
+        best.committee = committee(fits, best)
+    elif starts[0] is not None:  # a committee's members, not compared: all of them again
+        best.committee = [fit.theta for fit in fits] + list(starts[len(fits):])
     _warn_unless_converged(network, best)
     return best
+
+
+# A committee's members: restarts whose log evidence per residual is within this of the
+# most probable one's, i.e. whose noise variance estimate is within about 10% of its
+# (benchmarks/NOTES.md, 'a committee of restarts')
+COMMITTEE_TOLERANCE = 0.05
+
+
+def committee(fits, best):
+    """The parameters of the restarts (``fits``, each trained on every row with Bayesian
+    regularisation last) that join ``best`` (the most probable) in a committee, MacKay's
+    (1992) remedy for the spread of one network's solutions: those whose log evidence is
+    within :data:`COMMITTEE_TOLERANCE` per residual of the best's, in the order of
+    ``fits``; the best alone when no other comes near it."""
+    floor = best.log_evidence - COMMITTEE_TOLERANCE * best.n_residuals
+    return [fit.theta for fit in fits
+            if fit is best or (fit.log_evidence is not None and fit.log_evidence >= floor)]
 
 
 class IterationsExhaustedWarning(ConvergenceWarning):
@@ -278,9 +314,10 @@ def _warn_unless_converged(network, fit):
         2 * longest), stacklevel=user_stacklevel())
 
 
-def _train_from(network, stages, data, warm, seed, select):
-    """The stages from one initialisation, drawn from ``seed``; with ``select`` (a restart)
-    on the rows before the validation tail, the fit scored on it."""
+def _train_from(network, stages, data, start, seed, select):
+    """The stages from the parameters ``start`` (a warm start), or from an initialisation
+    drawn from ``seed`` (None); with ``select`` (a restart) on the rows before the validation
+    tail, the fit scored on it."""
     rng = np.random.default_rng(seed)
     n = data.n_rows
     first_target = network.max_delay_
@@ -292,15 +329,15 @@ def _train_from(network, stages, data, warm, seed, select):
                              f"targets with n_samples={n}.")
     problems = [network._training_problem(data, first_target, stage.closed)
                 for stage in stages]
-    fit = StagedFit(theta=network.theta_ if warm else network._initial_theta(rng))
+    fit = StagedFit(theta=network._initial_theta(rng) if start is None else start)
     network._check_theta(fit.theta, "theta_")
     for index, (stage, problem) in enumerate(zip(stages, problems)):
         if index > 0:  # each later stage draws as a warm-started fit of its own would
             rng = np.random.default_rng(seed)
-        fit.log_evidence = None  # (the last stage's, where it is Bayesian regularisation)
+        fit.log_evidence, fit.n_residuals = None, 0  # (the last stage's, where it is "br")
         if stage.solver in ("ga", "cmaes"):
             result = _evolve(network, fit.theta, stage.solver, data, first_target, rng,
-                             around_theta=warm or index > 0)
+                             around_theta=start is not None or index > 0)
             fit.fitness_curve = result.fitness_curve
             fit.add_stage(f"{stage.solver}, {network.fitness} fitness", result.theta,
                           result.fitness_curve, [], (result.fitness_curve[-1]
@@ -321,7 +358,7 @@ def _train_from(network, stages, data, warm, seed, select):
                     weight_mask=network._weight_mask(), validation_score=validation_score,
                     bayesian=stage.solver == "br", verbose=network.verbose)
             fit.alpha, fit.effective_params = result.alpha, result.effective_params
-            fit.log_evidence = result.log_evidence
+            fit.log_evidence, fit.n_residuals = result.log_evidence, result.n_residuals
         else:
             result = _train_gradient(network, stage.solver, fit.theta, problem, rng,
                                      validation_score)
