@@ -66,7 +66,7 @@ class MLPForecaster(NetworkForecaster):
         ...                          max_iter=5, random_state=seed).fit(u[:, None], y)
         ...            for seed in (0, 1)]
         >>> committee = members[0]._committee_theta([m.theta_ for m in members])
-        >>> committee.size == 2 * members[0].theta_.size - 2    # one output bias, not two
+        >>> committee.size == 2 * members[0].theta_.size - 1    # one output bias, not two
         True
         """
         sizes = self.layout_.sizes  # (one member's)
