@@ -4,6 +4,7 @@
 all their hidden units (:meth:`MLPForecaster._committee_theta`)."""
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from ._network import NetworkForecaster
 from ._validation import check_hidden_layer_sizes
@@ -26,26 +27,19 @@ class MLPForecaster(NetworkForecaster):
         :meth:`_committee_theta` made it), each with the committee's output bias (the mean of
         theirs, which is all it keeps of them)."""
         n_members = self.committee_size_
-        sizes = self.layout_.sizes
-        if sizes.size == 2:  # linear: the committee is its members' mean
+        layers = _layers(theta, self.layout_)
+        if len(layers) == 1:  # linear: the committee is its members' mean
             return [theta.copy() for _ in range(n_members)]
-        weights, biases, last = self.layout_.weight_offsets, self.layout_.bias_offsets, \
-            sizes.size - 2
         members = [[] for _ in range(n_members)]
-        for layer in range(sizes.size - 1):
-            fan_in, fan_out = sizes[layer], sizes[layer + 1]
-            matrix = theta[weights[layer]:biases[layer]].reshape(fan_in, fan_out)
-            bias = theta[biases[layer]:biases[layer] + fan_out]
-            width_in = fan_in if layer == 0 else fan_in // n_members
-            width_out = fan_out if layer == last else fan_out // n_members
+        for index, (weights, bias) in enumerate(layers):
+            first, last = index == 0, index == len(layers) - 1
+            rows = weights.shape[0] // (1 if first else n_members)  # a member's block
+            columns = weights.shape[1] // (1 if last else n_members)
             for k, member in enumerate(members):
-                rows = slice(0, fan_in) if layer == 0 else slice(k * width_in,
-                                                                 (k + 1) * width_in)
-                columns = slice(0, fan_out) if layer == last else slice(k * width_out,
-                                                                        (k + 1) * width_out)
-                scale = n_members if layer == last else 1
-                member += [matrix[rows, columns].ravel() * scale,
-                           bias[columns] if layer < last else bias]
+                top, left = (0 if first else k * rows), (0 if last else k * columns)
+                block = weights[top:top + rows, left:left + columns]
+                member += [block.ravel() * (n_members if last else 1),
+                           bias if last else bias[left:left + columns]]
         return [np.ascontiguousarray(np.concatenate(parts), dtype=theta.dtype)
                 for parts in members]
 
@@ -69,28 +63,20 @@ class MLPForecaster(NetworkForecaster):
         >>> committee.size == 2 * members[0].theta_.size - 1    # one output bias, not two
         True
         """
-        sizes = self.layout_.sizes  # (one member's)
-        if sizes.size == 2:  # linear members: the mean of their coefficients
+        layers = list(zip(*(_layers(theta, self.layout_) for theta in thetas)))  # by layer
+        if len(layers) == 1:  # linear members: the mean of their coefficients
             return np.ascontiguousarray(np.mean(thetas, axis=0), dtype=thetas[0].dtype)
-        weights, biases = self.layout_.weight_offsets, self.layout_.bias_offsets
-        n_members, last = len(thetas), sizes.size - 2
         parts = []
-        for layer in range(sizes.size - 1):
-            fan_in, fan_out = sizes[layer], sizes[layer + 1]
-            blocks = [theta[weights[layer]:biases[layer]].reshape(fan_in, fan_out)
-                      for theta in thetas]
-            bias = [theta[biases[layer]:biases[layer] + fan_out] for theta in thetas]
-            if layer == 0:  # the shared inputs feed every member
-                parts += [np.concatenate(blocks, axis=1).ravel(), np.concatenate(bias)]
-            elif layer == last:  # the mean of the members' outputs
-                parts += [np.concatenate(blocks, axis=0).ravel() / n_members,
-                          np.mean(bias, axis=0)]
+        for index, members in enumerate(layers):
+            weights, biases = [w for w, _ in members], [b for _, b in members]
+            if index == 0:  # the shared inputs feed every member
+                parts += [np.concatenate(weights, axis=1), np.concatenate(biases)]
+            elif index == len(layers) - 1:  # the mean of the members' outputs
+                parts += [np.concatenate(weights, axis=0) / len(thetas), np.mean(biases, axis=0)]
             else:
-                merged = np.zeros((n_members * fan_in, n_members * fan_out), thetas[0].dtype)
-                for k, block in enumerate(blocks):
-                    merged[k * fan_in:(k + 1) * fan_in, k * fan_out:(k + 1) * fan_out] = block
-                parts += [merged.ravel(), np.concatenate(bias)]
-        return np.ascontiguousarray(np.concatenate(parts), dtype=thetas[0].dtype)
+                parts += [block_diag(*weights), np.concatenate(biases)]
+        return np.ascontiguousarray(np.concatenate([part.ravel() for part in parts]),
+                                    dtype=thetas[0].dtype)
 
     def _initial_theta(self, rng):
         """Glorot-uniform weights and biases, as scikit-learn's MLP."""
@@ -116,12 +102,17 @@ class MLPForecaster(NetworkForecaster):
     @property
     def coefs_(self):
         """Weight matrices per layer, shape (fan_in, fan_out), views of ``theta_``."""
-        sizes = self.layout_.sizes
-        return [self.theta_[w:w + sizes[k] * sizes[k + 1]].reshape(sizes[k], sizes[k + 1])
-                for k, w in enumerate(self.layout_.weight_offsets)]
+        return [weights for weights, _ in _layers(self.theta_, self.layout_)]
 
     @property
     def intercepts_(self):
         """Bias vectors per layer, views of ``theta_``."""
-        sizes = self.layout_.sizes
-        return [self.theta_[b:b + sizes[k + 1]] for k, b in enumerate(self.layout_.bias_offsets)]
+        return [bias for _, bias in _layers(self.theta_, self.layout_)]
+
+
+def _layers(theta, mlp_layout):
+    """``(weights, biases)`` of each layer of θ in ``mlp_layout``: views, weights of shape
+    (fan_in, fan_out)."""
+    sizes = mlp_layout.sizes
+    return [(theta[w:b].reshape(sizes[k], sizes[k + 1]), theta[b:b + sizes[k + 1]])
+            for k, (w, b) in enumerate(zip(mlp_layout.weight_offsets, mlp_layout.bias_offsets))]
