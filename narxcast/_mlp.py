@@ -80,23 +80,18 @@ class MLPForecaster(NetworkForecaster):
 
     def _initial_theta(self, rng):
         """Glorot-uniform weights and biases, as scikit-learn's MLP."""
-        sizes, weight_offsets, bias_offsets = (self.layout_.sizes, self.layout_.weight_offsets,
-                                               self.layout_.bias_offsets)
         theta = np.empty(self.layout_.n_params)
-        for layer in range(sizes.size - 1):
-            fan_in, fan_out = sizes[layer], sizes[layer + 1]
-            factor = 2.0 if self.activation == "logistic" else 6.0
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            theta[weight_offsets[layer]:bias_offsets[layer]] = rng.uniform(
-                -bound, bound, fan_in * fan_out)
-            theta[bias_offsets[layer]:bias_offsets[layer] + fan_out] = rng.uniform(
-                -bound, bound, fan_out)
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for weights, bias in _layers(theta, self.layout_):
+            bound = np.sqrt(factor / sum(weights.shape))
+            weights[...] = rng.uniform(-bound, bound, weights.shape)
+            bias[...] = rng.uniform(-bound, bound, bias.shape)
         return theta
 
     def _weight_mask(self):
         mask = np.zeros(self.layout_.n_params)
-        for start, stop in zip(self.layout_.weight_offsets, self.layout_.bias_offsets):
-            mask[start:stop] = 1.0
+        for weights, _ in _layers(mask, self.layout_):
+            weights[...] = 1.0
         return mask
 
     @property
